@@ -1,0 +1,49 @@
+//! omega-core: the deterministic kernel of omega.
+//!
+//! Every function here is a pure function of its inputs: no clocks, no
+//! randomness, no floats, no hash-map iteration. The same code runs natively
+//! and inside the wasm32 blob, and must give the same bytes on every engine.
+//!
+//! Modules (one noun each, re-exported flat):
+//! - [`Key`], [`EventId`]: the 224-bit canonical key and its 112-bit event id;
+//! - [`Event`]: an event and its canonical binary encoding;
+//! - [`CompactRange`], [`merkle`]: the RFC 6962 / RFC 9162 Merkle tree hash;
+//! - [`State`]: what a reconciled history leaves behind (the prior state);
+//! - [`Reconciler`], [`reconcile()`]: canonical order, invariants, obstruction;
+//! - [`json`] (feature `json`): the JSON event form and result rendering;
+//! - [`abi`]: the byte-level call entry shared by the native engine and the blob;
+//! - [`sample`]: the deterministic sample histories used by demo, benches and tests.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+extern crate alloc;
+
+mod cursor;
+mod error;
+mod event;
+mod hash;
+pub mod hex;
+mod key;
+pub mod merkle;
+mod reconcile;
+pub mod sample;
+mod state;
+
+#[cfg(feature = "json")]
+pub mod abi;
+#[cfg(feature = "json")]
+pub mod json;
+
+pub use error::{DecodeError, ErrorCode};
+pub use event::{Event, Limits};
+pub use hash::{Hash, sha256};
+pub use key::{EventId, Key};
+pub use merkle::CompactRange;
+pub use reconcile::{
+    Evidence, Obstruction, Outcome, Reason, Reconciler, Summary, Violation, reconcile,
+};
+pub use state::{Head, State, StateError};
+
+/// The crate version, as the blob's `version()` reports it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

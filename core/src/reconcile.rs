@@ -1,0 +1,486 @@
+//! Reconcile: events in any order become one canonical history, or an
+//! obstruction that lists every violation with its evidence.
+//!
+//! The output is a function of the *set* of distinct events (and the prior
+//! state): it is byte-identical for every permutation of the input and for
+//! any number of byte-identical duplicates. `push` is O(1); all sorting
+//! happens in `flush`.
+//!
+//! Invariants (codes from the original system):
+//! - **1001 sequence** — within a (node, stream), seqs are contiguous from
+//!   the prior head (or from 0 for a new stream) and increase with the key.
+//!   Reasons: `gap`, `order`, `stale` (at or below the prior head but not
+//!   the head itself), `before_frontier` (the key does not sort after the
+//!   prior history, and the log is append-only).
+//! - **1002 uniqueness** — two events with one event id (`id_conflict`) or
+//!   one (node, stream, seq) (`seq_conflict`) but different bytes. Byte-identical
+//!   duplicates, including a re-sent prior head, are dropped and counted.
+//! - **2002 dependency missing** (`missing`) — a dep neither in the batch
+//!   nor in the prior state.
+//! - **2003 dependency order** — a dep whose Lamport time is not strictly
+//!   below the dependent's (`not_before`), or, for a dep deep in the prior
+//!   history, one whose order the prior state cannot prove (`unprovable`).
+use crate::event::Event;
+use crate::hash::{Hash, sha256};
+use crate::key::{EventId, Key};
+use crate::state::{Head, State};
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+/// Why an invariant failed, beyond its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    /// 1001: a seq is missing.
+    Gap,
+    /// 1001: seq does not increase with the key.
+    Order,
+    /// 1001: the seq is at or below the prior head's and the event is not the head.
+    Stale,
+    /// 1001: the key does not sort after the prior frontier.
+    BeforeFrontier,
+    /// 1002: one event id, different bytes.
+    IdConflict,
+    /// 1002: one (node, stream, seq), different bytes.
+    SeqConflict,
+    /// 2002: the dependency is nowhere.
+    Missing,
+    /// 2003: the dependency's Lamport time is not below the dependent's.
+    NotBefore,
+    /// 2003: the dependency lies in the prior history, whose state cannot prove the order.
+    Unprovable,
+}
+
+impl Reason {
+    /// The stable name used in JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Reason::Gap => "gap",
+            Reason::Order => "order",
+            Reason::Stale => "stale",
+            Reason::BeforeFrontier => "before_frontier",
+            Reason::IdConflict => "id_conflict",
+            Reason::SeqConflict => "seq_conflict",
+            Reason::Missing => "missing",
+            Reason::NotBefore => "not_before",
+            Reason::Unprovable => "unprovable",
+        }
+    }
+
+    /// The invariant code this reason belongs to.
+    pub fn code(&self) -> u16 {
+        match self {
+            Reason::Gap | Reason::Order | Reason::Stale | Reason::BeforeFrontier => 1001,
+            Reason::IdConflict | Reason::SeqConflict => 1002,
+            Reason::Missing => 2002,
+            Reason::NotBefore | Reason::Unprovable => 2003,
+        }
+    }
+
+    fn tag(&self) -> u8 {
+        match self {
+            Reason::Gap => 1,
+            Reason::Order => 2,
+            Reason::Stale => 3,
+            Reason::BeforeFrontier => 4,
+            Reason::IdConflict => 5,
+            Reason::SeqConflict => 6,
+            Reason::Missing => 7,
+            Reason::NotBefore => 8,
+            Reason::Unprovable => 9,
+        }
+    }
+}
+
+/// One event named by a violation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Evidence {
+    /// Its canonical key.
+    pub key: Key,
+    /// Its seq.
+    pub seq: u64,
+    /// RFC 6962 leaf hash of its canonical bytes (identifies the exact bytes).
+    pub leaf_hash: Hash,
+    /// SHA-256 of its payload; `None` for an event known only from the prior state.
+    pub payload_sha256: Option<Hash>,
+}
+
+/// One violated invariant with the events that prove it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Violation {
+    /// 1001, 1002, 2002 or 2003.
+    pub code: u16,
+    /// The events involved, sorted by key.
+    pub events: Vec<Evidence>,
+    /// The reason within the code.
+    pub reason: Reason,
+    /// For 2002 and 2003: the dependency id.
+    pub dep: Option<EventId>,
+    /// For a gap: the seq that is missing.
+    pub expected_seq: Option<u64>,
+    /// For `before_frontier`: the prior frontier.
+    pub frontier: Option<Key>,
+}
+
+impl Violation {
+    fn new(reason: Reason, mut events: Vec<Evidence>) -> Self {
+        events.sort_unstable();
+        events.dedup();
+        Violation { code: reason.code(), events, reason, dep: None, expected_seq: None, frontier: None }
+    }
+}
+
+/// A clean extension: the new state and what it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// The state after this batch.
+    pub state: State,
+    /// SHA-256 of the state's binary form.
+    pub state_hash: Hash,
+    /// Tree size before this batch.
+    pub prior_tree_size: u64,
+    /// Events appended by this batch.
+    pub appended: u64,
+    /// Byte-identical duplicates dropped.
+    pub duplicates: u64,
+}
+
+/// A broken batch: every violation, sorted, and the prior state it was checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Obstruction {
+    /// Every violation found, sorted and unique.
+    pub violations: Vec<Violation>,
+    /// Byte-identical duplicates dropped before checking.
+    pub duplicates: u64,
+    /// Tree size of the prior state.
+    pub prior_tree_size: u64,
+    /// State hash of the prior state.
+    pub prior_state_hash: Hash,
+    /// SHA-256 of the obstruction's binary evidence form (see [`Obstruction::encode`]).
+    pub evidence_hash: Hash,
+}
+
+impl Obstruction {
+    /// Binary evidence form (version 1, big-endian):
+    /// `"OMGO" | 1 | prior state hash 32 | count u32 |` then per violation
+    /// `code u16 | reason u8 | n u32 | n × (key 28 | seq u64 | leaf 32 | flag u8 [| payload sha 32])
+    /// | flag u8 [| dep 14] | flag u8 [| expected u64] | flag u8 [| frontier 28]`.
+    pub fn encode(&self) -> Vec<u8> {
+        encode_evidence(&self.prior_state_hash, &self.violations)
+    }
+}
+
+fn encode_evidence(prior_state_hash: &Hash, violations: &[Violation]) -> Vec<u8> {
+    fn opt(out: &mut Vec<u8>, v: Option<&[u8]>) {
+        match v {
+            Some(b) => {
+                out.push(1);
+                out.extend_from_slice(b);
+            }
+            None => out.push(0),
+        }
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(b"OMGO");
+    out.push(1);
+    out.extend_from_slice(prior_state_hash);
+    out.extend_from_slice(&u32::try_from(violations.len()).unwrap_or(u32::MAX).to_be_bytes());
+    for v in violations {
+        out.extend_from_slice(&v.code.to_be_bytes());
+        out.push(v.reason.tag());
+        out.extend_from_slice(&u32::try_from(v.events.len()).unwrap_or(u32::MAX).to_be_bytes());
+        for e in &v.events {
+            out.extend_from_slice(e.key.as_bytes());
+            out.extend_from_slice(&e.seq.to_be_bytes());
+            out.extend_from_slice(&e.leaf_hash);
+            opt(&mut out, e.payload_sha256.as_ref().map(|h| &h[..]));
+        }
+        opt(&mut out, v.dep.as_ref().map(|d| &d.as_bytes()[..]));
+        opt(&mut out, v.expected_seq.map(u64::to_be_bytes).as_ref().map(|b| &b[..]));
+        opt(&mut out, v.frontier.as_ref().map(|k| &k.as_bytes()[..]));
+    }
+    out
+}
+
+/// What a flush produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The batch extends the history.
+    Ok(Summary),
+    /// The batch violates an invariant; the history is unchanged.
+    Obstruction(Obstruction),
+}
+
+/// Streaming reconciler: `push` events in any order (O(1) each), then `flush`.
+///
+/// A flush that succeeds advances the state, so the next batch extends it;
+/// one that obstructs leaves the state as it was. Either way the pending
+/// events are consumed.
+#[derive(Debug, Clone, Default)]
+pub struct Reconciler {
+    state: State,
+    pending: Vec<Event>,
+}
+
+impl Reconciler {
+    /// A reconciler over the empty history.
+    pub fn new() -> Self {
+        Reconciler::default()
+    }
+
+    /// A reconciler that extends `prior`.
+    pub fn with_prior(prior: State) -> Self {
+        Reconciler { state: prior, pending: Vec::new() }
+    }
+
+    /// Queues one event. O(1) amortised; nothing is checked until `flush`.
+    pub fn push(&mut self, event: Event) {
+        self.pending.push(event);
+    }
+
+    /// Events queued since the last flush.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The state so far.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Sorts once, checks every invariant, and either extends the state or
+    /// reports the obstruction.
+    pub fn flush(&mut self) -> Outcome {
+        let events = core::mem::take(&mut self.pending);
+        let outcome = reconcile(&self.state, &events);
+        if let Outcome::Ok(s) = &outcome {
+            self.state = s.state.clone();
+        }
+        outcome
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Item {
+    key: Key,
+    seq: u64,
+    leaf: Hash,
+    idx: usize,
+}
+
+/// Reconciles `events` (any order, duplicates allowed) against `prior`.
+pub fn reconcile(prior: &State, events: &[Event]) -> Outcome {
+    let mut items: Vec<Item> = events
+        .iter()
+        .enumerate()
+        .map(|(idx, e)| Item { key: e.key(), seq: e.seq(), leaf: e.leaf_hash(), idx })
+        .collect();
+    // The one sort that fixes canonical order; ties broken by the bytes' hash
+    // so byte-identical duplicates are adjacent whatever the input order.
+    items.sort_unstable_by(|a, b| a.key.cmp(&b.key).then_with(|| a.leaf.cmp(&b.leaf)));
+
+    let mut duplicates: u64 = 0;
+    let mut uniq: Vec<Item> = Vec::with_capacity(items.len());
+    for it in items {
+        let dup_in_batch = uniq.last().is_some_and(|l| l.key == it.key && l.leaf == it.leaf);
+        let dup_of_head = prior
+            .head(it.key.node(), it.key.stream())
+            .is_some_and(|h| h.seq == it.seq && h.leaf_hash == it.leaf);
+        if dup_in_batch || dup_of_head {
+            duplicates += 1;
+        } else {
+            uniq.push(it);
+        }
+    }
+
+    let evidence = |it: &Item| -> Evidence {
+        let payload = events.get(it.idx).map(|e| sha256(e.payload()));
+        Evidence { key: it.key, seq: it.seq, leaf_hash: it.leaf, payload_sha256: payload }
+    };
+    let head_evidence = |h: &Head| Evidence { key: h.key, seq: h.seq, leaf_hash: h.leaf_hash, payload_sha256: None };
+
+    let mut violations: Vec<Violation> = Vec::new();
+
+    // Prior heads by id, for uniqueness and dependency checks.
+    let mut head_ids: Vec<(EventId, usize)> = prior.heads().iter().enumerate().map(|(i, h)| (h.id(), i)).collect();
+    head_ids.sort_unstable();
+    let head_by_id = |id: &EventId| -> Option<&Head> {
+        head_ids
+            .binary_search_by(|(hid, _)| hid.cmp(id))
+            .ok()
+            .and_then(|i| head_ids.get(i))
+            .and_then(|(_, hi)| prior.heads().get(*hi))
+    };
+
+    // Per-stream positions, in key order; events at or below the prior head are
+    // reported here and kept out of the sequence checks.
+    let mut streams: BTreeMap<(u32, u16), Vec<usize>> = BTreeMap::new();
+    for (pos, it) in uniq.iter().enumerate() {
+        let (node, stream) = (it.key.node(), it.key.stream());
+        if let Some(h) = prior.head(node, stream) {
+            if it.seq <= h.seq {
+                let reason = if it.seq == h.seq { Reason::SeqConflict } else { Reason::Stale };
+                violations.push(Violation::new(reason, alloc::vec![evidence(it), head_evidence(h)]));
+                continue;
+            }
+        }
+        if let Some(f) = prior.frontier() {
+            if it.key <= f {
+                let mut v = Violation::new(Reason::BeforeFrontier, alloc::vec![evidence(it)]);
+                v.frontier = Some(f);
+                violations.push(v);
+            }
+        }
+        streams.entry((node, stream)).or_default().push(pos);
+    }
+
+    for ((node, stream), positions) in &streams {
+        let head = prior.head(*node, *stream);
+        let base = head.map_or(Some(0), |h| h.seq.checked_add(1));
+        let at = |p: &usize| uniq.get(*p);
+        // seq must increase with the key
+        let mut sorted = true;
+        for w in positions.windows(2) {
+            if let [a, b] = w {
+                if let (Some(x), Some(y)) = (at(a), at(b)) {
+                    if y.seq < x.seq {
+                        sorted = false;
+                        violations.push(Violation::new(Reason::Order, alloc::vec![evidence(x), evidence(y)]));
+                    } else if y.seq == x.seq {
+                        sorted = false;
+                    }
+                }
+            }
+        }
+        let mut by_seq: Vec<&Item> = positions.iter().filter_map(at).collect();
+        if !sorted {
+            by_seq.sort_unstable_by(|x, y| x.seq.cmp(&y.seq).then_with(|| x.key.cmp(&y.key)));
+        }
+        // one (node, stream, seq), different bytes (and not already one id)
+        for group in by_seq.chunk_by(|x, y| x.seq == y.seq) {
+            if group.len() > 1 {
+                let first_id = group.first().map(|x| x.key.event_id());
+                if group.iter().any(|x| Some(x.key.event_id()) != first_id) {
+                    violations.push(Violation::new(Reason::SeqConflict, group.iter().map(|x| evidence(x)).collect()));
+                }
+            }
+        }
+        // contiguity from the base
+        let mut prev: Option<&Item> = None;
+        for group in by_seq.chunk_by(|x, y| x.seq == y.seq) {
+            let Some(first) = group.first() else { continue };
+            let expected = match prev {
+                Some(p) => p.seq.checked_add(1),
+                None => base,
+            };
+            if let Some(exp) = expected {
+                if first.seq > exp {
+                    let mut ev = alloc::vec![evidence(first)];
+                    match prev {
+                        Some(p) => ev.push(evidence(p)),
+                        None => ev.extend(head.map(head_evidence)),
+                    }
+                    let mut v = Violation::new(Reason::Gap, ev);
+                    v.expected_seq = Some(exp);
+                    violations.push(v);
+                }
+            }
+            prev = Some(first);
+        }
+    }
+
+    // One id, different bytes: in the batch, or against a prior head.
+    let mut ids: Vec<(EventId, usize)> = uniq.iter().enumerate().map(|(p, it)| (it.key.event_id(), p)).collect();
+    ids.sort_unstable();
+    for group in ids.chunk_by(|a, b| a.0 == b.0) {
+        let mut ev: Vec<Evidence> = group.iter().filter_map(|(_, p)| uniq.get(*p)).map(|x| evidence(x)).collect();
+        if let Some((id, _)) = group.first() {
+            if let Some(h) = head_by_id(id) {
+                ev.push(head_evidence(h));
+            }
+        }
+        if ev.len() > 1 {
+            violations.push(Violation::new(Reason::IdConflict, ev));
+        }
+    }
+
+    // Dependencies.
+    for it in &uniq {
+        let Some(e) = events.get(it.idx) else { continue };
+        let lamport = it.key.lamport();
+        for dep in e.deps() {
+            let start = ids.partition_point(|(id, _)| id < dep);
+            let found: Vec<&Item> = ids
+                .get(start..)
+                .unwrap_or(&[])
+                .iter()
+                .take_while(|(id, _)| id == dep)
+                .filter_map(|(_, p)| uniq.get(*p))
+                .collect();
+            let mut push = |reason: Reason, other: Option<Evidence>| {
+                let mut ev = alloc::vec![evidence(it)];
+                ev.extend(other);
+                let mut v = Violation::new(reason, ev);
+                v.dep = Some(*dep);
+                violations.push(v);
+            };
+            if !found.is_empty() {
+                for d in found {
+                    if d.key.lamport() >= lamport {
+                        push(Reason::NotBefore, Some(evidence(d)));
+                    }
+                }
+            } else if let Some(h) = head_by_id(dep) {
+                if h.key.lamport() >= lamport {
+                    push(Reason::NotBefore, Some(head_evidence(h)));
+                }
+            } else {
+                // A dep deep in the prior history is known only through the derived
+                // id form, and only for streams whose head uses that form.
+                let (n, s, q) = dep.derived_parts();
+                match prior.head(n, s) {
+                    Some(h) if h.id() == EventId::derived(h.node, h.stream, h.seq) && q < h.seq => {
+                        if h.key.lamport() >= lamport {
+                            push(Reason::Unprovable, Some(head_evidence(h)));
+                        }
+                    }
+                    _ => push(Reason::Missing, None),
+                }
+            }
+        }
+    }
+
+    if !violations.is_empty() {
+        violations.sort_unstable();
+        violations.dedup();
+        let prior_state_hash = prior.state_hash();
+        let evidence_hash = sha256(&encode_evidence(&prior_state_hash, &violations));
+        return Outcome::Obstruction(Obstruction {
+            violations,
+            duplicates,
+            prior_tree_size: prior.tree_size(),
+            prior_state_hash,
+            evidence_hash,
+        });
+    }
+
+    // Extend: leaves in canonical order, new heads, new frontier.
+    let mut range = prior.range().clone();
+    for it in &uniq {
+        range.push(it.leaf);
+    }
+    let mut heads: BTreeMap<(u32, u16), Head> = prior.heads().iter().map(|h| ((h.node, h.stream), *h)).collect();
+    for it in &uniq {
+        let (node, stream) = (it.key.node(), it.key.stream());
+        heads.insert((node, stream), Head { node, stream, seq: it.seq, key: it.key, leaf_hash: it.leaf });
+    }
+    let frontier = uniq.last().map(|l| l.key).or(prior.frontier());
+    let state = State { range, frontier, heads: heads.into_values().collect() };
+    let state_hash = state.state_hash();
+    Outcome::Ok(Summary {
+        state,
+        state_hash,
+        prior_tree_size: prior.tree_size(),
+        appended: u64::try_from(uniq.len()).unwrap_or(u64::MAX),
+        duplicates,
+    })
+}
