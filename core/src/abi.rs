@@ -116,11 +116,9 @@ pub fn call(op: u32, input: &[u8]) -> Response {
             } else {
                 match Event::decode_all(events, &limits) {
                     Ok(ev) => ev,
-                    Err((i, e)) => {
-                        return Response {
-                            status: STATUS_ERROR,
-                            body: json::error_to_json(e.code(), &format!("event {i}: {e}"), Some(i), None),
-                        };
+                    Err((i, at, e)) => {
+                        let msg = format!("event {i} (starting at byte {at}): {e}");
+                        return Response { status: STATUS_ERROR, body: json::error_to_json(e.code(), &msg, Some(i), None) };
                     }
                 }
             };

@@ -186,11 +186,15 @@ impl Event {
     }
 
     /// Decodes a concatenation of canonical events (the binary batch form).
-    pub fn decode_all(mut bytes: &[u8], limits: &Limits) -> Result<Vec<Event>, (usize, DecodeError)> {
+    ///
+    /// On failure, returns the failing event's index, its byte offset in
+    /// `bytes`, and the error.
+    pub fn decode_all(bytes: &[u8], limits: &Limits) -> Result<Vec<Event>, (usize, usize, DecodeError)> {
         let mut out = Vec::new();
-        while !bytes.is_empty() {
-            let (e, used) = Event::decode(bytes, limits).map_err(|err| (out.len(), err))?;
-            bytes = bytes.get(used..).unwrap_or(&[]);
+        let mut offset = 0usize;
+        while let Some(rest) = bytes.get(offset..).filter(|r| !r.is_empty()) {
+            let (e, used) = Event::decode(rest, limits).map_err(|err| (out.len(), offset, err))?;
+            offset = offset.saturating_add(used);
             out.push(e);
         }
         Ok(out)

@@ -318,8 +318,11 @@ pub fn reconcile(prior: &State, events: &[Event]) -> Outcome {
         let (node, stream) = (it.key.node(), it.key.stream());
         if let Some(h) = prior.head(node, stream) {
             if it.seq <= h.seq {
-                let reason = if it.seq == h.seq { Reason::SeqConflict } else { Reason::Stale };
-                violations.push(Violation::new(reason, alloc::vec![evidence(it), head_evidence(h)]));
+                // One id as the head is reported once, as an id conflict, below.
+                if it.seq < h.seq || it.key.event_id() != h.id() {
+                    let reason = if it.seq == h.seq { Reason::SeqConflict } else { Reason::Stale };
+                    violations.push(Violation::new(reason, alloc::vec![evidence(it), head_evidence(h)]));
+                }
                 continue;
             }
         }

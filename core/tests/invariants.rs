@@ -1,0 +1,82 @@
+//! One crafted case per invariant code, checked against the core API directly.
+use omega_core::{Event, EventId, Outcome, Reason, State, reconcile};
+
+fn ev(lamport: u64, node: u32, stream: u16, seq: u64, deps: &[EventId], payload: &[u8]) -> Event {
+    Event::new(lamport, node, stream, EventId::derived(node, stream, seq), seq, deps.to_vec(), payload.to_vec())
+}
+
+fn reasons(prior: &State, events: &[Event]) -> Vec<(u16, Reason)> {
+    match reconcile(prior, events) {
+        Outcome::Ok(_) => vec![],
+        Outcome::Obstruction(o) => o.violations.iter().map(|v| (v.code, v.reason)).collect(),
+    }
+}
+
+fn ok(prior: &State, events: &[Event]) -> State {
+    match reconcile(prior, events) {
+        Outcome::Ok(s) => s.state,
+        Outcome::Obstruction(o) => panic!("expected ok, got {o:?}"),
+    }
+}
+
+#[test]
+fn clean_history_and_duplicates() {
+    let a = ev(1, 1, 0, 0, &[], b"a");
+    let b = ev(2, 1, 0, 1, &[a.id()], b"b");
+    let Outcome::Ok(s) = reconcile(&State::new(), &[b.clone(), a.clone(), b.clone()]) else { panic!() };
+    assert_eq!((s.state.tree_size(), s.duplicates, s.appended), (2, 1, 2));
+    assert_eq!(s.state.frontier(), Some(b.key()));
+    assert_eq!(s.state.root(), omega_core::merkle::root(&[a.leaf_hash(), b.leaf_hash()]));
+}
+
+#[test]
+fn code_1001() {
+    let e = State::new();
+    assert_eq!(reasons(&e, &[ev(1, 1, 0, 0, &[], b""), ev(2, 1, 0, 2, &[], b"")]), vec![(1001, Reason::Gap)]);
+    assert_eq!(reasons(&e, &[ev(1, 1, 0, 1, &[], b"")]), vec![(1001, Reason::Gap)]);
+    assert_eq!(reasons(&e, &[ev(5, 1, 0, 0, &[], b""), ev(2, 1, 0, 1, &[], b"")]), vec![(1001, Reason::Order)]);
+    let prior = ok(&e, &[ev(5, 1, 0, 0, &[], b""), ev(6, 1, 0, 1, &[], b"")]);
+    let stale = Event::new(5, 1, 0, EventId::derived(1, 0, 0), 0, vec![], b"x".to_vec());
+    assert_eq!(reasons(&prior, &[stale]), vec![(1001, Reason::Stale)]);
+    assert_eq!(reasons(&prior, &[ev(3, 2, 0, 0, &[], b"")]), vec![(1001, Reason::BeforeFrontier)]);
+    // the prior head re-sent is a duplicate, not a violation
+    let Outcome::Ok(s) = reconcile(&prior, &[ev(6, 1, 0, 1, &[], b""), ev(7, 1, 0, 2, &[], b"")]) else { panic!() };
+    assert_eq!((s.duplicates, s.appended, s.state.tree_size()), (1, 1, 3));
+}
+
+#[test]
+fn code_1002() {
+    let e = State::new();
+    assert_eq!(reasons(&e, &[ev(1, 1, 0, 0, &[], b"x"), ev(1, 1, 0, 0, &[], b"y")]), vec![(1002, Reason::IdConflict)]);
+    let a = Event::new(1, 1, 0, EventId::from_bytes([1; 14]), 0, vec![], vec![]);
+    let b = Event::new(1, 1, 0, EventId::from_bytes([2; 14]), 0, vec![], vec![]);
+    assert_eq!(reasons(&e, &[a, b]), vec![(1002, Reason::SeqConflict)]);
+    let prior = ok(&e, &[ev(5, 1, 0, 0, &[], b"")]);
+    assert_eq!(reasons(&prior, &[ev(5, 1, 0, 0, &[], b"forged")]), vec![(1002, Reason::IdConflict)]);
+}
+
+#[test]
+fn code_2002_and_2003() {
+    let e = State::new();
+    let ghost = EventId::from_bytes([9; 14]);
+    assert_eq!(reasons(&e, &[ev(1, 1, 0, 0, &[ghost], b"")]), vec![(2002, Reason::Missing)]);
+    let a = ev(4, 1, 0, 0, &[], b"");
+    assert_eq!(reasons(&e, &[a.clone(), ev(4, 2, 0, 0, &[a.id()], b"")]), vec![(2003, Reason::NotBefore)]);
+    // deps into the prior history: the head exactly, deeper positions by the derived form
+    let prior = ok(&e, &[ev(1, 1, 0, 0, &[], b""), ev(2, 1, 0, 1, &[], b"")]);
+    assert!(reasons(&prior, &[ev(3, 2, 0, 0, &[EventId::derived(1, 0, 1), EventId::derived(1, 0, 0)], b"")]).is_empty());
+    assert_eq!(reasons(&prior, &[ev(2, 2, 0, 0, &[EventId::derived(1, 0, 0)], b"")]), vec![(2003, Reason::Unprovable)]);
+    assert_eq!(reasons(&prior, &[ev(9, 2, 0, 0, &[EventId::derived(1, 0, 5)], b"")]), vec![(2002, Reason::Missing)]);
+}
+
+#[test]
+fn obstruction_leaves_the_reconciler_state_unchanged() {
+    let mut r = omega_core::Reconciler::new();
+    r.push(ev(1, 1, 0, 0, &[], b""));
+    assert!(matches!(r.flush(), Outcome::Ok(_)));
+    let before = r.state().clone();
+    r.push(ev(2, 1, 0, 5, &[], b""));
+    assert!(matches!(r.flush(), Outcome::Obstruction(_)));
+    assert_eq!(r.state(), &before);
+    assert_eq!(r.pending(), 0);
+}

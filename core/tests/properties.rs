@@ -1,0 +1,121 @@
+//! Property tests: the result is a function of the set of distinct events,
+//! whatever the arrival order and however many duplicates; splitting a clean
+//! history into batches gives the same state; decoders never panic.
+use omega_core::sample::{self, Shape};
+use omega_core::{Event, EventId, Limits, Outcome, Reconciler, State, abi, json, reconcile};
+use proptest::prelude::*;
+
+/// A history from a random shape, optionally damaged so that some cases obstruct.
+fn history_strategy() -> impl Strategy<Value = Vec<Event>> {
+    (any::<u64>(), 1u32..4, 1u16..3, 0u64..12, 0usize..12, 0u8..6, any::<u64>()).prop_map(
+        |(seed, nodes, streams, per_stream, payload, damage, pick)| {
+            let mut h = sample::history(seed, Shape { nodes, streams, per_stream, payload });
+            if !h.is_empty() {
+                let i = (pick % h.len() as u64) as usize;
+                let e = h[i].clone();
+                match damage {
+                    // lose one event (a gap, or a missing dependency)
+                    0 => {
+                        h.remove(i);
+                    }
+                    // equivocate
+                    1 => h.push(Event::new(e.lamport(), e.node(), e.stream(), e.id(), e.seq(), e.deps().to_vec(), b"forged".to_vec())),
+                    // a dependency on something that does not exist, or on itself
+                    2 => h.push(Event::new(e.lamport() + 100, 99, 0, EventId::derived(99, 0, 0), 0, vec![EventId::from_bytes([7; 14]), e.id()], vec![])),
+                    3 => h.push(Event::new(e.lamport(), 98, 0, EventId::derived(98, 0, 0), 0, vec![e.id()], vec![])),
+                    _ => {}
+                }
+            }
+            h
+        },
+    )
+}
+
+fn render(o: &Outcome) -> Vec<u8> {
+    json::outcome_to_json(o)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn output_is_identical_for_every_permutation_and_duplication(
+        h in history_strategy(),
+        shuffle_seed in any::<u64>(),
+        dups in proptest::collection::vec(any::<prop::sample::Index>(), 0..8),
+    ) {
+        let base = render(&reconcile(&State::new(), &h));
+        let mut permuted = h.clone();
+        if !h.is_empty() {
+            for d in &dups {
+                permuted.push(h[d.index(h.len())].clone());
+            }
+        }
+        sample::shuffle(&mut permuted, shuffle_seed);
+        let out = reconcile(&State::new(), &permuted);
+        // identical except for the duplicate count, which the re-deliveries raise
+        let again = render(&out);
+        let strip = |b: &[u8]| String::from_utf8_lossy(b).lines().filter(|l| !l.contains("\"duplicates\"")).collect::<Vec<_>>().join("\n");
+        prop_assert_eq!(strip(&base), strip(&again));
+        // and with the same duplicates, byte for byte, in another order
+        let mut other = permuted.clone();
+        sample::shuffle(&mut other, shuffle_seed ^ 1);
+        prop_assert_eq!(again, render(&reconcile(&State::new(), &other)));
+        // the streaming reconciler gives the same as the one-shot function
+        let mut r = Reconciler::new();
+        for e in other { r.push(e); }
+        prop_assert_eq!(render(&r.flush()), render(&out));
+    }
+
+    #[test]
+    fn batches_extend_to_the_same_state(seed in any::<u64>(), nodes in 1u32..4, streams in 1u16..3, per_stream in 1u64..10, cut in any::<prop::sample::Index>(), round in 0u64..10) {
+        let shape = Shape { nodes, streams, per_stream, payload: 4 };
+        let mut h = sample::history(seed, shape);
+        let Outcome::Ok(whole) = reconcile(&State::new(), &h) else { panic!("sample histories are valid") };
+        // at a round boundary the split always extends cleanly
+        let r = round % per_stream;
+        let (a, b): (Vec<Event>, Vec<Event>) = h.iter().cloned().partition(|e| e.seq() < r);
+        let Outcome::Ok(first) = reconcile(&State::new(), &a) else { panic!("prefix rounds are valid") };
+        let second = reconcile(&first.state, &b);
+        let Outcome::Ok(second) = second else { panic!("round split must extend: {second:?}") };
+        prop_assert_eq!(&second.state, &whole.state);
+        prop_assert_eq!(second.state_hash, whole.state_hash);
+        // at any cut in canonical order, a clean extension reaches the same state
+        h.sort_by_key(Event::key);
+        let k = cut.index(h.len() + 1);
+        let Outcome::Ok(first) = reconcile(&State::new(), &h[..k]) else { panic!("canonical prefixes are valid") };
+        let via_prior_json = abi::parse_prior(&json::summary_to_json(&first)).expect("a result is a valid prior");
+        prop_assert_eq!(&via_prior_json, &first.state);
+        if let Outcome::Ok(second) = reconcile(&via_prior_json, &h[k..]) {
+            prop_assert_eq!(second.state_hash, whole.state_hash);
+        }
+    }
+
+    #[test]
+    fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512), op in 0u32..4) {
+        let _ = Event::decode_all(&bytes, &Limits::default());
+        let _ = State::decode(&bytes);
+        let _ = json::parse_events(&bytes, &Limits::default());
+        let _ = json::parse_prior(&bytes);
+        let r = abi::call(op, &bytes);
+        prop_assert!(r.status <= 2);
+        prop_assert!(r.body.ends_with(b"\n"));
+    }
+
+    #[test]
+    fn mutated_batches_never_panic(seed in any::<u64>(), flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6), cut in any::<prop::sample::Index>()) {
+        let h = sample::history(seed, Shape { nodes: 2, streams: 2, per_stream: 3, payload: 5 });
+        let mut bin = Vec::new();
+        for e in &h { e.encode_into(&mut bin); }
+        let mut text = json::events_to_json(&h);
+        for (i, b) in &flips {
+            let n = bin.len();
+            bin[i.index(n)] ^= b | 1;
+            let m = text.len();
+            text[i.index(m)] ^= b | 1;
+        }
+        let k = cut.index(bin.len() + 1);
+        let _ = abi::call(abi::OP_RECONCILE_BINARY, &abi::make_request(&bin[..k], &[]));
+        let _ = abi::call(abi::OP_RECONCILE_JSON, &abi::make_request(&text, &[]));
+    }
+}
