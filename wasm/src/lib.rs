@@ -1,0 +1,218 @@
+//! omega-wasm: the one blob.
+//!
+//! A thin shim over `omega-core`, with two faces in the same module:
+//! - the JS API through wasm-bindgen (`reconcile`, `reconcileJson`,
+//!   `reconcileBinary`, `Reconciler`, `sampleHistory`, `abiCall`, `version`);
+//!   errors are thrown as JS `Error`s with a numeric `code`;
+//! - a raw C-ABI for non-JS hosts (`omega_alloc`, `omega_free`, `omega_call`)
+//!   that touches no JS import, so wasmtime can run it with every wasm-bindgen
+//!   import defined as a trap.
+//!
+//! Both faces end in `omega_core::abi::call`, the function the native engine
+//! calls too.
+use omega_core::abi::{self, Response};
+use omega_core::sample::{self, Shape};
+use omega_core::{Event, Limits, Outcome, Reconciler as CoreReconciler, ErrorCode, json};
+use wasm_bindgen::prelude::*;
+
+#[cfg(target_arch = "wasm32")]
+mod raw;
+
+/// The crate version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    omega_core::VERSION.to_string()
+}
+
+/// The raw ABI through JS: runs `op` on `input` and returns `status byte || body`,
+/// the very bytes the golden vectors hold.
+#[wasm_bindgen(js_name = abiCall)]
+pub fn abi_call(op: u32, input: &[u8]) -> Vec<u8> {
+    abi::call(op, input).to_bytes()
+}
+
+fn js_error(code: u16, message: &str, index: Option<usize>, field: Option<&str>) -> JsValue {
+    let err = js_sys::Error::new(message);
+    let obj: &JsValue = err.as_ref();
+    let _ = js_sys::Reflect::set(obj, &"code".into(), &JsValue::from(code));
+    if let Some(i) = index {
+        let _ = js_sys::Reflect::set(obj, &"index".into(), &JsValue::from(u32::try_from(i).unwrap_or(u32::MAX)));
+    }
+    if let Some(f) = field {
+        let _ = js_sys::Reflect::set(obj, &"field".into(), &JsValue::from_str(f));
+    }
+    err.into()
+}
+
+/// Turns an error response body into a thrown Error with its code, index and field.
+fn throw_body(body: &[u8]) -> JsValue {
+    let text = String::from_utf8_lossy(body);
+    let parsed = js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL);
+    let get = |k: &str| js_sys::Reflect::get(&parsed, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let code = get("code").as_f64().map_or(0, |c| c as u16);
+    let message = get("message").as_string().unwrap_or_else(|| text.to_string());
+    let index = get("index").as_f64().map(|i| i as usize);
+    let field = get("field").as_string();
+    js_error(code, &message, index, field.as_deref())
+}
+
+fn body_or_throw(r: Response) -> Result<String, JsValue> {
+    if r.status == abi::STATUS_ERROR {
+        return Err(throw_body(&r.body));
+    }
+    Ok(String::from_utf8_lossy(&r.body).into_owned())
+}
+
+/// Prior state from JS: undefined/null (empty history), a JSON string, a
+/// result object, or a Uint8Array holding the binary state.
+fn prior_bytes(prior: &JsValue) -> Result<Vec<u8>, JsValue> {
+    if prior.is_undefined() || prior.is_null() {
+        Ok(Vec::new())
+    } else if let Some(s) = prior.as_string() {
+        Ok(s.into_bytes())
+    } else if prior.is_instance_of::<js_sys::Uint8Array>() {
+        Ok(js_sys::Uint8Array::new(prior).to_vec())
+    } else {
+        stringify(prior).map(String::into_bytes)
+    }
+}
+
+fn stringify(v: &JsValue) -> Result<String, JsValue> {
+    js_sys::JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| js_error(3002, "value cannot be converted to JSON", None, None))
+}
+
+fn parse_json(text: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(text).map_err(|_| js_error(3001, "internal: result is not JSON", None, None))
+}
+
+/// Reconciles JSON event text against an optional prior (a previous `ok`
+/// result JSON, or the binary state). Returns the result JSON text, byte for
+/// byte what `omega reconcile` prints. Throws an Error with `code` on bad input.
+#[wasm_bindgen(js_name = reconcileJson)]
+pub fn reconcile_json(events: &str, prior: JsValue) -> Result<String, JsValue> {
+    let req = abi::make_request(events.as_bytes(), &prior_bytes(&prior)?);
+    body_or_throw(abi::call(abi::OP_RECONCILE_JSON, &req))
+}
+
+/// Reconciles an array of event objects (or JSON text) and returns the result
+/// as a plain object with the same fields as the CLI's JSON.
+#[wasm_bindgen]
+pub fn reconcile(events: JsValue, prior: JsValue) -> Result<JsValue, JsValue> {
+    let text = match events.as_string() {
+        Some(s) => s,
+        None => stringify(&events)?,
+    };
+    parse_json(&reconcile_json(&text, prior)?)
+}
+
+/// Reconciles concatenated canonical binary events (see docs/FORMATS.md);
+/// returns the result JSON text.
+#[wasm_bindgen(js_name = reconcileBinary)]
+pub fn reconcile_binary(events: &[u8], prior: JsValue) -> Result<String, JsValue> {
+    let req = abi::make_request(events, &prior_bytes(&prior)?);
+    body_or_throw(abi::call(abi::OP_RECONCILE_BINARY, &req))
+}
+
+fn shape(nodes: u32, streams: u16, per_stream: u32, payload: u32) -> Shape {
+    Shape { nodes, streams, per_stream: u64::from(per_stream), payload: payload as usize }
+}
+
+/// A deterministic sample history (the generator behind the demo, the benches
+/// and the golden vectors), shuffled by `shuffleSeed`, as concatenated
+/// canonical binary events.
+#[wasm_bindgen(js_name = sampleHistory)]
+pub fn sample_history(seed: u32, nodes: u32, streams: u16, per_stream: u32, payload: u32, shuffle_seed: u32) -> Vec<u8> {
+    let mut events = sample::history(u64::from(seed), shape(nodes, streams, per_stream, payload));
+    sample::shuffle(&mut events, u64::from(shuffle_seed));
+    let mut out = Vec::new();
+    for e in &events {
+        e.encode_into(&mut out);
+    }
+    out
+}
+
+/// The same sample as JSON event text.
+#[wasm_bindgen(js_name = sampleHistoryJson)]
+pub fn sample_history_json(seed: u32, nodes: u32, streams: u16, per_stream: u32, payload: u32, shuffle_seed: u32) -> String {
+    let mut events = sample::history(u64::from(seed), shape(nodes, streams, per_stream, payload));
+    sample::shuffle(&mut events, u64::from(shuffle_seed));
+    String::from_utf8_lossy(&json::events_to_json(&events)).into_owned()
+}
+
+/// Streaming reconciler: `push` events in any order, `flush` to reconcile them
+/// (one sort per flush). A clean flush advances the state, so the next batch
+/// extends it; an obstructed one leaves it unchanged.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Reconciler {
+    inner: CoreReconciler,
+    limits: Limits,
+}
+
+#[wasm_bindgen]
+impl Reconciler {
+    /// A reconciler over the empty history, or extending `prior`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(prior: JsValue) -> Result<Reconciler, JsValue> {
+        let bytes = prior_bytes(&prior)?;
+        let state = abi::parse_prior(&bytes).map_err(|e| js_error(e.code(), &e.to_string(), None, None))?;
+        Ok(Reconciler { inner: CoreReconciler::with_prior(state), limits: Limits::default() })
+    }
+
+    /// Queues one event (an object in the JSON event form, or its JSON text).
+    pub fn push(&mut self, event: JsValue) -> Result<(), JsValue> {
+        let text = match event.as_string() {
+            Some(s) => s,
+            None => stringify(&event)?,
+        };
+        self.push_json(&text)
+    }
+
+    /// Queues one event given as JSON text.
+    #[wasm_bindgen(js_name = pushJson)]
+    pub fn push_json(&mut self, text: &str) -> Result<(), JsValue> {
+        let index = self.inner.pending();
+        let e = json::parse_one(text.as_bytes(), index, &self.limits)
+            .map_err(|e| js_error(e.code(), &e.to_string(), e.index(), e.field().as_deref()))?;
+        self.inner.push(e);
+        Ok(())
+    }
+
+    /// Queues concatenated canonical binary events.
+    #[wasm_bindgen(js_name = pushBinary)]
+    pub fn push_binary(&mut self, bytes: &[u8]) -> Result<(), JsValue> {
+        let events = Event::decode_all(bytes, &self.limits)
+            .map_err(|(i, at, e)| js_error(e.code(), &format!("event {i} (starting at byte {at}): {e}"), Some(i), None))?;
+        for e in events {
+            self.inner.push(e);
+        }
+        Ok(())
+    }
+
+    /// Events queued since the last flush.
+    #[wasm_bindgen(getter)]
+    pub fn pending(&self) -> usize {
+        self.inner.pending()
+    }
+
+    /// Reconciles the queued events; returns the result JSON text.
+    #[wasm_bindgen(js_name = flushJson)]
+    pub fn flush_json(&mut self) -> String {
+        let outcome: Outcome = self.inner.flush();
+        String::from_utf8_lossy(&json::outcome_to_json(&outcome)).into_owned()
+    }
+
+    /// Reconciles the queued events; returns the result object.
+    pub fn flush(&mut self) -> Result<JsValue, JsValue> {
+        parse_json(&self.flush_json())
+    }
+
+    /// The current state in binary form (usable as a prior).
+    #[wasm_bindgen(js_name = stateBytes)]
+    pub fn state_bytes(&self) -> Vec<u8> {
+        self.inner.state().encode()
+    }
+}
