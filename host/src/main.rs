@@ -1,0 +1,230 @@
+//! `omega`: the command-line host. Every command runs on engine `native`
+//! (omega-core linked in) or `wasm` (the blob in wasmtime); both go through
+//! `omega_core::abi::call`, so they give the same bytes.
+//!
+//! Exit codes: 0 ok, 1 obstruction (or a difference, for `crosscheck`),
+//! 2 bad input or usage.
+mod demo;
+mod wasm;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use omega_core::abi::{self, Response};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "omega", version, about = "omega: a deterministic truth kernel — one canonical history from events in any order")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum EngineKind {
+    /// omega-core linked into this program.
+    Native,
+    /// The wasm blob in wasmtime (the very file the npm package ships).
+    Wasm,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct EngineArgs {
+    /// Which engine runs the kernel.
+    #[arg(long, value_enum, default_value = "native")]
+    engine: EngineKind,
+    #[command(flatten)]
+    blob: BlobArgs,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct BlobArgs {
+    /// The blob to load for `--engine wasm` (default: the one `cargo xtask blob` built, or $OMEGA_BLOB).
+    #[arg(long, value_name = "PATH")]
+    blob: Option<PathBuf>,
+    /// Fuel for one blob call (roughly, wasm instructions).
+    #[arg(long, value_name = "N", default_value_t = wasm::Bounds::default().fuel)]
+    fuel: u64,
+    /// Largest blob linear memory, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 2048)]
+    max_memory_mib: usize,
+}
+
+impl BlobArgs {
+    fn load(&self) -> Result<wasm::Blob> {
+        let path = wasm::find_blob(self.blob.as_deref())?;
+        wasm::Blob::load(&path, wasm::Bounds { max_memory: self.max_memory_mib << 20, fuel: self.fuel })
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum InputFormat {
+    /// A JSON array of events.
+    Json,
+    /// Concatenated canonical binary events.
+    Binary,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Reconcile a batch of events (any order) into one canonical history; print the result JSON.
+    Reconcile {
+        /// Events file, or `-` for standard input.
+        #[arg(long, short)]
+        input: String,
+        /// A previous `ok` result (JSON) or binary state to extend.
+        #[arg(long, value_name = "STATE")]
+        prior: Option<PathBuf>,
+        /// Input format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: InputFormat,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Run every golden vector on both engines and report any difference.
+    Crosscheck {
+        /// The vectors folder (holding manifest.json).
+        #[arg(long, value_name = "DIR")]
+        vectors: Option<PathBuf>,
+        #[command(flatten)]
+        blob: BlobArgs,
+    },
+    /// The main job on an embedded sample: both engines, identical roots, then a tampered copy.
+    Demo {
+        #[command(flatten)]
+        blob: BlobArgs,
+    },
+}
+
+/// Runs one op on the chosen engine.
+pub(crate) fn run_op(engine: &EngineArgs, op: u32, input: &[u8]) -> Result<Response> {
+    match engine.engine {
+        EngineKind::Native => Ok(abi::call(op, input)),
+        EngineKind::Wasm => engine.blob.load()?.call(op, input),
+    }
+}
+
+fn read_input(path: &str) -> Result<Vec<u8>> {
+    if path == "-" {
+        let mut v = Vec::new();
+        std::io::stdin().read_to_end(&mut v).context("reading standard input")?;
+        Ok(v)
+    } else {
+        std::fs::read(path).with_context(|| format!("cannot read the input file {path}"))
+    }
+}
+
+/// Prints an error body (JSON with code and message) as one human line on stderr.
+fn report_error(body: &[u8]) {
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let code = v.get("code").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let msg = v.get("message").and_then(serde_json::Value::as_str).unwrap_or("unknown error");
+    eprintln!("omega: error {code}: {msg}");
+}
+
+fn exit_for(resp: &Response) -> ExitCode {
+    match resp.status {
+        abi::STATUS_OK => ExitCode::SUCCESS,
+        abi::STATUS_OBSTRUCTION => ExitCode::from(1),
+        _ => ExitCode::from(2),
+    }
+}
+
+fn cmd_reconcile(input: &str, prior: Option<&Path>, format: InputFormat, engine: &EngineArgs) -> Result<ExitCode> {
+    let events = read_input(input)?;
+    let prior = match prior {
+        Some(p) => std::fs::read(p).with_context(|| format!("cannot read the prior state {}", p.display()))?,
+        None => Vec::new(),
+    };
+    if events.len() > u32::MAX as usize {
+        bail!("input is over 4 GiB; split it into batches and pass each result as --prior to the next");
+    }
+    let op = match format {
+        InputFormat::Json => abi::OP_RECONCILE_JSON,
+        InputFormat::Binary => abi::OP_RECONCILE_BINARY,
+    };
+    let resp = run_op(engine, op, &abi::make_request(&events, &prior))?;
+    if resp.status == abi::STATUS_ERROR {
+        report_error(&resp.body);
+    } else {
+        std::io::stdout().write_all(&resp.body).context("writing standard output")?;
+    }
+    Ok(exit_for(&resp))
+}
+
+fn default_vectors() -> PathBuf {
+    if let Ok(exe) = std::env::current_exe() {
+        if let Some(repo) = exe.parent().and_then(Path::parent).and_then(Path::parent) {
+            let p = repo.join("tests/vectors");
+            if p.join("manifest.json").is_file() {
+                return p;
+            }
+        }
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
+fn first_difference(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()))
+}
+
+fn cmd_crosscheck(vectors: Option<&Path>, blob: &BlobArgs) -> Result<ExitCode> {
+    let dir = vectors.map_or_else(default_vectors, Path::to_path_buf);
+    let manifest_path = dir.join("manifest.json");
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&manifest_path).with_context(|| format!("cannot read {}", manifest_path.display()))?,
+    )
+    .with_context(|| format!("{} is not JSON", manifest_path.display()))?;
+    let cases = manifest.get("cases").and_then(|c| c.as_array()).ok_or_else(|| anyhow!("manifest has no `cases` array"))?;
+    let mut blob = blob.load()?;
+    println!("blob: {} (sha256 {})", blob.path.display(), blob.sha256);
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for case in cases {
+        let field = |k: &str| case.get(k).and_then(|v| v.as_str());
+        let name = field("name").unwrap_or("?");
+        let read = |rel: &str| std::fs::read(dir.join(rel)).with_context(|| format!("case {name}: reading {rel}"));
+        let op = u32::try_from(case.get("op").and_then(|v| v.as_u64()).unwrap_or(1)).unwrap_or(u32::MAX);
+        let input = read(field("input").ok_or_else(|| anyhow!("case {name}: no input"))?)?;
+        let prior = match field("prior") {
+            Some(p) => read(p)?,
+            None => Vec::new(),
+        };
+        let mut expected = vec![u8::try_from(case.get("status").and_then(|v| v.as_u64()).unwrap_or(9)).unwrap_or(9)];
+        expected.extend(read(field("expected").ok_or_else(|| anyhow!("case {name}: no expected"))?)?);
+        let req = abi::make_request(&input, &prior);
+        let native = abi::call(op, &req).to_bytes();
+        let wasm = blob.call(op, &req)?.to_bytes();
+        if native == expected && wasm == expected {
+            passed += 1;
+            println!("ok    {name}");
+        } else {
+            failed += 1;
+            println!(
+                "DIFF  {name}: native {} (first difference at byte {}), wasm {} (first difference at byte {})",
+                if native == expected { "matches" } else { "differs" },
+                first_difference(&native, &expected),
+                if wasm == expected { "matches" } else { "differs" },
+                first_difference(&wasm, &expected),
+            );
+        }
+    }
+    println!("crosscheck: {passed} passed, {failed} failed");
+    Ok(if failed == 0 && passed > 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Reconcile { input, prior, format, engine } => cmd_reconcile(input, prior.as_deref(), *format, engine),
+        Command::Crosscheck { vectors, blob } => cmd_crosscheck(vectors.as_deref(), blob),
+        Command::Demo { blob } => demo::run(blob),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("omega: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
