@@ -1,0 +1,108 @@
+// The npm package `omega-kernel` in Node, on every golden vector.
+// Run through `cargo xtask test` (which sets OMEGA_BLOB_SHA256), or:
+//   OMEGA_BLOB_SHA256=$(sha256sum wasm/dist/omega_wasm_bg.wasm | cut -d' ' -f1) node --test tests/js/node.test.mjs
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import {
+  OP_RECONCILE_BINARY,
+  OP_RECONCILE_JSON,
+  assertSameBytes,
+  expectedBlobSha256,
+  loadCases,
+  sha256Hex,
+} from "./vectors.mjs";
+
+let omega;
+try {
+  // Resolved like any user would: the "node" export, which initialises the blob itself.
+  omega = await import("omega-kernel");
+} catch (e) {
+  throw new Error(`cannot import omega-kernel (build it with \`cargo xtask blob\`, install with \`npm ci\` in tests/js): ${e.message}`, { cause: e });
+}
+
+const cases = loadCases();
+
+/** The blob file the package resolves, as a user's bundler or loader would find it. */
+function resolvedBlobPath() {
+  const spec = "omega-kernel/omega_wasm_bg.wasm";
+  const url = typeof import.meta.resolve === "function"
+    ? import.meta.resolve(spec)
+    : "file://" + createRequire(import.meta.url).resolve(spec);
+  return fileURLToPath(url);
+}
+
+test("the package's blob is the one `cargo xtask blob` built (OMEGA_BLOB_SHA256)", () => {
+  const expected = expectedBlobSha256();
+  const path = resolvedBlobPath();
+  assert.equal(sha256Hex(readFileSync(path)), expected, `sha256 of ${path}`);
+});
+
+test("version() is a non-empty string", () => {
+  const v = omega.version();
+  assert.equal(typeof v, "string");
+  assert.ok(v.length > 0, "empty version");
+});
+
+describe("abiCall: exact response bytes of every golden vector", () => {
+  for (const c of cases) {
+    test(c.name, () => {
+      const out = omega.abiCall(c.op, new Uint8Array(c.request));
+      assert.ok(out instanceof Uint8Array, "abiCall must return a Uint8Array");
+      assertSameBytes(c.name, out, c.response);
+    });
+  }
+});
+
+/** The typed entry point of an op: (input bytes, prior bytes|null) -> body text, or throws. */
+const typedCall = {
+  [OP_RECONCILE_JSON]: (input, prior) => omega.reconcileJson(input.toString("utf8"), prior?.toString("utf8")),
+  [OP_RECONCILE_BINARY]: (input, prior) => omega.reconcileBinary(new Uint8Array(input), prior?.toString("utf8")),
+};
+
+describe("reconcileJson / reconcileBinary: result text, or an Error with its code", () => {
+  for (const c of cases.filter((c) => typedCall[c.op] && (c.op !== OP_RECONCILE_BINARY || omega.reconcileBinary))) {
+    test(c.name, () => {
+      const call = () => typedCall[c.op](c.input, c.prior);
+      if (c.status === 2) {
+        const { code } = JSON.parse(c.expected.toString("utf8"));
+        assert.throws(call, (e) => {
+          assert.ok(e instanceof Error, `expected an Error, got ${e}`);
+          assert.equal(e.code, code, `error code (message: ${e.message})`);
+          return true;
+        });
+      } else {
+        assert.equal(call(), c.expected.toString("utf8"));
+      }
+    });
+  }
+});
+
+const objectCases = cases.filter((c) => c.op === OP_RECONCILE_JSON && c.status !== 2);
+
+describe("reconcile: JS objects in, the result object out", () => {
+  for (const c of objectCases) {
+    test(c.name, () => {
+      const prior = c.prior == null ? undefined : c.prior.toString("utf8");
+      const got = omega.reconcile(JSON.parse(c.input.toString("utf8")), prior);
+      assert.deepStrictEqual(got, JSON.parse(c.expected.toString("utf8")));
+    });
+  }
+});
+
+describe("Reconciler: push every event, one flush", () => {
+  for (const c of objectCases) {
+    test(c.name, () => {
+      const prior = c.prior == null ? undefined : c.prior.toString("utf8");
+      const r = new omega.Reconciler(prior);
+      try {
+        for (const e of JSON.parse(c.input.toString("utf8"))) r.push(e);
+        assert.equal(r.flushJson(), c.expected.toString("utf8"));
+      } finally {
+        r.free?.();
+      }
+    });
+  }
+});
