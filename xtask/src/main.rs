@@ -1,0 +1,632 @@
+//! `cargo xtask`: omega's automation.
+//!
+//! - `setup`: installs or checks what the other commands need (rustup targets,
+//!   the pinned wasm-bindgen CLI in a per-user cache, Node and npm, Chromium,
+//!   the npm packages of `tests/js`);
+//! - `blob`: builds the one wasm blob reproducibly and runs wasm-bindgen on it;
+//! - `demo`: builds the blob and the host, then runs `omega demo`;
+//! - `vectors [--check]`: regenerates (or checks) the golden vectors;
+//! - `test`: everything CI runs, suite by suite, failing fast.
+//!
+//! This crate depends on no workspace crate: it only drives cargo, rustup,
+//! wasm-bindgen, npm and node.
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Parser, Subcommand};
+use sha2::{Digest, Sha256};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::{env, fs};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// A target with no `std` at all: building core for it proves `no_std`.
+const BARE_TARGET: &str = "thumbv7em-none-eabi";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const BLOB: &str = "wasm/dist/omega_wasm_bg.wasm";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "xtask",
+    bin_name = "cargo xtask",
+    about = "omega's automation (blob, npm, browsers, CI)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Install or check everything the other commands need.
+    Setup,
+    /// Build the wasm blob and its JS glue into wasm/dist.
+    Blob,
+    /// Build the blob and the host, then run `omega demo`.
+    Demo,
+    /// Regenerate the golden vectors in tests/vectors (or check them).
+    Vectors {
+        /// Fail if the files on disk differ from what the generator produces.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run every test suite CI runs, in order, failing fast.
+    Test,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = Ctx::new().and_then(|ctx| match cli.cmd {
+        Cmd::Setup => ctx.setup(true).map(|_| ExitCode::SUCCESS),
+        Cmd::Blob => ctx
+            .setup(false)
+            .and_then(|s| ctx.blob(&s))
+            .map(|_| ExitCode::SUCCESS),
+        Cmd::Demo => ctx.demo(),
+        Cmd::Vectors { check } => ctx.vectors(check).map(|_| ExitCode::SUCCESS),
+        Cmd::Test => ctx.test(),
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("\nerror: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn step(msg: &str) {
+    println!("==> {msg}");
+}
+
+/// A missing prerequisite: what is missing and the command that fixes it.
+fn missing(what: &str, fix: &str) -> anyhow::Error {
+    anyhow!("missing: {what}\n  fix:     {fix}")
+}
+
+fn show(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+/// Runs `cmd` with inherited stdio; an error unless it exits 0.
+fn run(cmd: &mut Command) -> Result<()> {
+    println!("    $ {}", show(cmd));
+    let status = cmd.status().map_err(|e| spawn_error(cmd, e))?;
+    if !status.success() {
+        bail!("`{}` failed ({status})", show(cmd));
+    }
+    Ok(())
+}
+
+/// Runs `cmd` and returns its stdout (stderr inherited); an error unless it exits 0.
+fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| spawn_error(cmd, e))?;
+    if !out.status.success() {
+        bail!("`{}` failed ({})", show(cmd), out.status);
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn spawn_error(cmd: &Command, e: std::io::Error) -> anyhow::Error {
+    anyhow!(
+        "could not run `{}`: {e}",
+        cmd.get_program().to_string_lossy()
+    )
+}
+
+/// Is `program` runnable at all (`program --version` exits 0)?
+fn version_of(program: &str) -> Option<String> {
+    let out = Command::new(program)
+        .arg("--version")
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn home() -> Result<PathBuf> {
+    env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .ok_or_else(|| anyhow!("$HOME is not set"))
+}
+
+/// A named test suite.
+type Suite<'a> = (&'static str, Box<dyn Fn() -> Result<()> + 'a>);
+
+/// What `setup` found, for the later steps.
+#[derive(Debug)]
+struct Setup {
+    wasm_bindgen: PathBuf,
+    bare_target: bool,
+}
+
+#[derive(Debug)]
+struct Ctx {
+    root: PathBuf,
+    cargo: OsString,
+    target_dir: PathBuf,
+}
+
+impl Ctx {
+    fn new() -> Result<Ctx> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .context("xtask has no parent folder")?
+            .to_path_buf();
+        let target_dir = match env::var_os("CARGO_TARGET_DIR") {
+            Some(t) if !t.is_empty() => root.join(t),
+            _ => root.join("target"),
+        };
+        env::set_current_dir(&root).with_context(|| format!("cd {}", root.display()))?;
+        Ok(Ctx {
+            root,
+            cargo: env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
+            target_dir,
+        })
+    }
+
+    fn cargo(&self) -> Command {
+        let mut c = Command::new(&self.cargo);
+        c.current_dir(&self.root);
+        c
+    }
+
+    fn blob_path(&self) -> PathBuf {
+        self.root.join(BLOB)
+    }
+
+    fn omega_bin(&self) -> PathBuf {
+        self.target_dir.join("release").join("omega")
+    }
+
+    // ---- setup ----------------------------------------------------------
+
+    /// `full`: also Node, npm, Chromium and the npm packages of tests/js.
+    fn setup(&self, full: bool) -> Result<Setup> {
+        self.ensure_target(WASM_TARGET)?;
+        let bare_target = match self.ensure_target(BARE_TARGET) {
+            Ok(()) => true,
+            Err(e) => {
+                println!(
+                    "warning: {e:#}\n         the no_std build for {BARE_TARGET} will be skipped"
+                );
+                false
+            }
+        };
+        let wasm_bindgen = self.ensure_wasm_bindgen()?;
+        if full {
+            ensure_node()?;
+            ensure_chromium()?;
+            self.ensure_npm_packages()?;
+        }
+        Ok(Setup {
+            wasm_bindgen,
+            bare_target,
+        })
+    }
+
+    fn ensure_target(&self, target: &str) -> Result<()> {
+        step(&format!("checking the rust target {target}"));
+        let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let sysroot = output(Command::new(&rustc).args(["--print", "sysroot"]))?;
+        let lib = Path::new(sysroot.trim())
+            .join("lib/rustlib")
+            .join(target)
+            .join("lib");
+        if lib.is_dir() {
+            return Ok(());
+        }
+        if version_of("rustup").is_none() {
+            return Err(missing(
+                &format!("the rust standard library for {target} (and rustup, to install it)"),
+                &format!(
+                    "install rustup from https://rustup.rs, then `rustup target add {target}`"
+                ),
+            ));
+        }
+        run(Command::new("rustup").args(["target", "add", target])).map_err(|e| {
+            missing(
+                &format!("the rust target {target} ({e})"),
+                &format!("rustup target add {target}"),
+            )
+        })
+    }
+
+    /// The wasm-bindgen version pinned in the workspace Cargo.toml (`wasm-bindgen = "=x.y.z"`).
+    fn pinned_wasm_bindgen(&self) -> Result<String> {
+        let text =
+            fs::read_to_string(self.root.join("Cargo.toml")).context("reading Cargo.toml")?;
+        text.lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("wasm-bindgen ") || l.starts_with("wasm-bindgen="))
+            .find_map(|l| {
+                let rest = &l[l.find("\"=")? + 2..];
+                Some(rest[..rest.find('"')?].to_string())
+            })
+            .context("Cargo.toml pins no `wasm-bindgen = \"=x.y.z\"` in [workspace.dependencies]")
+    }
+
+    fn ensure_wasm_bindgen(&self) -> Result<PathBuf> {
+        let version = self.pinned_wasm_bindgen()?;
+        step(&format!("checking the wasm-bindgen CLI {version}"));
+        let cache = match env::var_os("XDG_CACHE_HOME") {
+            Some(c) if Path::new(&c).is_absolute() => PathBuf::from(c),
+            _ => home()?.join(".cache"),
+        };
+        let dir = cache.join("omega").join(format!("wasm-bindgen-{version}"));
+        let bin = dir.join("bin").join("wasm-bindgen");
+        let want = format!("wasm-bindgen {version}");
+        let found = || version_of(&bin.to_string_lossy());
+        if found().as_deref() != Some(want.as_str()) {
+            step(&format!(
+                "installing wasm-bindgen-cli {version} into {} (about 4 minutes on 2 cores; once per machine)",
+                dir.display()
+            ));
+            // Without --locked: the locked set names a crate version this registry lacks.
+            let mut c = self.cargo();
+            c.args([
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &format!("={version}"),
+                "--root",
+            ])
+            .arg(&dir);
+            fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            run(c.current_dir(&dir)).map_err(|e| {
+                missing(
+                    &format!("the wasm-bindgen CLI {version} ({e})"),
+                    &format!(
+                        "cargo install wasm-bindgen-cli --version ={version} --root {}",
+                        dir.display()
+                    ),
+                )
+            })?;
+        }
+        match found() {
+            Some(v) if v == want => {
+                println!("    {v} at {}", bin.display());
+                Ok(bin)
+            }
+            other => bail!(
+                "{} reports {:?}, expected `{want}`; delete {} and run `cargo xtask setup` again",
+                bin.display(),
+                other.unwrap_or_else(|| "nothing".into()),
+                dir.display()
+            ),
+        }
+    }
+
+    fn ensure_npm_packages(&self) -> Result<()> {
+        step("checking the npm packages of tests/js");
+        let dir = self.root.join("tests/js");
+        let lock = dir.join("package-lock.json");
+        let mut stamp_input =
+            fs::read(dir.join("package.json")).context("reading tests/js/package.json")?;
+        let has_lock = lock.is_file();
+        if has_lock {
+            stamp_input.extend(fs::read(&lock).context("reading tests/js/package-lock.json")?);
+        }
+        let stamp = sha256_hex(&stamp_input);
+        let stamp_file = dir.join("node_modules/.omega-stamp");
+        if fs::read_to_string(&stamp_file).ok().as_deref() == Some(stamp.as_str()) {
+            println!("    up to date");
+            return Ok(());
+        }
+        let verb = if has_lock { "ci" } else { "install" };
+        run(Command::new("npm")
+            .args([verb, "--no-audit", "--no-fund"])
+            .current_dir(&dir))
+        .map_err(|e| {
+            missing(
+                &format!("the npm packages of tests/js ({e})"),
+                &format!("cd tests/js && npm {verb}"),
+            )
+        })?;
+        // `npm install` may have just written the lock: stamp what is on disk now.
+        let mut now = fs::read(dir.join("package.json"))?;
+        if lock.is_file() {
+            now.extend(fs::read(&lock)?);
+        }
+        fs::write(&stamp_file, sha256_hex(&now)).context("writing node_modules/.omega-stamp")?;
+        Ok(())
+    }
+
+    // ---- blob -----------------------------------------------------------
+
+    fn blob(&self, setup: &Setup) -> Result<String> {
+        step("building the blob (omega-wasm, profile `blob`)");
+        let cargo_home = match env::var_os("CARGO_HOME") {
+            Some(h) if !h.is_empty() => PathBuf::from(h),
+            _ => home()?.join(".cargo"),
+        };
+        // Panic locations embed source paths: map them to fixed names so the
+        // blob's bytes do not depend on the machine or the checkout folder.
+        let flags = [
+            format!("--remap-path-prefix={}=/cargo", cargo_home.display()),
+            format!("--remap-path-prefix={}=/omega", self.root.display()),
+        ]
+        .join("\x1f");
+        run(self
+            .cargo()
+            .args([
+                "build",
+                "-p",
+                "omega-wasm",
+                "--lib",
+                "--target",
+                WASM_TARGET,
+                "--profile",
+                "blob",
+            ])
+            .env("CARGO_ENCODED_RUSTFLAGS", flags))?;
+        let raw = self
+            .target_dir
+            .join(WASM_TARGET)
+            .join("blob/omega_wasm.wasm");
+        if !raw.is_file() {
+            bail!("cargo built no {}", raw.display());
+        }
+        step("running wasm-bindgen (--target web) into wasm/dist");
+        let dist = self.root.join("wasm/dist");
+        if dist.exists() {
+            fs::remove_dir_all(&dist).with_context(|| format!("removing {}", dist.display()))?;
+        }
+        run(Command::new(&setup.wasm_bindgen)
+            .args(["--target", "web", "--out-dir"])
+            .arg(&dist)
+            .args(["--out-name", "omega_wasm"])
+            .arg(&raw))?;
+        let bytes = fs::read(self.blob_path()).with_context(|| format!("reading {BLOB}"))?;
+        let sha = sha256_hex(&bytes);
+        let gz = Command::new("gzip")
+            .args(["-9", "-n", "-c"])
+            .arg(self.blob_path())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| format!(", {} bytes gzipped", o.stdout.len()))
+            .unwrap_or_default();
+        println!(
+            "    blob: {BLOB}\n    size: {} bytes{gz}\n    sha256: {sha}",
+            bytes.len()
+        );
+        Ok(sha)
+    }
+
+    fn build_host(&self) -> Result<()> {
+        step("building the host (omega-host, release)");
+        run(self
+            .cargo()
+            .args(["build", "--release", "-p", "omega-host"]))
+    }
+
+    // ---- commands -------------------------------------------------------
+
+    fn demo(&self) -> Result<ExitCode> {
+        let setup = self.setup(false)?;
+        self.blob(&setup)?;
+        self.build_host()?;
+        step("running omega demo");
+        let mut c = Command::new(self.omega_bin());
+        c.arg("demo")
+            .arg("--blob")
+            .arg(self.blob_path())
+            .current_dir(&self.root);
+        println!("    $ {}", show(&c));
+        let status = c.status().map_err(|e| spawn_error(&c, e))?;
+        Ok(match status.code() {
+            Some(0) => ExitCode::SUCCESS,
+            Some(n) => ExitCode::from(u8::try_from(n).unwrap_or(1)),
+            None => {
+                eprintln!("omega demo ended by a signal ({status})");
+                ExitCode::FAILURE
+            }
+        })
+    }
+
+    fn vectors(&self, check: bool) -> Result<()> {
+        step(if check {
+            "checking the golden vectors"
+        } else {
+            "regenerating the golden vectors"
+        });
+        let mut c = self.cargo();
+        c.args([
+            "run",
+            "--release",
+            "-p",
+            "omega-tests",
+            "--bin",
+            "gen-vectors",
+            "--",
+        ]);
+        if check {
+            c.arg("--check");
+        }
+        run(&mut c)
+    }
+
+    fn test(&self) -> Result<ExitCode> {
+        let setup = self.setup(true)?;
+        let sha = self.blob(&setup)?;
+        self.build_host()?;
+        let mut suites: Vec<Suite<'_>> = Vec::new();
+        suites.push((
+            "no_std build of omega-core",
+            Box::new(|| {
+                let mut targets = vec![WASM_TARGET];
+                if setup.bare_target {
+                    targets.push(BARE_TARGET);
+                }
+                for t in targets {
+                    run(self.cargo().args([
+                        "build",
+                        "-p",
+                        "omega-core",
+                        "--no-default-features",
+                        "--target",
+                        t,
+                    ]))?;
+                }
+                Ok(())
+            }),
+        ));
+        suites.push((
+            "cargo test (unit, integration, property tests, benches in test mode)",
+            Box::new(|| {
+                run(self.cargo().args([
+                    "test",
+                    "--release",
+                    "--workspace",
+                    "--exclude",
+                    "omega-wasm",
+                    "--exclude",
+                    "xtask",
+                    "--all-targets",
+                ]))
+            }),
+        ));
+        suites.push((
+            "golden vectors up to date (gen-vectors --check)",
+            Box::new(|| self.vectors(true)),
+        ));
+        suites.push((
+            "crosscheck: native vs wasmtime on every golden vector",
+            Box::new(|| self.crosscheck(&sha)),
+        ));
+        suites.push((
+            "Node: the npm package on every golden vector",
+            Box::new(|| self.node_test("node.test.mjs", &sha)),
+        ));
+        suites.push((
+            "Chromium: the blob in a headless browser on every golden vector",
+            Box::new(|| self.node_test("browser.test.mjs", &sha)),
+        ));
+        let mut done: Vec<&str> = Vec::new();
+        for (name, suite) in &suites {
+            step(&format!("suite: {name}"));
+            if let Err(e) = suite() {
+                eprintln!("\nerror in suite `{name}`: {e:#}");
+                summary(
+                    &done,
+                    Some(name),
+                    &suites
+                        .iter()
+                        .map(|s| s.0)
+                        .skip(done.len() + 1)
+                        .collect::<Vec<_>>(),
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            done.push(name);
+        }
+        summary(&done, None, &[]);
+        println!("blob sha256: {sha}");
+        Ok(ExitCode::SUCCESS)
+    }
+
+    fn crosscheck(&self, sha: &str) -> Result<()> {
+        let mut c = Command::new(self.omega_bin());
+        c.arg("crosscheck")
+            .arg("--blob")
+            .arg(self.blob_path())
+            .current_dir(&self.root);
+        let out = output(&mut c).map_err(|e| anyhow!("{e}\n(its output is above)"))?;
+        print!("{out}");
+        if !out.contains(sha) {
+            bail!("omega crosscheck did not report loading the blob with sha256 {sha}");
+        }
+        Ok(())
+    }
+
+    fn node_test(&self, file: &str, sha: &str) -> Result<()> {
+        run(Command::new("node")
+            .arg("--test")
+            .arg(format!("tests/js/{file}"))
+            .env("OMEGA_BLOB_SHA256", sha)
+            .current_dir(&self.root))
+    }
+}
+
+fn summary(passed: &[&str], failed: Option<&str>, skipped: &[&str]) {
+    println!("\n==> summary");
+    for s in passed {
+        println!("    PASS  {s}");
+    }
+    if let Some(s) = failed {
+        println!("    FAIL  {s}");
+    }
+    for s in skipped {
+        println!("    SKIP  {s} (not run: an earlier suite failed)");
+    }
+}
+
+fn ensure_node() -> Result<()> {
+    step("checking node and npm");
+    let fix = "apt-get install -y nodejs npm  (Node 18 or newer)";
+    let node = version_of("node").ok_or_else(|| missing("node", fix))?;
+    version_of("npm").ok_or_else(|| missing("npm", fix))?;
+    let major: u32 = node
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    if major < 18 {
+        return Err(missing(&format!("Node 18 or newer (found {node})"), fix));
+    }
+    println!("    node {node}");
+    Ok(())
+}
+
+fn ensure_chromium() -> Result<()> {
+    step("checking chromium");
+    if Path::new(CHROMIUM).is_file() {
+        return Ok(());
+    }
+    let fix = "sudo apt-get update && sudo apt-get install -y chromium";
+    let uid = Command::new("id")
+        .arg("-u")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if uid.as_deref() != Some("0") {
+        return Err(missing(
+            &format!("{CHROMIUM} (Debian's chromium package)"),
+            fix,
+        ));
+    }
+    step("installing chromium with apt-get (about a minute)");
+    let apt = |args: &[&str]| {
+        run(Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null()))
+    };
+    apt(&["update"])
+        .and_then(|()| apt(&["install", "-y", "chromium"]))
+        .map_err(|e| missing(&format!("{CHROMIUM} ({e})"), fix))?;
+    if !Path::new(CHROMIUM).is_file() {
+        return Err(missing(CHROMIUM, fix));
+    }
+    Ok(())
+}
