@@ -514,12 +514,12 @@ impl Ctx {
             Box::new(|| self.crosscheck(&sha)),
         ));
         suites.push((
-            "Node: the npm package on every golden vector",
-            Box::new(|| self.node_test("node.test.mjs", &sha)),
+            "Node: the npm package on every golden vector, and an independent plain-JS check of them",
+            Box::new(|| self.node_test(&["node.test.mjs", "independent.test.mjs"], &sha)),
         ));
         suites.push((
             "Chromium: the blob in a headless browser on every golden vector",
-            Box::new(|| self.node_test("browser.test.mjs", &sha)),
+            Box::new(|| self.node_test(&["browser.test.mjs"], &sha)),
         ));
         let mut done: Vec<&str> = Vec::new();
         for (name, suite) in &suites {
@@ -558,10 +558,10 @@ impl Ctx {
         Ok(())
     }
 
-    fn node_test(&self, file: &str, sha: &str) -> Result<()> {
+    fn node_test(&self, files: &[&str], sha: &str) -> Result<()> {
         run(Command::new("node")
             .arg("--test")
-            .arg(format!("tests/js/{file}"))
+            .args(files.iter().map(|f| format!("tests/js/{f}")))
             .env("OMEGA_BLOB_SHA256", sha)
             .current_dir(&self.root))
     }
