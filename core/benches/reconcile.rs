@@ -3,7 +3,7 @@
 //! Run: `cargo bench -p omega-core --bench reconcile`.
 use criterion::{Criterion, criterion_group, criterion_main};
 use omega_core::sample::{Shape, history, shuffle};
-use omega_core::{Outcome, State, merkle, reconcile};
+use omega_core::{Outcome, State, abi, merkle, reconcile};
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
@@ -16,6 +16,20 @@ fn bench(c: &mut Criterion) {
             let out = reconcile(&State::new(), black_box(&events));
             assert!(matches!(out, Outcome::Ok(_)));
             out
+        })
+    });
+    // The same work as the blob's `reconcileBinary` in tests/js/bench.mjs:
+    // decode the canonical bytes, reconcile, print the result JSON.
+    let mut bytes = Vec::new();
+    for e in &events {
+        e.encode_into(&mut bytes);
+    }
+    let request = abi::make_request(&bytes, &[]);
+    g.bench_function("abi_reconcile_binary_1m", |b| {
+        b.iter(|| {
+            let resp = abi::call(abi::OP_RECONCILE_BINARY, black_box(&request));
+            assert_eq!(resp.status, abi::STATUS_OK);
+            resp
         })
     });
     let leaves: Vec<[u8; 32]> = events.iter().map(|e| e.leaf_hash()).collect();
