@@ -7,8 +7,9 @@ const DIGITS: &[u8; 16] = b"0123456789abcdef";
 pub fn encode(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+        for nib in [b >> 4, b & 0x0f] {
+            s.push(char::from(DIGITS.get(usize::from(nib)).copied().unwrap_or(b'0')));
+        }
     }
     s
 }

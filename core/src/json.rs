@@ -314,10 +314,13 @@ struct OkJson {
     state_hash: String,
     frontier: Option<String>,
     prior_tree_size: u64,
+    prior_root: String,
+    prior_state_hash: String,
     appended: u64,
     duplicates: u64,
     heads: Vec<HeadJson>,
     compact_range: Vec<String>,
+    consistency: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -346,6 +349,7 @@ struct ViolationJson {
 struct ObstructionJson {
     status: &'static str,
     prior_tree_size: u64,
+    prior_root: String,
     prior_state_hash: String,
     duplicates: u64,
     evidence_hash: String,
@@ -405,10 +409,13 @@ pub fn summary_to_json(s: &Summary) -> Vec<u8> {
         state_hash: hex::encode(&s.state_hash),
         frontier: s.state.frontier().map(|k| k.to_hex()),
         prior_tree_size: s.prior_tree_size,
+        prior_root: hex::encode(&s.prior_root),
+        prior_state_hash: hex::encode(&s.prior_state_hash),
         appended: s.appended,
         duplicates: s.duplicates,
         heads: s.state.heads().iter().map(HeadJson::from).collect(),
         compact_range: s.state.range().peaks().iter().map(|p| hex::encode(p)).collect(),
+        consistency: s.consistency.iter().map(|p| hex::encode(p)).collect(),
     })
 }
 
@@ -417,6 +424,7 @@ pub fn obstruction_to_json(o: &Obstruction) -> Vec<u8> {
     pretty(&ObstructionJson {
         status: "obstruction",
         prior_tree_size: o.prior_tree_size,
+        prior_root: hex::encode(&o.prior_root),
         prior_state_hash: hex::encode(&o.prior_state_hash),
         duplicates: o.duplicates,
         evidence_hash: hex::encode(&o.evidence_hash),
@@ -488,9 +496,9 @@ fn key_field(obj: &Map<String, Value>, field: &str) -> Result<Key, JsonError> {
 pub fn parse_prior(text: &[u8]) -> Result<State, JsonError> {
     let v = parse_value(text).map_err(|e| prior_err(e.to_string()))?;
     let Value::Object(obj) = v else { return Err(prior_err("expected the JSON object of a previous `ok` result")) };
-    const KNOWN: [&str; 10] = [
-        "status", "tree_size", "root", "state_hash", "frontier", "prior_tree_size", "appended", "duplicates", "heads",
-        "compact_range",
+    const KNOWN: [&str; 13] = [
+        "status", "tree_size", "root", "state_hash", "frontier", "prior_tree_size", "prior_root", "prior_state_hash",
+        "appended", "duplicates", "heads", "compact_range", "consistency",
     ];
     if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(prior_err(format!("unknown field `{k}`")));

@@ -16,9 +16,12 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+// Unit tests may unwrap and index: a panic there is a failing test, not a crash.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 extern crate alloc;
 
+pub mod cert;
 mod cursor;
 mod error;
 mod event;
@@ -26,6 +29,8 @@ mod hash;
 pub mod hex;
 mod key;
 pub mod merkle;
+pub mod note;
+pub mod proof;
 mod reconcile;
 pub mod sample;
 mod state;
@@ -34,12 +39,15 @@ mod state;
 pub mod abi;
 #[cfg(feature = "json")]
 pub mod json;
+#[cfg(feature = "json")]
+pub mod ops;
 
 pub use error::{DecodeError, ErrorCode};
 pub use event::{Event, Limits};
 pub use hash::{Hash, sha256};
 pub use key::{EventId, Key};
 pub use merkle::CompactRange;
+pub use proof::{ProofError, Subtree};
 pub use reconcile::{
     Evidence, Obstruction, Outcome, Reason, Reconciler, Summary, Violation, reconcile,
 };

@@ -92,6 +92,63 @@ impl CompactRange {
     }
 }
 
+/// The RFC 9162 (section 2.1.4.1) consistency proof from the tree `old`
+/// covers to that tree extended by the leaf hashes `appended`, computed from
+/// `old`'s compact range and the appended leaves alone (the old leaves are
+/// not needed: every proof node inside the old tree is one of its peaks).
+///
+/// Empty when `old` is empty or nothing was appended (both are trivially
+/// consistent). Returns `None` only if the sizes overflow `u64`.
+pub fn consistency_from_range(old: &CompactRange, appended: &[Hash]) -> Option<Vec<Hash>> {
+    let m = old.size;
+    let n = m.checked_add(u64::try_from(appended.len()).ok()?)?;
+    let mut out = Vec::new();
+    if m == 0 || n == m {
+        return Some(out);
+    }
+    // Subtree hash of leaves [lo, hi): an old peak, or built from appended leaves.
+    let mth = |lo: u64, hi: u64| -> Option<Hash> {
+        if hi <= m {
+            let mut start = 0u64;
+            for (bit, peak) in (0..64u32).rev().filter(|b| (m >> b) & 1 == 1).zip(old.peaks.iter()) {
+                let end = start + (1u64 << bit);
+                if start == lo && end == hi {
+                    return Some(*peak);
+                }
+                start = end;
+            }
+            None
+        } else if lo >= m {
+            let a = usize::try_from(lo - m).ok()?;
+            let b = usize::try_from(hi - m).ok()?;
+            appended.get(a..b).map(root)
+        } else {
+            None
+        }
+    };
+    // RFC 9162 SUBPROOF(m, D[lo:hi], b), iteratively unrolled into recursion depth <= 64.
+    fn sub(m: u64, lo: u64, hi: u64, whole: bool, mth: &dyn Fn(u64, u64) -> Option<Hash>, out: &mut Vec<Hash>) -> Option<()> {
+        if m == hi {
+            if !whole {
+                out.push(mth(lo, hi)?);
+            }
+            return Some(());
+        }
+        let len = hi - lo;
+        let k = if len.is_power_of_two() { len / 2 } else { 1u64 << (63 - len.leading_zeros()) };
+        if m - lo <= k {
+            sub(m, lo, lo + k, whole, mth, out)?;
+            out.push(mth(lo + k, hi)?);
+        } else {
+            sub(m, lo + k, hi, false, mth, out)?;
+            out.push(mth(lo, lo + k)?);
+        }
+        Some(())
+    }
+    sub(m, 0, n, true, &mth, &mut out)?;
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

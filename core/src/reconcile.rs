@@ -138,6 +138,13 @@ pub struct Summary {
     pub state_hash: Hash,
     /// Tree size before this batch.
     pub prior_tree_size: u64,
+    /// Merkle root before this batch.
+    pub prior_root: Hash,
+    /// State hash before this batch.
+    pub prior_state_hash: Hash,
+    /// RFC 9162 consistency proof from the prior tree to the new one
+    /// (empty when the prior tree was empty or nothing was appended).
+    pub consistency: Vec<Hash>,
     /// Events appended by this batch.
     pub appended: u64,
     /// Byte-identical duplicates dropped.
@@ -153,6 +160,8 @@ pub struct Obstruction {
     pub duplicates: u64,
     /// Tree size of the prior state.
     pub prior_tree_size: u64,
+    /// Merkle root of the prior state (the history an obstruction leaves unchanged).
+    pub prior_root: Hash,
     /// State hash of the prior state.
     pub prior_state_hash: Hash,
     /// SHA-256 of the obstruction's binary evidence form (see [`Obstruction::encode`]).
@@ -208,6 +217,18 @@ pub enum Outcome {
     Ok(Summary),
     /// The batch violates an invariant; the history is unchanged.
     Obstruction(Obstruction),
+}
+
+/// The leaf hashes of a fresh history in canonical order (what the Merkle
+/// tree is built over), or the obstruction if the events do not reconcile.
+pub fn history_leaves(events: &[Event]) -> Result<Vec<Hash>, Obstruction> {
+    if let Outcome::Obstruction(o) = reconcile(&State::new(), events) {
+        return Err(o);
+    }
+    let mut items: Vec<(Key, Hash)> = events.iter().map(|e| (e.key(), e.leaf_hash())).collect();
+    items.sort_unstable();
+    items.dedup();
+    Ok(items.into_iter().map(|(_, leaf)| leaf).collect())
 }
 
 /// Streaming reconciler: `push` events in any order (O(1) each), then `flush`.
@@ -461,15 +482,22 @@ pub fn reconcile(prior: &State, events: &[Event]) -> Outcome {
             violations,
             duplicates,
             prior_tree_size: prior.tree_size(),
+            prior_root: prior.root(),
             prior_state_hash,
             evidence_hash,
         });
     }
 
     // Extend: leaves in canonical order, new heads, new frontier.
+    let appended_leaves: Vec<Hash> = uniq.iter().map(|it| it.leaf).collect();
+    let consistency = if prior.tree_size() == 0 {
+        Vec::new()
+    } else {
+        crate::merkle::consistency_from_range(prior.range(), &appended_leaves).unwrap_or_default()
+    };
     let mut range = prior.range().clone();
-    for it in &uniq {
-        range.push(it.leaf);
+    for leaf in appended_leaves {
+        range.push(leaf);
     }
     let mut heads: BTreeMap<(u32, u16), Head> = prior.heads().iter().map(|h| ((h.node, h.stream), *h)).collect();
     for it in &uniq {
@@ -483,6 +511,9 @@ pub fn reconcile(prior: &State, events: &[Event]) -> Outcome {
         state,
         state_hash,
         prior_tree_size: prior.tree_size(),
+        prior_root: prior.root(),
+        prior_state_hash: prior.state_hash(),
+        consistency,
         appended: u64::try_from(uniq.len()).unwrap_or(u64::MAX),
         duplicates,
     })

@@ -119,3 +119,29 @@ proptest! {
         let _ = abi::call(abi::OP_RECONCILE_JSON, &abi::make_request(&text, &[]));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    /// The consistency proof a reconcile result carries (built from the prior
+    /// compact range and the new leaves only) is the RFC 9162 proof built from
+    /// all the leaves, and it verifies between the two roots.
+    #[test]
+    fn consistency_from_compact_range_is_the_rfc_proof(old in 0usize..300, add in 0usize..300, seed in any::<u8>()) {
+        use omega_core::{CompactRange, merkle, proof};
+        let leaves: Vec<[u8; 32]> = (0..old + add).map(|i| merkle::leaf_hash(&[seed, (i >> 8) as u8, i as u8])).collect();
+        let mut range = CompactRange::new();
+        for l in &leaves[..old] {
+            range.push(*l);
+        }
+        let from_range = merkle::consistency_from_range(&range, &leaves[old..]).unwrap();
+        let full = proof::consistency_proof(&leaves, old as u64).unwrap();
+        if old > 0 && add > 0 {
+            prop_assert_eq!(&from_range, &full);
+        } else {
+            prop_assert!(from_range.is_empty());
+        }
+        let (a, b) = (merkle::root(&leaves[..old]), merkle::root(&leaves));
+        prop_assert!(proof::verify_consistency(old as u64, (old + add) as u64, &a, &b, &from_range).is_ok());
+    }
+}

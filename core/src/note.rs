@@ -1,0 +1,448 @@
+//! C2SP signed notes (<https://c2sp.org/signed-note>) with Ed25519 keys.
+//!
+//! A signed note is a text ending in a newline, a blank line, then one or
+//! more signature lines `— <key name> <base64(key id || signature)>`.
+//! Signatures are RFC 8032 Ed25519 over the text (up to and including its
+//! final newline). A key id is the first four bytes of
+//! `SHA-256(name || 0x0A || 0x01 || public key)`.
+//!
+//! Key forms (the same as golang.org/x/mod/sumdb/note):
+//! - verifier key: `<name>+<8 hex key id>+<base64(0x01 || 32-byte public key)>`;
+//! - signer key: `PRIVATE+KEY+<name>+<8 hex key id>+<base64(0x01 || 32-byte seed)>`.
+//!
+//! Parsing is strict: anything the specification forbids is a typed
+//! [`NoteError`]; nothing here panics on any input. Signing takes the seed
+//! from the caller, so core never touches randomness.
+use crate::error::ErrorCode;
+use crate::hash::sha256;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use core::fmt;
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+
+/// Signature type byte of Ed25519 in C2SP signed notes.
+pub const ALG_ED25519: u8 = 0x01;
+/// The em dash (U+2014) and space that open a signature line.
+const SIG_PREFIX: &str = "\u{2014} ";
+/// Largest note this parser reads, in bytes.
+pub const MAX_NOTE_BYTES: usize = 1 << 20;
+/// Most signature lines this parser reads (the spec asks for at least 16).
+pub const MAX_SIGNATURES: usize = 256;
+
+/// Why a note, a key or a signature was refused. Codes 35xx.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoteError {
+    /// 3501: the note is not well-formed (reason in words, with the line number when known).
+    Malformed(String),
+    /// 3502: a key name is empty, or holds a space or a `+`.
+    KeyName(String),
+    /// 3503: a key string is not in the verifier or signer form, or is of the wrong kind.
+    Key(String),
+    /// 3504: a key's id does not match its name and public key.
+    KeyId {
+        /// The key name.
+        name: String,
+    },
+    /// 3505: a public key is not a valid Ed25519 point, or is of small order.
+    WeakKey {
+        /// The key name.
+        name: String,
+    },
+}
+
+impl ErrorCode for NoteError {
+    fn code(&self) -> u16 {
+        match self {
+            NoteError::Malformed(_) => 3501,
+            NoteError::KeyName(_) => 3502,
+            NoteError::Key(_) => 3503,
+            NoteError::KeyId { .. } => 3504,
+            NoteError::WeakKey { .. } => 3505,
+        }
+    }
+}
+
+impl fmt::Display for NoteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoteError::Malformed(why) => write!(f, "malformed signed note: {why}"),
+            NoteError::KeyName(n) => {
+                write!(f, "key name {n:?} is invalid: it must be non-empty with no spaces and no `+`")
+            }
+            NoteError::Key(why) => write!(f, "malformed key: {why}"),
+            NoteError::KeyId { name } => {
+                write!(f, "key {name}: the key id does not match SHA-256(name || 0x0A || 0x01 || key)")
+            }
+            NoteError::WeakKey { name } => {
+                write!(f, "key {name}: the public key is not a valid Ed25519 key (not a point, or of small order)")
+            }
+        }
+    }
+}
+
+fn malformed(why: impl Into<String>) -> NoteError {
+    NoteError::Malformed(why.into())
+}
+
+/// Checks a key name: non-empty, no Unicode whitespace, no `+`, no control characters.
+pub fn check_name(name: &str) -> Result<(), NoteError> {
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control()) {
+        return Err(NoteError::KeyName(name.to_string()));
+    }
+    Ok(())
+}
+
+/// `SHA-256(name || 0x0A || 0x01 || public key)[:4]`, big-endian.
+pub fn key_id(name: &str, public: &[u8; 32]) -> u32 {
+    let mut buf = Vec::with_capacity(name.len() + 34);
+    buf.extend_from_slice(name.as_bytes());
+    buf.push(b'\n');
+    buf.push(ALG_ED25519);
+    buf.extend_from_slice(public);
+    let [a, b, c, d, ..] = sha256(&buf);
+    u32::from_be_bytes([a, b, c, d])
+}
+
+/// Decodes standard base64 strictly: padding required, canonical trailing bits.
+pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
+    let v = STANDARD.decode(s).ok()?;
+    (STANDARD.encode(&v) == s).then_some(v)
+}
+
+/// Standard base64 with padding.
+pub fn b64(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+fn parse_hex_id(s: &str) -> Option<u32> {
+    crate::hex::decode_array::<4>(s).map(u32::from_be_bytes)
+}
+
+/// A verifier (public) key: name, key id and Ed25519 public key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VerifierKey {
+    name: String,
+    id: u32,
+    public: [u8; 32],
+}
+
+impl VerifierKey {
+    /// A verifier key for `public` under `name`; refuses a bad name or a weak key.
+    pub fn new(name: &str, public: [u8; 32]) -> Result<Self, NoteError> {
+        check_name(name)?;
+        let vk = VerifyingKey::from_bytes(&public).map_err(|_| NoteError::WeakKey { name: name.to_string() })?;
+        // Strict: a canonical encoding, not of small order, and in the prime-order subgroup.
+        let point = vk.to_edwards();
+        if vk.is_weak() || !point.is_torsion_free() || point.compress().to_bytes() != public {
+            return Err(NoteError::WeakKey { name: name.to_string() });
+        }
+        Ok(VerifierKey { id: key_id(name, &public), name: name.to_string(), public })
+    }
+
+    /// Parses `<name>+<8 hex key id>+<base64(0x01 || key)>`.
+    pub fn parse(s: &str) -> Result<Self, NoteError> {
+        let s = s.strip_suffix('\n').unwrap_or(s);
+        if s.starts_with("PRIVATE+KEY+") {
+            return Err(NoteError::Key(
+                "this is a signer (private) key; a verifier key has the form name+keyid+base64".to_string(),
+            ));
+        }
+        let mut parts = s.splitn(3, '+');
+        let (Some(name), Some(id), Some(key), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(NoteError::Key(format!("{s:?} is not of the form name+keyid+base64(0x01||key)")));
+        };
+        check_name(name)?;
+        let id = parse_hex_id(id).ok_or_else(|| NoteError::Key(format!("key id {id:?} is not 8 lowercase hex digits")))?;
+        let raw = b64_decode(key).ok_or_else(|| NoteError::Key(format!("key data of {name} is not standard base64")))?;
+        let public: [u8; 32] = match raw.as_slice() {
+            [ALG_ED25519, rest @ ..] => rest
+                .try_into()
+                .map_err(|_| NoteError::Key(format!("key data of {name} is not 33 bytes (0x01 || 32-byte key)")))?,
+            [alg, ..] => return Err(NoteError::Key(format!("key {name} has algorithm {alg:#04x}; only Ed25519 (0x01) is supported"))),
+            [] => return Err(NoteError::Key(format!("key data of {name} is empty"))),
+        };
+        let vk = VerifierKey::new(name, public)?;
+        if vk.id != id {
+            return Err(NoteError::KeyId { name: name.to_string() });
+        }
+        Ok(vk)
+    }
+
+    /// The key name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The 32-bit key id.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+    /// The Ed25519 public key.
+    pub fn public(&self) -> &[u8; 32] {
+        &self.public
+    }
+
+    /// Strict RFC 8032 verification of `sig` (64 bytes) over `msg`.
+    pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
+        let Ok(sig) = <[u8; 64]>::try_from(sig) else { return false };
+        let Ok(vk) = VerifyingKey::from_bytes(&self.public) else { return false };
+        vk.verify_strict(msg, &ed25519_dalek::Signature::from_bytes(&sig)).is_ok()
+    }
+}
+
+impl fmt::Display for VerifierKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut data = Vec::with_capacity(33);
+        data.push(ALG_ED25519);
+        data.extend_from_slice(&self.public);
+        write!(f, "{}+{:08x}+{}", self.name, self.id, b64(&data))
+    }
+}
+
+/// A signer (private) key. Its `Debug` form never shows the seed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignerKey {
+    name: String,
+    seed: [u8; 32],
+    verifier: VerifierKey,
+}
+
+impl fmt::Debug for SignerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignerKey").field("verifier", &self.verifier).finish_non_exhaustive()
+    }
+}
+
+impl SignerKey {
+    /// The key with this 32-byte RFC 8032 seed (the caller supplies the randomness).
+    pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self, NoteError> {
+        check_name(name)?;
+        let public = SigningKey::from_bytes(&seed).verifying_key().to_bytes();
+        Ok(SignerKey { name: name.to_string(), seed, verifier: VerifierKey::new(name, public)? })
+    }
+
+    /// Parses `PRIVATE+KEY+<name>+<8 hex key id>+<base64(0x01 || seed)>`.
+    pub fn parse(s: &str) -> Result<Self, NoteError> {
+        let s = s.strip_suffix('\n').unwrap_or(s);
+        let Some(rest) = s.strip_prefix("PRIVATE+KEY+") else {
+            return Err(NoteError::Key(
+                "not a signer key: it must start with PRIVATE+KEY+ (is this a verifier key?)".to_string(),
+            ));
+        };
+        let mut parts = rest.splitn(3, '+');
+        let (Some(name), Some(id), Some(key), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(NoteError::Key("a signer key has the form PRIVATE+KEY+name+keyid+base64(0x01||seed)".to_string()));
+        };
+        check_name(name)?;
+        let id = parse_hex_id(id).ok_or_else(|| NoteError::Key(format!("key id {id:?} is not 8 lowercase hex digits")))?;
+        let raw = b64_decode(key).ok_or_else(|| NoteError::Key(format!("key data of {name} is not standard base64")))?;
+        let seed: [u8; 32] = match raw.as_slice() {
+            [ALG_ED25519, rest @ ..] => rest
+                .try_into()
+                .map_err(|_| NoteError::Key(format!("key data of {name} is not 33 bytes (0x01 || 32-byte seed)")))?,
+            _ => return Err(NoteError::Key(format!("signer key {name} is not an Ed25519 (0x01) key"))),
+        };
+        let k = SignerKey::from_seed(name, seed)?;
+        if k.verifier.id != id {
+            return Err(NoteError::KeyId { name: name.to_string() });
+        }
+        Ok(k)
+    }
+
+    /// The key name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its verifier key.
+    pub fn verifier(&self) -> &VerifierKey {
+        &self.verifier
+    }
+
+    /// The signer key in its text form (a secret: write it only to private files).
+    pub fn to_text(&self) -> String {
+        let mut data = Vec::with_capacity(33);
+        data.push(ALG_ED25519);
+        data.extend_from_slice(&self.seed);
+        format!("PRIVATE+KEY+{}+{:08x}+{}", self.name, self.verifier.id, b64(&data))
+    }
+
+    /// The RFC 8032 signature of `msg` (deterministic).
+    pub fn sign(&self, msg: &[u8]) -> [u8; 64] {
+        SigningKey::from_bytes(&self.seed).sign(msg).to_bytes()
+    }
+
+    /// A signature line's contents for `text`.
+    pub fn sign_note(&self, text: &str) -> NoteSignature {
+        NoteSignature { name: self.name.clone(), id: self.verifier.id, sig: self.sign(text.as_bytes()).to_vec() }
+    }
+}
+
+/// One signature line: key name, key id, and the signature bytes after the id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NoteSignature {
+    /// Key name.
+    pub name: String,
+    /// Key id.
+    pub id: u32,
+    /// Signature bytes (64 for Ed25519; other algorithms are kept as they are).
+    pub sig: Vec<u8>,
+}
+
+impl NoteSignature {
+    /// `— <name> <base64(id || sig)>\n`.
+    pub fn to_line(&self) -> String {
+        let mut data = Vec::with_capacity(4 + self.sig.len());
+        data.extend_from_slice(&self.id.to_be_bytes());
+        data.extend_from_slice(&self.sig);
+        format!("{SIG_PREFIX}{} {}\n", self.name, b64(&data))
+    }
+}
+
+/// A signed note: its text and signatures, in the order they appear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The signed text, ending in a newline.
+    pub text: String,
+    /// The signature lines.
+    pub signatures: Vec<NoteSignature>,
+}
+
+impl Note {
+    /// Parses a signed note strictly (C2SP signed-note).
+    pub fn parse(input: &[u8]) -> Result<Note, NoteError> {
+        if input.len() > MAX_NOTE_BYTES {
+            return Err(malformed(format!("note is {} bytes, over the {MAX_NOTE_BYTES}-byte limit", input.len())));
+        }
+        let s = core::str::from_utf8(input).map_err(|e| malformed(format!("not UTF-8 (at byte {})", e.valid_up_to())))?;
+        if let Some(pos) = s.find(|c: char| c.is_ascii_control() && c != '\n') {
+            return Err(malformed(format!("control character at byte {pos} (only newline is allowed)")));
+        }
+        let Some(split) = s.rfind("\n\n") else {
+            return Err(malformed("no blank line separates the text from the signatures"));
+        };
+        let text = s.get(..split + 1).unwrap_or_default();
+        let sigs = s.get(split + 2..).unwrap_or_default();
+        if text.is_empty() {
+            return Err(malformed("the note text is empty"));
+        }
+        if sigs.is_empty() {
+            return Err(malformed("no signature lines after the blank line"));
+        }
+        let Some(body) = sigs.strip_suffix('\n') else {
+            return Err(malformed("the last signature line does not end in a newline"));
+        };
+        let text_lines = text.matches('\n').count();
+        let mut signatures = Vec::new();
+        for (i, line) in body.split('\n').enumerate() {
+            let at = text_lines + 2 + i;
+            if signatures.len() == MAX_SIGNATURES {
+                return Err(malformed(format!("more than {MAX_SIGNATURES} signatures")));
+            }
+            let Some(rest) = line.strip_prefix(SIG_PREFIX) else {
+                return Err(malformed(format!("line {at} is not a signature line (`— name base64`)")));
+            };
+            let Some((name, data)) = rest.split_once(' ') else {
+                return Err(malformed(format!("line {at}: a signature line is `— name base64`")));
+            };
+            check_name(name).map_err(|_| malformed(format!("line {at}: key name {name:?} is invalid")))?;
+            let raw = b64_decode(data).ok_or_else(|| malformed(format!("line {at}: the signature is not standard base64")))?;
+            let (Some(id), Some(sig)) = (raw.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()), raw.get(4..)) else {
+                return Err(malformed(format!("line {at}: the signature is shorter than its 4-byte key id")));
+            };
+            if sig.is_empty() {
+                return Err(malformed(format!("line {at}: the signature is empty")));
+            }
+            let id = u32::from_be_bytes(id);
+            signatures.push(NoteSignature { name: name.to_string(), id, sig: sig.to_vec() });
+        }
+        Ok(Note { text: text.to_string(), signatures })
+    }
+
+    /// The note's text form: text, blank line, signature lines.
+    pub fn to_text(&self) -> String {
+        let mut out = self.text.clone();
+        out.push('\n');
+        for s in &self.signatures {
+            out.push_str(&s.to_line());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_roundtrip_and_refuse_the_wrong_kind() {
+        let k = SignerKey::from_seed("example.com/a", [7; 32]).unwrap();
+        let text = k.to_text();
+        assert_eq!(SignerKey::parse(&text).unwrap(), k);
+        let v = k.verifier().to_string();
+        assert_eq!(VerifierKey::parse(&v).unwrap(), *k.verifier());
+        assert_eq!(VerifierKey::parse(&text).unwrap_err().code(), 3503);
+        assert_eq!(SignerKey::parse(&v).unwrap_err().code(), 3503);
+        assert_eq!(SignerKey::from_seed("a b", [1; 32]).unwrap_err().code(), 3502);
+        assert_eq!(SignerKey::from_seed("a+b", [1; 32]).unwrap_err().code(), 3502);
+        // another id
+        let bad = v.replacen(&format!("{:08x}", k.verifier().id()), "00000000", 1);
+        assert_eq!(VerifierKey::parse(&bad).unwrap_err().code(), 3504);
+        // small-order key (the identity point)
+        let mut id = [0u8; 32];
+        id[0] = 1;
+        assert_eq!(VerifierKey::new("x", id).unwrap_err().code(), 3505);
+    }
+
+    #[test]
+    fn keys_whose_base64_holds_a_plus_parse() {
+        // Base64 uses `+`; only the first two `+` separate the fields.
+        let mut seen = 0;
+        for b in 0..64u8 {
+            let k = SignerKey::from_seed("n", [b; 32]).unwrap();
+            let v = k.verifier().to_string();
+            if v.matches('+').count() > 2 {
+                seen += 1;
+            }
+            assert_eq!(VerifierKey::parse(&v).unwrap(), *k.verifier());
+            assert_eq!(SignerKey::parse(&k.to_text()).unwrap(), k);
+        }
+        assert!(seen > 0, "no key with a `+` in its base64 was tried");
+    }
+
+    #[test]
+    fn notes_roundtrip_and_verify() {
+        let k = SignerKey::from_seed("example.com/a", [9; 32]).unwrap();
+        let text = "hello\n\nworld\n".to_string();
+        let n = Note { signatures: alloc::vec![k.sign_note(&text)], text };
+        let t = n.to_text();
+        let back = Note::parse(t.as_bytes()).unwrap();
+        assert_eq!(back, n);
+        assert_eq!(back.to_text(), t);
+        assert!(k.verifier().verify(back.text.as_bytes(), &back.signatures[0].sig));
+        assert!(!k.verifier().verify(b"hello\n", &back.signatures[0].sig));
+    }
+
+    #[test]
+    fn malformed_notes_are_refused() {
+        let k = SignerKey::from_seed("n", [3; 32]).unwrap();
+        let good = Note { text: "a\n".into(), signatures: alloc::vec![k.sign_note("a\n")] }.to_text();
+        assert!(Note::parse(good.as_bytes()).is_ok());
+        for bad in [
+            "a\n",
+            "a\n\n",
+            "a\n\n— n AAAAAAA=",
+            "a\n\n- n AAAAAAA=\n",
+            "a\n\n— n AAAA\n",
+            "a\n\n— n AAA*\n",
+            "a\r\n\n— n AAAAAAA=\n",
+            "a\n\n— a+b AAAAAAA=\n",
+            "a\n\n— n AAAAAAA=\n\n",
+        ] {
+            assert!(Note::parse(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+        assert!(Note::parse(&[0xff, b'\n', b'\n']).is_err());
+    }
+}

@@ -1,0 +1,529 @@
+//! The certify and proof ops of the byte ABI (ops 3 to 12): request fields
+//! in, JSON out. Every engine (CLI native, the blob in wasmtime, the blob in
+//! JS) runs these, so they all print the same bytes.
+//!
+//! Requests are a sequence of fields, each `u32 little-endian length | bytes`
+//! (see docs/FORMATS.md, "Byte ABI"). An empty field means "absent".
+use crate::abi::{CODE_BAD_REQUEST, Response, STATUS_ERROR, STATUS_OBSTRUCTION, STATUS_OK};
+use crate::cert::{self, Attested, CertError, Certificate, Committee, Kind, Problem, Verdict};
+use crate::error::ErrorCode;
+use crate::event::{Event, Limits};
+use crate::hash::Hash;
+use crate::hex;
+use crate::json;
+use crate::note::{self, SignerKey, VerifierKey};
+use crate::proof;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Op: a key pair from a name and a 32-byte seed.
+pub const OP_KEYGEN: u32 = 3;
+/// Op: certify a reconcile result.
+pub const OP_CERTIFY: u32 = 4;
+/// Op: add a signature to a certificate.
+pub const OP_COSIGN: u32 = 5;
+/// Op: verify a certificate (and optionally a chain) against a committee.
+pub const OP_VERIFY: u32 = 6;
+/// Op: explain a certificate in words.
+pub const OP_EXPLAIN: u32 = 7;
+/// Op: the signed-note text of a certificate.
+pub const OP_NOTE: u32 = 8;
+/// Op: an inclusion proof over a history.
+pub const OP_PROVE_INCLUSION: u32 = 9;
+/// Op: a consistency proof over a history.
+pub const OP_PROVE_CONSISTENCY: u32 = 10;
+/// Op: verify an inclusion proof JSON.
+pub const OP_VERIFY_INCLUSION: u32 = 11;
+/// Op: verify a consistency proof JSON.
+pub const OP_VERIFY_CONSISTENCY: u32 = 12;
+
+/// Splits a request into its length-prefixed fields.
+pub fn split_fields(input: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    let mut rest = input;
+    while !rest.is_empty() {
+        let (len, tail) = rest.split_first_chunk::<4>()?;
+        let n = usize::try_from(u32::from_le_bytes(*len)).ok()?;
+        let (f, tail) = (tail.get(..n)?, tail.get(n..)?);
+        out.push(f);
+        rest = tail;
+    }
+    Some(out)
+}
+
+/// Joins fields into a request.
+pub fn make_fields(fields: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in fields {
+        out.extend_from_slice(&u32::try_from(f.len()).unwrap_or(u32::MAX).to_le_bytes());
+        out.extend_from_slice(f);
+    }
+    out
+}
+
+fn pretty<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+fn err(code: u16, msg: &str) -> Response {
+    Response { status: STATUS_ERROR, body: json::error_to_json(code, msg, None, None) }
+}
+
+fn fail<E: ErrorCode + core::fmt::Display>(e: &E) -> Response {
+    err(e.code(), &e.to_string())
+}
+
+fn text(f: &[u8], what: &str) -> Result<String, Response> {
+    core::str::from_utf8(f).map(ToString::to_string).map_err(|_| err(CODE_BAD_REQUEST, &format!("{what} is not UTF-8")))
+}
+
+/// Runs one of the ops 3 to 12.
+pub fn call(op: u32, input: &[u8]) -> Response {
+    let Some(f) = split_fields(input) else {
+        return err(CODE_BAD_REQUEST, "request fields must each be a u32 little-endian length and that many bytes");
+    };
+    let field = |i: usize| f.get(i).copied().unwrap_or_default();
+    let r = match op {
+        OP_KEYGEN => keygen(field(0), field(1)),
+        OP_CERTIFY => certify(field(0), field(1), field(2), field(3), field(4)),
+        OP_COSIGN => cosign(field(0), field(1)),
+        OP_VERIFY => verify(field(0), field(1), f.get(2..).unwrap_or_default()),
+        OP_EXPLAIN => explain(field(0), field(1)),
+        OP_NOTE => Certificate::read(field(0)).map_err(|e| fail(&e)).map(|c| Response {
+            status: STATUS_OK,
+            body: pretty(&serde_json::json!({ "note": c.to_note() })),
+        }),
+        OP_PROVE_INCLUSION | OP_PROVE_CONSISTENCY => prove(op, field(0), field(1), field(2)),
+        OP_VERIFY_INCLUSION => verify_inclusion(field(0)),
+        OP_VERIFY_CONSISTENCY => verify_consistency(field(0)),
+        _ => Err(err(crate::abi::CODE_UNKNOWN_OP, &format!("unknown op {op}; this build knows ops 0 to 12"))),
+    };
+    r.unwrap_or_else(|e| e)
+}
+
+fn keygen(name: &[u8], seed: &[u8]) -> Result<Response, Response> {
+    let name = text(name, "the key name")?;
+    let seed: [u8; 32] = seed.try_into().map_err(|_| err(CODE_BAD_REQUEST, "the seed must be 32 bytes"))?;
+    let k = SignerKey::from_seed(&name, seed).map_err(|e| fail(&e))?;
+    Ok(Response {
+        status: STATUS_OK,
+        body: pretty(&serde_json::json!({
+            "name": name,
+            "key_id": format!("{:08x}", k.verifier().id()),
+            "verifier_key": k.verifier().to_string(),
+            "signer_key": k.to_text(),
+        })),
+    })
+}
+
+fn signer(f: &[u8]) -> Result<SignerKey, Response> {
+    SignerKey::parse(&text(f, "the signer key")?).map_err(|e| fail(&e))
+}
+
+/// Parses a committee file: `{"threshold": k, "members": ["<verifier key>", ...]}`.
+pub fn parse_committee(bytes: &[u8]) -> Result<Committee, CertError> {
+    let bad = |w: String| CertError::Committee(w);
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON ({e})")))?;
+    let Value::Object(o) = v else { return Err(bad("expected an object {\"threshold\": k, \"members\": [...]}".into())) };
+    if let Some(k) = o.keys().find(|k| *k != "threshold" && *k != "members") {
+        return Err(bad(format!("unknown field `{k}` (known: threshold, members)")));
+    }
+    let k = o
+        .get("threshold")
+        .and_then(Value::as_u64)
+        .and_then(|k| u32::try_from(k).ok())
+        .ok_or_else(|| bad("`threshold` must be a positive integer".into()))?;
+    let Some(Value::Array(ms)) = o.get("members") else { return Err(bad("`members` must be an array of verifier keys".into())) };
+    let mut members = Vec::with_capacity(ms.len());
+    for (i, m) in ms.iter().enumerate() {
+        let s = m.as_str().ok_or_else(|| bad(format!("members[{i}] is not a string")))?;
+        members.push(VerifierKey::parse(s).map_err(|e| bad(format!("members[{i}]: {e}")))?);
+    }
+    Committee::new(k, members)
+}
+
+fn committee(f: &[u8]) -> Result<Option<Committee>, Response> {
+    if f.is_empty() {
+        return Ok(None);
+    }
+    parse_committee(f).map(Some).map_err(|e| fail(&e))
+}
+
+fn h32(o: &Map<String, Value>, k: &str) -> Result<Hash, CertError> {
+    o.get(k)
+        .and_then(Value::as_str)
+        .and_then(hex::decode_array::<32>)
+        .ok_or_else(|| CertError::Input(format!("result: `{k}` must be 64 lowercase hex digits")))
+}
+
+fn u64f(o: &Map<String, Value>, k: &str) -> Result<u64, CertError> {
+    o.get(k).and_then(Value::as_u64).ok_or_else(|| CertError::Input(format!("result: `{k}` must be an unsigned integer")))
+}
+
+/// Reads what a reconcile result (ok or obstruction JSON) attests.
+pub fn parse_result(bytes: &[u8]) -> Result<Attested, CertError> {
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| CertError::Input(format!("result: not JSON ({e})")))?;
+    let Value::Object(o) = v else { return Err(CertError::Input("result: expected the JSON object omega reconcile prints".into())) };
+    let prior_tree_size = u64f(&o, "prior_tree_size")?;
+    let prior_root = h32(&o, "prior_root")?;
+    let prior_state_hash = h32(&o, "prior_state_hash")?;
+    match o.get("status").and_then(Value::as_str) {
+        Some("ok") => {
+            // An ok result must also be a valid prior: that checks root and state hash agree.
+            json::parse_prior(bytes).map_err(|e| CertError::Input(format!("result: {e}")))?;
+            let consistency = match o.get("consistency") {
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .map(|h| h.as_str().and_then(hex::decode_array::<32>))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| CertError::Input("result: `consistency` must hold 64-hex hashes".into()))?,
+                _ => return Err(CertError::Input("result: `consistency` is missing".into())),
+            };
+            Ok(Attested {
+                kind: Kind::State,
+                tree_size: u64f(&o, "tree_size")?,
+                root: h32(&o, "root")?,
+                state_hash: h32(&o, "state_hash")?,
+                evidence: None,
+                prior_tree_size,
+                prior_root,
+                prior_state_hash,
+                consistency,
+            })
+        }
+        Some("obstruction") => Ok(Attested {
+            kind: Kind::Obstruction,
+            tree_size: prior_tree_size,
+            root: prior_root,
+            state_hash: prior_state_hash,
+            evidence: Some(h32(&o, "evidence_hash")?),
+            prior_tree_size,
+            prior_root,
+            prior_state_hash,
+            consistency: Vec::new(),
+        }),
+        _ => Err(CertError::Input("result: `status` must be \"ok\" or \"obstruction\" (an error result cannot be certified)".into())),
+    }
+}
+
+#[derive(Serialize)]
+struct CertJson {
+    status: &'static str,
+    hash: String,
+    kind: &'static str,
+    origin: String,
+    tree_size: u64,
+    root: String,
+    state_hash: String,
+    height: u64,
+    prev: Option<String>,
+    committee: Option<String>,
+    evidence: Option<String>,
+    signers: Vec<String>,
+    certificate: String,
+}
+
+fn cert_response(c: &Certificate) -> Response {
+    let cp = &c.checkpoint;
+    Response {
+        status: STATUS_OK,
+        body: pretty(&CertJson {
+            status: "ok",
+            hash: hex::encode(&c.hash()),
+            kind: cp.kind.as_str(),
+            origin: cp.origin.clone(),
+            tree_size: cp.tree_size,
+            root: hex::encode(&cp.root),
+            state_hash: hex::encode(&cp.state_hash),
+            height: cp.height,
+            prev: cp.prev.map(|h| hex::encode(&h)),
+            committee: cp.committee.map(|h| hex::encode(&h)),
+            evidence: cp.evidence.map(|h| hex::encode(&h)),
+            signers: c.signatures.iter().map(|s| s.name.clone()).collect(),
+            certificate: note::b64(&c.encode()),
+        }),
+    }
+}
+
+fn certify(result: &[u8], origin: &[u8], key: &[u8], prev: &[u8], comm: &[u8]) -> Result<Response, Response> {
+    let att = parse_result(result).map_err(|e| fail(&e))?;
+    let origin = text(origin, "the origin")?;
+    let key = signer(key)?;
+    let prev = if prev.is_empty() { None } else { Some(Certificate::read(prev).map_err(|e| fail(&e))?) };
+    let comm = committee(comm)?;
+    let c = cert::certify(&att, &origin, prev.as_ref(), comm.as_ref(), &key).map_err(|e| fail(&e))?;
+    Ok(cert_response(&c))
+}
+
+fn cosign(c: &[u8], key: &[u8]) -> Result<Response, Response> {
+    let mut c = Certificate::read(c).map_err(|e| fail(&e))?;
+    c.cosign(&signer(key)?).map_err(|e| fail(&e))?;
+    Ok(cert_response(&c))
+}
+
+#[derive(Serialize)]
+struct ProblemJson {
+    code: u16,
+    message: String,
+}
+
+fn problems(ps: &[Problem]) -> Vec<ProblemJson> {
+    ps.iter().map(|p| ProblemJson { code: p.code(), message: p.to_string() }).collect()
+}
+
+fn verdict_json(c: &Certificate, comm: &Committee, v: &Verdict) -> Value {
+    serde_json::json!({
+        "status": if v.valid { "valid" } else { "invalid" },
+        "hash": hex::encode(&c.hash()),
+        "kind": c.checkpoint.kind.as_str(),
+        "origin": c.checkpoint.origin,
+        "tree_size": c.checkpoint.tree_size,
+        "height": c.checkpoint.height,
+        "committee": hex::encode(&comm.hash()),
+        "threshold": v.threshold,
+        "valid_signers": v.valid_signers,
+        "batched": v.batched,
+        "signatures": v.checks.iter().map(|s| serde_json::json!({
+            "name": s.name,
+            "key_id": format!("{:08x}", s.id),
+            "status": s.status.as_str(),
+        })).collect::<Vec<_>>(),
+        "problems": problems(&v.problems),
+    })
+}
+
+fn verify(c: &[u8], comm: &[u8], chain: &[&[u8]]) -> Result<Response, Response> {
+    let c = Certificate::read(c).map_err(|e| fail(&e))?;
+    let comm = committee(comm)?.ok_or_else(|| err(3603, "committee: a committee is required to verify"))?;
+    let v = cert::verify(&c, &comm);
+    let mut out = verdict_json(&c, &comm, &v);
+    let mut valid = v.valid;
+    if !chain.is_empty() {
+        let mut certs = Vec::with_capacity(chain.len() + 1);
+        for (i, b) in chain.iter().enumerate() {
+            certs.push(Certificate::read(b).map_err(|e| err(e.code(), &format!("chain[{i}]: {e}")))?);
+        }
+        certs.push(c.clone());
+        let cv = cert::verify_chain(&certs, &comm);
+        valid &= cv.valid;
+        if let Value::Object(o) = &mut out {
+            o.insert(
+                "chain".into(),
+                serde_json::json!({
+                    "status": if cv.valid { "valid" } else { "invalid" },
+                    "links": cv.links.iter().map(|(h, hash, ok)| serde_json::json!({
+                        "height": h, "hash": hex::encode(hash), "valid": ok,
+                    })).collect::<Vec<_>>(),
+                    "problems": problems(&cv.problems),
+                }),
+            );
+            o.insert("status".into(), Value::from(if valid { "valid" } else { "invalid" }));
+        }
+    }
+    Ok(Response { status: if valid { STATUS_OK } else { STATUS_OBSTRUCTION }, body: pretty(&out) })
+}
+
+/// Every field of a certificate in words, and (with a committee) why it is or is not valid.
+pub fn explain_lines(c: &Certificate, verdict: Option<(&Committee, &Verdict)>) -> Vec<String> {
+    let cp = &c.checkpoint;
+    let mut l = Vec::new();
+    l.push(format!("certificate {}", hex::encode(&c.hash())));
+    l.push(format!("  origin       {}  (the log this checkpoint belongs to)", cp.origin));
+    l.push(format!("  tree size    {}  (events in the canonical history)", cp.tree_size));
+    l.push(format!("  root         {}  (RFC 6962 Merkle root over their leaf hashes)", hex::encode(&cp.root)));
+    l.push(format!(
+        "  kind         {}  ({})",
+        cp.kind.as_str(),
+        match cp.kind {
+            Kind::State => "the history reconciled cleanly to this tree and state",
+            Kind::Obstruction => "a batch obstructed: the history is unchanged and the evidence is committed",
+        }
+    ));
+    l.push(format!("  state hash   {}  (SHA-256 of the reconcile state)", hex::encode(&cp.state_hash)));
+    match &cp.prev {
+        None => l.push(format!("  height       {}  (genesis: the first certificate of its chain)", cp.height)),
+        Some(p) => {
+            l.push(format!("  height       {}  (position in the chain)", cp.height));
+            l.push(format!("  previous     {}  (hash of the certificate at height {})", hex::encode(p), cp.height.saturating_sub(1)));
+            l.push(format!("  consistency  {} hash(es)  (RFC 9162 proof that this tree extends the previous one)", cp.consistency.len()));
+        }
+    }
+    match &cp.committee {
+        None => l.push("  committee    none named  (any committee may judge it)".to_string()),
+        Some(h) => l.push(format!("  committee    {}  (hash of the committee expected to sign)", hex::encode(h))),
+    }
+    if let Some(e) = &cp.evidence {
+        l.push(format!("  evidence     {}  (SHA-256 of the obstruction's evidence)", hex::encode(e)));
+    }
+    l.push(format!("  signatures   {}", c.signatures.len()));
+    match verdict {
+        None => {
+            for s in &c.signatures {
+                l.push(format!("    {} (key id {:08x})", s.name, s.id));
+            }
+            l.push("verdict: not judged (pass a committee to verify it)".to_string());
+        }
+        Some((comm, v)) => {
+            for s in &v.checks {
+                let why = match s.status {
+                    cert::SigStatus::Valid => "valid: counts toward the quorum",
+                    cert::SigStatus::BadSignature => "BAD: a member's signature that does not verify; it does not count",
+                    cert::SigStatus::UnknownKey => "not a committee member; ignored",
+                    cert::SigStatus::Duplicate => "the same member again; counted once",
+                };
+                l.push(format!("    {} (key id {:08x}): {why}", s.name, s.id));
+            }
+            l.push(format!(
+                "verdict: {} ({} of {} distinct member signatures valid, threshold {}; committee {})",
+                if v.valid { "VALID" } else { "INVALID" },
+                v.valid_signers,
+                comm.members().len(),
+                v.threshold,
+                hex::encode(&comm.hash())
+            ));
+            for p in &v.problems {
+                l.push(format!("  reason {}: {p}", p.code()));
+            }
+        }
+    }
+    l
+}
+
+fn explain(c: &[u8], comm: &[u8]) -> Result<Response, Response> {
+    let c = Certificate::read(c).map_err(|e| fail(&e))?;
+    let comm = committee(comm)?;
+    let v = comm.as_ref().map(|k| cert::verify(&c, k));
+    let lines = explain_lines(&c, comm.as_ref().zip(v.as_ref()));
+    let mut out = serde_json::json!({ "text": lines.join("\n") + "\n" });
+    if let (Some(k), Some(v), Value::Object(o)) = (&comm, &v, &mut out) {
+        o.insert("verdict".into(), verdict_json(&c, k, v));
+    }
+    let status = if v.as_ref().is_some_and(|v| !v.valid) { STATUS_OBSTRUCTION } else { STATUS_OK };
+    Ok(Response { status, body: pretty(&out) })
+}
+
+fn history(events: &[u8], format: &[u8]) -> Result<Vec<Hash>, Response> {
+    let limits = Limits::default();
+    let events = match format {
+        b"binary" => Event::decode_all(events, &limits).map_err(|(i, at, e)| {
+            Response { status: STATUS_ERROR, body: json::error_to_json(e.code(), &format!("event {i} (starting at byte {at}): {e}"), Some(i), None) }
+        })?,
+        b"json" | b"" => json::parse_events(events, &limits).map_err(|e| Response {
+            status: STATUS_ERROR,
+            body: json::error_to_json(e.code(), &e.to_string(), e.index(), e.field().as_deref()),
+        })?,
+        _ => return Err(err(CODE_BAD_REQUEST, "the format must be `json` or `binary`")),
+    };
+    crate::reconcile::history_leaves(&events).map_err(|_| {
+        err(3406, "the events obstruct (run omega reconcile to see why); proofs are only made over a clean history")
+    })
+}
+
+/// Inclusion proof JSON, fields in the documented order.
+#[derive(Serialize)]
+struct InclusionJson {
+    leaf_index: u64,
+    tree_size: u64,
+    leaf_hash: String,
+    proof: Vec<String>,
+    root: String,
+}
+
+/// Consistency proof JSON, fields in the documented order.
+#[derive(Serialize)]
+struct ConsistencyJson {
+    old_size: u64,
+    new_size: u64,
+    old_root: String,
+    new_root: String,
+    proof: Vec<String>,
+}
+
+fn prove(op: u32, events: &[u8], format: &[u8], n: &[u8]) -> Result<Response, Response> {
+    let leaves = history(events, format)?;
+    let n: u64 = core::str::from_utf8(n)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| err(CODE_BAD_REQUEST, "the index or old size must be a decimal integer"))?;
+    let size = u64::try_from(leaves.len()).unwrap_or(u64::MAX);
+    let root = crate::merkle::root(&leaves);
+    let body = if op == OP_PROVE_INCLUSION {
+        let p = proof::inclusion_proof(&leaves, n).map_err(|e| fail(&e))?;
+        let leaf = usize::try_from(n).ok().and_then(|i| leaves.get(i)).copied().unwrap_or_default();
+        pretty(&InclusionJson {
+            leaf_index: n,
+            tree_size: size,
+            leaf_hash: hex::encode(&leaf),
+            proof: p.iter().map(|h| hex::encode(h)).collect(),
+            root: hex::encode(&root),
+        })
+    } else {
+        let p = proof::consistency_proof(&leaves, n).map_err(|e| fail(&e))?;
+        let old = usize::try_from(n).ok().and_then(|m| leaves.get(..m)).map(crate::merkle::root).unwrap_or_default();
+        pretty(&ConsistencyJson {
+            old_size: n,
+            new_size: size,
+            old_root: hex::encode(&old),
+            new_root: hex::encode(&root),
+            proof: p.iter().map(|h| hex::encode(h)).collect(),
+        })
+    };
+    Ok(Response { status: STATUS_OK, body })
+}
+
+fn proof_obj(bytes: &[u8], known: &[&str]) -> Result<Map<String, Value>, Response> {
+    let bad = |w: String| err(3405, &format!("proof JSON: {w}"));
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON ({e})")))?;
+    let Value::Object(o) = v else { return Err(bad("expected an object".into())) };
+    if let Some(k) = o.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(bad(format!("unknown field `{k}`")));
+    }
+    Ok(o)
+}
+
+fn pu64(o: &Map<String, Value>, k: &str) -> Result<u64, Response> {
+    o.get(k).and_then(Value::as_u64).ok_or_else(|| err(3405, &format!("proof JSON: `{k}` must be an unsigned integer")))
+}
+
+fn ph(o: &Map<String, Value>, k: &str) -> Result<Hash, Response> {
+    o.get(k)
+        .and_then(Value::as_str)
+        .and_then(hex::decode_array::<32>)
+        .ok_or_else(|| err(3405, &format!("proof JSON: `{k}` must be 64 lowercase hex digits")))
+}
+
+fn plist(o: &Map<String, Value>) -> Result<Vec<Hash>, Response> {
+    match o.get("proof") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|h| h.as_str().and_then(hex::decode_array::<32>))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| err(3405, "proof JSON: `proof` must hold 64-hex hashes")),
+        _ => Err(err(3405, "proof JSON: `proof` must be an array")),
+    }
+}
+
+fn checked(r: Result<(), proof::ProofError>) -> Response {
+    let (status, body) = match r {
+        Ok(()) => (STATUS_OK, serde_json::json!({ "status": "valid" })),
+        Err(e) => (STATUS_OBSTRUCTION, serde_json::json!({ "status": "invalid", "code": e.code(), "reason": e.to_string() })),
+    };
+    Response { status, body: pretty(&body) }
+}
+
+fn verify_inclusion(p: &[u8]) -> Result<Response, Response> {
+    let o = proof_obj(p, &["leaf_index", "tree_size", "leaf_hash", "proof", "root"])?;
+    let (i, n, leaf, root, pr) = (pu64(&o, "leaf_index")?, pu64(&o, "tree_size")?, ph(&o, "leaf_hash")?, ph(&o, "root")?, plist(&o)?);
+    Ok(checked(proof::verify_inclusion(&leaf, i, n, &pr, &root)))
+}
+
+fn verify_consistency(p: &[u8]) -> Result<Response, Response> {
+    let o = proof_obj(p, &["old_size", "new_size", "old_root", "new_root", "proof"])?;
+    let (m, n, a, b, pr) = (pu64(&o, "old_size")?, pu64(&o, "new_size")?, ph(&o, "old_root")?, ph(&o, "new_root")?, plist(&o)?);
+    Ok(checked(proof::verify_consistency(m, n, &a, &b, &pr)))
+}
