@@ -4,6 +4,7 @@
 //!
 //! Exit codes: 0 ok, 1 obstruction (or a difference, for `crosscheck`),
 //! 2 bad input or usage.
+mod certify;
 mod demo;
 mod wasm;
 
@@ -30,7 +31,7 @@ enum EngineKind {
 }
 
 #[derive(clap::Args, Debug, Clone)]
-struct EngineArgs {
+pub(crate) struct EngineArgs {
     /// Which engine runs the kernel.
     #[arg(long, value_enum, default_value = "native")]
     engine: EngineKind,
@@ -59,7 +60,7 @@ impl BlobArgs {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-enum InputFormat {
+pub(crate) enum InputFormat {
     /// A JSON array of events.
     Json,
     /// Concatenated canonical binary events.
@@ -95,6 +96,118 @@ enum Command {
         #[command(flatten)]
         blob: BlobArgs,
     },
+    /// Make an Ed25519 signer key file (mode 600) and print its C2SP verifier key.
+    Keygen {
+        /// Key name (a schema-less URL such as example.com/node1; no spaces, no `+`).
+        #[arg(long)]
+        name: String,
+        /// Where to write the signer key.
+        #[arg(long, value_name = "KEYFILE")]
+        out: PathBuf,
+        /// Replace an existing key file.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Certify a reconcile result (ok or obstruction) as a signed C2SP checkpoint.
+    Certify {
+        /// The result JSON `omega reconcile` printed.
+        #[arg(long, value_name = "R.json")]
+        result: PathBuf,
+        /// The signer key file.
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+        /// The log's origin line (usually the signer's name).
+        #[arg(long, value_name = "NAME")]
+        origin: String,
+        /// The previous certificate this one extends (omit for genesis).
+        #[arg(long, value_name = "CERT")]
+        prev: Option<PathBuf>,
+        /// A committee file to commit to (its hash goes into the checkpoint).
+        #[arg(long, value_name = "C.json")]
+        committee: Option<PathBuf>,
+        /// Where to write the certificate (binary OMGC form).
+        #[arg(long, value_name = "CERT")]
+        out: PathBuf,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Add a signature to a certificate (in place, or to --out).
+    Cosign {
+        /// The certificate (binary or note text).
+        #[arg(long, value_name = "CERT")]
+        cert: PathBuf,
+        /// The signer key file.
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+        /// Write here instead of replacing CERT.
+        #[arg(long, value_name = "CERT")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Verify a certificate against a committee (and a chain back to genesis); JSON report.
+    Verify {
+        /// The certificate.
+        #[arg(long, value_name = "CERT")]
+        cert: PathBuf,
+        /// The committee file: {"threshold": k, "members": ["<verifier key>", ...]}.
+        #[arg(long, value_name = "C.json")]
+        committee: PathBuf,
+        /// The other certificates of the chain (any order).
+        #[arg(long, value_name = "CERT", num_args = 1..)]
+        chain: Vec<PathBuf>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Explain every field of a certificate in words (and, with a committee, why it is valid or not).
+    Explain {
+        /// The certificate.
+        #[arg(long, value_name = "CERT")]
+        cert: PathBuf,
+        /// A committee to judge it against.
+        #[arg(long, value_name = "C.json")]
+        committee: Option<PathBuf>,
+        /// Print JSON instead of words.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// An RFC 9162 inclusion proof (--index) or consistency proof (--old-size) over a history.
+    Prove {
+        /// Events file, or `-` for standard input.
+        #[arg(long, short)]
+        input: String,
+        /// Input format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: InputFormat,
+        /// Leaf index for an inclusion proof.
+        #[arg(long, value_name = "I", conflicts_with = "old_size")]
+        index: Option<u64>,
+        /// Old tree size for a consistency proof.
+        #[arg(long, value_name = "M")]
+        old_size: Option<u64>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Verify a proof JSON that `omega prove` printed.
+    VerifyProof {
+        /// The proof JSON.
+        #[arg(long, value_name = "P.json")]
+        proof: PathBuf,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Print a certificate's C2SP signed-note text.
+    Note {
+        /// The certificate.
+        #[arg(long, value_name = "CERT")]
+        cert: PathBuf,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
 }
 
 /// Runs one op on the chosen engine.
@@ -105,7 +218,7 @@ pub(crate) fn run_op(engine: &EngineArgs, op: u32, input: &[u8]) -> Result<Respo
     }
 }
 
-fn read_input(path: &str) -> Result<Vec<u8>> {
+pub(crate) fn read_input(path: &str) -> Result<Vec<u8>> {
     if path == "-" {
         let mut v = Vec::new();
         std::io::stdin().read_to_end(&mut v).context("reading standard input")?;
@@ -116,14 +229,14 @@ fn read_input(path: &str) -> Result<Vec<u8>> {
 }
 
 /// Prints an error body (JSON with code and message) as one human line on stderr.
-fn report_error(body: &[u8]) {
+pub(crate) fn report_error(body: &[u8]) {
     let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     let code = v.get("code").and_then(serde_json::Value::as_u64).unwrap_or(0);
     let msg = v.get("message").and_then(serde_json::Value::as_str).unwrap_or("unknown error");
     eprintln!("omega: error {code}: {msg}");
 }
 
-fn exit_for(resp: &Response) -> ExitCode {
+pub(crate) fn exit_for(resp: &Response) -> ExitCode {
     match resp.status {
         abi::STATUS_OK => ExitCode::SUCCESS,
         abi::STATUS_OBSTRUCTION => ExitCode::from(1),
@@ -185,14 +298,23 @@ fn cmd_crosscheck(vectors: Option<&Path>, blob: &BlobArgs) -> Result<ExitCode> {
         let name = field("name").unwrap_or("?");
         let read = |rel: &str| std::fs::read(dir.join(rel)).with_context(|| format!("case {name}: reading {rel}"));
         let op = u32::try_from(case.get("op").and_then(|v| v.as_u64()).unwrap_or(1)).unwrap_or(u32::MAX);
-        let input = read(field("input").ok_or_else(|| anyhow!("case {name}: no input"))?)?;
-        let prior = match field("prior") {
-            Some(p) => read(p)?,
-            None => Vec::new(),
+        let req = if let Some(fields) = case.get("fields").and_then(|f| f.as_array()) {
+            // ops 3..12: the request is the listed files, each length-prefixed
+            let files = fields
+                .iter()
+                .map(|f| read(f.as_str().ok_or_else(|| anyhow!("case {name}: a field is not a path"))?))
+                .collect::<Result<Vec<_>>>()?;
+            omega_core::ops::make_fields(&files.iter().map(Vec::as_slice).collect::<Vec<_>>())
+        } else {
+            let input = read(field("input").ok_or_else(|| anyhow!("case {name}: no input"))?)?;
+            let prior = match field("prior") {
+                Some(p) => read(p)?,
+                None => Vec::new(),
+            };
+            abi::make_request(&input, &prior)
         };
         let mut expected = vec![u8::try_from(case.get("status").and_then(|v| v.as_u64()).unwrap_or(9)).unwrap_or(9)];
         expected.extend(read(field("expected").ok_or_else(|| anyhow!("case {name}: no expected"))?)?);
-        let req = abi::make_request(&input, &prior);
         let native = abi::call(op, &req).to_bytes();
         let wasm = blob.call(op, &req)?.to_bytes();
         if native == expected && wasm == expected {
@@ -219,6 +341,18 @@ fn main() -> ExitCode {
         Command::Reconcile { input, prior, format, engine } => cmd_reconcile(input, prior.as_deref(), *format, engine),
         Command::Crosscheck { vectors, blob } => cmd_crosscheck(vectors.as_deref(), blob),
         Command::Demo { blob } => demo::run(blob),
+        Command::Keygen { name, out, force, engine } => certify::keygen(name, out, *force, engine),
+        Command::Certify { result, key, origin, prev, committee, out, engine } => {
+            certify::certify(result, key, origin, prev.as_deref(), committee.as_deref(), out, engine)
+        }
+        Command::Cosign { cert, key, out, engine } => certify::cosign(cert, key, out.as_deref(), engine),
+        Command::Verify { cert, committee, chain, engine } => certify::verify(cert, committee, chain, engine),
+        Command::Explain { cert, committee, json, engine } => certify::explain(cert, committee.as_deref(), *json, engine),
+        Command::Prove { input, format, index, old_size, engine } => {
+            certify::prove(input, *format, *index, *old_size, engine)
+        }
+        Command::VerifyProof { proof, engine } => certify::verify_proof(proof, engine),
+        Command::Note { cert, engine } => certify::note(cert, engine),
     };
     match result {
         Ok(code) => code,

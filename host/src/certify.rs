@@ -1,0 +1,232 @@
+//! `omega keygen | certify | cosign | verify | explain | prove | note`: the
+//! certify commands. Each builds an ABI request and runs it on the chosen
+//! engine, so native and wasm print the same bytes.
+use crate::{EngineArgs, InputFormat, exit_for, read_input, report_error, run_op};
+use anyhow::{Context, Result, anyhow, bail};
+use omega_core::abi::{self, Response};
+use omega_core::ops::{self, make_fields};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
+}
+
+/// Reads a signer key file, refusing one that others can read or write.
+fn read_key(path: &Path) -> Result<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path).with_context(|| format!("cannot read the key file {}", path.display()))?;
+        let mode = meta.permissions().mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "the key file {} is readable or writable by others (mode {:o}); run `chmod 600 {}`",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            );
+        }
+    }
+    read(path, "key file")
+}
+
+/// Writes `bytes` to a new file only its owner can read (mode 0600).
+fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true);
+    if force {
+        o.create(true).truncate(true);
+    } else {
+        o.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut f = o.open(path).with_context(|| {
+        if path.exists() && !force {
+            format!("{} exists; pass --force to replace it", path.display())
+        } else {
+            format!("cannot create {}", path.display())
+        }
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// Runs an op; on an error response prints it and returns Err(exit 2).
+fn run(engine: &EngineArgs, op: u32, fields: &[&[u8]]) -> Result<std::result::Result<Response, ExitCode>> {
+    let resp = run_op(engine, op, &make_fields(fields))?;
+    if resp.status == abi::STATUS_ERROR {
+        report_error(&resp.body);
+        return Ok(Err(ExitCode::from(2)));
+    }
+    Ok(Ok(resp))
+}
+
+fn body_json(resp: &Response) -> Result<serde_json::Value> {
+    serde_json::from_slice(&resp.body).context("the engine returned a body that is not JSON")
+}
+
+fn print(bytes: &[u8]) -> Result<()> {
+    std::io::stdout().write_all(bytes).context("writing standard output")
+}
+
+/// `omega keygen --name NAME --out KEYFILE [--force]`.
+pub fn keygen(name: &str, out: &Path, force: bool, engine: &EngineArgs) -> Result<ExitCode> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow!("the system's random source failed: {e}"))?;
+    let resp = match run(engine, ops::OP_KEYGEN, &[name.as_bytes(), &seed])? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let v = body_json(&resp)?;
+    let signer = v.get("signer_key").and_then(|s| s.as_str()).ok_or_else(|| anyhow!("no signer key in the response"))?;
+    let verifier = v.get("verifier_key").and_then(|s| s.as_str()).unwrap_or_default();
+    write_private(out, format!("{signer}\n").as_bytes(), force)?;
+    println!("{verifier}");
+    eprintln!("omega: signer key written to {} (mode 600); the line above is its verifier key", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the certificate a certify/cosign response carries; prints the rest of the JSON.
+fn write_cert(resp: &Response, out: &Path) -> Result<ExitCode> {
+    let mut v = body_json(resp)?;
+    let b64 = v
+        .as_object_mut()
+        .and_then(|o| o.remove("certificate"))
+        .and_then(|c| c.as_str().map(str::to_string))
+        .ok_or_else(|| anyhow!("no certificate in the response"))?;
+    let bytes = omega_core::note::b64_decode(&b64).ok_or_else(|| anyhow!("the certificate is not base64"))?;
+    let tmp = out.with_extension("tmp");
+    std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("out".into(), serde_json::Value::from(out.display().to_string()));
+    }
+    let mut s = serde_json::to_vec_pretty(&v)?;
+    s.push(b'\n');
+    print(&s)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `omega certify`.
+pub fn certify(
+    result: &Path,
+    key: &Path,
+    origin: &str,
+    prev: Option<&Path>,
+    committee: Option<&Path>,
+    out: &Path,
+    engine: &EngineArgs,
+) -> Result<ExitCode> {
+    let result = read(result, "result")?;
+    let key = read_key(key)?;
+    let prev = prev.map(|p| read(p, "previous certificate")).transpose()?.unwrap_or_default();
+    let committee = committee.map(|p| read(p, "committee file")).transpose()?.unwrap_or_default();
+    match run(engine, ops::OP_CERTIFY, &[&result, origin.as_bytes(), &key, &prev, &committee])? {
+        Ok(r) => write_cert(&r, out),
+        Err(code) => Ok(code),
+    }
+}
+
+/// `omega cosign`.
+pub fn cosign(cert: &Path, key: &Path, out: Option<&Path>, engine: &EngineArgs) -> Result<ExitCode> {
+    let c = read(cert, "certificate")?;
+    let key = read_key(key)?;
+    match run(engine, ops::OP_COSIGN, &[&c, &key])? {
+        Ok(r) => write_cert(&r, out.unwrap_or(cert)),
+        Err(code) => Ok(code),
+    }
+}
+
+/// `omega verify`.
+pub fn verify(cert: &Path, committee: &Path, chain: &[PathBuf], engine: &EngineArgs) -> Result<ExitCode> {
+    let c = read(cert, "certificate")?;
+    let k = read(committee, "committee file")?;
+    let chain: Vec<Vec<u8>> = chain.iter().map(|p| read(p, "chain certificate")).collect::<Result<_>>()?;
+    let mut fields: Vec<&[u8]> = vec![&c, &k];
+    fields.extend(chain.iter().map(Vec::as_slice));
+    match run(engine, ops::OP_VERIFY, &fields)? {
+        Ok(r) => {
+            print(&r.body)?;
+            Ok(exit_for(&r))
+        }
+        Err(code) => Ok(code),
+    }
+}
+
+/// `omega explain`.
+pub fn explain(cert: &Path, committee: Option<&Path>, json: bool, engine: &EngineArgs) -> Result<ExitCode> {
+    let c = read(cert, "certificate")?;
+    let k = committee.map(|p| read(p, "committee file")).transpose()?.unwrap_or_default();
+    match run(engine, ops::OP_EXPLAIN, &[&c, &k])? {
+        Ok(r) => {
+            if json {
+                print(&r.body)?;
+            } else {
+                let v = body_json(&r)?;
+                print(v.get("text").and_then(|t| t.as_str()).unwrap_or_default().as_bytes())?;
+            }
+            Ok(exit_for(&r))
+        }
+        Err(code) => Ok(code),
+    }
+}
+
+/// `omega note`.
+pub fn note(cert: &Path, engine: &EngineArgs) -> Result<ExitCode> {
+    let c = read(cert, "certificate")?;
+    match run(engine, ops::OP_NOTE, &[&c])? {
+        Ok(r) => {
+            let v = body_json(&r)?;
+            print(v.get("note").and_then(|t| t.as_str()).unwrap_or_default().as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(code) => Ok(code),
+    }
+}
+
+/// `omega prove`.
+pub fn prove(input: &str, format: InputFormat, index: Option<u64>, old_size: Option<u64>, engine: &EngineArgs) -> Result<ExitCode> {
+    let events = read_input(input)?;
+    let fmt: &[u8] = match format {
+        InputFormat::Json => b"json",
+        InputFormat::Binary => b"binary",
+    };
+    let (op, n) = match (index, old_size) {
+        (Some(i), None) => (ops::OP_PROVE_INCLUSION, i),
+        (None, Some(m)) => (ops::OP_PROVE_CONSISTENCY, m),
+        _ => bail!("give exactly one of --index (inclusion proof) or --old-size (consistency proof)"),
+    };
+    match run(engine, op, &[&events, fmt, n.to_string().as_bytes()])? {
+        Ok(r) => {
+            print(&r.body)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(code) => Ok(code),
+    }
+}
+
+/// `omega verify-proof`.
+pub fn verify_proof(proof: &Path, engine: &EngineArgs) -> Result<ExitCode> {
+    let p = read(proof, "proof file")?;
+    let v: serde_json::Value = serde_json::from_slice(&p).unwrap_or_default();
+    let op = if v.get("leaf_index").is_some() { ops::OP_VERIFY_INCLUSION } else { ops::OP_VERIFY_CONSISTENCY };
+    match run(engine, op, &[&p])? {
+        Ok(r) => {
+            print(&r.body)?;
+            Ok(exit_for(&r))
+        }
+        Err(code) => Ok(code),
+    }
+}

@@ -1,0 +1,191 @@
+//! The `omega` CLI end to end: exit codes, messages, key files, and the same
+//! bytes from both engines. The wasm engine needs the blob (`cargo xtask
+//! blob`); `cargo xtask test` builds it first and sets OMEGA_REQUIRE_BLOB=1 so
+//! a missing blob fails instead of skipping those checks.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn omega(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_omega")).args(args).output().expect("run omega")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
+fn blob() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasm/dist/omega_wasm_bg.wasm");
+    if p.is_file() {
+        return Some(p);
+    }
+    assert!(std::env::var_os("OMEGA_REQUIRE_BLOB").is_none(), "no blob at {}: run `cargo xtask blob`", p.display());
+    eprintln!("note: no blob at {}; the wasm-engine checks are skipped (run `cargo xtask blob`)", p.display());
+    None
+}
+
+fn engines() -> Vec<&'static str> {
+    if blob().is_some() { vec!["native", "wasm"] } else { vec!["native"] }
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("omega-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn reconcile_is_order_free_on_both_engines_and_exit_codes_are_0_1_2() {
+    let dir = tmp("reconcile");
+    let input = vectors().join("reconcile/demo-sample.in.json");
+    let mut events: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(&input).unwrap()).unwrap();
+    events.reverse();
+    let rev = dir.join("reversed.json");
+    std::fs::write(&rev, serde_json::to_vec(&events).unwrap()).unwrap();
+    let expected = std::fs::read(vectors().join("reconcile/demo-sample.out.json")).unwrap();
+    for e in engines() {
+        for f in [&input, &rev] {
+            let o = omega(&["reconcile", "--input", s(f), "--engine", e]);
+            assert_eq!(code(&o), 0, "{e}: {}", String::from_utf8_lossy(&o.stderr));
+            assert_eq!(o.stdout, expected, "{e} on {}", f.display());
+        }
+        let o = omega(&["reconcile", "--input", s(&vectors().join("reconcile/code-1002-id-conflict.in.json")), "--engine", e]);
+        assert_eq!(code(&o), 1, "an obstruction exits 1");
+        let o = omega(&["reconcile", "--input", s(&vectors().join("reconcile/error-field-type.in.json")), "--engine", e]);
+        assert_eq!(code(&o), 2, "bad input exits 2");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("error 3002") && err.contains("event 1") && err.contains("`node`"), "{err}");
+    }
+    assert_eq!(code(&omega(&["reconcile"])), 2, "usage error exits 2");
+    let o = omega(&["reconcile", "--input", "/nonexistent/events.json"]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read the input file"));
+}
+
+#[test]
+fn keygen_certify_cosign_verify_explain_note_prove() {
+    let dir = tmp("certify");
+    let mut verifiers = Vec::new();
+    for i in 0..3 {
+        let key = dir.join(format!("k{i}.key"));
+        let o = omega(&["keygen", "--name", &format!("test.example/k{i}"), "--out", s(&key)]);
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        let v = String::from_utf8(o.stdout).unwrap().trim().to_string();
+        assert!(v.starts_with(&format!("test.example/k{i}+")), "{v}");
+        verifiers.push(v);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+    // no overwrite without --force; a world-readable key is refused
+    let o = omega(&["keygen", "--name", "x", "--out", s(&dir.join("k0.key"))]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let open = dir.join("open.key");
+        std::fs::copy(dir.join("k0.key"), &open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let o = omega(&["cosign", "--cert", "/dev/null", "--key", s(&open)]);
+        assert_eq!(code(&o), 2);
+        assert!(String::from_utf8_lossy(&o.stderr).contains("chmod 600"), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let committee = dir.join("committee.json");
+    std::fs::write(&committee, serde_json::to_vec(&serde_json::json!({"threshold": 2, "members": verifiers})).unwrap()).unwrap();
+
+    let result = dir.join("r1.json");
+    let o = omega(&["reconcile", "--input", s(&vectors().join("reconcile/small-shuffled-with-duplicates.in.json"))]);
+    std::fs::write(&result, &o.stdout).unwrap();
+    let cert = dir.join("c0.cert");
+    let k = |i: usize| dir.join(format!("k{i}.key"));
+    let o = omega(&[
+        "certify", "--result", s(&result), "--key", s(&k(0)), "--origin", "test.example/log", "--committee", s(&committee), "--out", s(&cert),
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let o = omega(&["verify", "--cert", s(&cert), "--committee", s(&committee)]);
+    assert_eq!(code(&o), 1, "one of two signatures: invalid");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\"code\": 3701"));
+    for e in engines() {
+        let c = dir.join(format!("c0-{e}.cert"));
+        let o = omega(&["cosign", "--cert", s(&cert), "--key", s(&k(1)), "--out", s(&c), "--engine", e]);
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        let o = omega(&["verify", "--cert", s(&c), "--committee", s(&committee), "--engine", e]);
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+    }
+    // Ed25519 is deterministic: both engines made the same certificate bytes.
+    if engines().len() == 2 {
+        assert_eq!(std::fs::read(dir.join("c0-native.cert")).unwrap(), std::fs::read(dir.join("c0-wasm.cert")).unwrap());
+    }
+    let c0 = dir.join("c0-native.cert");
+    let o = omega(&["explain", "--cert", s(&c0), "--committee", s(&committee)]);
+    assert_eq!(code(&o), 0);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("verdict: VALID") && text.contains("genesis"), "{text}");
+    let o = omega(&["note", "--cert", s(&c0)]);
+    let note = String::from_utf8(o.stdout).unwrap();
+    assert!(note.starts_with("test.example/log\n6\n") && note.contains("\n\n\u{2014} test.example/k0 "), "{note}");
+    // the note text is a certificate too, and a tampered one is explained as invalid
+    let note_file = dir.join("c0.note");
+    std::fs::write(&note_file, note.replacen("omega-height 0", "omega-height 1", 1)).unwrap();
+    let o = omega(&["explain", "--cert", s(&note_file), "--committee", s(&committee)]);
+    assert_eq!(code(&o), 2, "a height without a previous hash is malformed");
+    let tampered = dir.join("tampered.note");
+    let t = note.clone();
+    let sig_at = t.rfind(' ').unwrap() + 20; // inside the signature, past the 4-byte key id
+    let mut b = t.into_bytes();
+    b[sig_at] = if b[sig_at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(&tampered, b).unwrap();
+    let o = omega(&["explain", "--cert", s(&tampered), "--committee", s(&committee)]);
+    assert_eq!(code(&o), 1);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("BAD"), "{}", String::from_utf8_lossy(&o.stdout));
+
+    // extend: a second batch with --prior, certified with --prev, verified as a chain
+    let r2 = dir.join("r2.json");
+    let batch = dir.join("b2.json");
+    std::fs::write(&batch, br#"[{"lamport": 40, "node": 7, "stream": 0, "seq": 0, "payload": "aGk="}]"#).unwrap();
+    let o = omega(&["reconcile", "--input", s(&batch), "--prior", s(&result)]);
+    assert_eq!(code(&o), 0);
+    std::fs::write(&r2, &o.stdout).unwrap();
+    let c1 = dir.join("c1.cert");
+    let o = omega(&[
+        "certify", "--result", s(&r2), "--key", s(&k(2)), "--origin", "test.example/log", "--prev", s(&c0), "--committee", s(&committee), "--out", s(&c1),
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(code(&omega(&["cosign", "--cert", s(&c1), "--key", s(&k(0))])), 0);
+    let o = omega(&["verify", "--cert", s(&c1), "--committee", s(&committee), "--chain", s(&c0)]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+    // certifying the first result again on top of c0 is refused
+    let o = omega(&[
+        "certify", "--result", s(&result), "--key", s(&k(2)), "--origin", "test.example/log", "--prev", s(&c0), "--out", s(&dir.join("x.cert")),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("error 3604"));
+
+    // proofs: the same JSON from both engines, and they verify
+    let events = vectors().join("reconcile/demo-sample.in.json");
+    let mut outs = Vec::new();
+    for e in engines() {
+        let o = omega(&["prove", "--input", s(&events), "--index", "17", "--engine", e]);
+        assert_eq!(code(&o), 0);
+        outs.push(o.stdout);
+    }
+    assert!(outs.windows(2).all(|w| w[0] == w[1]));
+    let p = dir.join("p.json");
+    std::fs::write(&p, &outs[0]).unwrap();
+    assert_eq!(code(&omega(&["verify-proof", "--proof", s(&p)])), 0);
+    let o = omega(&["prove", "--input", s(&events), "--old-size", "100"]);
+    std::fs::write(&p, &o.stdout).unwrap();
+    assert_eq!(code(&omega(&["verify-proof", "--proof", s(&p)])), 0);
+    assert_eq!(code(&omega(&["prove", "--input", s(&events)])), 2, "neither --index nor --old-size");
+}
