@@ -2,7 +2,11 @@
 //!
 //! A thin shim over `omega-core`, with two faces in the same module:
 //! - the JS API through wasm-bindgen (`reconcile`, `reconcileJson`,
-//!   `reconcileBinary`, `Reconciler`, `sampleHistory`, `abiCall`, `version`);
+//!   `reconcileBinary`, `Reconciler`, `sampleHistory`, `abiCall`, `version`,
+//!   and the certify API: `generateKeypair`, `certify`, `cosign`,
+//!   `verifyCertificate`, `verifyChain`, `explainCertificate`,
+//!   `certificateNote`, `inclusionProof`, `verifyInclusion`,
+//!   `consistencyProof`, `verifyConsistency`);
 //!   errors are thrown as JS `Error`s with a numeric `code`;
 //! - a raw C-ABI for non-JS hosts (`omega_alloc`, `omega_free`, `omega_call`)
 //!   that touches no JS import, so wasmtime can run it with every wasm-bindgen
@@ -15,6 +19,7 @@ use omega_core::sample::{self, Shape};
 use omega_core::{Event, Limits, Outcome, Reconciler as CoreReconciler, ErrorCode, json};
 use wasm_bindgen::prelude::*;
 
+mod certify;
 #[cfg(target_arch = "wasm32")]
 mod raw;
 
@@ -31,7 +36,7 @@ pub fn abi_call(op: u32, input: &[u8]) -> Vec<u8> {
     abi::call(op, input).to_bytes()
 }
 
-fn js_error(code: u16, message: &str, index: Option<usize>, field: Option<&str>) -> JsValue {
+pub(crate) fn js_error(code: u16, message: &str, index: Option<usize>, field: Option<&str>) -> JsValue {
     let err = js_sys::Error::new(message);
     let obj: &JsValue = err.as_ref();
     let _ = js_sys::Reflect::set(obj, &"code".into(), &JsValue::from(code));
@@ -45,7 +50,7 @@ fn js_error(code: u16, message: &str, index: Option<usize>, field: Option<&str>)
 }
 
 /// Turns an error response body into a thrown Error with its code, index and field.
-fn throw_body(body: &[u8]) -> JsValue {
+pub(crate) fn throw_body(body: &[u8]) -> JsValue {
     let text = String::from_utf8_lossy(body);
     let parsed = js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL);
     let get = |k: &str| js_sys::Reflect::get(&parsed, &k.into()).unwrap_or(JsValue::UNDEFINED);
@@ -84,7 +89,7 @@ fn stringify(v: &JsValue) -> Result<String, JsValue> {
         .ok_or_else(|| js_error(3002, "value cannot be converted to JSON", None, None))
 }
 
-fn parse_json(text: &str) -> Result<JsValue, JsValue> {
+pub(crate) fn parse_json(text: &str) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(text).map_err(|_| js_error(3001, "internal: result is not JSON", None, None))
 }
 

@@ -1,0 +1,231 @@
+//! The certify half of the JS API: keys, certificates, quorum, chains and
+//! RFC 9162 proofs. Every function builds an ABI request and runs
+//! `omega_core::abi::call`, the same entry the CLI and wasmtime use, so the
+//! results are the CLI's JSON, parsed.
+use crate::{parse_json, throw_body};
+use omega_core::abi;
+use omega_core::ops::{self, make_fields};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** What `certify` and `cosign` return: the certificate and what it attests. */
+export interface CertificateResult {
+  status: "ok";
+  hash: string;
+  kind: "state" | "obstruction";
+  origin: string;
+  tree_size: number;
+  root: string;
+  state_hash: string;
+  height: number;
+  prev: string | null;
+  committee: string | null;
+  evidence: string | null;
+  signers: string[];
+  /** The binary certificate (OMGC); pass it to cosign/verifyCertificate or save it. */
+  certificate: Uint8Array;
+}
+/** A committee: `threshold` distinct members of `members` (C2SP verifier keys) must sign. */
+export interface Committee { threshold: number; members: string[] }
+export interface Problem { code: number; message: string }
+export interface SignatureCheck { name: string; key_id: string; status: "valid" | "bad_signature" | "unknown_key" | "duplicate" }
+export interface ChainReport {
+  status: "valid" | "invalid";
+  links: { height: number; hash: string; valid: boolean }[];
+  problems: Problem[];
+}
+export interface VerifyReport {
+  status: "valid" | "invalid";
+  hash: string;
+  kind: "state" | "obstruction";
+  origin: string;
+  tree_size: number;
+  height: number;
+  committee: string;
+  threshold: number;
+  valid_signers: number;
+  batched: boolean;
+  signatures: SignatureCheck[];
+  problems: Problem[];
+  chain?: ChainReport;
+}
+export interface Keypair { name: string; key_id: string; verifier_key: string; signer_key: string }
+export interface InclusionProof { leaf_index: number; tree_size: number; leaf_hash: string; proof: string[]; root: string }
+export interface ConsistencyProof { old_size: number; new_size: number; old_root: string; new_root: string; proof: string[] }
+export interface ProofVerdict { status: "valid" | "invalid"; code?: number; reason?: string }
+/** A certificate as bytes (binary OMGC) or as its signed-note text. */
+export type CertificateInput = Uint8Array | string;
+"#;
+
+/// Bytes of a JS argument: undefined/null → empty, a string → UTF-8,
+/// a Uint8Array → its bytes, anything else → its JSON text.
+fn bytes_of(v: &JsValue) -> Result<Vec<u8>, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        Ok(Vec::new())
+    } else if let Some(s) = v.as_string() {
+        Ok(s.into_bytes())
+    } else if v.is_instance_of::<js_sys::Uint8Array>() {
+        Ok(js_sys::Uint8Array::new(v).to_vec())
+    } else {
+        js_sys::JSON::stringify(v)
+            .ok()
+            .and_then(|s| s.as_string())
+            .map(String::into_bytes)
+            .ok_or_else(|| crate::js_error(3002, "value cannot be converted to JSON", None, None))
+    }
+}
+
+/// Runs an op; throws on an error response, else returns the parsed body.
+fn run(op: u32, fields: &[&[u8]]) -> Result<JsValue, JsValue> {
+    let r = abi::call(op, &make_fields(fields));
+    if r.status == abi::STATUS_ERROR {
+        return Err(throw_body(&r.body));
+    }
+    parse_json(&String::from_utf8_lossy(&r.body))
+}
+
+/// Replaces the base64 `certificate` field by its bytes.
+fn with_cert_bytes(v: JsValue) -> Result<JsValue, JsValue> {
+    let b64 = js_sys::Reflect::get(&v, &"certificate".into())?.as_string().unwrap_or_default();
+    let bytes = omega_core::note::b64_decode(&b64).unwrap_or_default();
+    js_sys::Reflect::set(&v, &"certificate".into(), &js_sys::Uint8Array::from(bytes.as_slice()))?;
+    Ok(v)
+}
+
+/// A new Ed25519 key pair named `name`, seeded from the platform's secure
+/// random source (WebCrypto `getRandomValues` in browsers and Node).
+#[wasm_bindgen(js_name = generateKeypair, unchecked_return_type = "Keypair")]
+pub fn generate_keypair(name: &str) -> Result<JsValue, JsValue> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| crate::js_error(3506, &format!("no secure random source: {e}"), None, None))?;
+    run(ops::OP_KEYGEN, &[name.as_bytes(), &seed])
+}
+
+/// The key pair for a given 32-byte seed (deterministic; for tests and key recovery).
+#[wasm_bindgen(js_name = keypairFromSeed, unchecked_return_type = "Keypair")]
+pub fn keypair_from_seed(name: &str, seed: &[u8]) -> Result<JsValue, JsValue> {
+    run(ops::OP_KEYGEN, &[name.as_bytes(), seed])
+}
+
+/// Certifies a reconcile result (the object or JSON text `reconcile` returns,
+/// ok or obstruction) as a signed checkpoint, extending `prev` when given and
+/// committing to `committee` when given.
+#[wasm_bindgen(unchecked_return_type = "CertificateResult")]
+pub fn certify(
+    #[wasm_bindgen(unchecked_param_type = "object | string")] result: JsValue,
+    origin: &str,
+    #[wasm_bindgen(js_name = signerKey)] signer_key: &str,
+    #[wasm_bindgen(unchecked_param_type = "CertificateInput | undefined")] prev: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Committee | string | undefined")] committee: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (r, p, c) = (bytes_of(&result)?, bytes_of(&prev)?, bytes_of(&committee)?);
+    with_cert_bytes(run(ops::OP_CERTIFY, &[&r, origin.as_bytes(), signer_key.as_bytes(), &p, &c])?)
+}
+
+/// Adds `signerKey`'s signature to a certificate.
+#[wasm_bindgen(unchecked_return_type = "CertificateResult")]
+pub fn cosign(
+    #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue,
+    #[wasm_bindgen(js_name = signerKey)] signer_key: &str,
+) -> Result<JsValue, JsValue> {
+    with_cert_bytes(run(ops::OP_COSIGN, &[&bytes_of(&cert)?, signer_key.as_bytes()])?)
+}
+
+/// Verifies a certificate against a committee (k distinct members with valid
+/// strict Ed25519 signatures; batch-verified when several). Returns the report;
+/// throws only on malformed input.
+#[wasm_bindgen(js_name = verifyCertificate, unchecked_return_type = "VerifyReport")]
+pub fn verify_certificate(
+    #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Committee | string")] committee: JsValue,
+) -> Result<JsValue, JsValue> {
+    run(ops::OP_VERIFY, &[&bytes_of(&cert)?, &bytes_of(&committee)?])
+}
+
+/// Verifies a chain of certificates (any order) back to genesis: each valid,
+/// heights contiguous, hash links, consistency proofs; forks reported.
+/// The report is the one for the highest certificate, with `chain`.
+#[wasm_bindgen(js_name = verifyChain, unchecked_return_type = "VerifyReport")]
+pub fn verify_chain(
+    #[wasm_bindgen(unchecked_param_type = "CertificateInput[]")] certs: Vec<JsValue>,
+    #[wasm_bindgen(unchecked_param_type = "Committee | string")] committee: JsValue,
+) -> Result<JsValue, JsValue> {
+    let mut bytes = certs.iter().map(bytes_of).collect::<Result<Vec<_>, _>>()?;
+    let Some(last) = bytes.pop() else {
+        return Err(crate::js_error(abi::CODE_BAD_REQUEST, "verifyChain needs at least one certificate", None, None));
+    };
+    let comm = bytes_of(&committee)?;
+    let mut fields: Vec<&[u8]> = vec![&last, &comm];
+    if bytes.is_empty() {
+        // a chain of one: still checked as a chain (it must be genesis)
+        fields.push(&last);
+    } else {
+        fields.extend(bytes.iter().map(Vec::as_slice));
+    }
+    run(ops::OP_VERIFY, &fields)
+}
+
+/// Every field of a certificate in words (`text`), and with a committee the verdict.
+#[wasm_bindgen(js_name = explainCertificate, unchecked_return_type = "{ text: string; verdict?: VerifyReport }")]
+pub fn explain_certificate(
+    #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Committee | string | undefined")] committee: JsValue,
+) -> Result<JsValue, JsValue> {
+    run(ops::OP_EXPLAIN, &[&bytes_of(&cert)?, &bytes_of(&committee)?])
+}
+
+/// The C2SP signed-note text of a certificate.
+#[wasm_bindgen(js_name = certificateNote)]
+pub fn certificate_note(#[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue) -> Result<String, JsValue> {
+    let v = run(ops::OP_NOTE, &[&bytes_of(&cert)?])?;
+    Ok(js_sys::Reflect::get(&v, &"note".into())?.as_string().unwrap_or_default())
+}
+
+fn events_and_format(events: &JsValue) -> Result<(Vec<u8>, &'static [u8]), JsValue> {
+    let fmt: &'static [u8] = if events.is_instance_of::<js_sys::Uint8Array>() { b"binary" } else { b"json" };
+    Ok((bytes_of(events)?, fmt))
+}
+
+/// The RFC 9162 inclusion proof of leaf `index` of the history `events`
+/// (an array of event objects, JSON text, or canonical binary events).
+#[wasm_bindgen(js_name = inclusionProof, unchecked_return_type = "InclusionProof")]
+pub fn inclusion_proof(
+    #[wasm_bindgen(unchecked_param_type = "object[] | string | Uint8Array")] events: JsValue,
+    index: f64,
+) -> Result<JsValue, JsValue> {
+    let (ev, fmt) = events_and_format(&events)?;
+    run(ops::OP_PROVE_INCLUSION, &[&ev, fmt, int_text(index)?.as_bytes()])
+}
+
+/// The RFC 9162 consistency proof from the first `oldSize` leaves to the whole history.
+#[wasm_bindgen(js_name = consistencyProof, unchecked_return_type = "ConsistencyProof")]
+pub fn consistency_proof(
+    #[wasm_bindgen(unchecked_param_type = "object[] | string | Uint8Array")] events: JsValue,
+    #[wasm_bindgen(js_name = oldSize)] old_size: f64,
+) -> Result<JsValue, JsValue> {
+    let (ev, fmt) = events_and_format(&events)?;
+    run(ops::OP_PROVE_CONSISTENCY, &[&ev, fmt, int_text(old_size)?.as_bytes()])
+}
+
+fn int_text(x: f64) -> Result<String, JsValue> {
+    if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 9_007_199_254_740_991.0 {
+        Ok(format!("{}", x as u64))
+    } else {
+        Err(crate::js_error(abi::CODE_BAD_REQUEST, "an index or size must be a non-negative integer", None, None))
+    }
+}
+
+/// Checks an inclusion proof (the object `inclusionProof` returns); needs only the proof.
+#[wasm_bindgen(js_name = verifyInclusion, unchecked_return_type = "ProofVerdict")]
+pub fn verify_inclusion(#[wasm_bindgen(unchecked_param_type = "InclusionProof | string")] proof: JsValue) -> Result<JsValue, JsValue> {
+    run(ops::OP_VERIFY_INCLUSION, &[&bytes_of(&proof)?])
+}
+
+/// Checks a consistency proof (the object `consistencyProof` returns).
+#[wasm_bindgen(js_name = verifyConsistency, unchecked_return_type = "ProofVerdict")]
+pub fn verify_consistency(
+    #[wasm_bindgen(unchecked_param_type = "ConsistencyProof | string")] proof: JsValue,
+) -> Result<JsValue, JsValue> {
+    run(ops::OP_VERIFY_CONSISTENCY, &[&bytes_of(&proof)?])
+}
