@@ -39,7 +39,7 @@ function mth(leaves) {
   return sha256(Buffer.from([1]), mth(leaves.slice(0, k)), mth(leaves.slice(k)));
 }
 
-const cases = loadCases().filter((c) => c.status === 0 && c.prior === null && c.op === 1);
+const cases = loadCases().filter((c) => !c.fields && c.status === 0 && c.prior === null && c.op === 1);
 
 test("there are ok vectors to check independently", () => assert.ok(cases.length >= 4));
 

@@ -21,17 +21,16 @@ export function loadCases() {
   if (!Array.isArray(manifest.cases) || manifest.cases.length === 0) throw new Error("manifest has no cases");
   const read = (rel) => readFileSync(new URL(rel, new URL("../vectors/", import.meta.url)));
   return manifest.cases.map((c) => {
+    const expected = read(c.expected);
+    const response = Buffer.concat([Buffer.from([c.status]), expected]);
+    if (Array.isArray(c.fields)) {
+      // ops 3..12: the request is the fields, each `u32 LE length | bytes`
+      const fields = c.fields.map(read);
+      return { ...c, fields, input: null, prior: null, expected, request: fieldsRequest(fields), response };
+    }
     const input = read(c.input);
     const prior = c.prior == null ? null : read(c.prior);
-    const expected = read(c.expected);
-    return {
-      ...c,
-      input,
-      prior,
-      expected,
-      request: request(input, prior),
-      response: Buffer.concat([Buffer.from([c.status]), expected]),
-    };
+    return { ...c, input, prior, expected, request: request(input, prior), response };
   });
 }
 
@@ -40,6 +39,17 @@ export function request(events, prior) {
   const len = Buffer.alloc(4);
   len.writeUInt32LE(events.length, 0);
   return Buffer.concat([len, events, prior ?? Buffer.alloc(0)]);
+}
+
+/** The request of ops 3..12: each field as `u32 little-endian length | bytes`. */
+export function fieldsRequest(fields) {
+  return Buffer.concat(
+    fields.flatMap((f) => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(f.length, 0);
+      return [len, f];
+    }),
+  );
 }
 
 /** Offset of the first differing byte of `a` and `b`, or -1 when equal. */

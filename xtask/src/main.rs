@@ -493,7 +493,7 @@ impl Ctx {
         suites.push((
             "cargo test (unit, integration, property tests, benches in test mode)",
             Box::new(|| {
-                run(self.cargo().args([
+                run(self.cargo().env("OMEGA_REQUIRE_BLOB", "1").args([
                     "test",
                     "--release",
                     "--workspace",
@@ -514,8 +514,8 @@ impl Ctx {
             Box::new(|| self.crosscheck(&sha)),
         ));
         suites.push((
-            "Node: the npm package on every golden vector, and an independent plain-JS check of them",
-            Box::new(|| self.node_test(&["node.test.mjs", "independent.test.mjs"], &sha)),
+            "Node: the npm package on every golden vector, the certify API, and independent checks (plain-JS RFC 6962, node:crypto signed notes)",
+            Box::new(|| self.node_test(&["node.test.mjs", "independent.test.mjs", "certify.test.mjs"], &sha)),
         ));
         suites.push((
             "Chromium: the blob in a headless browser on every golden vector",

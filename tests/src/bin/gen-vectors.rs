@@ -7,10 +7,21 @@
 //! expected files byte for byte.
 use omega_core::abi;
 use omega_core::sample::{self, Shape};
+use omega_core::cert::{self, Certificate};
+use omega_core::note::SignerKey;
+use omega_core::ops::{self, make_fields};
 use omega_core::{Event, EventId, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// A case of ops 3 to 12: the request is `fields` (each a file), framed by `ops::make_fields`.
+struct FieldCase {
+    name: &'static str,
+    about: &'static str,
+    op: u32,
+    fields: Vec<(&'static str, Vec<u8>)>,
+}
 
 struct Case {
     name: &'static str,
@@ -205,6 +216,165 @@ fn cases() -> Vec<Case> {
     out
 }
 
+fn key(i: u8) -> SignerKey {
+    SignerKey::from_seed(&format!("omega.example/m{i}"), [i + 1; 32]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn cert_of(resp_body: &[u8]) -> Certificate {
+    let v: serde_json::Value = serde_json::from_slice(resp_body).unwrap_or_default();
+    let b = v.get("certificate").and_then(|c| c.as_str()).unwrap_or_default();
+    Certificate::decode(&omega_core::note::b64_decode(b).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Certify cases: keys from fixed seeds, a 5-of-7 committee, a chain of three
+/// certificates (state, state, obstruction), verdicts, proofs, and errors.
+fn field_cases() -> Vec<FieldCase> {
+    let mut out = Vec::new();
+    let mut push = |name, about, op, fields: Vec<(&'static str, Vec<u8>)>| out.push(FieldCase { name, about, op, fields });
+    let keys: Vec<SignerKey> = (0..7).map(key).collect();
+    let committee = |k: u32| -> Vec<u8> {
+        let members: Vec<String> = keys.iter().map(|k| k.verifier().to_string()).collect();
+        let mut t = serde_json::to_vec_pretty(&serde_json::json!({ "threshold": k, "members": members })).unwrap_or_default();
+        t.push(b'\n');
+        t
+    };
+    let comm = committee(5);
+    let comm_parsed = ops::parse_committee(&comm).unwrap_or_else(|e| panic!("{e}"));
+    let origin = b"omega.example/log".to_vec();
+    let key_text = |i: usize| format!("{}\n", keys[i].to_text()).into_bytes();
+
+    // results: a clean first batch, a second extending it, and an obstructed third
+    let r1 = ok_body(&js(&small()), &[]);
+    let second = vec![ev(5, 2, 0, 2, &[id(1, 0, 2)], b"b2"), ev(6, 1, 0, 3, &[id(2, 0, 2)], b"a3"), ev(6, 3, 0, 0, &[], b"c0")];
+    let r2 = ok_body(&js(&second), &r1);
+    let third = vec![Event::new(7, 1, 0, id(1, 0, 3), 3, vec![], b"a3 forged".to_vec())];
+    let r3 = abi::call(abi::OP_RECONCILE_JSON, &abi::make_request(&js(&third), &r2)).body;
+
+    push("keygen", "a key pair from a name and a fixed 32-byte seed", ops::OP_KEYGEN, vec![("name.txt", b"omega.example/m0".to_vec()), ("seed.bin", vec![1; 32])]);
+
+    // genesis, cosigned to the quorum
+    let f0 = vec![("result.json", r1.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(0)), ("prev.bin", vec![]), ("committee.json", comm.clone())];
+    let mut c0 = cert_of(&ops::call(ops::OP_CERTIFY, &make_fields(&f0.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>())).body);
+    push("certify-genesis", "certify a clean result at height 0, committing to the 5-of-7 committee", ops::OP_CERTIFY, f0);
+    push("cosign", "a second member co-signs the genesis certificate", ops::OP_COSIGN, vec![("cert.bin", c0.encode()), ("key.txt", key_text(1))]);
+    push("cosign-twice", "the same key cannot sign twice (3605)", ops::OP_COSIGN, vec![("cert.bin", c0.encode()), ("key.txt", key_text(0))]);
+    for k in &keys[1..5] {
+        c0.cosign(k).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let f1 = vec![("result.json", r2.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(2)), ("prev.bin", c0.encode()), ("committee.json", comm.clone())];
+    let mut c1 = cert_of(&ops::call(ops::OP_CERTIFY, &make_fields(&f1.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>())).body);
+    push("certify-extend", "certify the second batch on top of genesis: height 1, prev hash, consistency proof", ops::OP_CERTIFY, f1);
+    push(
+        "certify-not-extending",
+        "a result that was not reconciled against the previous certificate's tree (3604)",
+        ops::OP_CERTIFY,
+        vec![("result.json", r1.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(2)), ("prev.bin", c0.encode()), ("committee.json", vec![])],
+    );
+    for k in [&keys[0], &keys[1], &keys[3], &keys[4]] {
+        c1.cosign(k).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let f2 = vec![("result.json", r3.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(3)), ("prev.bin", c1.encode()), ("committee.json", comm.clone())];
+    let mut c2 = cert_of(&ops::call(ops::OP_CERTIFY, &make_fields(&f2.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>())).body);
+    push("certify-obstruction", "a quorum certifies that the third batch obstructs (kind obstruction, evidence hash)", ops::OP_CERTIFY, f2);
+    for k in &keys[4..7] {
+        c2.cosign(k).unwrap_or_else(|e| panic!("{e}"));
+    }
+    c2.cosign(&keys[0]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(cert::verify(&c2, &comm_parsed).valid);
+
+    push("verify-valid", "5 of 7 members signed: valid (batch verified)", ops::OP_VERIFY, vec![("cert.bin", c1.encode()), ("committee.json", comm.clone())]);
+    push(
+        "verify-chain",
+        "the chain genesis -> state -> obstruction: heights, hash links and consistency proofs",
+        ops::OP_VERIFY,
+        vec![("cert.bin", c2.encode()), ("committee.json", comm.clone()), ("chain-0.bin", c0.encode()), ("chain-1.bin", c1.encode())],
+    );
+    push(
+        "verify-chain-gap",
+        "a chain with height 1 missing",
+        ops::OP_VERIFY,
+        vec![("cert.bin", c2.encode()), ("committee.json", comm.clone()), ("chain-0.bin", c0.encode())],
+    );
+    // a fork: another height-1 certificate on the same genesis
+    let other = vec![ev(5, 2, 0, 2, &[], b"b2 other")];
+    let r2b = ok_body(&js(&other), &r1);
+    let att = ops::parse_result(&r2b).unwrap_or_else(|e| panic!("{e}"));
+    let mut fork = cert::certify(&att, "omega.example/log", Some(&c0), Some(&comm_parsed), &keys[0]).unwrap_or_else(|e| panic!("{e}"));
+    for k in &keys[1..5] {
+        fork.cosign(k).unwrap_or_else(|e| panic!("{e}"));
+    }
+    push(
+        "verify-chain-fork",
+        "two valid certificates extend the same genesis: a fork, reported with both",
+        ops::OP_VERIFY,
+        vec![("cert.bin", c1.encode()), ("committee.json", comm.clone()), ("chain-0.bin", c0.encode()), ("fork.bin", fork.encode())],
+    );
+    let mut short = c1.clone();
+    short.signatures.truncate(4);
+    push("verify-quorum-short", "4 of the 5 required signatures: invalid (3701)", ops::OP_VERIFY, vec![("cert.bin", short.encode()), ("committee.json", comm.clone())]);
+    let mut tampered = c1.clone();
+    if let Some(s) = tampered.signatures.get_mut(1) {
+        if let Some(b) = s.sig.get_mut(10) {
+            *b ^= 0x40;
+        }
+    }
+    push(
+        "verify-bad-signature",
+        "one flipped signature bit: that member does not count, so 4 of 5: invalid, with the reason",
+        ops::OP_VERIFY,
+        vec![("cert.bin", tampered.encode()), ("committee.json", comm.clone())],
+    );
+    let mut stranger = c1.clone();
+    stranger.signatures.truncate(4);
+    stranger.cosign(&SignerKey::from_seed("stranger.example", [99; 32]).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
+    let dup = stranger.signatures[0].clone();
+    stranger.signatures.push(dup);
+    push(
+        "verify-stranger-and-duplicate",
+        "a stranger's signature and a repeated one never count",
+        ops::OP_VERIFY,
+        vec![("cert.bin", stranger.encode()), ("committee.json", comm.clone())],
+    );
+    push("verify-wrong-committee", "the certificate names another committee (3702)", ops::OP_VERIFY, vec![("cert.bin", c1.encode()), ("committee.json", committee(4))]);
+    push(
+        "verify-bad-committee",
+        "a committee whose threshold exceeds its members (3603)",
+        ops::OP_VERIFY,
+        vec![("cert.bin", c1.encode()), ("committee.json", committee(8))],
+    );
+    push("verify-note-text", "the certificate given as signed-note text instead of binary", ops::OP_VERIFY, vec![("cert.txt", c1.to_note().into_bytes()), ("committee.json", comm.clone())]);
+    let broken = c1.to_note().replacen("omega-kind state", "omega-kind State", 1);
+    push("verify-malformed-note", "a checkpoint line that is not in omega's exact form (3601)", ops::OP_VERIFY, vec![("cert.txt", broken.into_bytes()), ("committee.json", comm.clone())]);
+    push("explain", "every field in words, judged against the committee", ops::OP_EXPLAIN, vec![("cert.bin", c2.encode()), ("committee.json", comm.clone())]);
+    push("explain-invalid", "an invalid certificate explained, each reason listed", ops::OP_EXPLAIN, vec![("cert.bin", tampered.encode()), ("committee.json", comm.clone())]);
+    push("note", "the signed-note text of a certificate", ops::OP_NOTE, vec![("cert.bin", c1.encode())]);
+
+    // proofs over the demo sample
+    let mut demo = sample::history(2026, Shape::DEMO);
+    sample::shuffle(&mut demo, 11);
+    let demo_js = js(&demo);
+    push("prove-inclusion", "inclusion proof of leaf 1234 of the demo sample", ops::OP_PROVE_INCLUSION, vec![("events.json", demo_js.clone()), ("format.txt", b"json".to_vec()), ("index.txt", b"1234".to_vec())]);
+    push("prove-consistency", "consistency proof from 1000 to 3000 leaves of the demo sample", ops::OP_PROVE_CONSISTENCY, vec![("events.json", demo_js.clone()), ("format.txt", b"json".to_vec()), ("old.txt", b"1000".to_vec())]);
+    push("prove-index-out-of-range", "index 3000 of a 3000-leaf tree (3401)", ops::OP_PROVE_INCLUSION, vec![("events.json", demo_js.clone()), ("format.txt", b"json".to_vec()), ("index.txt", b"3000".to_vec())]);
+    let inc = ops::call(ops::OP_PROVE_INCLUSION, &make_fields(&[&demo_js, b"json", b"1234"])).body;
+    let con = ops::call(ops::OP_PROVE_CONSISTENCY, &make_fields(&[&demo_js, b"json", b"1000"])).body;
+    push("verify-inclusion", "the inclusion proof above verifies", ops::OP_VERIFY_INCLUSION, vec![("proof.json", inc.clone())]);
+    push("verify-consistency", "the consistency proof above verifies", ops::OP_VERIFY_CONSISTENCY, vec![("proof.json", con.clone())]);
+    let flip = |p: &[u8]| -> Vec<u8> {
+        let t = String::from_utf8_lossy(p).into_owned();
+        let start = t.find("\"proof\": [").unwrap_or(0);
+        let at = t.get(start + 10..).and_then(|r| r.find('"')).map(|i| start + 10 + i + 1).unwrap_or(0);
+        let mut b = t.into_bytes();
+        if let Some(c) = b.get_mut(at) {
+            *c = if *c == b'0' { b'1' } else { b'0' };
+        }
+        b
+    };
+    push("verify-inclusion-tampered", "one proof hash changed: invalid (3403)", ops::OP_VERIFY_INCLUSION, vec![("proof.json", flip(&inc))]);
+    push("verify-consistency-tampered", "one proof hash changed: invalid (3403)", ops::OP_VERIFY_CONSISTENCY, vec![("proof.json", flip(&con))]);
+    out
+}
+
 fn render() -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();
     let mut manifest = Vec::new();
@@ -224,6 +394,23 @@ fn render() -> BTreeMap<PathBuf, Vec<u8>> {
         }));
         files.insert(PathBuf::from(&input), c.input);
         if let (Some(p), Some(bytes)) = (prior, c.prior) {
+            files.insert(PathBuf::from(p), bytes);
+        }
+        files.insert(PathBuf::from(expected), resp.body);
+    }
+    for c in field_cases() {
+        let expected = format!("certify/{}.out.json", c.name);
+        let paths: Vec<String> = c.fields.iter().map(|(f, _)| format!("certify/{}.{f}", c.name)).collect();
+        let resp = ops::call(c.op, &make_fields(&c.fields.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>()));
+        manifest.push(serde_json::json!({
+            "name": c.name,
+            "about": c.about,
+            "op": c.op,
+            "fields": paths,
+            "expected": expected,
+            "status": resp.status,
+        }));
+        for (p, (_, bytes)) in paths.iter().zip(c.fields) {
             files.insert(PathBuf::from(p), bytes);
         }
         files.insert(PathBuf::from(expected), resp.body);
@@ -256,6 +443,15 @@ fn main() -> ExitCode {
             }
         } else {
             if let Some(dir) = path.parent() {
+                // Remove what the generator no longer makes, so the folder holds only live cases.
+                if let Ok(rd) = std::fs::read_dir(dir) {
+                    for entry in rd.flatten() {
+                        let rel = path.parent().and_then(|d| d.strip_prefix(&root).ok()).map(|d| d.join(entry.file_name()));
+                        if rel.is_some_and(|r| r.components().count() == 2 && !files.contains_key(&r)) {
+                            let _ = std::fs::remove_file(entry.path());
+                        }
+                    }
+                }
                 if let Err(e) = std::fs::create_dir_all(dir) {
                     eprintln!("cannot create {}: {e}", dir.display());
                     return ExitCode::from(2);
@@ -269,12 +465,14 @@ fn main() -> ExitCode {
     }
     if check {
         // Files in the folder that the generator does not make are stale.
-        if let Ok(rd) = std::fs::read_dir(root.join("reconcile")) {
-            for entry in rd.flatten() {
-                let rel = PathBuf::from("reconcile").join(entry.file_name());
-                if !files.contains_key(&rel) {
-                    bad += 1;
-                    eprintln!("stale (not generated): {}", root.join(rel).display());
+        for dir in ["reconcile", "certify"] {
+            if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
+                for entry in rd.flatten() {
+                    let rel = PathBuf::from(dir).join(entry.file_name());
+                    if !files.contains_key(&rel) {
+                        bad += 1;
+                        eprintln!("stale (not generated): {}", root.join(rel).display());
+                    }
                 }
             }
         }

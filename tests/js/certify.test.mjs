@@ -1,0 +1,145 @@
+// The certify JS API in Node, and interop with an independent implementation
+// of C2SP signed notes: node:crypto's Ed25519 and SHA-256, no omega code.
+//
+// - a checkpoint omega signs verifies with node:crypto, parsing only the note text;
+// - a checkpoint node:crypto signs (key id, verifier key and signature line built
+//   here from the C2SP spec) verifies with omega as a quorum member.
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { createHash, createPrivateKey, createPublicKey, sign, verify, generateKeyPairSync } from "node:crypto";
+import * as omega from "omega-kernel";
+import { loadCases } from "./vectors.mjs";
+
+const cases = Object.fromEntries(loadCases().map((c) => [c.name, c]));
+const json = (c) => JSON.parse(c.expected.toString("utf8"));
+
+// --- an independent signed-note implementation (C2SP signed-note, Ed25519) ---
+const sha256 = (b) => createHash("sha256").update(b).digest();
+const keyId = (name, pub) => sha256(Buffer.concat([Buffer.from(name), Buffer.from([0x0a, 0x01]), pub])).subarray(0, 4);
+const verifierKey = (name, pub) => `${name}+${keyId(name, pub).toString("hex")}+${Buffer.concat([Buffer.from([1]), pub]).toString("base64")}`;
+function parseVerifierKey(vk) {
+  const [name, id, data] = vk.split("+");
+  const raw = Buffer.from(data, "base64");
+  assert.equal(raw[0], 1, "Ed25519 algorithm byte");
+  const pub = raw.subarray(1);
+  assert.equal(keyId(name, pub).toString("hex"), id, "key id = SHA-256(name || 0x0A || 0x01 || key)[:4]");
+  return { name, id, key: createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: pub.toString("base64url") }, format: "jwk" }) };
+}
+function parseNote(text) {
+  const split = text.lastIndexOf("\n\n");
+  assert.ok(split > 0, "a blank line separates text and signatures");
+  const body = text.slice(0, split + 1);
+  const sigs = text.slice(split + 2).split("\n").filter(Boolean).map((line) => {
+    const m = /^\u2014 (\S+) (\S+)$/.exec(line);
+    assert.ok(m, `signature line: ${line}`);
+    const raw = Buffer.from(m[2], "base64");
+    return { name: m[1], id: raw.subarray(0, 4).toString("hex"), sig: raw.subarray(4) };
+  });
+  return { body, sigs };
+}
+function nodeSigner(name) {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const pub = Buffer.from(publicKey.export({ format: "jwk" }).x, "base64url");
+  return {
+    name,
+    verifier: verifierKey(name, pub),
+    line: (body) => `\u2014 ${name} ${Buffer.concat([keyId(name, pub), sign(null, Buffer.from(body), privateKey)]).toString("base64")}\n`,
+  };
+}
+
+describe("interop with node:crypto (an independent signed-note implementation)", () => {
+  test("omega's note verifies with node:crypto, every signature, from the text alone", () => {
+    const note = omega.certificateNote(cases["verify-chain"].fields[0]);
+    const committee = JSON.parse(cases["verify-chain"].fields[1].toString("utf8"));
+    const keys = committee.members.map(parseVerifierKey);
+    const { body, sigs } = parseNote(note);
+    assert.match(body, /^omega\.example\/log\n\d+\n[A-Za-z0-9+/]{43}=\n/, "C2SP tlog-checkpoint: origin, size, base64 root");
+    assert.equal(sigs.length, 5);
+    for (const s of sigs) {
+      const k = keys.find((k) => k.name === s.name && k.id === s.id);
+      assert.ok(k, `${s.name} is a committee member`);
+      assert.ok(verify(null, Buffer.from(body), k.key, s.sig), `signature of ${s.name}`);
+      const flipped = Buffer.from(body.replace("omega-kind", "omega-kinD"));
+      assert.ok(!verify(null, flipped, k.key, s.sig), "a changed text does not verify");
+    }
+  });
+
+  test("a checkpoint signed by node:crypto verifies with omega (3 of 3)", () => {
+    const signers = ["node.example/a", "node.example/b", "node.example/c"].map(nodeSigner);
+    // Take omega's checkpoint body, sign it only with node:crypto, and build the note by hand.
+    const { body } = parseNote(omega.certificateNote(cases["verify-valid"].fields[0]));
+    const unnamed = body.replace(/omega-committee [0-9a-f]{64}\n/, "omega-committee none\n");
+    const note = `${unnamed}\n${signers.map((s) => s.line(unnamed)).join("")}`;
+    const committee = { threshold: 3, members: signers.map((s) => s.verifier) };
+    const report = omega.verifyCertificate(note, committee);
+    assert.equal(report.status, "valid", JSON.stringify(report.problems));
+    assert.equal(report.valid_signers, 3);
+    assert.equal(report.batched, true);
+    // and one forged line is caught
+    const forged = note.replace(/(\u2014 node\.example\/b \S{10})\S/, (m, p) => p + (m.endsWith("A") ? "B" : "A"));
+    const bad = omega.verifyCertificate(forged, committee);
+    assert.equal(bad.status, "invalid");
+    assert.deepEqual(bad.signatures.map((s) => s.status), ["valid", "bad_signature", "valid"]);
+  });
+
+  test("omega's verifier keys and key ids match the C2SP recipe", () => {
+    const kp = omega.keypairFromSeed("omega.example/m0", new Uint8Array(32).fill(1));
+    assert.equal(kp.verifier_key, json(cases.keygen).verifier_key);
+    const k = parseVerifierKey(kp.verifier_key);
+    assert.equal(k.id, kp.key_id);
+  });
+});
+
+describe("certify API", () => {
+  test("generateKeypair uses the platform's random source", () => {
+    const a = omega.generateKeypair("edge.example/1");
+    const b = omega.generateKeypair("edge.example/1");
+    assert.notEqual(a.signer_key, b.signer_key);
+    assert.match(a.verifier_key, /^edge\.example\/1\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$/);
+    const raw = Buffer.from(a.verifier_key.split("+").slice(2).join("+"), "base64");
+    assert.deepEqual([raw.length, raw[0]], [33, 1], "base64(0x01 || 32-byte key)");
+    assert.match(a.signer_key, /^PRIVATE\+KEY\+edge\.example\/1\+/);
+    assert.throws(() => omega.generateKeypair("bad name"), (e) => e.code === 3502);
+  });
+
+  test("reconcile, certify, cosign to a quorum, verify, extend, verify the chain", () => {
+    const members = [0, 1, 2].map((i) => omega.generateKeypair(`edge.example/${i}`));
+    const committee = { threshold: 2, members: members.map((m) => m.verifier_key) };
+    const events = JSON.parse(cases["small-shuffled-with-duplicates"].input.toString("utf8"));
+    const r1 = omega.reconcile(events);
+    const c0 = omega.certify(r1, "edge.example/log", members[0].signer_key, undefined, committee);
+    assert.equal(c0.height, 0);
+    assert.ok(c0.certificate instanceof Uint8Array);
+    assert.equal(omega.verifyCertificate(c0.certificate, committee).status, "invalid");
+    const c0b = omega.cosign(c0.certificate, members[1].signer_key);
+    assert.equal(omega.verifyCertificate(c0b.certificate, committee).status, "valid");
+    assert.throws(() => omega.cosign(c0b.certificate, members[1].signer_key), (e) => e.code === 3605);
+
+    const more = [{ lamport: 50, node: 9, stream: 0, seq: 0, payload: "aGk=" }];
+    const r2 = omega.reconcile(more, r1);
+    assert.equal(r2.consistency.length > 0, true);
+    const c1 = omega.cosign(omega.certify(r2, "edge.example/log", members[2].signer_key, c0b.certificate, committee).certificate, members[0].signer_key);
+    const chain = omega.verifyChain([c1.certificate, c0b.certificate], committee);
+    assert.equal(chain.status, "valid", JSON.stringify(chain.chain?.problems));
+    assert.deepEqual(chain.chain.links.map((l) => l.height), [0, 1]);
+    // a result not built on the previous certificate's tree is refused
+    assert.throws(() => omega.certify(r1, "edge.example/log", members[0].signer_key, c1.certificate), (e) => e.code === 3604);
+
+    const explained = omega.explainCertificate(c1.certificate, committee);
+    assert.match(explained.text, /verdict: VALID/);
+    assert.equal(explained.verdict.status, "valid");
+  });
+
+  test("inclusion and consistency proofs round-trip and catch tampering", () => {
+    const events = cases["demo-sample"].input.toString("utf8");
+    const p = omega.inclusionProof(events, 1234);
+    assert.deepEqual(p, json(cases["prove-inclusion"]));
+    assert.equal(omega.verifyInclusion(p).status, "valid");
+    assert.equal(omega.verifyInclusion({ ...p, leaf_index: 1235 }).status, "invalid");
+    const c = omega.consistencyProof(events, 1000);
+    assert.equal(omega.verifyConsistency(c).status, "valid");
+    assert.equal(omega.verifyConsistency({ ...c, proof: c.proof.slice(1) }).status, "invalid");
+    assert.throws(() => omega.inclusionProof(events, 3000), (e) => e.code === 3401);
+    assert.throws(() => omega.inclusionProof(events, -1), (e) => e.code === 3301);
+  });
+});
