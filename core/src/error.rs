@@ -37,6 +37,11 @@ pub enum DecodeError {
         /// The limit.
         max: u32,
     },
+    /// Bytes follow the event where exactly one event was expected (a log frame).
+    Trailing {
+        /// Offset (within the frame) where the event ended.
+        offset: usize,
+    },
 }
 
 impl ErrorCode for DecodeError {
@@ -45,6 +50,7 @@ impl ErrorCode for DecodeError {
             DecodeError::Truncated { .. } => 3101,
             DecodeError::DepsNotCanonical { .. } => 3102,
             DecodeError::TooManyDeps { .. } | DecodeError::PayloadTooLarge { .. } => 3103,
+            DecodeError::Trailing { .. } => 3104,
         }
     }
 }
@@ -65,6 +71,9 @@ impl fmt::Display for DecodeError {
             }
             DecodeError::PayloadTooLarge { len, max } => {
                 write!(f, "payload is {len} bytes; the limit is {max}")
+            }
+            DecodeError::Trailing { offset } => {
+                write!(f, "the event ends at offset {offset} but the frame holds more bytes")
             }
         }
     }

@@ -25,6 +25,7 @@ pub mod cert;
 mod cursor;
 mod error;
 mod event;
+pub mod frame;
 mod hash;
 pub mod hex;
 mod key;
@@ -33,6 +34,7 @@ pub mod note;
 pub mod proof;
 mod reconcile;
 pub mod sample;
+pub mod snapshot;
 mod state;
 
 #[cfg(feature = "json")]

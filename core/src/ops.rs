@@ -39,6 +39,18 @@ pub const OP_PROVE_CONSISTENCY: u32 = 10;
 pub const OP_VERIFY_INCLUSION: u32 = 11;
 /// Op: verify a consistency proof JSON.
 pub const OP_VERIFY_CONSISTENCY: u32 = 12;
+/// Op: scan a framed log and report.
+pub const OP_INGEST: u32 = 13;
+/// Op: reconcile the events of a clean framed log (against an optional prior).
+pub const OP_RECONCILE_LOG: u32 = 14;
+/// Op: a snapshot of a state (from an ok result JSON, a binary state, or a snapshot).
+pub const OP_SNAPSHOT: u32 = 15;
+/// Op: replay a log on a snapshot and check the result against a certificate.
+pub const OP_REPLAY: u32 = 16;
+/// Op: a crash bundle for a batch that obstructs.
+pub const OP_BUNDLE: u32 = 17;
+/// Op: reproduce and explain a crash bundle.
+pub const OP_EXPLAIN_BUNDLE: u32 = 18;
 
 /// Splits a request into its length-prefixed fields.
 pub fn split_fields(input: &[u8]) -> Option<Vec<&[u8]>> {
@@ -101,7 +113,13 @@ pub fn call(op: u32, input: &[u8]) -> Response {
         OP_PROVE_INCLUSION | OP_PROVE_CONSISTENCY => prove(op, field(0), field(1), field(2)),
         OP_VERIFY_INCLUSION => verify_inclusion(field(0)),
         OP_VERIFY_CONSISTENCY => verify_consistency(field(0)),
-        _ => Err(err(crate::abi::CODE_UNKNOWN_OP, &format!("unknown op {op}; this build knows ops 0 to 12"))),
+        OP_INGEST => Ok(ingest(field(0))),
+        OP_RECONCILE_LOG => reconcile_log(field(0), field(1)),
+        OP_SNAPSHOT => snapshot(field(0)),
+        OP_REPLAY => replay(field(0), field(1), field(2)),
+        OP_BUNDLE => bundle(field(0), field(1), field(2)),
+        OP_EXPLAIN_BUNDLE => explain_bundle(field(0)),
+        _ => Err(err(crate::abi::CODE_UNKNOWN_OP, &format!("unknown op {op}; this build knows ops 0 to 18"))),
     };
     r.unwrap_or_else(|e| e)
 }
@@ -413,11 +431,12 @@ fn history(events: &[u8], format: &[u8]) -> Result<Vec<Hash>, Response> {
         b"binary" => Event::decode_all(events, &limits).map_err(|(i, at, e)| {
             Response { status: STATUS_ERROR, body: json::error_to_json(e.code(), &format!("event {i} (starting at byte {at}): {e}"), Some(i), None) }
         })?,
+        b"omega" => log_events(events)?,
         b"json" | b"" => json::parse_events(events, &limits).map_err(|e| Response {
             status: STATUS_ERROR,
             body: json::error_to_json(e.code(), &e.to_string(), e.index(), e.field().as_deref()),
         })?,
-        _ => return Err(err(CODE_BAD_REQUEST, "the format must be `json` or `binary`")),
+        _ => return Err(err(CODE_BAD_REQUEST, "the format must be `json`, `binary` or `omega`")),
     };
     crate::reconcile::history_leaves(&events).map_err(|_| {
         err(3406, "the events obstruct (run omega reconcile to see why); proofs are only made over a clean history")
@@ -526,4 +545,168 @@ fn verify_consistency(p: &[u8]) -> Result<Response, Response> {
     let o = proof_obj(p, &["old_size", "new_size", "old_root", "new_root", "proof"])?;
     let (m, n, a, b, pr) = (pu64(&o, "old_size")?, pu64(&o, "new_size")?, ph(&o, "old_root")?, ph(&o, "new_root")?, plist(&o)?);
     Ok(checked(proof::verify_consistency(m, n, &a, &b, &pr)))
+}
+
+/// The ingest report of a log scan.
+#[derive(Debug, Serialize)]
+pub struct IngestJson {
+    /// "clean" or "damaged".
+    pub status: &'static str,
+    /// Valid frames.
+    pub frames: u64,
+    /// Events in them.
+    pub events: u64,
+    /// File size.
+    pub bytes: u64,
+    /// Valid prefix length.
+    pub valid_bytes: u64,
+    /// Offset of the first bad frame, or null.
+    pub first_bad_offset: Option<u64>,
+    /// The first problem, or null.
+    pub error: Option<ErrorJson>,
+}
+
+/// An error inside a report.
+#[derive(Debug, Serialize)]
+pub struct ErrorJson {
+    /// Stable code.
+    pub code: u16,
+    /// What and where.
+    pub message: String,
+}
+
+/// The report JSON for a scan.
+pub fn ingest_json(r: &crate::frame::Report) -> IngestJson {
+    IngestJson {
+        status: if r.error.is_none() { "clean" } else { "damaged" },
+        frames: r.frames,
+        events: r.events,
+        bytes: r.bytes,
+        valid_bytes: r.valid_bytes,
+        first_bad_offset: r.first_bad_offset,
+        error: r.error.as_ref().map(|e| ErrorJson { code: e.code(), message: e.to_string() }),
+    }
+}
+
+/// The ingest response: status 0 for a clean log, 1 for a damaged one.
+pub fn ingest_response(r: &crate::frame::Report) -> Response {
+    Response { status: if r.error.is_none() { STATUS_OK } else { STATUS_OBSTRUCTION }, body: pretty(&ingest_json(r)) }
+}
+
+fn ingest(log: &[u8]) -> Response {
+    ingest_response(&crate::frame::scan(log))
+}
+
+fn log_events(log: &[u8]) -> Result<Vec<Event>, Response> {
+    crate::frame::read_events(log).map_err(|e| err(e.code(), &format!("{e} (run `omega ingest --repair` to cut a torn tail)")))
+}
+
+fn prior_state(prior: &[u8]) -> Result<crate::State, Response> {
+    if prior.starts_with(b"OMSN") {
+        return crate::snapshot::Snapshot::decode(prior).map(|s| s.state).map_err(|e| fail(&e));
+    }
+    crate::abi::parse_prior(prior).map_err(|e| fail(&e))
+}
+
+fn reconcile_log(log: &[u8], prior: &[u8]) -> Result<Response, Response> {
+    let events = log_events(log)?;
+    let prior = prior_state(prior)?;
+    Ok(crate::abi::respond(&crate::reconcile(&prior, &events)))
+}
+
+fn snapshot(from: &[u8]) -> Result<Response, Response> {
+    let state = prior_state(from)?;
+    let snap = crate::snapshot::Snapshot { state };
+    let bytes = snap.encode();
+    let body = serde_json::json!({
+        "status": "ok",
+        "hash": hex::encode(&snap.hash()),
+        "tree_size": snap.state.tree_size(),
+        "root": hex::encode(&snap.state.root()),
+        "state_hash": hex::encode(&snap.state.state_hash()),
+        "snapshot": note::b64(&bytes),
+    });
+    Ok(Response { status: STATUS_OK, body: pretty(&body) })
+}
+
+fn replay(snap: &[u8], log: &[u8], cert_bytes: &[u8]) -> Result<Response, Response> {
+    let prior = if snap.is_empty() { crate::State::new() } else { prior_state(snap)? };
+    let events = log_events(log)?;
+    let cert = if cert_bytes.is_empty() { None } else { Some(Certificate::read(cert_bytes).map_err(|e| fail(&e))?) };
+    let outcome = crate::reconcile(&prior, &events);
+    let (kind, size, root, state_hash, evidence) = match &outcome {
+        crate::Outcome::Ok(s) => (Kind::State, s.state.tree_size(), s.state.root(), s.state_hash, None),
+        crate::Outcome::Obstruction(o) => (Kind::Obstruction, o.prior_tree_size, o.prior_root, o.prior_state_hash, Some(o.evidence_hash)),
+    };
+    let mut divergence: Option<Value> = None;
+    if let Some(c) = &cert {
+        let cp = &c.checkpoint;
+        let checks: [(&str, String, String); 5] = [
+            ("kind", cp.kind.as_str().into(), kind.as_str().into()),
+            ("tree_size", cp.tree_size.to_string(), size.to_string()),
+            ("root", hex::encode(&cp.root), hex::encode(&root)),
+            ("state_hash", hex::encode(&cp.state_hash), hex::encode(&state_hash)),
+            (
+                "evidence",
+                cp.evidence.map(|e| hex::encode(&e)).unwrap_or_default(),
+                evidence.map(|e| hex::encode(&e)).unwrap_or_default(),
+            ),
+        ];
+        if let Some((f, want, got)) = checks.into_iter().find(|(_, a, b)| a != b) {
+            divergence = Some(serde_json::json!({ "field": f, "certified": want, "replayed": got }));
+        }
+    }
+    let status = match (&cert, &divergence) {
+        (None, _) => "replayed",
+        (Some(_), None) => "match",
+        (Some(_), Some(_)) => "diverged",
+    };
+    let body = serde_json::json!({
+        "status": status,
+        "events": events.len(),
+        "kind": kind.as_str(),
+        "tree_size": size,
+        "root": hex::encode(&root),
+        "state_hash": hex::encode(&state_hash),
+        "evidence_hash": evidence.map(|e| hex::encode(&e)),
+        "certificate": cert.as_ref().map(|c| hex::encode(&c.hash())),
+        "first_divergence": divergence,
+    });
+    Ok(Response { status: if status == "diverged" { STATUS_OBSTRUCTION } else { STATUS_OK }, body: pretty(&body) })
+}
+
+fn bundle(events: &[u8], format: &[u8], prior: &[u8]) -> Result<Response, Response> {
+    let limits = Limits::default();
+    let events = match format {
+        b"binary" => Event::decode_all(events, &limits).map_err(|(i, at, e)| err(e.code(), &format!("event {i} (starting at byte {at}): {e}")))?,
+        b"omega" => log_events(events)?,
+        _ => json::parse_events(events, &limits).map_err(|e| err(e.code(), &e.to_string()))?,
+    };
+    let prior = prior_state(prior)?;
+    let Some((b, o)) = crate::snapshot::Bundle::capture(&prior, &events) else {
+        return Err(err(3903, "the batch does not obstruct; there is nothing to bundle"));
+    };
+    let bytes = b.encode();
+    let body = serde_json::json!({
+        "status": "ok",
+        "evidence_hash": hex::encode(&o.evidence_hash),
+        "violations": o.violations.len(),
+        "bundle": note::b64(&bytes),
+    });
+    Ok(Response { status: STATUS_OK, body: pretty(&body) })
+}
+
+fn explain_bundle(b: &[u8]) -> Result<Response, Response> {
+    let b = crate::snapshot::Bundle::decode(b).map_err(|e| fail(&e))?;
+    let (out, same) = b.reproduce();
+    let result: Value = serde_json::from_slice(&json::outcome_to_json(&out)).unwrap_or(Value::Null);
+    let body = serde_json::json!({
+        "reproduced": same,
+        "events": b.events.len(),
+        "prior_tree_size": b.prior.tree_size(),
+        "prior_state_hash": hex::encode(&b.prior.state_hash()),
+        "recorded_evidence_hash": hex::encode(&crate::sha256(&b.evidence)),
+        "result": result,
+    });
+    Ok(Response { status: if same { STATUS_OK } else { STATUS_OBSTRUCTION }, body: pretty(&body) })
 }

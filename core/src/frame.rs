@@ -1,0 +1,528 @@
+//! The `.omega` framed log: a header, then frames `length | CRC32 | event bytes`.
+//!
+//! ```text
+//! header (16 bytes)
+//!   "OMGL"        4   magic
+//!   version       1   = 1
+//!   flags         1   = 0 (reserved)
+//!   reserved      2   = 0
+//!   max frame     4   u32 big-endian: the largest event a frame may hold
+//!   header CRC    4   u32 big-endian: CRC-32 (IEEE) of the 12 bytes above
+//! frame (8 + n bytes), repeated
+//!   length n      4   u32 big-endian, 1 ..= max frame
+//!   CRC           4   u32 big-endian: CRC-32 (IEEE) of the length field and the n bytes
+//!   event         n   one event's canonical encoding (docs/FORMATS.md)
+//! ```
+//!
+//! [`Frames`] reads a log in place: it borrows every event from the input
+//! slice ([`EventRef`]), checks every bound, never panics, and stops at the
+//! first bad frame with its index, byte offset and reason. Everything before
+//! that offset is a valid prefix and stays readable: a torn or corrupt tail
+//! never hides it.
+use crate::error::{DecodeError, ErrorCode};
+use crate::event::{Event, Limits};
+use crate::hash::Hash;
+use crate::key::{EventId, Key};
+use alloc::vec::Vec;
+use core::fmt;
+use sha2::{Digest, Sha256};
+
+/// Log magic.
+pub const MAGIC: &[u8; 4] = b"OMGL";
+/// The version this build writes and reads.
+pub const VERSION: u8 = 1;
+/// Header length in bytes.
+pub const HEADER_LEN: usize = 16;
+/// Frame overhead (length and CRC) in bytes.
+pub const FRAME_OVERHEAD: usize = 8;
+/// The max-frame value [`header`] writes by default: room for the largest
+/// event the default [`Limits`] allow (1 MiB payload, 1024 deps), rounded up.
+pub const DEFAULT_MAX_FRAME: u32 = 2 << 20;
+/// No log may declare frames larger than this (64 MiB).
+pub const MAX_FRAME_CAP: u32 = 64 << 20;
+
+/// Why a log stops being readable. Each names the frame and byte offset. Codes 38xx.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameError {
+    /// 3801: the file does not start with `OMGL`.
+    Magic,
+    /// 3802: a version this build does not read.
+    Version(u8),
+    /// 3803: the header is shorter than 16 bytes, its CRC does not match, or a field is out of range.
+    Header(&'static str),
+    /// 3804: the frame's length or CRC field, or its event bytes, run past the end (a torn write).
+    Torn {
+        /// Frame index (0-based).
+        index: u64,
+        /// Byte offset of the frame.
+        offset: u64,
+        /// Bytes the frame needs.
+        need: u64,
+        /// Bytes left in the file.
+        have: u64,
+    },
+    /// 3805: the frame's CRC does not match its bytes.
+    Crc {
+        /// Frame index.
+        index: u64,
+        /// Byte offset of the frame.
+        offset: u64,
+    },
+    /// 3806: a frame length of 0 or above the header's max frame.
+    Length {
+        /// Frame index.
+        index: u64,
+        /// Byte offset of the frame.
+        offset: u64,
+        /// The length field.
+        len: u32,
+        /// The header's max frame.
+        max: u32,
+    },
+    /// 3807: the frame's bytes are not one canonical event.
+    Event {
+        /// Frame index.
+        index: u64,
+        /// Byte offset of the frame.
+        offset: u64,
+        /// Why.
+        error: DecodeError,
+    },
+}
+
+impl ErrorCode for FrameError {
+    fn code(&self) -> u16 {
+        match self {
+            FrameError::Magic => 3801,
+            FrameError::Version(_) => 3802,
+            FrameError::Header(_) => 3803,
+            FrameError::Torn { .. } => 3804,
+            FrameError::Crc { .. } => 3805,
+            FrameError::Length { .. } => 3806,
+            FrameError::Event { .. } => 3807,
+        }
+    }
+}
+
+impl FrameError {
+    /// Byte offset where the valid prefix ends.
+    pub fn offset(&self) -> u64 {
+        match self {
+            FrameError::Magic | FrameError::Version(_) | FrameError::Header(_) => 0,
+            FrameError::Torn { offset, .. }
+            | FrameError::Crc { offset, .. }
+            | FrameError::Length { offset, .. }
+            | FrameError::Event { offset, .. } => *offset,
+        }
+    }
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FrameError::Magic => f.write_str("not an omega log: the file does not start with the magic \"OMGL\""),
+            FrameError::Version(v) => write!(f, "log version {v} is not supported (this build reads version {VERSION})"),
+            FrameError::Header(why) => write!(f, "log header: {why}"),
+            FrameError::Torn { index, offset, need, have } => write!(
+                f,
+                "frame {index} at byte {offset}: torn (needs {need} bytes, {have} left); everything before byte {offset} is intact"
+            ),
+            FrameError::Crc { index, offset } => write!(f, "frame {index} at byte {offset}: CRC mismatch (corrupt bytes)"),
+            FrameError::Length { index, offset, len, max } => {
+                write!(f, "frame {index} at byte {offset}: length {len} is not between 1 and the log's max frame {max}")
+            }
+            FrameError::Event { index, offset, error } => {
+                write!(f, "frame {index} at byte {offset}: not a canonical event: {error}")
+            }
+        }
+    }
+}
+
+/// The 16-byte header for a log whose frames hold at most `max_frame` bytes.
+pub fn header(max_frame: u32) -> [u8; HEADER_LEN] {
+    let mut h = [0u8; HEADER_LEN];
+    let mut fixed = [0u8; 12];
+    fixed[..4].copy_from_slice(MAGIC);
+    fixed[4] = VERSION;
+    fixed[8..12].copy_from_slice(&max_frame.to_be_bytes());
+    h[..12].copy_from_slice(&fixed);
+    h[12..].copy_from_slice(&crc32fast::hash(&fixed).to_be_bytes());
+    h
+}
+
+/// Appends one frame holding `event_bytes` (an event's canonical encoding).
+pub fn push_frame(out: &mut Vec<u8>, event_bytes: &[u8]) {
+    let len = u32::try_from(event_bytes.len()).unwrap_or(u32::MAX).to_be_bytes();
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&len);
+    crc.update(event_bytes);
+    out.extend_from_slice(&len);
+    out.extend_from_slice(&crc.finalize().to_be_bytes());
+    out.extend_from_slice(event_bytes);
+}
+
+/// The frames of `events`, in the given order (without a header).
+pub fn encode_frames(events: &[Event]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    for e in events {
+        buf.clear();
+        e.encode_into(&mut buf);
+        push_frame(&mut out, &buf);
+    }
+    out
+}
+
+/// A whole log: header and frames.
+pub fn encode_log(events: &[Event]) -> Vec<u8> {
+    let mut out = header(DEFAULT_MAX_FRAME).to_vec();
+    out.extend_from_slice(&encode_frames(events));
+    out
+}
+
+/// Parses the header; returns the max frame.
+pub fn parse_header(bytes: &[u8]) -> Result<u32, FrameError> {
+    if bytes.len() >= 4 && bytes.get(..4) != Some(&MAGIC[..]) {
+        return Err(FrameError::Magic);
+    }
+    let Some(h) = bytes.get(..HEADER_LEN) else {
+        return Err(if bytes.len() < 4 || bytes.get(..4) == Some(&MAGIC[..]) {
+            FrameError::Header("the file is shorter than the 16-byte header")
+        } else {
+            FrameError::Magic
+        });
+    };
+    let (fixed, crc) = h.split_at(12);
+    let [_, _, _, _, version, flags, r0, r1, m0, m1, m2, m3] = <[u8; 12]>::try_from(fixed).unwrap_or_default();
+    if version != VERSION {
+        return Err(FrameError::Version(version));
+    }
+    if <[u8; 4]>::try_from(crc).ok().map(u32::from_be_bytes) != Some(crc32fast::hash(fixed)) {
+        return Err(FrameError::Header("the header CRC does not match"));
+    }
+    if flags != 0 || r0 != 0 || r1 != 0 {
+        return Err(FrameError::Header("flags and reserved bytes must be 0"));
+    }
+    let max = u32::from_be_bytes([m0, m1, m2, m3]);
+    if max == 0 || max > MAX_FRAME_CAP {
+        return Err(FrameError::Header("max frame must be between 1 and 64 MiB"));
+    }
+    Ok(max)
+}
+
+/// One event, borrowed from the log's bytes (nothing is copied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    bytes: &'a [u8],
+    deps: &'a [u8],
+    payload: &'a [u8],
+    key: Key,
+    seq: u64,
+}
+
+impl<'a> EventRef<'a> {
+    /// Checks that `bytes` is exactly one canonical event within `limits`.
+    pub fn parse(bytes: &'a [u8], limits: &Limits) -> Result<Self, DecodeError> {
+        let trunc = |offset: usize, field: &'static str| DecodeError::Truncated { offset, field };
+        let key: [u8; 28] = bytes.get(..28).and_then(|b| b.try_into().ok()).ok_or(trunc(0, "key"))?;
+        let seq = bytes.get(28..36).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes).ok_or(trunc(28, "seq"))?;
+        let nd = bytes.get(36..40).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).ok_or(trunc(36, "deps count"))?;
+        if nd > limits.max_deps {
+            return Err(DecodeError::TooManyDeps { count: u64::from(nd), max: limits.max_deps });
+        }
+        let dend = 40 + 14 * usize::try_from(nd).unwrap_or(usize::MAX / 16);
+        let deps = bytes.get(40..dend).ok_or(trunc(40, "deps"))?;
+        let mut prev: Option<&[u8]> = None;
+        for (i, d) in deps.chunks_exact(14).enumerate() {
+            if prev.is_some_and(|p| p >= d) {
+                return Err(DecodeError::DepsNotCanonical { index: i });
+            }
+            prev = Some(d);
+        }
+        let np = bytes.get(dend..dend + 4).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).ok_or(trunc(dend, "payload length"))?;
+        if np > limits.max_payload {
+            return Err(DecodeError::PayloadTooLarge { len: u64::from(np), max: limits.max_payload });
+        }
+        let pstart = dend + 4;
+        let pend = pstart + usize::try_from(np).unwrap_or(usize::MAX / 2);
+        let payload = bytes.get(pstart..pend).ok_or(trunc(pstart, "payload"))?;
+        if pend != bytes.len() {
+            return Err(DecodeError::Trailing { offset: pend });
+        }
+        Ok(EventRef { bytes, deps, payload, key: Key::from_bytes(key), seq })
+    }
+
+    /// The canonical key.
+    pub fn key(&self) -> Key {
+        self.key
+    }
+    /// The seq.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+    /// The dependency ids (sorted, unique).
+    pub fn deps(&self) -> impl Iterator<Item = EventId> + 'a {
+        self.deps.chunks_exact(14).filter_map(|c| <[u8; 14]>::try_from(c).ok()).map(EventId::from_bytes)
+    }
+    /// The payload, borrowed.
+    pub fn payload(&self) -> &'a [u8] {
+        self.payload
+    }
+    /// The canonical encoding, borrowed.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+    /// The RFC 6962 leaf hash.
+    pub fn leaf_hash(&self) -> Hash {
+        let mut h = Sha256::new();
+        h.update([0u8]);
+        h.update(self.bytes);
+        h.finalize().into()
+    }
+    /// An owned copy.
+    pub fn to_event(&self) -> Event {
+        Event::new(
+            self.key.lamport(),
+            self.key.node(),
+            self.key.stream(),
+            self.key.event_id(),
+            self.seq,
+            self.deps().collect(),
+            self.payload.to_vec(),
+        )
+    }
+}
+
+/// One frame: where it is and its event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frame<'a> {
+    /// Frame index (0-based).
+    pub index: u64,
+    /// Byte offset of the frame (its length field).
+    pub offset: u64,
+    /// The event it holds.
+    pub event: EventRef<'a>,
+}
+
+/// Iterator over a log's frames: `Ok` for each valid frame, then at most one
+/// `Err` (the first bad frame), then nothing.
+#[derive(Debug, Clone)]
+pub struct Frames<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    index: u64,
+    max: u32,
+    limits: Limits,
+    done: bool,
+}
+
+impl<'a> Frames<'a> {
+    /// Reads the header; the frames follow. An error here means no frame is readable.
+    pub fn new(bytes: &'a [u8]) -> Result<Self, FrameError> {
+        let max = parse_header(bytes)?;
+        Ok(Frames { bytes, pos: HEADER_LEN, index: 0, max, limits: Limits::default(), done: false })
+    }
+
+    /// Byte offset of the next frame (after the last valid one, once iteration stopped).
+    pub fn offset(&self) -> u64 {
+        self.pos as u64
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame<'a>>, FrameError> {
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        if rest.is_empty() {
+            return Ok(None);
+        }
+        let (index, offset) = (self.index, self.pos as u64);
+        let torn = |need: usize| FrameError::Torn { index, offset, need: need as u64, have: rest.len() as u64 };
+        let (Some(lenb), Some(crcb)) = (rest.get(..4), rest.get(4..8)) else { return Err(torn(FRAME_OVERHEAD)) };
+        let len = u32::from_be_bytes(lenb.try_into().unwrap_or_default());
+        if len == 0 || len > self.max {
+            return Err(FrameError::Length { index, offset, len, max: self.max });
+        }
+        let total = FRAME_OVERHEAD + len as usize;
+        let Some(body) = rest.get(FRAME_OVERHEAD..total) else { return Err(torn(total)) };
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(lenb);
+        crc.update(body);
+        if crc.finalize() != u32::from_be_bytes(crcb.try_into().unwrap_or_default()) {
+            return Err(FrameError::Crc { index, offset });
+        }
+        let event = EventRef::parse(body, &self.limits).map_err(|error| FrameError::Event { index, offset, error })?;
+        self.pos += total;
+        self.index += 1;
+        Ok(Some(Frame { index, offset, event }))
+    }
+}
+
+impl<'a> Iterator for Frames<'a> {
+    type Item = Result<Frame<'a>, FrameError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_frame() {
+            Ok(Some(f)) => Some(Ok(f)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// What a scan of a log found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Valid frames.
+    pub frames: u64,
+    /// Events in them (one per frame).
+    pub events: u64,
+    /// File size.
+    pub bytes: u64,
+    /// Length of the valid prefix (header and valid frames).
+    pub valid_bytes: u64,
+    /// Where the first bad frame starts (`None` when the log is clean).
+    pub first_bad_offset: Option<u64>,
+    /// Why it is bad.
+    pub error: Option<FrameError>,
+}
+
+/// Scans a whole log, calling `progress(valid_bytes)` every `every` bytes or so.
+pub fn scan_with(bytes: &[u8], every: u64, mut progress: impl FnMut(u64)) -> Report {
+    let mut r = Report { frames: 0, events: 0, bytes: bytes.len() as u64, valid_bytes: 0, first_bad_offset: None, error: None };
+    let mut frames = match Frames::new(bytes) {
+        Ok(f) => f,
+        Err(e) => {
+            r.first_bad_offset = Some(0);
+            r.error = Some(e);
+            return r;
+        }
+    };
+    r.valid_bytes = HEADER_LEN as u64;
+    let mut next_tick = every;
+    while let Some(f) = frames.next() {
+        match f {
+            Ok(_) => {
+                r.frames += 1;
+                r.events += 1;
+                r.valid_bytes = frames.offset();
+                if every > 0 && r.valid_bytes >= next_tick {
+                    progress(r.valid_bytes);
+                    next_tick = r.valid_bytes.saturating_add(every);
+                }
+            }
+            Err(e) => {
+                r.first_bad_offset = Some(e.offset());
+                r.error = Some(e);
+            }
+        }
+    }
+    r
+}
+
+/// Scans a whole log.
+pub fn scan(bytes: &[u8]) -> Report {
+    scan_with(bytes, 0, |_| {})
+}
+
+/// The owned events of a clean log, or the first bad frame.
+pub fn read_events(bytes: &[u8]) -> Result<Vec<Event>, FrameError> {
+    Frames::new(bytes)?.map(|f| f.map(|f| f.event.to_event())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::{self, Shape};
+
+    fn log() -> (Vec<Event>, Vec<u8>) {
+        let ev = sample::history(3, Shape { nodes: 2, streams: 2, per_stream: 5, payload: 20 });
+        let l = encode_log(&ev);
+        (ev, l)
+    }
+
+    #[test]
+    fn roundtrip_and_borrowed_events() {
+        let (ev, l) = log();
+        let back = read_events(&l).unwrap();
+        assert_eq!(back, ev);
+        let r = scan(&l);
+        assert_eq!((r.frames, r.valid_bytes, r.first_bad_offset), (ev.len() as u64, l.len() as u64, None));
+        for (f, e) in Frames::new(&l).unwrap().zip(&ev) {
+            let f = f.unwrap();
+            assert_eq!(f.event.leaf_hash(), e.leaf_hash());
+            assert_eq!(f.event.to_event(), *e);
+        }
+    }
+
+    #[test]
+    fn every_truncation_keeps_the_valid_prefix() {
+        let (ev, l) = log();
+        // frame boundaries
+        let mut ends = alloc::vec![HEADER_LEN];
+        let mut at = HEADER_LEN;
+        for e in &ev {
+            at += FRAME_OVERHEAD + e.encoded_len();
+            ends.push(at);
+        }
+        for cut in 0..=l.len() {
+            let r = scan(l.get(..cut).unwrap());
+            let whole = ends.iter().filter(|&&e| e <= cut).count();
+            if cut < HEADER_LEN {
+                assert!(r.error.is_some());
+                continue;
+            }
+            assert_eq!(r.frames as usize, whole - 1, "cut at {cut}");
+            assert_eq!(r.valid_bytes as usize, ends[whole - 1], "cut at {cut}");
+            if ends.contains(&cut) {
+                assert_eq!(r.error, None, "cut at a frame boundary is a clean log");
+            } else {
+                assert_eq!(r.error.as_ref().map(ErrorCode::code), Some(3804), "cut at {cut}");
+                assert_eq!(r.first_bad_offset, Some(ends[whole - 1] as u64));
+            }
+        }
+    }
+
+    #[test]
+    fn every_bit_flip_is_caught_and_never_loses_an_earlier_frame() {
+        let (ev, l) = log();
+        let clean = scan(&l);
+        let mut starts = alloc::vec![];
+        let mut at = HEADER_LEN;
+        for e in &ev {
+            starts.push(at);
+            at += FRAME_OVERHEAD + e.encoded_len();
+        }
+        for bit in 0..l.len() * 8 {
+            let mut m = l.clone();
+            m[bit / 8] ^= 1 << (bit % 8);
+            let r = scan(&m);
+            assert!(r.error.is_some(), "flip of bit {bit} went unnoticed");
+            let byte = bit / 8;
+            // frames wholly before the damaged one are all still read
+            let intact = starts.iter().filter(|&&s| s <= byte).count().saturating_sub(1);
+            if byte >= HEADER_LEN {
+                assert!(r.frames as usize >= intact, "bit {bit}: {} frames read, {intact} intact", r.frames);
+                assert!(r.valid_bytes <= clean.valid_bytes);
+            }
+        }
+    }
+
+    #[test]
+    fn header_errors() {
+        let (_, l) = log();
+        assert_eq!(scan(b"").error.map(|e| e.code()), Some(3803));
+        assert_eq!(scan(b"NOPE this is not a log").error.map(|e| e.code()), Some(3801));
+        let mut v = l.clone();
+        v[4] = 9;
+        assert_eq!(scan(&v).error.map(|e| e.code()), Some(3802));
+        let mut c = l.clone();
+        c[9] ^= 1;
+        assert_eq!(scan(&c).error.map(|e| e.code()), Some(3803));
+    }
+}
