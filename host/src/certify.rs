@@ -202,6 +202,7 @@ pub fn prove(input: &str, format: InputFormat, index: Option<u64>, old_size: Opt
     let fmt: &[u8] = match format {
         InputFormat::Json => b"json",
         InputFormat::Binary => b"binary",
+        InputFormat::Omega => b"omega",
     };
     let (op, n) = match (index, old_size) {
         (Some(i), None) => (ops::OP_PROVE_INCLUSION, i),

@@ -6,6 +6,7 @@
 //! 2 bad input or usage.
 mod certify;
 mod demo;
+mod log;
 mod wasm;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -23,7 +24,7 @@ struct Cli {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-enum EngineKind {
+pub(crate) enum EngineKind {
     /// omega-core linked into this program.
     Native,
     /// The wasm blob in wasmtime (the very file the npm package ships).
@@ -65,6 +66,8 @@ pub(crate) enum InputFormat {
     Json,
     /// Concatenated canonical binary events.
     Binary,
+    /// A framed `.omega` log (see docs/FORMATS.md).
+    Omega,
 }
 
 #[derive(Subcommand, Debug)]
@@ -80,6 +83,67 @@ enum Command {
         /// Input format.
         #[arg(long, value_enum, default_value = "json")]
         format: InputFormat,
+        /// Where to write the crash bundle when the batch obstructs
+        /// (default: ./omega-bundle-<evidence hash>.omb).
+        #[arg(long, value_name = "PATH", conflicts_with = "no_bundle")]
+        bundle: Option<PathBuf>,
+        /// Do not write a crash bundle on an obstruction.
+        #[arg(long)]
+        no_bundle: bool,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Append events to a framed .omega log (created if absent), with fsync.
+    Append {
+        /// The log.
+        #[arg(long, value_name = "L.omega")]
+        log: PathBuf,
+        /// Events file, or `-` for standard input.
+        #[arg(long, short)]
+        input: String,
+        /// Input format (json or binary).
+        #[arg(long, value_enum, default_value = "json")]
+        format: InputFormat,
+    },
+    /// Check every frame of a log (memory-mapped) and print a JSON report; --repair cuts a torn tail.
+    Ingest {
+        /// The log.
+        #[arg(long, short, value_name = "L.omega")]
+        input: PathBuf,
+        /// Truncate the log after its last valid frame, and say what was dropped.
+        #[arg(long)]
+        repair: bool,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Write a snapshot (the reconcile state, versioned and hashed) of a result or of a log.
+    Snapshot {
+        /// An ok result JSON, a binary state, or a snapshot.
+        #[arg(long, value_name = "R.json", conflicts_with = "log")]
+        state: Option<PathBuf>,
+        /// A log to reconcile first (on top of --prior).
+        #[arg(long, value_name = "L.omega")]
+        log: Option<PathBuf>,
+        /// The prior the log extends (with --log).
+        #[arg(long, value_name = "STATE", requires = "log")]
+        prior: Option<PathBuf>,
+        /// Where to write the snapshot.
+        #[arg(long, value_name = "S")]
+        out: PathBuf,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Reapply a log on a snapshot and check the root and state hash against a certificate.
+    Replay {
+        /// The snapshot the log starts from (default: the empty history).
+        #[arg(long, value_name = "S")]
+        snapshot: Option<PathBuf>,
+        /// The log.
+        #[arg(long, value_name = "L.omega")]
+        log: PathBuf,
+        /// The certificate to check against; reports the first field that differs.
+        #[arg(long, value_name = "CERT")]
+        cert: Option<PathBuf>,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -164,8 +228,11 @@ enum Command {
     /// Explain every field of a certificate in words (and, with a committee, why it is valid or not).
     Explain {
         /// The certificate.
-        #[arg(long, value_name = "CERT")]
-        cert: PathBuf,
+        #[arg(long, value_name = "CERT", required_unless_present = "bundle", conflicts_with = "bundle")]
+        cert: Option<PathBuf>,
+        /// A crash bundle to reproduce and explain instead.
+        #[arg(long, value_name = "B.omb")]
+        bundle: Option<PathBuf>,
         /// A committee to judge it against.
         #[arg(long, value_name = "C.json")]
         committee: Option<PathBuf>,
@@ -244,8 +311,18 @@ pub(crate) fn exit_for(resp: &Response) -> ExitCode {
     }
 }
 
-fn cmd_reconcile(input: &str, prior: Option<&Path>, format: InputFormat, engine: &EngineArgs) -> Result<ExitCode> {
-    let events = read_input(input)?;
+fn cmd_reconcile(
+    input: &str,
+    prior: Option<&Path>,
+    format: InputFormat,
+    bundle: Option<Option<&Path>>,
+    engine: &EngineArgs,
+) -> Result<ExitCode> {
+    let events: log::Bytes = if format == InputFormat::Omega && input != "-" {
+        log::map(Path::new(input))?
+    } else {
+        log::Bytes::Owned(read_input(input)?)
+    };
     let prior = match prior {
         Some(p) => std::fs::read(p).with_context(|| format!("cannot read the prior state {}", p.display()))?,
         None => Vec::new(),
@@ -253,15 +330,20 @@ fn cmd_reconcile(input: &str, prior: Option<&Path>, format: InputFormat, engine:
     if events.len() > u32::MAX as usize {
         bail!("input is over 4 GiB; split it into batches and pass each result as --prior to the next");
     }
-    let op = match format {
-        InputFormat::Json => abi::OP_RECONCILE_JSON,
-        InputFormat::Binary => abi::OP_RECONCILE_BINARY,
+    let (resp, fmt): (Response, &[u8]) = match format {
+        InputFormat::Json => (run_op(engine, abi::OP_RECONCILE_JSON, &abi::make_request(&events, &prior))?, b"json"),
+        InputFormat::Binary => (run_op(engine, abi::OP_RECONCILE_BINARY, &abi::make_request(&events, &prior))?, b"binary"),
+        InputFormat::Omega => (run_op(engine, omega_core::ops::OP_RECONCILE_LOG, &omega_core::ops::make_fields(&[&events, &prior]))?, b"omega"),
     };
-    let resp = run_op(engine, op, &abi::make_request(&events, &prior))?;
     if resp.status == abi::STATUS_ERROR {
         report_error(&resp.body);
     } else {
         std::io::stdout().write_all(&resp.body).context("writing standard output")?;
+    }
+    if resp.status == abi::STATUS_OBSTRUCTION {
+        if let Some(path) = bundle {
+            log::write_bundle(engine, &events, fmt, &prior, &resp, path)?;
+        }
     }
     Ok(exit_for(&resp))
 }
@@ -338,7 +420,9 @@ fn cmd_crosscheck(vectors: Option<&Path>, blob: &BlobArgs) -> Result<ExitCode> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Reconcile { input, prior, format, engine } => cmd_reconcile(input, prior.as_deref(), *format, engine),
+        Command::Reconcile { input, prior, format, bundle, no_bundle, engine } => {
+            cmd_reconcile(input, prior.as_deref(), *format, (!*no_bundle).then_some(bundle.as_deref()), engine)
+        }
         Command::Crosscheck { vectors, blob } => cmd_crosscheck(vectors.as_deref(), blob),
         Command::Demo { blob } => demo::run(blob),
         Command::Keygen { name, out, force, engine } => certify::keygen(name, out, *force, engine),
@@ -347,7 +431,18 @@ fn main() -> ExitCode {
         }
         Command::Cosign { cert, key, out, engine } => certify::cosign(cert, key, out.as_deref(), engine),
         Command::Verify { cert, committee, chain, engine } => certify::verify(cert, committee, chain, engine),
-        Command::Explain { cert, committee, json, engine } => certify::explain(cert, committee.as_deref(), *json, engine),
+        Command::Explain { cert, bundle, committee, json, engine } => match (cert, bundle) {
+            (_, Some(b)) => log::explain_bundle(b, *json, engine),
+            (Some(c), None) => certify::explain(c, committee.as_deref(), *json, engine),
+            (None, None) => Err(anyhow!("give --cert or --bundle")),
+        },
+        Command::Append { log: l, input, format } => match format {
+            InputFormat::Omega => Err(anyhow!("append takes json or binary events; to copy a log, ingest it")),
+            f => log::append(l, input, *f == InputFormat::Binary),
+        },
+        Command::Ingest { input, repair, engine } => log::ingest(input, *repair, engine),
+        Command::Snapshot { state, log: l, prior, out, engine } => log::snapshot(state.as_deref(), l.as_deref(), prior.as_deref(), out, engine),
+        Command::Replay { snapshot, log: l, cert, engine } => log::replay(snapshot.as_deref(), l, cert.as_deref(), engine),
         Command::Prove { input, format, index, old_size, engine } => {
             certify::prove(input, *format, *index, *old_size, engine)
         }

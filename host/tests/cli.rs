@@ -57,7 +57,7 @@ fn reconcile_is_order_free_on_both_engines_and_exit_codes_are_0_1_2() {
             assert_eq!(code(&o), 0, "{e}: {}", String::from_utf8_lossy(&o.stderr));
             assert_eq!(o.stdout, expected, "{e} on {}", f.display());
         }
-        let o = omega(&["reconcile", "--input", s(&vectors().join("reconcile/code-1002-id-conflict.in.json")), "--engine", e]);
+        let o = omega(&["reconcile", "--input", s(&vectors().join("reconcile/code-1002-id-conflict.in.json")), "--engine", e, "--no-bundle"]);
         assert_eq!(code(&o), 1, "an obstruction exits 1");
         let o = omega(&["reconcile", "--input", s(&vectors().join("reconcile/error-field-type.in.json")), "--engine", e]);
         assert_eq!(code(&o), 2, "bad input exits 2");
