@@ -60,7 +60,7 @@ export type CertificateInput = Uint8Array | string;
 
 /// Bytes of a JS argument: undefined/null → empty, a string → UTF-8,
 /// a Uint8Array → its bytes, anything else → its JSON text.
-fn bytes_of(v: &JsValue) -> Result<Vec<u8>, JsValue> {
+pub(crate) fn bytes_of(v: &JsValue) -> Result<Vec<u8>, JsValue> {
     if v.is_undefined() || v.is_null() {
         Ok(Vec::new())
     } else if let Some(s) = v.as_string() {
@@ -77,7 +77,7 @@ fn bytes_of(v: &JsValue) -> Result<Vec<u8>, JsValue> {
 }
 
 /// Runs an op; throws on an error response, else returns the parsed body.
-fn run(op: u32, fields: &[&[u8]]) -> Result<JsValue, JsValue> {
+pub(crate) fn run(op: u32, fields: &[&[u8]]) -> Result<JsValue, JsValue> {
     let r = abi::call(op, &make_fields(fields));
     if r.status == abi::STATUS_ERROR {
         return Err(throw_body(&r.body));

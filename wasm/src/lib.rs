@@ -6,7 +6,8 @@
 //!   and the certify API: `generateKeypair`, `certify`, `cosign`,
 //!   `verifyCertificate`, `verifyChain`, `explainCertificate`,
 //!   `certificateNote`, `inclusionProof`, `verifyInclusion`,
-//!   `consistencyProof`, `verifyConsistency`);
+//!   `consistencyProof`, `verifyConsistency`), and the log API: `ingest`,
+//!   `reconcileLog`, `replay`, `explainBundle`;
 //!   errors are thrown as JS `Error`s with a numeric `code`;
 //! - a raw C-ABI for non-JS hosts (`omega_alloc`, `omega_free`, `omega_call`)
 //!   that touches no JS import, so wasmtime can run it with every wasm-bindgen
@@ -20,6 +21,7 @@ use omega_core::{Event, Limits, Outcome, Reconciler as CoreReconciler, ErrorCode
 use wasm_bindgen::prelude::*;
 
 mod certify;
+mod log;
 #[cfg(target_arch = "wasm32")]
 mod raw;
 

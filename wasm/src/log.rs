@@ -1,0 +1,59 @@
+//! The framed-log half of the JS API: ingest a `.omega` log's bytes,
+//! reconcile it, replay it against a certificate, reproduce a crash bundle.
+use crate::certify::{bytes_of, run};
+use omega_core::ops;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+export interface IngestReport {
+  status: "clean" | "damaged";
+  frames: number;
+  events: number;
+  bytes: number;
+  valid_bytes: number;
+  first_bad_offset: number | null;
+  error: { code: number; message: string } | null;
+}
+export interface ReplayReport {
+  status: "replayed" | "match" | "diverged";
+  events: number;
+  kind: "state" | "obstruction";
+  tree_size: number;
+  root: string;
+  state_hash: string;
+  evidence_hash: string | null;
+  certificate: string | null;
+  first_divergence: { field: string; certified: string; replayed: string } | null;
+}
+"#;
+
+/// Checks every frame of a `.omega` log (its bytes) and reports, as `omega ingest` does.
+/// A damaged tail is reported, not thrown: the valid prefix is what `valid_bytes` says.
+#[wasm_bindgen(unchecked_return_type = "IngestReport")]
+pub fn ingest(log: &[u8]) -> Result<JsValue, JsValue> {
+    run(ops::OP_INGEST, &[log])
+}
+
+/// Reconciles the events of a clean log (throws with the frame's code and offset if it is damaged).
+#[wasm_bindgen(js_name = reconcileLog)]
+pub fn reconcile_log(log: &[u8], #[wasm_bindgen(unchecked_param_type = "object | string | Uint8Array | undefined")] prior: JsValue) -> Result<JsValue, JsValue> {
+    run(ops::OP_RECONCILE_LOG, &[log, &bytes_of(&prior)?])
+}
+
+/// Reapplies a log on a snapshot (or the empty history) and, given a
+/// certificate, checks kind, tree size, root, state hash and evidence against it.
+#[wasm_bindgen(unchecked_return_type = "ReplayReport")]
+pub fn replay(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | undefined")] snapshot: JsValue,
+    log: &[u8],
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string | undefined")] cert: JsValue,
+) -> Result<JsValue, JsValue> {
+    run(ops::OP_REPLAY, &[&bytes_of(&snapshot)?, log, &bytes_of(&cert)?])
+}
+
+/// Reconciles a crash bundle's batch again: `{reproduced, result, ...}`.
+#[wasm_bindgen(js_name = explainBundle)]
+pub fn explain_bundle(bundle: &[u8]) -> Result<JsValue, JsValue> {
+    run(ops::OP_EXPLAIN_BUNDLE, &[bundle])
+}
