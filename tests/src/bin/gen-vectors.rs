@@ -370,6 +370,62 @@ fn field_cases() -> Vec<FieldCase> {
         }
         b
     };
+    // --- the framed log: ingest reports, reconcile, snapshot, replay, crash bundles ---
+    use omega_core::frame;
+    let small_log = frame::encode_log(&small());
+    push("ingest-clean", "a clean log of the small history: every frame valid", ops::OP_INGEST, vec![("log.omega", small_log.clone())]);
+    let mut torn = small_log.clone();
+    torn.truncate(torn.len() - 7);
+    push("ingest-torn", "the last frame cut short (a torn write): the valid prefix and where it ends", ops::OP_INGEST, vec![("log.omega", torn.clone())]);
+    let mut crc = small_log.clone();
+    if let Some(b) = crc.get_mut(100) {
+        *b ^= 0x01;
+    }
+    push("ingest-crc", "one flipped bit inside frame 1: CRC mismatch at its offset, frame 0 intact", ops::OP_INGEST, vec![("log.omega", crc)]);
+    push("ingest-not-a-log", "a JSON file given as a log: bad magic", ops::OP_INGEST, vec![("log.omega", js(&small()))]);
+    push("ingest-empty", "an empty file: no header", ops::OP_INGEST, vec![("log.omega", vec![])]);
+    let mut bin_log = frame::header(frame::DEFAULT_MAX_FRAME).to_vec();
+    let mut bs = sample::history(7, Shape { nodes: 3, streams: 2, per_stream: 20, payload: 100 });
+    sample::shuffle(&mut bs, 8);
+    bin_log.extend_from_slice(&frame::encode_frames(&bs));
+    push("reconcile-log", "reconcile the 120 events of a log (same history as binary-sample)", ops::OP_RECONCILE_LOG, vec![("log.omega", bin_log), ("prior.json", vec![])]);
+    push("reconcile-log-torn", "a damaged log is refused with the frame's code and offset", ops::OP_RECONCILE_LOG, vec![("log.omega", torn), ("prior.json", vec![])]);
+    push("snapshot", "a snapshot of the first result's state", ops::OP_SNAPSHOT, vec![("result.json", r1.clone())]);
+    let snap_body = ops::call(ops::OP_SNAPSHOT, &make_fields(&[&r1])).body;
+    let snap: serde_json::Value = serde_json::from_slice(&snap_body).unwrap_or_default();
+    let snap = omega_core::note::b64_decode(snap.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default()).unwrap_or_default();
+    let second_log = frame::encode_log(&second);
+    push(
+        "replay-match",
+        "snapshot after batch 1 + a log of batch 2 replays to exactly what certificate height 1 attests",
+        ops::OP_REPLAY,
+        vec![("snapshot.omsn", snap.clone()), ("log.omega", second_log.clone()), ("cert.bin", c1.encode())],
+    );
+    let other_log = frame::encode_log(&other);
+    push(
+        "replay-diverged",
+        "another batch 2: the replay names the first field that differs from the certificate",
+        ops::OP_REPLAY,
+        vec![("snapshot.omsn", snap.clone()), ("log.omega", other_log), ("cert.bin", c1.encode())],
+    );
+    push(
+        "replay-obstruction",
+        "the obstructed batch 3 replays to the obstruction certificate (kind, evidence)",
+        ops::OP_REPLAY,
+        vec![("prior.json", r2.clone()), ("log.omega", frame::encode_log(&third)), ("cert.bin", c2.encode())],
+    );
+    push("bundle", "a crash bundle for batch 3 against the state after batch 2", ops::OP_BUNDLE, vec![("events.json", js(&third)), ("format.txt", b"json".to_vec()), ("prior.json", r2.clone())]);
+    let bundle_body = ops::call(ops::OP_BUNDLE, &make_fields(&[&js(&third), b"json", &r2])).body;
+    let bv: serde_json::Value = serde_json::from_slice(&bundle_body).unwrap_or_default();
+    let bundle_bytes = omega_core::note::b64_decode(bv.get("bundle").and_then(|s| s.as_str()).unwrap_or_default()).unwrap_or_default();
+    push("explain-bundle", "the bundle reproduces the same obstruction, byte for byte", ops::OP_EXPLAIN_BUNDLE, vec![("bundle.omb", bundle_bytes.clone())]);
+    let mut bad_bundle = bundle_bytes;
+    if let Some(b) = bad_bundle.get_mut(40) {
+        *b ^= 1;
+    }
+    push("explain-bundle-corrupt", "a corrupt bundle is refused (its SHA-256 does not match)", ops::OP_EXPLAIN_BUNDLE, vec![("bundle.omb", bad_bundle)]);
+    push("bundle-clean-batch", "a batch that does not obstruct has no bundle (3903)", ops::OP_BUNDLE, vec![("events.json", js(&small())), ("format.txt", b"json".to_vec()), ("prior.json", vec![])]);
+
     push("verify-inclusion-tampered", "one proof hash changed: invalid (3403)", ops::OP_VERIFY_INCLUSION, vec![("proof.json", flip(&inc))]);
     push("verify-consistency-tampered", "one proof hash changed: invalid (3403)", ops::OP_VERIFY_CONSISTENCY, vec![("proof.json", flip(&con))]);
     out
