@@ -147,6 +147,33 @@ enum Command {
         #[command(flatten)]
         engine: EngineArgs,
     },
+    /// Write a deterministic sample history (the generator behind the demo and the benches).
+    Sample {
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Nodes.
+        #[arg(long, default_value_t = 4)]
+        nodes: u32,
+        /// Streams per node.
+        #[arg(long, default_value_t = 3)]
+        streams: u16,
+        /// Events per (node, stream).
+        #[arg(long, default_value_t = 250)]
+        per_stream: u64,
+        /// Payload bytes per event.
+        #[arg(long, default_value_t = 32)]
+        payload: usize,
+        /// Shuffle with this seed (arrival order); omit to keep canonical order.
+        #[arg(long)]
+        shuffle: Option<u64>,
+        /// Output format: json, binary, or an .omega log.
+        #[arg(long, value_enum, default_value = "json")]
+        format: InputFormat,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Run every golden vector on both engines and report any difference.
     Crosscheck {
         /// The vectors folder (holding manifest.json).
@@ -441,6 +468,9 @@ fn main() -> ExitCode {
             f => log::append(l, input, *f == InputFormat::Binary),
         },
         Command::Ingest { input, repair, engine } => log::ingest(input, *repair, engine),
+        Command::Sample { seed, nodes, streams, per_stream, payload, shuffle, format, out } => {
+            log::sample(*seed, omega_core::sample::Shape { nodes: *nodes, streams: *streams, per_stream: *per_stream, payload: *payload }, *shuffle, *format, out)
+        }
         Command::Snapshot { state, log: l, prior, out, engine } => log::snapshot(state.as_deref(), l.as_deref(), prior.as_deref(), out, engine),
         Command::Replay { snapshot, log: l, cert, engine } => log::replay(snapshot.as_deref(), l, cert.as_deref(), engine),
         Command::Prove { input, format, index, old_size, engine } => {
