@@ -23,6 +23,7 @@ extern crate alloc;
 
 pub mod cert;
 mod cursor;
+pub mod ecs;
 mod error;
 mod event;
 pub mod frame;

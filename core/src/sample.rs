@@ -25,6 +25,11 @@ impl SplitMix64 {
         z ^ (z >> 31)
     }
 
+    /// The internal state (a generator rebuilt with `new(state)` continues the sequence).
+    pub fn state(&self) -> u64 {
+        self.0
+    }
+
     /// A number in `0..n` (`n > 0`; returns 0 for `n == 0`).
     pub fn below(&mut self, n: u64) -> u64 {
         if n == 0 { 0 } else { self.next_u64() % n }

@@ -1,0 +1,25 @@
+//! The fixed-point ECS world the reconciled history drives.
+//!
+//! - [`fx`]: I32F32 arithmetic with a saturate-and-count overflow policy and
+//!   the transcendentals (sqrt, exp, ln, sin, cos, sigmoid) with error bounds;
+//! - [`World`]: generational entities, components stored by slot (iteration
+//!   by entity id), a weighted graph, the canonical encoding hashed each tick,
+//!   snapshot ([`World::encode`]) and [`World::restore`];
+//! - [`systems`]: sensors → signal → PID → safety → field → topology →
+//!   arbiter, plain functions in that fixed order, with the original constants;
+//! - [`Command`]: spawn, despawn, link, unlink, set target, sensor reading,
+//!   in a binary and a JSON form, carried as event payloads.
+//!
+//! No f32/f64 anywhere here: the float references live in the tests only.
+// Component vectors all have one length (the slot count), and every index
+// used comes from iterating that range or from a live slot, so indexing cannot
+// fail; `World::restore` checks the lengths of what it reads.
+#![allow(clippy::indexing_slicing)]
+
+pub mod command;
+pub mod fx;
+pub mod systems;
+mod world;
+
+pub use command::{Command, Op};
+pub use world::{Alert, COMPONENTS, Config, Decision, Entity, Metrics, Migration, TickReport, World, WorldError};

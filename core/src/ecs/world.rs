@@ -1,0 +1,631 @@
+//! The world: generational entities, components stored by slot index (so
+//! iteration is always by entity id), a weighted entity graph, and the
+//! canonical encoding that is hashed every tick.
+use super::command::{Command, Op};
+use super::fx::{self, Fx, Sat};
+use super::systems;
+use crate::cursor::Cursor;
+use crate::error::ErrorCode;
+use crate::hash::{Hash, sha256};
+use crate::sample::SplitMix64;
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// A generational entity id: the slot index and the slot's generation.
+/// Written `index:gen` in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Entity {
+    /// Slot index.
+    pub index: u32,
+    /// Generation of the slot (bumped when an entity there is despawned).
+    pub generation: u32,
+}
+
+impl Entity {
+    /// `generation << 32 | index`.
+    pub fn to_u64(self) -> u64 {
+        (u64::from(self.generation) << 32) | u64::from(self.index)
+    }
+    /// The inverse of [`Entity::to_u64`].
+    pub fn from_u64(v: u64) -> Self {
+        Entity { index: (v & 0xffff_ffff) as u32, generation: (v >> 32) as u32 }
+    }
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.index, self.generation)
+    }
+}
+
+/// The components, by name (for `omega ecs diff`).
+pub const COMPONENTS: [&str; 6] = ["node", "target", "reading", "pid", "field", "phase"];
+
+/// Sizes of a new world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Topology nodes (P in the pulse formula); at least 1.
+    pub nodes: u32,
+    /// Entities spawned at tick 0.
+    pub entities: u32,
+    /// Random edges drawn per initial entity.
+    pub edges_per_entity: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { nodes: 5, entities: 1000, edges_per_entity: 3 }
+    }
+}
+
+/// Why a world snapshot could not be read. Code 4001.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorldError(pub String);
+
+impl ErrorCode for WorldError {
+    fn code(&self) -> u16 {
+        4001
+    }
+}
+
+impl fmt::Display for WorldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "world snapshot: {}", self.0)
+    }
+}
+
+/// The arbiter's decision for a tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Decision {
+    /// threat ≥ 0.85.
+    Quarantine,
+    /// threat ≥ 0.60.
+    Alert,
+    /// the mean control error is above 0.25.
+    Balance,
+    /// otherwise.
+    Optimize,
+}
+
+impl Decision {
+    /// The name used in reports.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Decision::Quarantine => "QUARANTINE",
+            Decision::Alert => "ALERT",
+            Decision::Balance => "BALANCE",
+            Decision::Optimize => "OPTIMIZE",
+        }
+    }
+}
+
+/// A safety alert raised (and clamped) this tick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// `energy` or `amplitude`.
+    pub kind: &'static str,
+    /// The entity.
+    pub entity: Entity,
+    /// The value before clamping.
+    pub value: Fx,
+}
+
+/// An entity moved between topology nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// The entity.
+    pub entity: Entity,
+    /// From node.
+    pub from: u32,
+    /// To node.
+    pub to: u32,
+}
+
+/// The global signals of a tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Metrics {
+    /// Shannon entropy (nats) of the readings' 16-bin histogram, in [0, ln 16].
+    pub entropy: Fx,
+    /// Kuramoto order parameter of the phases, in [0, 1].
+    pub coherence: Fx,
+    /// Mean oscillator energy (amplitude² + velocity²) / 2, ≥ 0.
+    pub resonance: Fx,
+    /// Mean |control error|.
+    pub stability: Fx,
+    /// The T_Λ pulse.
+    pub pulse: Fx,
+    /// The logistic threat score, in [0, 1].
+    pub threat: Fx,
+    /// Advisor weights R, B, E, O (sum 1).
+    pub weights: [Fx; 4],
+}
+
+/// What one tick did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TickReport {
+    /// The tick number (1 for the first step).
+    pub tick: u64,
+    /// SHA-256 of the world's canonical encoding after the tick.
+    pub state_hash: Hash,
+    /// The arbiter's decision.
+    pub decision: Decision,
+    /// Signals.
+    pub metrics: Metrics,
+    /// Safety alerts (values were clamped).
+    pub alerts: Vec<Alert>,
+    /// Topology migrations.
+    pub migrations: Vec<Migration>,
+    /// Commands that could not apply, with why (index in the tick's list).
+    pub rejected: Vec<(usize, String)>,
+    /// Operations that saturated this tick.
+    pub saturations: u64,
+    /// Live entities and edges after the tick.
+    pub entities: u32,
+    /// Edges after the tick.
+    pub edges: u32,
+}
+
+/// The world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct World {
+    pub(crate) tick: u64,
+    pub(crate) seed: u64,
+    pub(crate) rng: u64,
+    pub(crate) nodes: u32,
+    pub(crate) weights: [Fx; 4],
+    pub(crate) gpid_integral: Fx,
+    pub(crate) gpid_prev: Fx,
+    pub(crate) saturations: u64,
+    // slots
+    pub(crate) generation: Vec<u32>,
+    pub(crate) alive: Vec<bool>,
+    // components, by slot
+    pub(crate) node: Vec<u32>,
+    pub(crate) target: Vec<Fx>,
+    pub(crate) reading: Vec<Fx>,
+    pub(crate) integral: Vec<Fx>,
+    pub(crate) prev_error: Vec<Fx>,
+    pub(crate) output: Vec<Fx>,
+    pub(crate) amp: Vec<Fx>,
+    pub(crate) vel: Vec<Fx>,
+    pub(crate) phase: Vec<Fx>,
+    pub(crate) freq: Vec<Fx>,
+    // the graph: (a, b) slot indices with a < b, weight
+    pub(crate) edges: BTreeMap<(u32, u32), Fx>,
+    // dead slots, lowest first (derived from `alive`; not encoded)
+    pub(crate) free: alloc::collections::BTreeSet<u32>,
+}
+
+pub(crate) fn rand_unit(rng: &mut SplitMix64) -> Fx {
+    // uniform in [0, 1): the top 32 bits as the fraction
+    Fx::from_bits((rng.next_u64() >> 32) as i64)
+}
+
+impl World {
+    /// A world of `config.entities` entities with random targets, phases and
+    /// edges, all drawn from `seed`. Tick 0.
+    pub fn new(seed: u64, config: Config) -> Self {
+        let mut w = World {
+            tick: 0,
+            seed,
+            rng: seed,
+            nodes: config.nodes.max(1),
+            weights: [fx::ratio(1, 4); 4],
+            gpid_integral: fx::ZERO,
+            gpid_prev: fx::ZERO,
+            saturations: 0,
+            generation: Vec::new(),
+            alive: Vec::new(),
+            node: Vec::new(),
+            target: Vec::new(),
+            reading: Vec::new(),
+            integral: Vec::new(),
+            prev_error: Vec::new(),
+            output: Vec::new(),
+            amp: Vec::new(),
+            vel: Vec::new(),
+            phase: Vec::new(),
+            freq: Vec::new(),
+            edges: BTreeMap::new(),
+            free: alloc::collections::BTreeSet::new(),
+        };
+        let mut rng = SplitMix64::new(seed);
+        for i in 0..config.entities {
+            let target = rand_unit(&mut rng) * 2 - fx::ONE;
+            let e = w.spawn(i % w.nodes, target);
+            let i = e.index as usize;
+            w.amp[i] = rand_unit(&mut rng) * 2 - fx::ONE;
+            w.phase[i] = rand_unit(&mut rng) * fx::TAU;
+            w.freq[i] = fx::ONE + rand_unit(&mut rng) / 10;
+        }
+        let n = u64::from(config.entities);
+        for i in 0..config.entities {
+            for _ in 0..config.edges_per_entity {
+                let j = rng.below(n) as u32;
+                let weight = fx::ratio(1, 20) + rand_unit(&mut rng) / 5;
+                if j != i {
+                    w.edges.entry((i.min(j), i.max(j))).or_insert(weight);
+                }
+            }
+        }
+        w.rng = rng.state();
+        w
+    }
+
+    /// The tick last computed (0 before the first step).
+    pub fn tick(&self) -> u64 {
+        self.tick
+    }
+
+    /// Live entities, in id order.
+    pub fn entities(&self) -> impl Iterator<Item = Entity> + '_ {
+        self.alive
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| **a)
+            .map(|(i, _)| Entity { index: i as u32, generation: self.generation.get(i).copied().unwrap_or(0) })
+    }
+
+    /// Number of live entities.
+    pub fn len(&self) -> u32 {
+        self.alive.iter().filter(|a| **a).count() as u32
+    }
+
+    /// No live entity.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> u32 {
+        self.edges.len() as u32
+    }
+
+    /// The slot of a live entity.
+    pub(crate) fn slot(&self, e: Entity) -> Option<usize> {
+        let i = e.index as usize;
+        (self.alive.get(i) == Some(&true) && self.generation.get(i) == Some(&e.generation)).then_some(i)
+    }
+
+    /// Spawns an entity on `node` with setpoint `target`, in the lowest free slot.
+    pub fn spawn(&mut self, node: u32, target: Fx) -> Entity {
+        let node = node % self.nodes;
+        let i = match self.free.pop_first() {
+            Some(i) => i as usize,
+            None => {
+                self.generation.push(0);
+                self.alive.push(false);
+                self.node.push(0);
+                for v in [
+                    &mut self.target,
+                    &mut self.reading,
+                    &mut self.integral,
+                    &mut self.prev_error,
+                    &mut self.output,
+                    &mut self.amp,
+                    &mut self.vel,
+                    &mut self.phase,
+                    &mut self.freq,
+                ] {
+                    v.push(fx::ZERO);
+                }
+                self.alive.len() - 1
+            }
+        };
+        self.alive[i] = true;
+        self.node[i] = node;
+        self.target[i] = target;
+        for v in [
+            &mut self.reading,
+            &mut self.integral,
+            &mut self.prev_error,
+            &mut self.output,
+            &mut self.amp,
+            &mut self.vel,
+            &mut self.phase,
+        ] {
+            v[i] = fx::ZERO;
+        }
+        self.freq[i] = fx::ONE;
+        Entity { index: i as u32, generation: self.generation[i] }
+    }
+
+    /// Despawns a live entity and its edges.
+    pub fn despawn(&mut self, e: Entity) -> bool {
+        let Some(i) = self.slot(e) else { return false };
+        self.alive[i] = false;
+        self.free.insert(i as u32);
+        self.generation[i] = self.generation[i].wrapping_add(1);
+        let idx = i as u32;
+        self.edges.retain(|(a, b), _| *a != idx && *b != idx);
+        true
+    }
+
+    /// Applies one command; `Err` says why it could not apply.
+    pub fn apply(&mut self, c: &Command) -> Result<(), String> {
+        let need = |w: &World, e: Entity| w.slot(e).ok_or_else(|| format!("entity {e} is not alive"));
+        match c.op {
+            Op::Spawn { node, target } => {
+                self.spawn(node, target);
+            }
+            Op::Despawn { entity } => {
+                need(self, entity)?;
+                self.despawn(entity);
+            }
+            Op::Link { a, b, weight } => {
+                let (i, j) = (need(self, a)? as u32, need(self, b)? as u32);
+                if i == j {
+                    return Err(format!("entity {a} cannot link to itself"));
+                }
+                if weight < fx::ZERO {
+                    return Err("an edge weight must not be negative".into());
+                }
+                self.edges.insert((i.min(j), i.max(j)), weight);
+            }
+            Op::Unlink { a, b } => {
+                let (i, j) = (need(self, a)? as u32, need(self, b)? as u32);
+                if self.edges.remove(&(i.min(j), i.max(j))).is_none() {
+                    return Err(format!("no edge between {a} and {b}"));
+                }
+            }
+            Op::SetTarget { entity, value } => {
+                let i = need(self, entity)?;
+                self.target[i] = value;
+            }
+            Op::Sensor { .. } => {} // applied by the sensor system, after noise
+        }
+        Ok(())
+    }
+
+    /// One tick: the commands (those naming this tick, in canonical order),
+    /// then the systems in their fixed order, then the state hash.
+    pub fn step(&mut self, commands: &[Command]) -> TickReport {
+        self.tick += 1;
+        let mut sat = Sat::default();
+        let mut rejected = Vec::new();
+        let mut injected: Vec<(usize, Fx)> = Vec::new();
+        for (k, c) in commands.iter().enumerate() {
+            if let Op::Sensor { entity, value } = c.op {
+                match self.slot(entity) {
+                    Some(i) => injected.push((i, value)),
+                    None => rejected.push((k, format!("entity {entity} is not alive"))),
+                }
+                continue;
+            }
+            if let Err(why) = self.apply(c) {
+                rejected.push((k, why));
+            }
+        }
+        systems::sensors(self, &injected);
+        let mut metrics = systems::signal(self, &mut sat);
+        metrics.stability = systems::pid(self, &mut sat);
+        let alerts = systems::safety(self, &mut sat);
+        systems::field(self, &mut sat);
+        let migrations = systems::topology(self);
+        let decision = systems::arbiter(self, &mut metrics, alerts.len(), &mut sat);
+        self.saturations = self.saturations.saturating_add(sat.0);
+        let state_hash = self.state_hash();
+        TickReport {
+            tick: self.tick,
+            state_hash,
+            decision,
+            metrics,
+            alerts,
+            migrations,
+            rejected,
+            saturations: sat.0,
+            entities: self.len(),
+            edges: self.edge_count(),
+        }
+    }
+
+    /// The canonical encoding ("OMGW", version 1, big-endian), which is hashed every tick
+    /// and is the snapshot form:
+    /// ```text
+    /// "OMGW" | 1 | tick u64 | seed u64 | rng u64 | nodes u32 | weights 4 × i64 | pid integral i64
+    /// | pid prev i64 | saturations u64 | slot count u32
+    /// | per slot: generation u32 | alive u8 [| node u32 | target | reading | integral | prev error
+    ///   | output | amplitude | velocity | phase | frequency (9 × i64, I32F32 bits)]
+    /// | edge count u32 | per edge (sorted): a u32 | b u32 | weight i64
+    /// ```
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + self.alive.len() * 81 + self.edges.len() * 16);
+        out.extend_from_slice(b"OMGW");
+        out.push(1);
+        out.extend_from_slice(&self.tick.to_be_bytes());
+        out.extend_from_slice(&self.seed.to_be_bytes());
+        out.extend_from_slice(&self.rng.to_be_bytes());
+        out.extend_from_slice(&self.nodes.to_be_bytes());
+        for w in self.weights {
+            out.extend_from_slice(&w.to_bits().to_be_bytes());
+        }
+        out.extend_from_slice(&self.gpid_integral.to_bits().to_be_bytes());
+        out.extend_from_slice(&self.gpid_prev.to_bits().to_be_bytes());
+        out.extend_from_slice(&self.saturations.to_be_bytes());
+        out.extend_from_slice(&(self.alive.len() as u32).to_be_bytes());
+        for i in 0..self.alive.len() {
+            out.extend_from_slice(&self.generation[i].to_be_bytes());
+            out.push(u8::from(self.alive[i]));
+            if self.alive[i] {
+                self.encode_slot(i, &mut out);
+            }
+        }
+        out.extend_from_slice(&(self.edges.len() as u32).to_be_bytes());
+        for ((a, b), w) in &self.edges {
+            out.extend_from_slice(&a.to_be_bytes());
+            out.extend_from_slice(&b.to_be_bytes());
+            out.extend_from_slice(&w.to_bits().to_be_bytes());
+        }
+        out
+    }
+
+    fn encode_slot(&self, i: usize, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.node[i].to_be_bytes());
+        for v in self.fx_components(i) {
+            out.extend_from_slice(&v.to_bits().to_be_bytes());
+        }
+    }
+
+    fn fx_components(&self, i: usize) -> [Fx; 9] {
+        [
+            self.target[i],
+            self.reading[i],
+            self.integral[i],
+            self.prev_error[i],
+            self.output[i],
+            self.amp[i],
+            self.vel[i],
+            self.phase[i],
+            self.freq[i],
+        ]
+    }
+
+    /// The component values of a live entity, grouped by [`COMPONENTS`], as I32F32 bits
+    /// (node as its number).
+    pub fn components(&self, e: Entity) -> Option<[Vec<i64>; 6]> {
+        let i = self.slot(e)?;
+        let c = self.fx_components(i).map(|v| v.to_bits());
+        Some([
+            alloc::vec![i64::from(self.node[i])],
+            alloc::vec![c[0]],
+            alloc::vec![c[1]],
+            alloc::vec![c[2], c[3], c[4]],
+            alloc::vec![c[5], c[6]],
+            alloc::vec![c[7], c[8]],
+        ])
+    }
+
+    /// SHA-256 of [`World::encode`].
+    pub fn state_hash(&self) -> Hash {
+        sha256(&self.encode())
+    }
+
+    /// Rebuilds a world from [`World::encode`] bytes; stepping it gives the
+    /// same hashes as never having stopped.
+    pub fn restore(bytes: &[u8]) -> Result<World, WorldError> {
+        let e = |c: &Cursor<'_>, w: &str| WorldError(format!("{w} at byte {}", c.pos()));
+        let mut c = Cursor::new(bytes);
+        macro_rules! get {
+            ($n:literal, $w:literal) => {
+                c.array::<$n>().ok_or_else(|| e(&c, concat!("truncated in ", $w)))?
+            };
+        }
+        if &get!(4, "the magic") != b"OMGW" {
+            return Err(WorldError("not a world snapshot (magic is not OMGW)".into()));
+        }
+        if get!(1, "the version") != [1] {
+            return Err(WorldError("unsupported version (this build reads version 1)".into()));
+        }
+        let fxb = |b: [u8; 8]| Fx::from_bits(i64::from_be_bytes(b));
+        let tick = u64::from_be_bytes(get!(8, "the tick"));
+        let seed = u64::from_be_bytes(get!(8, "the seed"));
+        let rng = u64::from_be_bytes(get!(8, "the rng"));
+        let nodes = u32::from_be_bytes(get!(4, "the node count"));
+        if nodes == 0 {
+            return Err(WorldError("node count 0".into()));
+        }
+        let mut weights = [fx::ZERO; 4];
+        for w in &mut weights {
+            *w = fxb(get!(8, "the weights"));
+        }
+        let gpid_integral = fxb(get!(8, "the pid"));
+        let gpid_prev = fxb(get!(8, "the pid"));
+        let saturations = u64::from_be_bytes(get!(8, "the saturation count"));
+        let slots = u32::from_be_bytes(get!(4, "the slot count")) as usize;
+        if slots > c.remaining() / 5 {
+            return Err(e(&c, "slot count larger than the data"));
+        }
+        let mut w = World {
+            tick,
+            seed,
+            rng,
+            nodes,
+            weights,
+            gpid_integral,
+            gpid_prev,
+            saturations,
+            generation: Vec::with_capacity(slots),
+            alive: Vec::with_capacity(slots),
+            node: Vec::with_capacity(slots),
+            target: Vec::with_capacity(slots),
+            reading: Vec::with_capacity(slots),
+            integral: Vec::with_capacity(slots),
+            prev_error: Vec::with_capacity(slots),
+            output: Vec::with_capacity(slots),
+            amp: Vec::with_capacity(slots),
+            vel: Vec::with_capacity(slots),
+            phase: Vec::with_capacity(slots),
+            freq: Vec::with_capacity(slots),
+            edges: BTreeMap::new(),
+            free: alloc::collections::BTreeSet::new(),
+        };
+        for _ in 0..slots {
+            w.generation.push(u32::from_be_bytes(get!(4, "a slot")));
+            let alive = match get!(1, "a slot") {
+                [0] => false,
+                [1] => true,
+                _ => return Err(e(&c, "an alive flag that is neither 0 nor 1")),
+            };
+            w.alive.push(alive);
+            if !alive {
+                w.free.insert((w.alive.len() - 1) as u32);
+            }
+            if alive {
+                let node = u32::from_be_bytes(get!(4, "a slot"));
+                if node >= nodes {
+                    return Err(e(&c, "an entity on a node past the node count"));
+                }
+                w.node.push(node);
+                let mut v = [fx::ZERO; 9];
+                for x in &mut v {
+                    *x = fxb(get!(8, "a slot"));
+                }
+                let [t, r, i, p, o, a, ve, ph, f] = v;
+                w.target.push(t);
+                w.reading.push(r);
+                w.integral.push(i);
+                w.prev_error.push(p);
+                w.output.push(o);
+                w.amp.push(a);
+                w.vel.push(ve);
+                w.phase.push(ph);
+                w.freq.push(f);
+            } else {
+                w.node.push(0);
+                for v in [
+                    &mut w.target,
+                    &mut w.reading,
+                    &mut w.integral,
+                    &mut w.prev_error,
+                    &mut w.output,
+                    &mut w.amp,
+                    &mut w.vel,
+                    &mut w.phase,
+                    &mut w.freq,
+                ] {
+                    v.push(fx::ZERO);
+                }
+            }
+        }
+        let ne = u32::from_be_bytes(get!(4, "the edge count"));
+        let mut prev: Option<(u32, u32)> = None;
+        for _ in 0..ne {
+            let a = u32::from_be_bytes(get!(4, "an edge"));
+            let b = u32::from_be_bytes(get!(4, "an edge"));
+            let weight = fxb(get!(8, "an edge"));
+            let live = |x: u32| w.alive.get(x as usize) == Some(&true);
+            if a >= b || !live(a) || !live(b) || prev.is_some_and(|p| p >= (a, b)) {
+                return Err(e(&c, "an edge that is not sorted, unique, a < b and between live entities"));
+            }
+            prev = Some((a, b));
+            w.edges.insert((a, b), weight);
+        }
+        if c.remaining() != 0 {
+            return Err(e(&c, "trailing bytes"));
+        }
+        Ok(w)
+    }
+}
