@@ -17,6 +17,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use serde::Serialize;
+use sha2::Digest as _;
 use serde_json::{Map, Value};
 
 /// Op: a key pair from a name and a 32-byte seed.
@@ -51,6 +52,10 @@ pub const OP_REPLAY: u32 = 16;
 pub const OP_BUNDLE: u32 = 17;
 /// Op: reproduce and explain a crash bundle.
 pub const OP_EXPLAIN_BUNDLE: u32 = 18;
+/// Op: run the ECS world for some ticks.
+pub const OP_ECS_RUN: u32 = 19;
+/// Op: the first difference between two world snapshots.
+pub const OP_ECS_DIFF: u32 = 20;
 
 /// Splits a request into its length-prefixed fields.
 pub fn split_fields(input: &[u8]) -> Option<Vec<&[u8]>> {
@@ -119,7 +124,9 @@ pub fn call(op: u32, input: &[u8]) -> Response {
         OP_REPLAY => replay(field(0), field(1), field(2)),
         OP_BUNDLE => bundle(field(0), field(1), field(2)),
         OP_EXPLAIN_BUNDLE => explain_bundle(field(0)),
-        _ => Err(err(crate::abi::CODE_UNKNOWN_OP, &format!("unknown op {op}; this build knows ops 0 to 18"))),
+        OP_ECS_RUN => ecs_run(field(0), field(1), field(2), field(3), field(4)),
+        OP_ECS_DIFF => ecs_diff(field(0), field(1)),
+        _ => Err(err(crate::abi::CODE_UNKNOWN_OP, &format!("unknown op {op}; this build knows ops 0 to 20"))),
     };
     r.unwrap_or_else(|e| e)
 }
@@ -707,6 +714,214 @@ fn explain_bundle(b: &[u8]) -> Result<Response, Response> {
         "prior_state_hash": hex::encode(&b.prior.state_hash()),
         "recorded_evidence_hash": hex::encode(&crate::sha256(&b.evidence)),
         "result": result,
+    });
+    Ok(Response { status: if same { STATUS_OK } else { STATUS_OBSTRUCTION }, body: pretty(&body) })
+}
+
+/// A tick report as JSON, fields in a fixed order; fixed-point values as exact decimal strings.
+#[derive(Debug, Serialize)]
+pub struct TickJson {
+    tick: u64,
+    state_hash: String,
+    decision: &'static str,
+    threat: String,
+    entropy: String,
+    coherence: String,
+    resonance: String,
+    stability: String,
+    pulse: String,
+    weights: [String; 4],
+    alerts: Vec<Value>,
+    migrations: Vec<Value>,
+    rejected: Vec<Value>,
+    saturations: u64,
+    entities: u32,
+    edges: u32,
+}
+
+/// Compact JSON bytes of any report.
+pub fn to_compact_json<T: Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+/// The JSON of a tick report.
+pub fn tick_json(r: &crate::ecs::TickReport) -> TickJson {
+    let m = &r.metrics;
+    TickJson {
+        tick: r.tick,
+        state_hash: hex::encode(&r.state_hash),
+        decision: r.decision.as_str(),
+        threat: m.threat.to_string(),
+        entropy: m.entropy.to_string(),
+        coherence: m.coherence.to_string(),
+        resonance: m.resonance.to_string(),
+        stability: m.stability.to_string(),
+        pulse: m.pulse.to_string(),
+        weights: m.weights.map(|w| w.to_string()),
+        alerts: r
+            .alerts
+            .iter()
+            .map(|a| serde_json::json!({ "kind": a.kind, "entity": a.entity.to_string(), "value": a.value.to_string() }))
+            .collect(),
+        migrations: r
+            .migrations
+            .iter()
+            .map(|m| serde_json::json!({ "entity": m.entity.to_string(), "from": m.from, "to": m.to }))
+            .collect(),
+        rejected: r.rejected.iter().map(|(i, why)| serde_json::json!({ "index": i, "reason": why })).collect(),
+        saturations: r.saturations,
+        entities: r.entities,
+        edges: r.edges,
+    }
+}
+
+/// Parses `"tick:index:generation:component:bit"` (component by name or number).
+pub fn parse_inject(s: &str) -> Option<(u64, crate::ecs::Entity, usize, u32)> {
+    let mut p = s.split(':');
+    let tick = p.next()?.parse().ok()?;
+    let index = p.next()?.parse().ok()?;
+    let generation = p.next()?.parse().ok()?;
+    let c = p.next()?;
+    let comp = crate::ecs::COMPONENTS.iter().position(|n| *n == c).or_else(|| c.parse().ok())?;
+    let bit: u32 = p.next()?.parse().ok()?;
+    (p.next().is_none() && comp < 6 && bit < 64).then_some((tick, crate::ecs::Entity { index, generation }, comp, bit))
+}
+
+/// The world a run starts from: a config JSON or a world snapshot.
+pub fn ecs_start(start: &[u8]) -> Result<crate::ecs::World, Response> {
+    use crate::ecs::{Config, World};
+    if start.starts_with(b"OMGW") {
+        return World::restore(start).map_err(|e| fail(&e));
+    }
+    let bad = |w: &str| err(4002, &format!("world config: {w}"));
+    let v: Value = if start.is_empty() { serde_json::json!({}) } else { serde_json::from_slice(start).map_err(|e| bad(&format!("not JSON ({e})")))? };
+    let Value::Object(o) = v else { return Err(bad("expected an object {\"seed\", \"entities\", \"nodes\", \"edges_per_entity\"}")) };
+    if let Some(k) = o.keys().find(|k| !["seed", "entities", "nodes", "edges_per_entity"].contains(&k.as_str())) {
+        return Err(bad(&format!("unknown field `{k}`")));
+    }
+    let d = Config::default();
+    let u = |k: &str, def: u64, max: u64| -> Result<u64, Response> {
+        match o.get(k) {
+            None => Ok(def),
+            Some(x) => x.as_u64().filter(|n| *n <= max).ok_or_else(|| bad(&format!("`{k}` must be an integer from 0 to {max}"))),
+        }
+    };
+    let seed = u("seed", 7, u64::MAX)?;
+    let entities = u("entities", u64::from(d.entities), 10_000_000)? as u32;
+    let nodes = u("nodes", u64::from(d.nodes), 1 << 20)?.max(1) as u32;
+    let edges_per_entity = u("edges_per_entity", u64::from(d.edges_per_entity), 64)? as u32;
+    Ok(World::new(seed, Config { nodes, entities, edges_per_entity }))
+}
+
+/// Commands from an events field (JSON events; empty for none), the history's
+/// root and size, and the undecodable payloads.
+pub fn ecs_commands(events: &[u8]) -> Result<(Vec<crate::ecs::Command>, Value, Vec<Value>), Response> {
+    if events.is_empty() {
+        return Ok((Vec::new(), serde_json::json!({ "tree_size": 0, "root": hex::encode(&crate::merkle::empty_root()) }), Vec::new()));
+    }
+    let evs = json::parse_events(events, &Limits::default()).map_err(|e| Response {
+        status: STATUS_ERROR,
+        body: json::error_to_json(e.code(), &e.to_string(), e.index(), e.field().as_deref()),
+    })?;
+    let state = match crate::reconcile(&crate::State::new(), &evs) {
+        crate::Outcome::Ok(s) => s.state,
+        crate::Outcome::Obstruction(_) => {
+            return Err(err(4003, "the event history obstructs (run omega reconcile to see why); the world runs only on a clean history"));
+        }
+    };
+    let (cmds, bad) = crate::ecs::command::from_events(&evs);
+    let bad = bad.into_iter().map(|(k, why)| serde_json::json!({ "key": k.to_hex(), "reason": why })).collect();
+    let history = serde_json::json!({ "tree_size": state.tree_size(), "root": hex::encode(&state.root()), "state_hash": hex::encode(&state.state_hash()) });
+    Ok((cmds, history, bad))
+}
+
+fn ecs_run(start: &[u8], ticks: &[u8], events: &[u8], mode: &[u8], inject: &[u8]) -> Result<Response, Response> {
+    let mut world = ecs_start(start)?;
+    let n: u64 = core::str::from_utf8(ticks).ok().and_then(|s| s.parse().ok()).ok_or_else(|| err(CODE_BAD_REQUEST, "ticks must be a decimal integer"))?;
+    let (cmds, history, undecodable) = ecs_commands(events)?;
+    let mode = core::str::from_utf8(mode).unwrap_or_default();
+    let want = |m: &str| mode.split(',').any(|x| x == m);
+    let reports = want("reports") || mode.is_empty();
+    let inject = if inject.is_empty() {
+        None
+    } else {
+        Some(core::str::from_utf8(inject).ok().and_then(parse_inject).ok_or_else(|| err(CODE_BAD_REQUEST, "inject must be tick:index:generation:component:bit"))?)
+    };
+    let start_tick = world.tick();
+    let mut by_tick: alloc::collections::BTreeMap<u64, Vec<crate::ecs::Command>> = alloc::collections::BTreeMap::new();
+    for c in cmds {
+        by_tick.entry(c.tick).or_default().push(c);
+    }
+    let mut lines = Vec::new();
+    let mut digest = sha2::Sha256::new();
+    let mut checkpoints = Vec::new();
+    let mut last = world.state_hash();
+    for _ in 0..n {
+        let t = world.tick() + 1;
+        if let Some((it, e, comp, bit)) = inject {
+            if it == t {
+                world.flip_bit(e, comp, bit);
+            }
+        }
+        let r = world.step(by_tick.get(&t).map(Vec::as_slice).unwrap_or_default());
+        sha2::Digest::update(&mut digest, r.state_hash);
+        last = r.state_hash;
+        if r.tick % 1000 == 0 {
+            checkpoints.push(serde_json::json!({ "tick": r.tick, "state_hash": hex::encode(&r.state_hash) }));
+        }
+        if reports {
+            lines.push(tick_json(&r));
+        }
+    }
+    if want("prestep") {
+        // the start of the next tick: its injection and commands, no systems yet
+        let t = world.tick() + 1;
+        if let Some((it, e, comp, bit)) = inject {
+            if it == t {
+                world.flip_bit(e, comp, bit);
+            }
+        }
+        for c in by_tick.get(&t).map(Vec::as_slice).unwrap_or_default() {
+            let _ = world.apply(c);
+        }
+    }
+    let digest: [u8; 32] = sha2::Digest::finalize(digest).into();
+    let mut body = serde_json::json!({
+        "status": "ok",
+        "start_tick": start_tick,
+        "end_tick": world.tick(),
+        "state_hash": hex::encode(&last),
+        "digest": hex::encode(&digest),
+        "checkpoints": checkpoints,
+        "history": history,
+        "undecodable": undecodable,
+    });
+    if let Value::Object(o) = &mut body {
+        if reports {
+            o.insert("reports".into(), serde_json::to_value(&lines).unwrap_or_default());
+        }
+        if want("snapshot") {
+            o.insert("snapshot".into(), Value::from(note::b64(&world.encode())));
+        }
+    }
+    Ok(Response { status: STATUS_OK, body: pretty(&body) })
+}
+
+fn ecs_diff(a: &[u8], b: &[u8]) -> Result<Response, Response> {
+    let wa = crate::ecs::World::restore(a).map_err(|e| err(e.code(), &format!("A: {e}")))?;
+    let wb = crate::ecs::World::restore(b).map_err(|e| err(e.code(), &format!("B: {e}")))?;
+    let d = wa.first_difference(&wb);
+    let same = d.is_none();
+    let body = serde_json::json!({
+        "same": same,
+        "tick_a": wa.tick(),
+        "tick_b": wb.tick(),
+        "first_difference": d.map(|(entity, component, va, vb)| serde_json::json!({
+            "entity": entity,
+            "component": component,
+            "a": va,
+            "b": vb,
+        })),
     });
     Ok(Response { status: if same { STATUS_OK } else { STATUS_OBSTRUCTION }, body: pretty(&body) })
 }

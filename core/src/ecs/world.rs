@@ -10,7 +10,7 @@ use crate::hash::{Hash, sha256};
 use crate::sample::SplitMix64;
 use alloc::collections::BTreeMap;
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -496,6 +496,63 @@ impl World {
             alloc::vec![c[5], c[6]],
             alloc::vec![c[7], c[8]],
         ])
+    }
+
+    /// Flips one bit of the first value of a component of a live entity (for
+    /// desync tests: `omega ecs --inject`). Returns false when the entity is dead.
+    pub fn flip_bit(&mut self, e: Entity, component: usize, bit: u32) -> bool {
+        let Some(i) = self.slot(e) else { return false };
+        let m = 1i64 << (bit % 64);
+        match component {
+            0 => self.node[i] = (self.node[i] ^ (1u32 << (bit % 32))) % self.nodes,
+            1 => self.target[i] = Fx::from_bits(self.target[i].to_bits() ^ m),
+            2 => self.reading[i] = Fx::from_bits(self.reading[i].to_bits() ^ m),
+            3 => self.integral[i] = Fx::from_bits(self.integral[i].to_bits() ^ m),
+            4 => self.amp[i] = Fx::from_bits(self.amp[i].to_bits() ^ m),
+            _ => self.phase[i] = Fx::from_bits(self.phase[i].to_bits() ^ m),
+        }
+        true
+    }
+
+    /// The first difference between two worlds: (entity or global field,
+    /// component, values in self, values in other), scanning globals, then
+    /// slots in id order, then edges.
+    pub fn first_difference(&self, o: &World) -> Option<(String, String, Vec<String>, Vec<String>)> {
+        let s = |v: &[i64]| v.iter().map(|b| Fx::from_bits(*b).to_string()).collect::<Vec<_>>();
+        let g = |name: &str, a: String, b: String| Some((String::from("world"), String::from(name), alloc::vec![a], alloc::vec![b]));
+        if self.tick != o.tick {
+            return g("tick", format!("{}", self.tick), format!("{}", o.tick));
+        }
+        if (self.seed, self.rng, self.nodes) != (o.seed, o.rng, o.nodes) {
+            return g("seed/rng/nodes", format!("{} {} {}", self.seed, self.rng, self.nodes), format!("{} {} {}", o.seed, o.rng, o.nodes));
+        }
+        for i in 0..self.alive.len().max(o.alive.len()) {
+            let (la, lb) = (self.alive.get(i) == Some(&true), o.alive.get(i) == Some(&true));
+            let (ga, gb) = (self.generation.get(i).copied().unwrap_or(0), o.generation.get(i).copied().unwrap_or(0));
+            let ent = format!("{i}:{ga}");
+            if la != lb || ga != gb {
+                return Some((ent, String::from("alive"), alloc::vec![format!("{la} gen {ga}")], alloc::vec![format!("{lb} gen {gb}")]));
+            }
+            if !la {
+                continue;
+            }
+            let e = Entity { index: i as u32, generation: ga };
+            let (ca, cb) = (self.components(e)?, o.components(e)?);
+            for (k, (x, y)) in ca.iter().zip(cb.iter()).enumerate() {
+                if x != y {
+                    let (vx, vy) = if k == 0 { (alloc::vec![x[0].to_string()], alloc::vec![y[0].to_string()]) } else { (s(x), s(y)) };
+                    return Some((ent, String::from(COMPONENTS[k]), vx, vy));
+                }
+            }
+        }
+        if self.edges != o.edges {
+            let a = self.edges.iter().zip(o.edges.iter()).find(|(x, y)| x != y).map(|(x, _)| *x.0);
+            return g("edges", format!("{a:?}"), String::new());
+        }
+        if (self.weights, self.gpid_integral, self.gpid_prev, self.saturations) != (o.weights, o.gpid_integral, o.gpid_prev, o.saturations) {
+            return g("arbiter", self.weights.map(|w| w.to_string()).join(" "), o.weights.map(|w| w.to_string()).join(" "));
+        }
+        None
     }
 
     /// SHA-256 of [`World::encode`].
