@@ -6,6 +6,7 @@
 //! 2 bad input or usage.
 mod certify;
 mod demo;
+mod ecs;
 mod log;
 mod wasm;
 
@@ -68,6 +69,20 @@ pub(crate) enum InputFormat {
     Binary,
     /// A framed `.omega` log (see docs/FORMATS.md).
     Omega,
+}
+
+#[derive(Subcommand, Debug)]
+enum EcsCommand {
+    /// Name the first tick, entity and component where two runs differ
+    /// (two world snapshots, or two `omega ecs` logs).
+    Diff {
+        /// First run: a snapshot (.omgw) or a log.
+        a: PathBuf,
+        /// Second run.
+        b: PathBuf,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -173,6 +188,16 @@ enum Command {
         /// Where to write it.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Run the fixed-point ECS world: a header line, one JSON line per tick, a summary line.
+    #[command(args_conflicts_with_subcommands = true)]
+    Ecs {
+        #[command(subcommand)]
+        command: Option<EcsCommand>,
+        #[command(flatten)]
+        run: ecs::RunArgs,
+        #[command(flatten)]
+        engine: EngineArgs,
     },
     /// Run every golden vector on both engines and report any difference.
     Crosscheck {
@@ -463,6 +488,8 @@ fn main() -> ExitCode {
             (Some(c), None) => certify::explain(c, committee.as_deref(), *json, engine),
             (None, None) => Err(anyhow!("give --cert or --bundle")),
         },
+        Command::Ecs { command: Some(EcsCommand::Diff { a, b, engine }), .. } => ecs::diff(a, b, engine),
+        Command::Ecs { command: None, run, engine } => ecs::ecs(run, engine),
         Command::Append { log: l, input, format } => match format {
             InputFormat::Omega => Err(anyhow!("append takes json or binary events; to copy a log, ingest it")),
             f => log::append(l, input, *f == InputFormat::Binary),

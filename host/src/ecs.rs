@@ -1,0 +1,253 @@
+//! `omega ecs`: run the world (one JSON line per tick) and `omega ecs diff`.
+use crate::{EngineArgs, report_error, run_op};
+use anyhow::{Context, Result, anyhow, bail};
+use omega_core::abi;
+use omega_core::ops::{self, make_fields};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The world a run starts from, and where its commands come from.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Ticks to run.
+    #[arg(long, default_value_t = 100)]
+    pub ticks: u64,
+    /// Seed of the world.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Entities at tick 0.
+    #[arg(long, default_value_t = 1000)]
+    pub entities: u32,
+    /// Topology nodes.
+    #[arg(long, default_value_t = 5)]
+    pub nodes: u32,
+    /// Random edges per initial entity.
+    #[arg(long, default_value_t = 3)]
+    pub edges_per_entity: u32,
+    /// A JSON event history whose payloads are world commands (reconciled first).
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+    /// Continue from a world snapshot instead of a new world.
+    #[arg(long, value_name = "S.omgw")]
+    pub from: Option<PathBuf>,
+    /// Write the world after the last tick here.
+    #[arg(long, value_name = "S.omgw")]
+    pub snapshot: Option<PathBuf>,
+    /// Flip one bit at the start of a tick: TICK:INDEX:GEN:COMPONENT:BIT (desync tests).
+    #[arg(long, value_name = "SPEC")]
+    pub inject: Option<String>,
+    /// Print only the summary line, not one line per tick.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+const CHUNK: u64 = 250;
+
+fn header(a: &RunArgs) -> Result<serde_json::Value> {
+    let events = match &a.events {
+        Some(p) => {
+            let b = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+            Some(serde_json::json!({ "path": std::fs::canonicalize(p).unwrap_or(p.clone()).display().to_string(), "sha256": omega_core::hex::encode(&omega_core::sha256(&b)) }))
+        }
+        None => None,
+    };
+    Ok(serde_json::json!({
+        "omega_ecs": 1,
+        "seed": a.seed, "entities": a.entities, "nodes": a.nodes, "edges_per_entity": a.edges_per_entity,
+        "from": a.from.as_ref().map(|p| p.display().to_string()),
+        "events": events,
+        "inject": a.inject,
+        "ticks": a.ticks,
+    }))
+}
+
+/// Runs the world, in chunks so a progress bar can follow; returns the
+/// summary and the final snapshot. `each` gets every tick's JSON line.
+pub fn run(a: &RunArgs, engine: &EngineArgs, mut each: impl FnMut(&serde_json::Value) -> Result<()>) -> Result<std::result::Result<(serde_json::Value, Vec<u8>), ExitCode>> {
+    let mut start = match &a.from {
+        Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+        None => serde_json::to_vec(&serde_json::json!({ "seed": a.seed, "entities": a.entities, "nodes": a.nodes, "edges_per_entity": a.edges_per_entity }))?,
+    };
+    let events = a.events.as_ref().map(std::fs::read).transpose().context("cannot read the events")?.unwrap_or_default();
+    let inject = a.inject.clone().unwrap_or_default();
+    let bar = (a.ticks >= 2000).then(|| {
+        let b = indicatif::ProgressBar::new(a.ticks);
+        b.set_style(indicatif::ProgressStyle::with_template("{spinner} ecs [{bar:40}] {pos}/{len} ticks {per_sec} eta {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        b
+    });
+    let mut done = 0u64;
+    let mut digest = sha2::Sha256::new();
+    let mut summary = serde_json::Value::Null;
+    let mut undecodable = serde_json::Value::Null;
+    let mut snapshot = Vec::new();
+    use sha2::Digest;
+    while done < a.ticks || done == 0 {
+        let n = CHUNK.min(a.ticks - done);
+        let mode = "reports,snapshot";
+        let r = run_op(engine, ops::OP_ECS_RUN, &make_fields(&[&start, n.to_string().as_bytes(), &events, mode.as_bytes(), inject.as_bytes()]))?;
+        if r.status == abi::STATUS_ERROR {
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
+            report_error(&r.body);
+            return Ok(Err(ExitCode::from(2)));
+        }
+        let mut v: serde_json::Value = serde_json::from_slice(&r.body)?;
+        if let Some(reports) = v.get("reports").and_then(|x| x.as_array()) {
+            for line in reports {
+                let h = line.get("state_hash").and_then(|h| h.as_str()).and_then(omega_core::hex::decode_array::<32>).unwrap_or_default();
+                digest.update(h);
+                each(line)?;
+            }
+        }
+        let b64 = v.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default();
+        snapshot = omega_core::note::b64_decode(b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?;
+        start = snapshot.clone();
+        if undecodable.is_null() {
+            undecodable = v.get("undecodable").cloned().unwrap_or_default();
+        }
+        if let Some(o) = v.as_object_mut() {
+            o.remove("snapshot");
+            o.remove("reports");
+        }
+        summary = v;
+        done += n;
+        if let Some(b) = &bar {
+            b.set_position(done);
+        }
+        if a.ticks == 0 {
+            break;
+        }
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    if let Some(o) = summary.as_object_mut() {
+        o.insert("ticks".into(), a.ticks.into());
+        o.insert("digest".into(), omega_core::hex::encode(&digest.finalize()).into());
+        o.insert("undecodable".into(), undecodable);
+        o.remove("start_tick");
+        o.remove("checkpoints");
+    }
+    Ok(Ok((summary, snapshot)))
+}
+
+/// `omega ecs`.
+pub fn ecs(a: &RunArgs, engine: &EngineArgs) -> Result<ExitCode> {
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
+    writeln!(out, "{}", serde_json::to_string(&header(a)?)?)?;
+    let quiet = a.quiet;
+    let res = run(a, engine, |line| {
+        if !quiet {
+            writeln!(out, "{}", serde_json::to_string(line)?)?;
+        }
+        Ok(())
+    })?;
+    let (summary, snapshot) = match res {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    writeln!(out, "{}", serde_json::to_string(&serde_json::json!({ "summary": summary }))?)?;
+    out.flush()?;
+    if let Some(p) = &a.snapshot {
+        std::fs::write(p, &snapshot).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_log(p: &Path) -> Result<(serde_json::Value, Vec<(u64, String)>)> {
+    let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+    let mut lines = text.lines();
+    let head: serde_json::Value = serde_json::from_str(lines.next().unwrap_or_default()).with_context(|| format!("{}: the first line is not an omega ecs header", p.display()))?;
+    if head.get("omega_ecs").is_none() {
+        bail!("{} is neither a world snapshot nor an `omega ecs` log", p.display());
+    }
+    let mut ticks = Vec::new();
+    for l in lines {
+        let v: serde_json::Value = serde_json::from_str(l)?;
+        if let (Some(t), Some(h)) = (v.get("tick").and_then(|t| t.as_u64()), v.get("state_hash").and_then(|h| h.as_str())) {
+            ticks.push((t, h.to_string()));
+        }
+    }
+    if ticks.is_empty() {
+        bail!("{} has no tick lines (was it written with --quiet?); diff needs the per-tick hashes", p.display());
+    }
+    Ok((head, ticks))
+}
+
+fn args_of(head: &serde_json::Value, ticks: u64) -> Result<RunArgs> {
+    let u = |k: &str| head.get(k).and_then(|x| x.as_u64()).ok_or_else(|| anyhow!("log header has no `{k}`"));
+    if head.get("from").is_some_and(|f| !f.is_null()) {
+        bail!("a log that continued from a snapshot cannot be re-run for diffing; diff the snapshots instead");
+    }
+    Ok(RunArgs {
+        ticks,
+        seed: u("seed")?,
+        entities: u("entities")? as u32,
+        nodes: u("nodes")? as u32,
+        edges_per_entity: u("edges_per_entity")? as u32,
+        events: head.get("events").and_then(|e| e.get("path")).and_then(|p| p.as_str()).map(PathBuf::from),
+        from: None,
+        snapshot: None,
+        inject: head.get("inject").and_then(|i| i.as_str()).map(str::to_string),
+        quiet: true,
+    })
+}
+
+/// One op call for the whole run (no chunking, no per-tick output): the final snapshot.
+fn run_mode(a: &RunArgs, engine: &EngineArgs, mode: &str) -> Result<std::result::Result<Vec<u8>, ExitCode>> {
+    let start = serde_json::to_vec(&serde_json::json!({ "seed": a.seed, "entities": a.entities, "nodes": a.nodes, "edges_per_entity": a.edges_per_entity }))?;
+    let events = a.events.as_ref().map(std::fs::read).transpose().context("cannot read the events")?.unwrap_or_default();
+    let inject = a.inject.clone().unwrap_or_default();
+    let r = run_op(engine, ops::OP_ECS_RUN, &make_fields(&[&start, a.ticks.to_string().as_bytes(), &events, mode.as_bytes(), inject.as_bytes()]))?;
+    if r.status == abi::STATUS_ERROR {
+        report_error(&r.body);
+        return Ok(Err(ExitCode::from(2)));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&r.body)?;
+    let b64 = v.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default();
+    Ok(Ok(omega_core::note::b64_decode(b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?))
+}
+
+/// `omega ecs diff A B`: two snapshots, or two `omega ecs` logs (their
+/// first differing tick is re-run on both sides to name the entity and component).
+pub fn diff(a: &Path, b: &Path, engine: &EngineArgs) -> Result<ExitCode> {
+    let (ba, bb) = (std::fs::read(a)?, std::fs::read(b)?);
+    let (sa, sb, tick) = if ba.starts_with(b"OMGW") && bb.starts_with(b"OMGW") {
+        (ba, bb, None)
+    } else {
+        let ((ha, ta), (hb, tb)) = (read_log(a)?, read_log(b)?);
+        let Some(((t, _), _)) = ta.iter().zip(&tb).find(|(x, y)| x != y) else {
+            let same = ta.len() == tb.len();
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "same": same, "ticks": ta.len().min(tb.len()) }))?);
+            return Ok(if same { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        };
+        let t = *t;
+        // Re-run both to the start of tick t (its commands and injected flips
+        // applied, no system run yet): a difference there is where it began.
+        // If the starts agree, the difference arose inside tick t's systems.
+        let snap = |h: &serde_json::Value, ticks: u64, prestep: bool| -> Result<Vec<u8>> {
+            let mut a = args_of(h, ticks)?;
+            a.quiet = true;
+            match run_mode(&a, engine, if prestep { "summary,snapshot,prestep" } else { "summary,snapshot" })? {
+                Ok(s) => Ok(s),
+                Err(_) => bail!("re-running a log to tick {t} failed"),
+            }
+        };
+        let (pa, pb) = (snap(&ha, t - 1, true)?, snap(&hb, t - 1, true)?);
+        if pa != pb { (pa, pb, Some(t)) } else { (snap(&ha, t, false)?, snap(&hb, t, false)?, Some(t)) }
+    };
+    let r = run_op(engine, ops::OP_ECS_DIFF, &make_fields(&[&sa, &sb]))?;
+    if r.status == abi::STATUS_ERROR {
+        report_error(&r.body);
+        return Ok(ExitCode::from(2));
+    }
+    let mut v: serde_json::Value = serde_json::from_slice(&r.body)?;
+    if let (Some(t), Some(o)) = (tick, v.as_object_mut()) {
+        o.insert("first_differing_tick".into(), t.into());
+    }
+    println!("{}", serde_json::to_string_pretty(&v)?);
+    Ok(crate::exit_for(&r))
+}
