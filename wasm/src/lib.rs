@@ -7,7 +7,7 @@
 //!   `verifyCertificate`, `verifyChain`, `explainCertificate`,
 //!   `certificateNote`, `inclusionProof`, `verifyInclusion`,
 //!   `consistencyProof`, `verifyConsistency`), and the log API: `ingest`,
-//!   `reconcileLog`, `replay`, `explainBundle`;
+//!   `reconcileLog`, `replay`, `explainBundle`; and the ECS `World` class;
 //!   errors are thrown as JS `Error`s with a numeric `code`;
 //! - a raw C-ABI for non-JS hosts (`omega_alloc`, `omega_free`, `omega_call`)
 //!   that touches no JS import, so wasmtime can run it with every wasm-bindgen
@@ -22,6 +22,7 @@ use wasm_bindgen::prelude::*;
 
 mod certify;
 mod log;
+mod world;
 #[cfg(target_arch = "wasm32")]
 mod raw;
 
