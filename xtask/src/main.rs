@@ -515,7 +515,7 @@ impl Ctx {
         ));
         suites.push((
             "Node: the npm package on every golden vector, the certify API, and independent checks (plain-JS RFC 6962, node:crypto signed notes)",
-            Box::new(|| self.node_test(&["node.test.mjs", "independent.test.mjs", "certify.test.mjs", "log.test.mjs"], &sha)),
+            Box::new(|| self.node_test(&["node.test.mjs", "independent.test.mjs", "certify.test.mjs", "log.test.mjs", "ecs.test.mjs"], &sha)),
         ));
         suites.push((
             "Chromium: the blob in a headless browser on every golden vector",

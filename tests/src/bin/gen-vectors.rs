@@ -426,6 +426,79 @@ fn field_cases() -> Vec<FieldCase> {
     push("explain-bundle-corrupt", "a corrupt bundle is refused (its SHA-256 does not match)", ops::OP_EXPLAIN_BUNDLE, vec![("bundle.omb", bad_bundle)]);
     push("bundle-clean-batch", "a batch that does not obstruct has no bundle (3903)", ops::OP_BUNDLE, vec![("events.json", js(&small())), ("format.txt", b"json".to_vec()), ("prior.json", vec![])]);
 
+    // --- the ECS world ---
+    use omega_core::ecs::{self, Command, Config, Entity, Op, World};
+    let cfg = br#"{"seed": 7, "entities": 1000, "nodes": 5, "edges_per_entity": 3}"#.to_vec();
+    push(
+        "ecs-1k-10k",
+        "10,000 ticks of a 1,000-entity world: the digest of every per-tick state hash, a checkpoint every 1,000 ticks",
+        ops::OP_ECS_RUN,
+        vec![("config.json", cfg.clone()), ("ticks.txt", b"10000".to_vec()), ("events.json", vec![]), ("mode.txt", b"summary".to_vec()), ("inject.txt", vec![])],
+    );
+    let mut w = World::new(7, Config { nodes: 5, entities: 1000, edges_per_entity: 3 });
+    for _ in 0..5000 {
+        w.step(&[]);
+    }
+    let snap5000 = w.encode();
+    push(
+        "ecs-restore-5000",
+        "the same world snapshotted at tick 5,000 and continued: its last checkpoints and final hash equal ecs-1k-10k's",
+        ops::OP_ECS_RUN,
+        vec![("snapshot.omgw", snap5000.clone()), ("ticks.txt", b"5000".to_vec()), ("events.json", vec![]), ("mode.txt", b"summary".to_vec()), ("inject.txt", vec![])],
+    );
+    push(
+        "ecs-reports",
+        "every field of the first 20 tick reports of the 1,000-entity world",
+        ops::OP_ECS_RUN,
+        vec![("config.json", cfg.clone()), ("ticks.txt", b"20".to_vec()), ("events.json", vec![]), ("mode.txt", b"reports".to_vec()), ("inject.txt", vec![])],
+    );
+    // a world driven by a recorded event history: commands as payloads (binary and JSON forms)
+    let e = |i: u32| Entity { index: i, generation: 0 };
+    let fx = |s: &str| s.parse::<ecs::fx::Fx>().unwrap_or_default();
+    let cmds = vec![
+        Command { tick: 3, op: Op::Spawn { node: 2, target: fx("0.75") } },
+        Command { tick: 5, op: Op::Link { a: e(0), b: e(40), weight: fx("0.5") } },
+        Command { tick: 8, op: Op::SetTarget { entity: e(3), value: fx("-2") } },
+        Command { tick: 10, op: Op::Sensor { entity: e(5), value: fx("900") } },
+        Command { tick: 12, op: Op::Unlink { a: e(0), b: e(40) } },
+        Command { tick: 15, op: Op::Despawn { entity: e(7) } },
+        Command { tick: 16, op: Op::SetTarget { entity: e(7), value: fx("1") } }, // rejected: despawned
+    ];
+    let mut evs: Vec<Event> = cmds
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let payload = if i % 2 == 0 { c.encode() } else { ecs::command::to_json(c).into_bytes() };
+            ev(i as u64 + 1, 1, 0, i as u64, &[], &payload)
+        })
+        .collect();
+    evs.push(ev(20, 2, 0, 0, &[], b"not a command"));
+    sample::shuffle(&mut evs, 3);
+    push(
+        "ecs-events",
+        "40 ticks of a 60-entity world driven by a recorded history: spawn, link, set target, sensor, unlink, despawn, a rejected command and an undecodable payload",
+        ops::OP_ECS_RUN,
+        vec![
+            ("config.json", br#"{"seed": 3, "entities": 60}"#.to_vec()),
+            ("ticks.txt", b"40".to_vec()),
+            ("events.json", js(&evs)),
+            ("mode.txt", b"reports".to_vec()),
+            ("inject.txt", vec![]),
+        ],
+    );
+    let mut flipped = World::restore(&snap5000).unwrap_or_else(|e| panic!("{e}"));
+    flipped.flip_bit(Entity { index: 321, generation: 0 }, 5, 17);
+    push(
+        "ecs-diff",
+        "two snapshots one bit apart: the diff names entity 321:0, component phase",
+        ops::OP_ECS_DIFF,
+        vec![("a.omgw", snap5000.clone()), ("b.omgw", flipped.encode())],
+    );
+    push("ecs-bad-config", "an unknown config field (4002)", ops::OP_ECS_RUN, vec![("config.json", br#"{"seed": 1, "entitys": 5}"#.to_vec()), ("ticks.txt", b"1".to_vec())]);
+    let mut torn = snap5000.clone();
+    torn.truncate(1000);
+    push("ecs-bad-snapshot", "a truncated world snapshot (4001)", ops::OP_ECS_RUN, vec![("snapshot.omgw", torn), ("ticks.txt", b"1".to_vec())]);
+
     push("verify-inclusion-tampered", "one proof hash changed: invalid (3403)", ops::OP_VERIFY_INCLUSION, vec![("proof.json", flip(&inc))]);
     push("verify-consistency-tampered", "one proof hash changed: invalid (3403)", ops::OP_VERIFY_CONSISTENCY, vec![("proof.json", flip(&con))]);
     out
