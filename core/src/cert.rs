@@ -13,6 +13,7 @@
 //! omega-state <64 hex: state hash>
 //! omega-committee none|<64 hex: committee hash>
 //! omega-evidence <64 hex>            (kind obstruction only)
+//! omega-tick <decimal>               (kind ecs only: the world tick attested)
 //! omega-consistency <64 hex>         (zero or more: RFC 9162 proof from the previous tree)
 //! ```
 //!
@@ -49,6 +50,8 @@ pub enum Kind {
     State,
     /// A batch obstructed; the history is unchanged and the evidence hash is committed.
     Obstruction,
+    /// After tick N of the ECS world driven by this history, the world hash is the state hash.
+    Ecs,
 }
 
 impl Kind {
@@ -57,18 +60,21 @@ impl Kind {
         match self {
             Kind::State => "state",
             Kind::Obstruction => "obstruction",
+            Kind::Ecs => "ecs",
         }
     }
     fn tag(&self) -> u8 {
         match self {
             Kind::State => 1,
             Kind::Obstruction => 2,
+            Kind::Ecs => 3,
         }
     }
     fn from_tag(t: u8) -> Option<Self> {
         match t {
             1 => Some(Kind::State),
             2 => Some(Kind::Obstruction),
+            3 => Some(Kind::Ecs),
             _ => None,
         }
     }
@@ -76,6 +82,7 @@ impl Kind {
         match s {
             "state" => Some(Kind::State),
             "obstruction" => Some(Kind::Obstruction),
+            "ecs" => Some(Kind::Ecs),
             _ => None,
         }
     }
@@ -155,6 +162,8 @@ pub struct Checkpoint {
     pub committee: Option<Hash>,
     /// For an obstruction: the evidence hash.
     pub evidence: Option<Hash>,
+    /// For kind ecs: the world tick the state hash is of.
+    pub tick: Option<u64>,
     /// RFC 9162 consistency proof from the previous checkpoint's tree to this one.
     pub consistency: Vec<Hash>,
 }
@@ -190,6 +199,9 @@ impl Checkpoint {
         if (self.kind == Kind::Obstruction) != self.evidence.is_some() {
             return Err(CertError::Checkpoint("an evidence hash is present exactly for kind obstruction".into()));
         }
+        if (self.kind == Kind::Ecs) != self.tick.is_some() {
+            return Err(CertError::Checkpoint("a tick is present exactly for kind ecs".into()));
+        }
         Ok(())
     }
 
@@ -214,6 +226,9 @@ impl Checkpoint {
         }
         if let Some(e) = &self.evidence {
             s.push_str(&format!("omega-evidence {}\n", hex::encode(e)));
+        }
+        if let Some(t) = self.tick {
+            s.push_str(&format!("omega-tick {t}\n"));
         }
         for h in &self.consistency {
             s.push_str(&format!("omega-consistency {}\n", hex::encode(h)));
@@ -269,6 +284,11 @@ impl Checkpoint {
             );
             i += 1;
         }
+        let mut tick = None;
+        if kind == Kind::Ecs {
+            tick = Some(decimal(field(i, "omega-tick")?).ok_or_else(|| cp_err(i + 1, "tick must be a decimal u64 with no leading zeros"))?);
+            i += 1;
+        }
         let mut consistency = Vec::new();
         while i < lines.len() {
             let h = hex32(field(i, "omega-consistency")?)
@@ -276,7 +296,7 @@ impl Checkpoint {
             consistency.push(h);
             i += 1;
         }
-        let cp = Checkpoint { origin, tree_size, root, kind, height, prev, state_hash, committee, evidence, consistency };
+        let cp = Checkpoint { origin, tree_size, root, kind, height, prev, state_hash, committee, evidence, tick, consistency };
         cp.validate()?;
         if cp.body() != text {
             return Err(CertError::Checkpoint("not in canonical form".into()));
@@ -400,7 +420,7 @@ impl Certificate {
     /// ```text
     /// "OMGC" | 1 | kind u8 | origin len u16 | origin | tree_size u64 | root 32
     /// | height u64 | flag u8 [| prev 32] | state 32 | flag u8 [| committee 32]
-    /// | flag u8 [| evidence 32] | consistency count u8 | 32 each
+    /// | flag u8 [| evidence 32] | (kind ecs only: tick u64) | consistency count u8 | 32 each
     /// | signature count u16 | per signature: name len u8 | name | key id u32 | len u16 | bytes
     /// ```
     pub fn encode(&self) -> Vec<u8> {
@@ -426,6 +446,9 @@ impl Certificate {
         out.extend_from_slice(&c.state_hash);
         opt(&mut out, &c.committee);
         opt(&mut out, &c.evidence);
+        if let Some(t) = c.tick {
+            out.extend_from_slice(&t.to_be_bytes());
+        }
         out.push(u8::try_from(c.consistency.len()).unwrap_or(u8::MAX));
         for h in &c.consistency {
             out.extend_from_slice(h);
@@ -478,6 +501,7 @@ impl Certificate {
         let state_hash = get!(32, "the state hash");
         let committee = opt!("committee");
         let evidence = opt!("evidence");
+        let tick = if kind == Kind::Ecs { Some(u64::from_be_bytes(get!(8, "the tick"))) } else { None };
         let [n] = get!(1, "the consistency count");
         let mut consistency = Vec::with_capacity(usize::from(n));
         for _ in 0..n {
@@ -504,7 +528,7 @@ impl Certificate {
         if c.remaining() != 0 {
             return Err(bin(&c, "trailing bytes after the last signature"));
         }
-        let checkpoint = Checkpoint { origin, tree_size, root, kind, height, prev, state_hash, committee, evidence, consistency };
+        let checkpoint = Checkpoint { origin, tree_size, root, kind, height, prev, state_hash, committee, evidence, tick, consistency };
         checkpoint.validate()?;
         let cert = Certificate { checkpoint, signatures };
         // The binary form must stand for a note that parses back to it.
@@ -763,6 +787,8 @@ pub struct Attested {
     pub state_hash: Hash,
     /// Evidence hash (obstruction only).
     pub evidence: Option<Hash>,
+    /// The world tick (ecs only).
+    pub tick: Option<u64>,
     /// The tree the batch was checked against.
     pub prior_tree_size: u64,
     /// Its root.
@@ -786,7 +812,13 @@ pub fn certify(
         None => (0, None, Vec::new()),
         Some(p) => {
             let pc = &p.checkpoint;
-            if att.prior_tree_size != pc.tree_size || att.prior_root != pc.root || att.prior_state_hash != pc.state_hash {
+            let extends = if att.kind == Kind::Ecs {
+                // a world attestation extends a certificate of the same history (or of a prefix, proved below)
+                att.prior_tree_size == pc.tree_size && att.prior_root == pc.root
+            } else {
+                att.prior_tree_size == pc.tree_size && att.prior_root == pc.root && att.prior_state_hash == pc.state_hash
+            };
+            if !extends {
                 return Err(CertError::Extend(format!(
                     "the result was reconciled against a tree of size {} (state {}), not the previous certificate's tree of size {} (state {}); reconcile with --prior set to the result the previous certificate attests",
                     att.prior_tree_size,
@@ -814,6 +846,7 @@ pub fn certify(
         state_hash: att.state_hash,
         committee: committee.map(Committee::hash),
         evidence: att.evidence,
+        tick: att.tick,
         consistency,
     };
     Certificate::sign_new(cp, key)
@@ -900,13 +933,14 @@ mod tests {
             state_hash: [2; 32],
             committee: None,
             evidence: (kind == Kind::Obstruction).then_some([3; 32]),
+            tick: (kind == Kind::Ecs).then_some(42),
             consistency: Vec::new(),
         }
     }
 
     #[test]
     fn checkpoint_roundtrips_and_is_strict() {
-        for k in [Kind::State, Kind::Obstruction] {
+        for k in [Kind::State, Kind::Obstruction, Kind::Ecs] {
             let c = cp(k);
             assert_eq!(Checkpoint::parse(&c.body()).unwrap(), c);
         }

@@ -193,7 +193,29 @@ fn u64f(o: &Map<String, Value>, k: &str) -> Result<u64, CertError> {
 /// Reads what a reconcile result (ok or obstruction JSON) attests.
 pub fn parse_result(bytes: &[u8]) -> Result<Attested, CertError> {
     let v: Value = serde_json::from_slice(bytes).map_err(|e| CertError::Input(format!("result: not JSON ({e})")))?;
+    // `omega ecs` prints its summary as the last line: {"summary": {...}}
+    let v = match v {
+        Value::Object(mut o) if o.contains_key("summary") && o.len() == 1 => o.remove("summary").unwrap_or_default(),
+        v => v,
+    };
     let Value::Object(o) = v else { return Err(CertError::Input("result: expected the JSON object omega reconcile prints".into())) };
+    if o.contains_key("end_tick") {
+        let h = o.get("history").and_then(Value::as_object).ok_or_else(|| CertError::Input("ecs summary: `history` is missing".into()))?;
+        let tree_size = u64f(h, "tree_size")?;
+        let root = h32(h, "root")?;
+        return Ok(Attested {
+            kind: Kind::Ecs,
+            tree_size,
+            root,
+            state_hash: h32(&o, "state_hash")?,
+            evidence: None,
+            tick: Some(u64f(&o, "end_tick")?),
+            prior_tree_size: tree_size,
+            prior_root: root,
+            prior_state_hash: [0; 32],
+            consistency: Vec::new(),
+        });
+    }
     let prior_tree_size = u64f(&o, "prior_tree_size")?;
     let prior_root = h32(&o, "prior_root")?;
     let prior_state_hash = h32(&o, "prior_state_hash")?;
@@ -215,6 +237,7 @@ pub fn parse_result(bytes: &[u8]) -> Result<Attested, CertError> {
                 root: h32(&o, "root")?,
                 state_hash: h32(&o, "state_hash")?,
                 evidence: None,
+                tick: None,
                 prior_tree_size,
                 prior_root,
                 prior_state_hash,
@@ -227,6 +250,7 @@ pub fn parse_result(bytes: &[u8]) -> Result<Attested, CertError> {
             root: prior_root,
             state_hash: prior_state_hash,
             evidence: Some(h32(&o, "evidence_hash")?),
+            tick: None,
             prior_tree_size,
             prior_root,
             prior_state_hash,
@@ -249,6 +273,7 @@ struct CertJson {
     prev: Option<String>,
     committee: Option<String>,
     evidence: Option<String>,
+    tick: Option<u64>,
     signers: Vec<String>,
     certificate: String,
 }
@@ -269,6 +294,7 @@ fn cert_response(c: &Certificate) -> Response {
             prev: cp.prev.map(|h| hex::encode(&h)),
             committee: cp.committee.map(|h| hex::encode(&h)),
             evidence: cp.evidence.map(|h| hex::encode(&h)),
+            tick: cp.tick,
             signers: c.signatures.iter().map(|s| s.name.clone()).collect(),
             certificate: note::b64(&c.encode()),
         }),
@@ -367,6 +393,7 @@ pub fn explain_lines(c: &Certificate, verdict: Option<(&Committee, &Verdict)>) -
         match cp.kind {
             Kind::State => "the history reconciled cleanly to this tree and state",
             Kind::Obstruction => "a batch obstructed: the history is unchanged and the evidence is committed",
+            Kind::Ecs => "after the tick below, the ECS world driven by this history has this state hash",
         }
     ));
     l.push(format!("  state hash   {}  (SHA-256 of the reconcile state)", hex::encode(&cp.state_hash)));
@@ -384,6 +411,9 @@ pub fn explain_lines(c: &Certificate, verdict: Option<(&Committee, &Verdict)>) -
     }
     if let Some(e) = &cp.evidence {
         l.push(format!("  evidence     {}  (SHA-256 of the obstruction's evidence)", hex::encode(e)));
+    }
+    if let Some(t) = cp.tick {
+        l.push(format!("  tick         {t}  (the world tick whose state hash is attested)"));
     }
     l.push(format!("  signatures   {}", c.signatures.len()));
     match verdict {

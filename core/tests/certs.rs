@@ -19,6 +19,7 @@ fn certificate(kind: Kind, keys: &[SignerKey], committee: &Committee) -> Certifi
         root: merkle::root(&leaves),
         state_hash: [7; 32],
         evidence: (kind == Kind::Obstruction).then_some([9; 32]),
+        tick: (kind == Kind::Ecs).then_some(5000),
         prior_tree_size: 0,
         prior_root: merkle::empty_root(),
         prior_state_hash: [1; 32],
@@ -55,7 +56,7 @@ fn rejected(bytes: &[u8], committee: &Committee) -> Result<(), String> {
 fn every_bit_flip_of_a_k_of_n_certificate_is_rejected_with_a_reason() {
     let keys = keys();
     let committee = Committee::new(3, keys.iter().map(|k| k.verifier().clone()).collect()).unwrap();
-    for kind in [Kind::State, Kind::Obstruction] {
+    for kind in [Kind::State, Kind::Obstruction, Kind::Ecs] {
         let c = certificate(kind, &keys, &committee);
         assert!(cert::verify(&c, &committee).valid);
         for form in [c.encode(), c.to_note().into_bytes()] {
