@@ -486,6 +486,17 @@ fn field_cases() -> Vec<FieldCase> {
             ("inject.txt", vec![]),
         ],
     );
+    let ecs_out = ops::call(
+        ops::OP_ECS_RUN,
+        &make_fields(&[br#"{"seed": 3, "entities": 60}"#, b"40", &js(&evs), b"summary", b""]),
+    )
+    .body;
+    push(
+        "certify-ecs",
+        "certify \"after tick 40 of this history the world hash is X\" (kind ecs) from the run's summary",
+        ops::OP_CERTIFY,
+        vec![("result.json", ecs_out), ("origin.txt", origin.clone()), ("key.txt", key_text(4)), ("prev.bin", vec![]), ("committee.json", comm.clone())],
+    );
     let mut flipped = World::restore(&snap5000).unwrap_or_else(|e| panic!("{e}"));
     flipped.flip_bit(Entity { index: 321, generation: 0 }, 5, 17);
     push(
