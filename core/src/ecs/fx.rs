@@ -108,13 +108,13 @@ const RECIP: [i128; 64] = {
     t
 };
 
-/// 2^62 / ((2j + 2)(2j + 3)): the sine series' step from the x^(2j+1) term to the next.
-const SIN_RECIP: [i128; 24] = {
-    let mut t = [0i128; 24];
+/// 2^61 / ((2j + 2)(2j + 3)) as i64: the sine series in Q61.
+const SIN_RECIP_61: [i64; 12] = {
+    let mut t = [0i64; 12];
     let mut j = 0;
-    while j < 24 {
-        let n = 2 * j as i128 + 1;
-        t[j] = (1i128 << 62) / ((n + 1) * (n + 2));
+    while j < 12 {
+        let n = 2 * j as i64 + 1;
+        t[j] = (1i64 << 61) / ((n + 1) * (n + 2));
         j += 1;
     }
     t
@@ -233,16 +233,22 @@ pub fn sin(x: Fx) -> Fx {
     } else if a < -HALF_PI_62 {
         a = -PI_62 - a;
     }
-    let a2 = a * a >> F;
+    // The series in Q61 held in i64: every product is one widening 64×64
+    // multiply (|a| ≤ π/2 and a² < 2.47 both fit below 2^63 in Q61).
+    const G: u32 = 61;
+    let a = (a >> (F - G)) as i64;
+    let mulq = |x: i64, y: i64| ((x as i128 * y as i128) >> G) as i64;
+    let a2 = mulq(a, a);
     let mut term = a;
-    let mut sum = 0i128;
-    let mut j = 0usize;
-    while term != 0 && j < SIN_RECIP.len() {
+    let mut sum = 0i64;
+    for r in SIN_RECIP_61 {
+        if term == 0 {
+            break;
+        }
         sum += term;
-        term = -(((term * a2 >> F) * SIN_RECIP[j]) >> F);
-        j += 1;
+        term = -mulq(mulq(term, a2), r);
     }
-    Fx::from_bits((sum >> (F - 32)) as i64)
+    Fx::from_bits(sum >> (G - 32))
 }
 
 /// cos x = sin(x + π/2).
