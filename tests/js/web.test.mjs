@@ -1,0 +1,351 @@
+// The edge-node page (web/) in headless Chromium (Debian's /usr/bin/chromium
+// driven by playwright-core), served by web/serve.mjs on 127.0.0.1: every
+// view and flow, its hashes against the golden vectors and the blob in Node,
+// a reload, the self-contained build, and a screenshot of each view under
+// target/screenshots/web-*.png. Run through `cargo xtask test`, or directly:
+//   node --test tests/js/web.test.mjs
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import * as omega from "omega-kernel";
+import { fileFor, listen, repoMounts, staticServer } from "../../web/serve.mjs";
+import { build } from "../../web/build.mjs";
+import { SAMPLE_ARGS, followOnBatch } from "../../web/lib/history.js";
+import { sha256Hex } from "./vectors.mjs";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CHROMIUM = process.env.OMEGA_CHROMIUM || "/usr/bin/chromium";
+const SHOTS = resolve(ROOT, "target/screenshots");
+const TIMEOUT_MS = 60_000;
+const VECTORS = resolve(ROOT, "tests/vectors");
+const golden = JSON.parse(readFileSync(join(VECTORS, "reconcile/demo-sample.out.json"), "utf8"));
+const goldenText = readFileSync(join(VECTORS, "reconcile/demo-sample.out.json"), "utf8");
+const BLOB_SHA = process.env.OMEGA_BLOB_SHA256 || sha256Hex(readFileSync(resolve(ROOT, "wasm/dist/omega_wasm_bg.wasm")));
+
+let server;
+let browser;
+let page;
+let base;
+const pageErrors = [];
+
+async function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: TIMEOUT_MS,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+async function openPage(url) {
+  const p = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  p.setDefaultTimeout(TIMEOUT_MS);
+  p.on("pageerror", (e) => {
+    pageErrors.push(e.message);
+    console.error(`[page error] ${e.message}`);
+  });
+  p.on("console", (m) => {
+    if (m.type() === "error") console.error(`[page ${m.type()}] ${m.text()}`);
+  });
+  await p.goto(url, { waitUntil: "load" });
+  await ready(p);
+  return p;
+}
+
+async function ready(p) {
+  await p.waitForFunction(() => document.body.dataset.ready, null, { timeout: TIMEOUT_MS });
+  assert.equal(await p.evaluate(() => document.body.dataset.ready), "1", `the page did not start: ${await text("worker-status", p)}`);
+}
+
+const text = (id, p = page) => p.evaluate((id) => document.getElementById(id).textContent, id);
+const waitText = (id, pred, p = page) =>
+  p.waitForFunction(
+    ([id, src]) => new Function("t", `return (${src})(t)`)(document.getElementById(id)?.textContent ?? ""),
+    [id, pred.toString()],
+    { timeout: TIMEOUT_MS },
+  );
+const idle = (p = page) => p.waitForFunction(() => document.body.dataset.busy === "0", null, { timeout: TIMEOUT_MS });
+async function shot(name, p = page) {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = resolve(SHOTS, `web-${name}.png`);
+  await p.screenshot({ path, fullPage: true });
+  console.log(`# screenshot: ${path}`);
+}
+async function tab(name) {
+  await page.click(`#tabs button[data-tab="${name}"]`);
+  await page.waitForFunction((n) => !document.getElementById(`view-${n}`).hidden, name);
+}
+
+before(async () => {
+  server = await listen(staticServer(repoMounts()));
+  base = `http://127.0.0.1:${server.address().port}`;
+  browser = await launch();
+  console.log(`# chromium ${browser.version()}; page ${base}/`);
+  page = await openPage(`${base}/`);
+}, { timeout: 3 * TIMEOUT_MS });
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await new Promise((ok) => (server ? server.close(ok) : ok()));
+  server?.closeAllConnections?.();
+});
+
+test("the page runs the blob `cargo xtask blob` built, in a worker, and reports its gzipped size", async () => {
+  assert.equal(await page.evaluate(() => document.body.dataset.blobSha256), BLOB_SHA);
+  assert.equal(await text("foot-sha"), BLOB_SHA);
+  const total = await text("foot-total");
+  const m = /\(([\d,]+) bytes\)/.exec(total);
+  assert.ok(m, `footer: ${total}`);
+  const bytes = Number(m[1].replaceAll(",", ""));
+  console.log(`# blob + glue gzipped (CompressionStream in the page): ${bytes} bytes`);
+  assert.ok(bytes > 50_000 && bytes < 400_000, `gzipped size ${bytes}`);
+  // the main thread never fetches the blob: the worker does (the worker's module
+  // scripts may show in the page's resource timing; the .wasm must not)
+  const mainThread = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname));
+  assert.ok(mainThread.includes("/worker.js"), JSON.stringify(mainThread));
+  assert.ok(!mainThread.includes("/pkg/omega_wasm_bg.wasm"), `main thread fetched ${JSON.stringify(mainThread)}`);
+});
+
+test("edge node: the embedded sample reconciles to the golden root and state hash (demo-sample.out.json)", async () => {
+  assert.equal(await text("hist-events"), "3,000");
+  assert.match(await text("hist-source"), new RegExp(`sampleHistoryJson\\(${SAMPLE_ARGS.join(", ")}\\)`));
+  assert.equal(await text("res-status"), "ok");
+  assert.equal(await text("res-tree-size"), "3,000");
+  assert.equal(await text("res-root"), golden.root);
+  assert.equal(await text("res-state-hash"), golden.state_hash);
+  assert.equal(await text("res-frontier"), golden.frontier);
+  assert.equal(await text("res-json"), goldenText, "the page shows the CLI's exact bytes");
+  assert.match(await text("res-timings"), /reconcileJson: [\d.]+ ms for 3,000 events/);
+  assert.match(await text("res-again"), /^✓ same result reversed with 100 duplicates/);
+  assert.equal(await text("key-name"), "browser.edge/node");
+  assert.match(await text("key-verifier"), /^browser\.edge\/node\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$/);
+  await shot("edge");
+});
+
+test("edge node: tamper (a copy with one payload bit flipped) shows the obstruction, then the clean run comes back", async () => {
+  await page.click("#btn-tamper");
+  await waitText("res-status", (t) => t === "obstruction");
+  const rows = await page.$$eval("#obs-rows tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  assert.equal(rows.length, 1, JSON.stringify(rows));
+  assert.equal(rows[0][0], "1002");
+  assert.equal(rows[0][1], "id_conflict");
+  assert.match(rows[0][3], /00000000000001960000000200010000000200010000000000000064 · 100 · [0-9a-f]{64}/);
+  assert.match(await text("res-evidence"), /^[0-9a-f]{64}$/);
+  assert.match(await text("res-note"), /node 2 \/ stream 1 \/ seq 100/);
+  await page.evaluate(() => document.querySelector("#obstruction").scrollIntoView());
+  await shot("edge-tampered");
+  await page.click("#btn-reconcile");
+  await waitText("res-status", (t) => t === "ok");
+  assert.equal(await text("res-root"), golden.root);
+});
+
+test("edge node: user-picked files (.omega log via reconcileLog, JSON events) reconcile to their golden results", async () => {
+  const log = JSON.parse(readFileSync(join(VECTORS, "certify/reconcile-log.out.json"), "utf8"));
+  await page.setInputFiles("#file", join(VECTORS, "certify/reconcile-log.log.omega"));
+  await waitText("res-timings", (t) => t.startsWith("reconcileLog"));
+  assert.match(await text("hist-ingest"), /^clean: 120 frames/);
+  assert.equal(await text("res-root"), log.root);
+  assert.equal(await text("res-state-hash"), log.state_hash);
+  const small = JSON.parse(readFileSync(join(VECTORS, "reconcile/small-shuffled-with-duplicates.out.json"), "utf8"));
+  await page.setInputFiles("#file", join(VECTORS, "reconcile/small-shuffled-with-duplicates.in.json"));
+  await waitText("res-root", (t) => t !== "e26e260ce21bfddc1cc8a8cca4c45b3a06dea57a3f3ab9943758d37d4e3cba8d" && /^[0-9a-f]{64}$/.test(t));
+  assert.equal(await text("res-root"), small.root);
+  assert.equal(await text("res-state-hash"), small.state_hash);
+  // back to the sample for the next flows
+  await page.click("#btn-sample");
+  await waitText("res-root", (t) => t === "1b85f1c33115fb033d838894637c03ffab768e920d4f483d91e03f6d6f874f2f");
+  assert.equal(await text("res-root"), golden.root);
+  await idle();
+});
+
+test("certify: 5 in-page members, threshold 3; the quorum monitor shows who signed and why it is (in)valid", async () => {
+  await tab("certify");
+  await page.waitForFunction(() => document.querySelectorAll("#cm-rows tr").length === 5);
+  await page.click("#btn-certify");
+  await waitText("q-status", (t) => t === "invalid");
+  assert.match(await text("q-count"), /^1 valid member signature, 3 required$/);
+  assert.match(await text("q-why"), /\d{4}: /, "an invalid certificate says why");
+  await page.click("#btn-quorum");
+  await waitText("q-status", (t) => t === "valid");
+  await idle();
+  assert.match(await text("q-count"), /^3 valid member signatures, 3 required \(batch-verified\)$/);
+  const signed = await page.$$eval("#cm-rows tr", (trs) => trs.map((tr) => tr.cells[3].textContent));
+  assert.deepEqual(signed, ["✓ signed", "✓ signed", "✓ signed", "—", "—"]);
+  const note = await text("q-note");
+  assert.ok(note.startsWith(`omega.edge/log\n3000\n${Buffer.from(golden.root, "hex").toString("base64")}\n`), note);
+  assert.match(note, new RegExp(`^omega-state ${golden.state_hash}$`, "m"));
+  assert.equal((note.match(/^\u2014 /gm) ?? []).length, 3);
+  assert.match(await text("q-explain"), /VALID/);
+  // a fourth member co-signs from the table
+  await page.click('#cm-rows tr[data-member="3"] button');
+  await waitText("q-count", (t) => t.startsWith("4 valid member signatures"));
+  await shot("certify");
+});
+
+test("certify: a certificate with one bit flipped is shown invalid with its reason; restore makes it valid again", async () => {
+  await page.click("#btn-flip");
+  await waitText("q-status", (t) => t === "invalid");
+  assert.match(await text("q-flip"), /^yes: bit 0 of byte \d+ \(root\) flipped/);
+  const why = await text("q-why");
+  assert.match(why, /^\d{4}: .+/, `reason: ${why}`);
+  const sigs = await page.$$eval("#q-sigs tr", (trs) => trs.map((tr) => tr.cells[2].textContent));
+  assert.ok(sigs.length === 4 && sigs.every((s) => s === "bad_signature"), JSON.stringify(sigs));
+  await shot("certify-tampered");
+  await page.click("#btn-restore");
+  await waitText("q-status", (t) => t === "valid");
+  assert.equal(await text("q-flip"), "no");
+  await idle();
+});
+
+let chainRoots;
+test("chain: two batches certified on top; the integrity scroll checks every link back to genesis", async () => {
+  await tab("chain");
+  await page.click("#btn-extend");
+  await page.waitForFunction(() => document.querySelectorAll("#scroll li.link").length === 2);
+  await page.click("#btn-extend");
+  await page.waitForFunction(() => document.querySelectorAll("#scroll li.link").length === 3);
+  await idle();
+  assert.equal(await text("ch-status"), "valid");
+  assert.equal(await page.$$eval("#scroll li.broken", (l) => l.length), 0);
+  assert.equal(await page.$$eval("#scroll li .checks li.bad", (l) => l.length), 0);
+  const links = await page.$$eval("#scroll > li", (lis) =>
+    lis.map((li) => ({ height: Number(li.dataset.height), codes: [...li.querySelectorAll("code")].map((c) => c.textContent) })));
+  assert.deepEqual(links.map((l) => l.height), [2, 1, 0]);
+  // the same batches reconciled by the blob in Node: the page's roots and state hashes
+  const r1 = omega.reconcile(followOnBatch(golden, 1), golden);
+  const r2 = omega.reconcile(followOnBatch(r1, 2), r1);
+  const byHeight = Object.fromEntries(links.map((l) => [l.height, l.codes]));
+  assert.deepEqual(byHeight[0].slice(1), [golden.root, golden.state_hash]);
+  assert.deepEqual(byHeight[1].slice(1), [r1.root, r1.state_hash]);
+  assert.deepEqual(byHeight[2].slice(1), [r2.root, r2.state_hash]);
+  chainRoots = [golden.root, r1.root, r2.root];
+  assert.equal(r2.tree_size, 4200);
+});
+
+test("chain: clicking a leaf shows its inclusion proof verified against the certified root", async () => {
+  const box = await page.locator("#leaves").boundingBox();
+  await page.mouse.click(box.x + box.width * 0.505, box.y + 4); // row 0, column 50: leaf 50
+  await waitText("pf-leaf", (t) => t === "50 of 4,200");
+  assert.equal(await text("pf-status"), "valid");
+  assert.equal(await text("pf-root"), chainRoots[2]);
+  assert.equal(await page.$$eval("#pf-checks li.bad", (l) => l.length), 0);
+  assert.equal(await page.$$eval("#pf-checks li", (l) => l.length), 4);
+  // a leaf of the second batch, by index
+  await page.fill("#leaf-index", "3100");
+  await page.click("#btn-prove");
+  await waitText("pf-leaf", (t) => t === "3,100 of 4,200");
+  assert.equal(await text("pf-status"), "valid");
+  const checks = await page.$$eval("#pf-checks li", (l) => l.map((li) => [li.className, li.textContent]));
+  assert.ok(checks.every(([c]) => c !== "bad"), JSON.stringify(checks));
+  assert.match(checks[3][1], /flipped bit in the first sibling: invalid/);
+  // the same proof from the blob in Node
+  const all = [...JSON.parse(omega.sampleHistoryJson(...SAMPLE_ARGS)), ...followOnBatch(golden, 1)];
+  const r1 = omega.reconcile(followOnBatch(golden, 1), golden);
+  const p = omega.inclusionProof([...all, ...followOnBatch(r1, 2)], 3100);
+  assert.equal(await text("pf-leaf-hash"), p.leaf_hash);
+  assert.deepEqual(await page.$$eval("#pf-path li", (l) => l.map((li) => li.textContent)), p.proof);
+  await shot("chain");
+});
+
+test("ECS world: 200 ticks in the worker; the per-tick state hashes equal the blob's in Node; snapshot/restore replays", async () => {
+  await tab("ecs");
+  if (typeof omega.World !== "function") {
+    // a blob from before issue 5: the view says so and keeps its layout
+    await page.waitForFunction(() => !document.getElementById("ecs-missing").hidden);
+    assert.match(await text("ecs-missing"), /lands with issue 5/);
+    assert.equal(await page.$$eval("canvas[id^=plot-]", (c) => c.length), 4);
+    await shot("ecs");
+    return;
+  }
+  await waitText("ecs-status", (t) => t === "ok");
+  assert.match(await text("ecs-summary"), /^tick 200 · 1,000 entities · [\d,]+ edges · 200 ticks in/);
+  const rows = await page.$$eval("#ecs-ticks tr", (trs) => trs.map((tr) => [Number(tr.cells[0].textContent), tr.cells[1].textContent, tr.cells[2].textContent]));
+  assert.equal(rows.length, 12);
+  const w = new omega.World(7, 1000, 5, 3);
+  const reports = w.step(250);
+  w.free();
+  for (const [tick, hash, decision] of rows) {
+    assert.equal(hash, reports[tick - 1].state_hash, `tick ${tick}`);
+    assert.equal(decision, reports[tick - 1].decision, `tick ${tick}`);
+  }
+  assert.deepEqual(rows.map((r) => r[0]), Array.from({ length: 12 }, (_, i) => 200 - i));
+  const pills = await page.$$eval("#ecs-decisions .pill", (p) => p.map((x) => x.textContent));
+  const counted = pills.reduce((n, p) => n + Number(p.split(" ").pop()), 0);
+  assert.equal(counted, 200, JSON.stringify(pills));
+  for (const d of ["QUARANTINE", "ALERT", "BALANCE", "OPTIMIZE"]) {
+    const want = reports.slice(0, 200).filter((r) => r.decision === d).length;
+    assert.ok(pills.includes(`${d} ${want}`), `${d} ${want} in ${JSON.stringify(pills)}`);
+  }
+  const alertsWant = reports.slice(0, 200).reduce((n, r) => n + r.alerts.length, 0);
+  if (alertsWant) assert.match(await text("ecs-alert-count"), new RegExp(`\\(${alertsWant.toLocaleString("en-US")} so far`));
+  for (const k of ["entropy", "coherence", "resonance", "threat"]) {
+    assert.equal(await text(`v-${k}`), Number(reports[199][k]).toFixed(6), k);
+  }
+  await page.click("#btn-ecs-replay");
+  await waitText("ecs-replay", (t) => t.length > 0);
+  assert.match(await text("ecs-replay"), /^✓ snapshot at tick 200 .* identical state hashes/);
+  // the 50 replayed ticks continue the same run
+  const top = await page.$eval("#ecs-ticks tr", (tr) => [Number(tr.cells[0].textContent), tr.cells[1].textContent]);
+  assert.deepEqual(top, [250, reports[249].state_hash]);
+  await shot("ecs");
+});
+
+test("a reload with the same input gives the same hashes (reconcile and the chain)", async () => {
+  await page.goto(`${base}/#edge`, { waitUntil: "load" });
+  await page.reload({ waitUntil: "load" });
+  await ready(page);
+  assert.equal(await text("res-root"), golden.root);
+  assert.equal(await text("res-state-hash"), golden.state_hash);
+  await tab("chain");
+  await page.click("#btn-extend");
+  await page.waitForFunction(() => document.querySelectorAll("#scroll li.link").length === 2);
+  const roots = await page.$$eval("#scroll > li", (lis) => lis.map((li) => li.querySelectorAll("code")[1].textContent));
+  assert.deepEqual(roots, [chainRoots[1], chainRoots[0]]);
+});
+
+test("the self-contained build (node web/build.mjs) serves and reconciles to the same hashes", async () => {
+  const out = mkdtempSync(join(tmpdir(), "omega-web-dist-"));
+  const srv = await listen(staticServer([["/", out]]));
+  try {
+    const r = build(out);
+    assert.ok(r.files.includes("pkg/omega_wasm_bg.wasm") && r.files.includes("index.html"));
+    console.log(`# blob + glue gzipped (-9): ${r.blobGzip} + ${r.glueGzip} = ${r.blobGzip + r.glueGzip} bytes`);
+    const p = await openPage(`http://127.0.0.1:${srv.address().port}/`);
+    assert.equal(await text("res-root", p), golden.root);
+    assert.equal(await text("res-state-hash", p), golden.state_hash);
+    await p.close();
+  } finally {
+    await new Promise((ok) => srv.close(ok));
+    srv.closeAllConnections?.();
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("no uncaught errors on the page", () => {
+  assert.deepEqual(pageErrors, []);
+});
+
+test("the static server maps /pkg/ to wasm/dist, serves .wasm as application/wasm, and refuses traversal", async () => {
+  const mounts = repoMounts();
+  for (const p of ["/../Cargo.toml", "/pkg/../../Cargo.toml", "/%2e%2e/Cargo.toml", "/pkg/%2e%2e/%2e%2e/Cargo.toml", "/x%00", "/a\\b"]) {
+    assert.equal(fileFor(mounts, p), null, p);
+  }
+  assert.equal(fileFor(mounts, "/pkg/omega_wasm_bg.wasm"), resolve(ROOT, "wasm/dist/omega_wasm_bg.wasm"));
+  assert.equal(fileFor(mounts, "/"), resolve(ROOT, "web/index.html"));
+  const r = await fetch(`${base}/pkg/omega_wasm_bg.wasm`, { method: "HEAD" });
+  assert.equal(r.headers.get("content-type"), "application/wasm");
+  assert.equal((await fetch(`${base}/pkg/../Cargo.toml`)).status, 404);
+  assert.equal((await fetch(`${base}/nope.js`)).status, 404);
+});

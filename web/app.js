@@ -1,0 +1,586 @@
+// The edge node's page: draws, and asks the worker (worker.js, which owns the
+// blob) for everything else. Nothing here blocks: every call is a message.
+
+const $ = (id) => document.getElementById(id);
+
+// ---- the worker, as promises -------------------------------------------
+const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+let nextId = 1;
+const pending = new Map();
+worker.onmessage = ({ data }) => {
+  const p = pending.get(data.id);
+  if (!p) return;
+  pending.delete(data.id);
+  if (data.ok) p.ok(data.value);
+  else p.fail(Object.assign(new Error(data.error.message), data.error));
+};
+worker.onerror = (e) => setStatus(`worker failed: ${e.message ?? "could not start"}`, "error");
+function call(op, args) {
+  const id = nextId++;
+  return new Promise((ok, fail) => {
+    pending.set(id, { ok, fail });
+    worker.postMessage({ id, op, args });
+  });
+}
+
+// ---- main-thread heartbeat: proves the page keeps drawing during jobs ----
+let lastFrame = performance.now();
+let maxGap = 0;
+(function beat(t) {
+  maxGap = Math.max(maxGap, t - lastFrame);
+  lastFrame = t;
+  const b = $("heartbeat");
+  if (b) b.style.opacity = String(0.35 + 0.65 * Math.abs(Math.sin(t / 300)));
+  requestAnimationFrame(beat);
+})(performance.now());
+
+/** Runs a worker job with the buttons of `group` disabled; records the longest frame gap. */
+let busy = 0;
+async function job(label, f) {
+  busy++;
+  document.body.dataset.busy = String(busy);
+  setStatus(`${label}…`, "busy");
+  maxGap = 0;
+  const t0 = performance.now();
+  try {
+    const v = await f();
+    setStatus(`ready · ${label}: ${Math.round(performance.now() - t0)} ms`, "ok");
+    return v;
+  } catch (e) {
+    setStatus(`${label} failed: ${e.code ? `error ${e.code}: ` : ""}${e.message}`, "error");
+    console.warn(`${label}:`, e);
+    throw e;
+  } finally {
+    busy--;
+    document.body.dataset.busy = String(busy);
+    lastJobGap = Math.round(maxGap);
+  }
+}
+let lastJobGap = 0;
+
+function setStatus(text, kind) {
+  const s = $("worker-status");
+  s.textContent = text;
+  s.className = kind === "error" ? "bad" : kind === "busy" ? "" : "";
+}
+
+// ---- small DOM helpers ----------------------------------------------------
+function text(id, value) {
+  $(id).textContent = value == null || value === "" ? "—" : String(value);
+}
+function badge(id, label, cls) {
+  const b = $(id);
+  b.textContent = label;
+  b.className = `badge ${cls ?? ""}`;
+}
+function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "class") e.className = v;
+    else if (k === "dataset") Object.assign(e.dataset, v);
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c != null) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+const fmt = (n) => (n == null ? "—" : Number(n).toLocaleString("en-US"));
+const kb = (n) => (n == null ? "n/a" : `${(n / 1024).toFixed(1)} KiB`);
+const short = (h, n = 16) => (h ? `${h.slice(0, n)}…` : "—");
+
+// ---- tabs -------------------------------------------------------------------
+const tabs = [...document.querySelectorAll("#tabs button")];
+function showTab(name) {
+  for (const b of tabs) b.setAttribute("aria-selected", String(b.dataset.tab === name));
+  for (const v of document.querySelectorAll(".view")) v.hidden = v.id !== `view-${name}`;
+  history.replaceState(null, "", `#${name}`);
+  onShow[name]?.();
+}
+for (const b of tabs) b.addEventListener("click", () => showTab(b.dataset.tab));
+const onShow = {};
+
+// ---- edge node ----------------------------------------------------------------
+let info = null;
+let result = null;
+
+function showKey(k) {
+  text("key-name", k.name);
+  text("key-id", k.key_id);
+  text("key-verifier", k.verifier_key);
+  text("key-id-head", k.key_id);
+}
+
+function showHistory(h) {
+  text("hist-source", h.source);
+  text("hist-events", fmt(h.events));
+  text("hist-bytes", `${fmt(h.bytes)} (prepared in ${h.genMs} ms)`);
+  const ing = h.ingest;
+  text("hist-ingest", ing ? `${ing.status}: ${fmt(ing.frames)} frames, ${fmt(ing.valid_bytes)} of ${fmt(ing.bytes)} bytes valid${ing.error ? ` · ${ing.error.code}: ${ing.error.message}` : ""}` : "n/a (not a log)");
+}
+
+function showResult(r) {
+  result = r;
+  const res = r.result;
+  $("result").dataset.status = res.status;
+  badge("res-status", res.status, res.status === "ok" ? "ok" : "obstruction");
+  text("res-note", r.tampered
+    ? `tampered: a copy of node ${r.tampered.node} / stream ${r.tampered.stream} / seq ${r.tampered.seq} with one payload bit flipped`
+    : `${r.source}`);
+  text("res-tree-size", res.status === "ok" ? fmt(res.tree_size) : `${fmt(res.prior_tree_size)} (unchanged prior)`);
+  text("res-root", res.root ?? "— (an obstruction changes nothing)");
+  text("res-state-hash", res.state_hash ?? "—");
+  text("res-frontier", res.frontier ?? "—");
+  text("res-counts", res.status === "ok" ? `${fmt(res.appended)} · ${fmt(res.duplicates)} · ${fmt(res.heads)}` : `— · ${fmt(res.duplicates)} · —`);
+  text("res-evidence", res.evidence_hash ?? "—");
+  const rate = r.reconcileMs > 0 ? ` (${fmt(Math.round(r.events / (r.reconcileMs / 1000)))} events/s)` : "";
+  text("res-timings", `${r.method}: ${r.reconcileMs} ms for ${fmt(r.events)} events${rate}`);
+  text("res-again", r.again
+    ? `${r.again.sameRoot ? "✓ same" : "✗ DIFFERENT"} result reversed with ${fmt(r.again.duplicates)} duplicates (${r.again.ms} ms)`
+    : "—");
+  $("res-again").className = r.again ? (r.again.sameRoot ? "ok" : "bad") : "";
+  text("res-frames", `longest frame while the worker reconciled: ${lastJobGap} ms`);
+  $("res-json").textContent = r.resultText;
+  const obs = $("obstruction");
+  obs.hidden = res.status !== "obstruction";
+  const rows = $("obs-rows");
+  rows.replaceChildren();
+  if (res.status === "obstruction") {
+    text("obs-count", `${res.violations.length} violation${res.violations.length === 1 ? "" : "s"}`);
+    for (const v of res.violations) {
+      const evs = el("div");
+      for (const e of v.events) evs.append(el("div", { class: "hash" }, `${e.key} · ${e.seq} · ${e.payload_sha256 ?? "(prior head)"}`));
+      const extra = [v.dep && `dep ${v.dep}`, v.expected_seq != null && `expected seq ${v.expected_seq}`, v.frontier && `frontier ${v.frontier}`].filter(Boolean).join(" · ");
+      rows.append(el("tr", { class: "violation" }, el("td", { class: "bad" }, v.code), el("td", {}, v.reason), el("td", {}, v.message, extra ? el("div", { class: "muted" }, extra) : null), el("td", {}, evs)));
+    }
+  }
+  certDirty = chainDirty = true;
+}
+
+async function reconcile(tamper) {
+  const r = await job(tamper ? "reconciling a tampered copy" : "reconciling", () => call("reconcile", { tamper }));
+  showResult(r);
+  return r;
+}
+
+$("btn-keygen").addEventListener("click", async () => {
+  showKey(await job("generating a key", () => call("keygen")));
+  certDirty = chainDirty = true;
+  await refreshCommittee();
+});
+$("btn-sample").addEventListener("click", async () => {
+  showHistory(await job("loading the sample", () => call("loadSample")));
+  await reconcile(false);
+});
+$("file").addEventListener("change", async (ev) => {
+  const f = ev.target.files?.[0];
+  if (!f) return;
+  const bytes = new Uint8Array(await f.arrayBuffer());
+  showHistory(await job(`reading ${f.name}`, () => call("loadFile", { name: f.name, bytes })));
+  ev.target.value = "";
+  await reconcile(false).catch(() => {});
+});
+$("btn-reconcile").addEventListener("click", () => reconcile(false).catch(() => {}));
+$("btn-tamper").addEventListener("click", () => reconcile(true).catch(() => {}));
+
+// ---- certify ------------------------------------------------------------------
+let certDirty = true;
+
+async function refreshCommittee(state) {
+  const c = await call("committee");
+  text("cm-threshold", c.threshold);
+  const signed = new Set((state?.members ?? []).filter((m) => m.signed).map((m) => m.key_id));
+  const rows = $("cm-rows");
+  rows.replaceChildren();
+  c.members.forEach((m, i) => {
+    const has = signed.has(m.key_id);
+    rows.append(el("tr", { dataset: { member: String(i) } },
+      el("td", {}, i + 1),
+      el("td", {}, m.name, i === 0 ? el("span", { class: "muted" }, " (this browser)") : null),
+      el("td", {}, el("code", {}, m.key_id)),
+      el("td", { class: has ? "ok" : "muted" }, has ? "✓ signed" : "—"),
+      el("td", {}, has ? null : el("button", { class: "sign", onclick: () => signAs(i) }, state ? "Co-sign" : "Certify"))));
+  });
+}
+
+function showCert(s) {
+  const q = $("quorum");
+  if (!s) {
+    q.dataset.status = "none";
+    badge("q-status", "no certificate");
+    return;
+  }
+  const r = s.report;
+  const status = r ? r.status : "refused";
+  q.dataset.status = status;
+  badge("q-status", status, status === "valid" ? "valid" : "invalid");
+  text("q-count", r ? `${r.valid_signers} valid member signature${r.valid_signers === 1 ? "" : "s"}, ${r.threshold} required${r.batched ? " (batch-verified)" : ""}` : "");
+  text("q-hash", r?.hash ?? "—");
+  text("q-meta", r ? `${r.kind} · height ${r.height} · tree size ${fmt(r.tree_size)} · ${fmt(s.bytes)} bytes` : `${fmt(s.bytes)} bytes`);
+  text("q-flip", s.flipped ? `yes: bit ${s.flipped.bit} of byte ${s.flipped.offset} (${s.flipped.field}) flipped` : "no");
+  $("q-flip").className = s.flipped ? "bad" : "";
+  const why = r
+    ? r.problems.length
+      ? r.problems.map((p) => `${p.code}: ${p.message}`).join("; ")
+      : `${r.valid_signers} distinct committee members signed with valid Ed25519 signatures (threshold ${r.threshold})`
+    : `refused: ${s.refused.code}: ${s.refused.message}`;
+  text("q-why", why);
+  $("q-why").className = status === "valid" ? "ok" : "bad";
+  const rows = $("q-sigs");
+  rows.replaceChildren();
+  for (const sig of r?.signatures ?? []) {
+    rows.append(el("tr", {}, el("td", {}, sig.name), el("td", {}, el("code", {}, sig.key_id)), el("td", { class: sig.status === "valid" ? "ok" : "bad" }, sig.status)));
+  }
+  $("q-note").textContent = s.note ?? "(the bytes no longer parse as a certificate)";
+  $("q-explain").textContent = s.explain ?? "—";
+}
+
+async function certAction(label, op, args) {
+  const s = await job(label, () => call(op, args));
+  showCert(s);
+  await refreshCommittee(s);
+  chainDirty = true;
+  return s;
+}
+async function signAs(i) {
+  const has = $("q-status").textContent !== "no certificate";
+  return certAction(has ? `co-signing as member ${i + 1}` : `certifying as member ${i + 1}`, has ? "cosign" : "certify", { signer: i }).catch(() => {});
+}
+$("btn-certify").addEventListener("click", () => certAction("certifying", "certify", { signer: 0 }).catch(() => {}));
+$("btn-quorum").addEventListener("click", async () => {
+  let s = await call("certState");
+  if (!s) s = await certAction("certifying", "certify", { signer: 0 });
+  for (const [i, m] of s.members.entries()) {
+    if ((s.report?.valid_signers ?? 0) >= s.threshold) break;
+    if (!m.signed) s = await certAction(`co-signing as member ${i + 1}`, "cosign", { signer: i });
+  }
+});
+$("btn-flip").addEventListener("click", () => certAction("flipping a bit", "tamperCert").catch(() => {}));
+$("btn-restore").addEventListener("click", () => certAction("restoring", "restoreCert").catch(() => {}));
+onShow.certify = async () => {
+  if (!certDirty) return;
+  certDirty = false;
+  const s = await call("certState");
+  showCert(s);
+  await refreshCommittee(s ?? undefined).catch(() => {});
+};
+
+// ---- chain ----------------------------------------------------------------------
+let chainDirty = true;
+let leafBatches = []; // [{from, to, height}]
+
+function showChain(c) {
+  if (!c) {
+    badge("ch-status", "no chain");
+    text("ch-summary", "certify a batch on top of the current result to start one");
+    $("scroll").replaceChildren();
+    $("leaf-legend").replaceChildren();
+    leafBatches = [];
+    drawLeaves(result?.result?.status === "ok" ? result.result.tree_size : 0, []);
+    return;
+  }
+  badge("ch-status", c.report.status, c.report.status);
+  text("ch-summary", `verifyChain: ${c.links.length} certificates back to genesis, ${c.report.problems.length ? c.report.problems.map((p) => `${p.code}: ${p.message}`).join("; ") : "every link checked"} (${c.verifyMs} ms)`);
+  const scroll = $("scroll");
+  scroll.replaceChildren();
+  for (const l of [...c.links].reverse()) {
+    const checks = el("ul", { class: "checks" },
+      el("li", { class: l.valid ? "" : "bad" }, `quorum: ${l.signers.length} valid member signatures (${l.signers.join(", ")})`),
+      el("li", { class: l.prevMatches ? "" : "bad" }, l.height === 0 ? "prev: genesis" : `prev = hash of height ${l.height - 1} (${short(l.prev, 12)})`),
+      el("li", { class: l.linkValid ? "" : "bad" }, l.height === 0 ? "first tree (no consistency proof needed)" : `append-only: consistency proof ${fmt(l.prior_tree_size)} → ${fmt(l.tree_size)} (${l.consistency} hashes) verified`));
+    scroll.append(el("li", { class: l.valid && l.linkValid && l.prevMatches ? "link" : "link broken", dataset: { height: String(l.height) } },
+      el("div", { class: "head" }, el("span", {}, `height ${l.height}`), el("span", { class: "muted" }, `tree size ${fmt(l.tree_size)}`)),
+      el("div", { class: "muted small" }, l.batch),
+      el("div", { class: "small" }, "checkpoint ", el("code", { class: "hash" }, l.hash)),
+      el("div", { class: "small" }, "root ", el("code", { class: "hash" }, l.root)),
+      el("div", { class: "small" }, "state ", el("code", { class: "hash" }, l.state_hash)),
+      checks));
+  }
+  let from = 0;
+  leafBatches = c.links.map((l) => {
+    const b = { from, to: l.tree_size, height: l.height };
+    from = l.tree_size;
+    return b;
+  });
+  drawLeaves(c.tree_size, leafBatches);
+  $("leaf-legend").replaceChildren(...leafBatches.map((b) => {
+    const sw = el("span", { class: "swatch" });
+    sw.style.background = COLORS[b.height % COLORS.length];
+    return el("span", { class: "pill" }, sw, `height ${b.height}: leaves ${fmt(b.from)}–${fmt(b.to - 1)}`);
+  }));
+}
+
+const COLORS = ["#1f6feb", "#3fb950", "#d29922", "#a371f7", "#f778ba", "#39c5cf"];
+let leafGeom = null;
+function drawLeaves(size, batches, picked = null) {
+  const cv = $("leaves");
+  const ctx = cv.getContext("2d");
+  ctx.clearRect(0, 0, cv.width, cv.height);
+  if (!size) {
+    leafGeom = null;
+    return;
+  }
+  const cols = 100;
+  const perCell = Math.max(1, Math.ceil(size / 10000));
+  const cells = Math.ceil(size / perCell);
+  const rows = Math.ceil(cells / cols);
+  const cw = cv.width / cols;
+  const ch = Math.min(8, cv.height / rows);
+  leafGeom = { cols, perCell, cw, ch, size };
+  for (let c = 0; c < cells; c++) {
+    const leaf = c * perCell;
+    const b = batches.find((x) => leaf >= x.from && leaf < x.to);
+    ctx.fillStyle = b ? COLORS[b.height % COLORS.length] : "#30363d";
+    ctx.fillRect((c % cols) * cw + 0.5, Math.floor(c / cols) * ch + 0.5, cw - 1, ch - 1);
+  }
+  if (picked != null) {
+    const c = Math.floor(picked / perCell);
+    ctx.strokeStyle = "#ffffff";
+    ctx.lineWidth = 2;
+    ctx.strokeRect((c % cols) * cw - 1, Math.floor(c / cols) * ch - 1, cw + 2, ch + 2);
+  }
+}
+$("leaves").addEventListener("click", (ev) => {
+  if (!leafGeom) return;
+  const cv = $("leaves");
+  const rect = cv.getBoundingClientRect();
+  const x = ((ev.clientX - rect.left) / rect.width) * cv.width;
+  const y = ((ev.clientY - rect.top) / rect.height) * cv.height;
+  const cell = Math.floor(y / leafGeom.ch) * leafGeom.cols + Math.floor(x / leafGeom.cw);
+  const leaf = cell * leafGeom.perCell;
+  if (leaf >= 0 && leaf < leafGeom.size) {
+    $("leaf-index").value = String(leaf);
+    prove(leaf).catch(() => {});
+  }
+});
+
+async function prove(index) {
+  const p = await job(`proving leaf ${index}`, () => call("prove", { index }));
+  const v = p.verdict;
+  $("proof").dataset.status = v.status;
+  badge("pf-status", v.status, v.status);
+  text("pf-note", `inclusionProof + verifyInclusion in ${p.proveMs} ms${p.height != null ? ` · against the certificate at height ${p.height}` : ""}`);
+  text("pf-leaf", `${fmt(p.proof.leaf_index)} of ${fmt(p.proof.tree_size)}`);
+  text("pf-event", p.event ? `lamport ${p.event.lamport} · node ${p.event.node} · stream ${p.event.stream} · seq ${p.event.seq}${p.event.deps ? ` · ${p.event.deps.length} dep` : ""}` : "—");
+  text("pf-leaf-hash", p.proof.leaf_hash);
+  text("pf-root", p.proof.root);
+  const checks = $("pf-checks");
+  checks.replaceChildren(
+    el("li", { class: v.status === "valid" ? "" : "bad" }, `verifyInclusion: ${v.status}${v.reason ? ` (${v.reason})` : ""}`),
+    el("li", { class: p.rootMatches ? "" : "bad" }, p.height != null ? `root = the certified root at height ${p.height}` : "root = the reconciled root"),
+    el("li", { class: p.leafMatches ? "" : "bad" }, "leaf hash = SHA-256(0x00 ‖ event bytes), recomputed in plain JS"),
+    p.forged ? el("li", { class: p.forged.status === "invalid" ? "" : "bad" }, `one flipped bit in the first sibling: ${p.forged.status}${p.forged.reason ? ` (${p.forged.reason})` : ""}`) : null,
+  );
+  $("pf-path").replaceChildren(...p.proof.proof.map((h) => el("li", {}, h)));
+  drawLeaves(p.proof.tree_size, leafBatches, p.proof.leaf_index);
+  return p;
+}
+
+$("btn-prove").addEventListener("click", () => prove(Number($("leaf-index").value)).catch(() => {}));
+$("btn-extend").addEventListener("click", async () => {
+  const c = await job("certifying a batch on top", () => call("extendChain")).catch(() => null);
+  if (!c) return;
+  showChain(c);
+  certDirty = true;
+});
+onShow.chain = async () => {
+  if (!chainDirty) return;
+  chainDirty = false;
+  showChain(await call("chainState"));
+};
+
+// ---- ECS world ------------------------------------------------------------------
+const series = { entropy: [], coherence: [], resonance: [], threat: [] };
+const PLOT_COLORS = { entropy: "#d29922", coherence: "#3fb950", resonance: "#58a6ff", threat: "#f85149" };
+const decisions = new Map();
+const alerts = [];
+let alertCount = 0;
+const tickRows = [];
+let ecsStarted = false;
+
+function plot(name) {
+  const cv = $(`plot-${name}`);
+  const ctx = cv.getContext("2d");
+  const data = series[name].slice(-400);
+  ctx.clearRect(0, 0, cv.width, cv.height);
+  ctx.strokeStyle = "#2a313c";
+  ctx.lineWidth = 1;
+  for (let i = 1; i < 4; i++) {
+    ctx.beginPath();
+    ctx.moveTo(0, (cv.height * i) / 4);
+    ctx.lineTo(cv.width, (cv.height * i) / 4);
+    ctx.stroke();
+  }
+  const vals = data.filter((v) => v != null && Number.isFinite(v));
+  if (vals.length < 2) {
+    ctx.fillStyle = "#8b96a5";
+    ctx.font = "12px system-ui";
+    ctx.fillText(info?.world ? "waiting for ticks" : "no World in this blob yet", 10, cv.height / 2);
+    return;
+  }
+  let lo = Math.min(...vals);
+  let hi = Math.max(...vals);
+  if (name === "threat") {
+    lo = Math.min(lo, 0);
+    hi = Math.max(hi, 1);
+  }
+  if (hi - lo < 1e-9) {
+    hi += 0.5;
+    lo -= 0.5;
+  }
+  const y = (v) => cv.height - 6 - ((v - lo) / (hi - lo)) * (cv.height - 12);
+  if (name === "threat") {
+    // the arbiter's thresholds: ALERT >= 0.60, QUARANTINE >= 0.85
+    for (const [t, c] of [[0.6, "#d29922"], [0.85, "#f85149"]]) {
+      ctx.strokeStyle = c;
+      ctx.setLineDash([4, 4]);
+      ctx.beginPath();
+      ctx.moveTo(0, y(t));
+      ctx.lineTo(cv.width, y(t));
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+  }
+  ctx.strokeStyle = PLOT_COLORS[name];
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  data.forEach((v, i) => {
+    const x = (i / Math.max(1, data.length - 1)) * cv.width;
+    if (i === 0) ctx.moveTo(x, y(v));
+    else ctx.lineTo(x, y(v));
+  });
+  ctx.stroke();
+  ctx.fillStyle = "#8b96a5";
+  ctx.font = "10px ui-monospace, monospace";
+  ctx.fillText(hi.toFixed(4), 4, 12);
+  ctx.fillText(lo.toFixed(4), 4, cv.height - 4);
+  text(`v-${name}`, vals[vals.length - 1].toFixed(6));
+}
+
+const DECISIONS = ["QUARANTINE", "ALERT", "BALANCE", "OPTIMIZE"];
+function drawEcs() {
+  for (const k of Object.keys(series)) plot(k);
+  $("ecs-ticks").replaceChildren(...(tickRows.length
+    ? [...tickRows].reverse().map((t) => el("tr", { dataset: { tick: String(t.tick) } }, el("td", {}, t.tick), el("td", {}, el("code", { class: "hash" }, t.hash)), el("td", {}, t.decision ?? "—"), el("td", { class: t.alerts.length ? "bad" : "muted" }, t.alerts.length)))
+    : [el("tr", {}, el("td", { colspan: "4", class: "muted" }, "no ticks yet"))]));
+  const names = [...DECISIONS, ...[...decisions.keys()].filter((d) => !DECISIONS.includes(d))];
+  $("ecs-decisions").replaceChildren(...names.map((d) => el("span", { class: "pill" }, `${d} ${decisions.get(d) ?? 0}`)));
+  text("ecs-alert-count", alertCount ? `(${fmt(alertCount)} so far, newest first)` : "");
+  $("ecs-alerts").replaceChildren(...(alerts.length ? [...alerts].reverse().map((a) => el("li", {}, a)) : [el("li", { class: "muted" }, "none")]));
+  const last = tickRows[tickRows.length - 1];
+  if (last) {
+    badge("ecs-decision", last.decision ?? "—", last.decision === "QUARANTINE" || last.decision === "ALERT" ? "bad" : "ok");
+    const w = last.weights ? ` · advisor weights R/B/E/O ${last.weights.map((x) => Number(x).toFixed(3)).join(" / ")}` : "";
+    text("ecs-arbiter", `tick ${last.tick} · threat ${last.threat?.toFixed(4)} · stability ${last.stability?.toFixed(4)}${w}`);
+  }
+}
+
+function addTicks(ticks) {
+  for (const t of ticks) {
+    for (const k of Object.keys(series)) series[k].push(t[k]);
+    if (t.decision) decisions.set(t.decision, (decisions.get(t.decision) ?? 0) + 1);
+    alertCount += t.alerts.length;
+    for (const a of t.alerts) alerts.push(`tick ${t.tick}: ${a}`);
+    tickRows.push(t);
+  }
+  for (const k of Object.keys(series)) if (series[k].length > 2000) series[k].splice(0, series[k].length - 2000);
+  if (alerts.length > 50) alerts.splice(0, alerts.length - 50);
+  if (tickRows.length > 12) tickRows.splice(0, tickRows.length - 12);
+}
+
+async function ecsReset() {
+  if (!info?.world) return;
+  for (const k of Object.keys(series)) series[k] = [];
+  decisions.clear();
+  alerts.length = 0;
+  alertCount = 0;
+  tickRows.length = 0;
+  const cfg = { seed: Number($("ecs-seed").value), entities: Number($("ecs-entities").value), nodes: Number($("ecs-nodes").value) };
+  const w = await job("creating the world", () => call("worldInit", cfg));
+  badge("ecs-status", "ready", "ok");
+  text("ecs-summary", `World(seed ${w.config.seed}, ${fmt(w.config.entities)} entities, ${w.config.nodes} nodes, ${w.config.edges} edges each) · tick ${w.tick} · state hash ${short(w.hash)}`);
+  $("ecs-replay").textContent = "";
+  drawEcs();
+}
+let running = false;
+async function ecsRun(n) {
+  if (!info?.world || running) return;
+  running = true;
+  badge("ecs-status", "running", "busy");
+  let done = 0;
+  let ms = 0;
+  try {
+    while (done < n) {
+      const k = Math.min(10, n - done);
+      const r = await call("worldStep", { n: k });
+      ms += r.ms;
+      done += k;
+      addTicks(r.ticks);
+      drawEcs();
+      const last = r.ticks[r.ticks.length - 1];
+      text("ecs-summary", `tick ${last.tick} · ${fmt(last.entities)} entities · ${fmt(last.edges)} edges · ${done} ticks in ${ms.toFixed(1)} ms of worker time (${(ms / Math.max(1, done)).toFixed(2)} ms/tick)`);
+      await new Promise((ok) => requestAnimationFrame(ok)); // let the plots draw between chunks
+    }
+    badge("ecs-status", "ok", "ok");
+  } catch (e) {
+    badge("ecs-status", "error", "error");
+    text("ecs-summary", `${e.code ? `${e.code}: ` : ""}${e.message}`);
+  } finally {
+    running = false;
+  }
+}
+$("btn-ecs-reset").addEventListener("click", () => ecsReset().catch(() => {}));
+$("btn-ecs-step").addEventListener("click", () => ecsRun(1));
+$("btn-ecs-run").addEventListener("click", () => ecsRun(200));
+$("btn-ecs-replay").addEventListener("click", async () => {
+  if (!info?.world || running) return;
+  const r = await job("snapshot and replay", () => call("worldReplay", { k: 50 })).catch(() => null);
+  if (!r) return;
+  if (r.ticks?.length) {
+    addTicks(r.ticks);
+    drawEcs();
+    const last = r.ticks[r.ticks.length - 1];
+    text("ecs-summary", `tick ${last.tick} · ${fmt(last.entities)} entities · ${fmt(last.edges)} edges`);
+  }
+  const msg = r.available
+    ? `${r.same ? "✓" : "✗"} snapshot at tick ${r.from} (${fmt(r.snapshotBytes)} bytes), this world and World.restore(snapshot) each stepped 50 ticks: ${r.same ? "identical state hashes" : "DIFFERENT state hashes"} (last ${short(r.last)})`
+    : "this World has no snapshot/restore";
+  text("ecs-replay", msg);
+  $("ecs-replay").className = r.same ? "ok small" : "bad small";
+});
+onShow.ecs = async () => {
+  if (!info) return;
+  if (!info.world) {
+    $("ecs-missing").hidden = false;
+    text("ecs-version", `omega ${info.version}`);
+    badge("ecs-status", "not in this blob");
+    text("ecs-summary", "the ECS world lands with issue 5");
+    for (const b of ["btn-ecs-reset", "btn-ecs-step", "btn-ecs-run", "btn-ecs-replay"]) $(b).disabled = true;
+    drawEcs();
+    return;
+  }
+  if (ecsStarted) return;
+  ecsStarted = true;
+  await ecsReset().catch(() => {});
+  await ecsRun(200);
+};
+
+// ---- start ------------------------------------------------------------------------
+async function start() {
+  info = await job("loading the blob in the worker", () => call("init"));
+  text("foot-version", `omega ${info.version}`);
+  text("foot-blob", `${fmt(info.blobBytes)} bytes, ${kb(info.blobGzip)} gzipped`);
+  text("foot-glue", `${fmt(info.glueBytes)} bytes, ${kb(info.glueGzip)} gzipped`);
+  text("foot-total", info.blobGzip != null ? `${kb(info.blobGzip + info.glueGzip)} (${fmt(info.blobGzip + info.glueGzip)} bytes)` : "n/a");
+  text("foot-sha", info.blobSha256);
+  document.body.dataset.blobSha256 = info.blobSha256;
+  showKey(await job("generating a key", () => call("keygen")));
+  showHistory(await job("loading the sample", () => call("loadSample")));
+  await reconcile(false);
+  document.body.dataset.ready = "1";
+  const tab = location.hash.slice(1);
+  showTab(["edge", "certify", "chain", "ecs"].includes(tab) ? tab : "edge");
+}
+start().catch((e) => {
+  document.body.dataset.ready = "error";
+  setStatus(`could not start: ${e.message}`, "error");
+});
