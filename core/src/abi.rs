@@ -124,8 +124,8 @@ pub fn call(op: u32, input: &[u8]) -> Response {
             };
             respond(&reconcile(&prior, &events))
         }
-        3..=20 => crate::ops::call(op, input),
-        _ => Response::error(CODE_UNKNOWN_OP, &format!("unknown op {op}; this build knows ops 0 to 20")),
+        3..=21 => crate::ops::call(op, input),
+        _ => Response::error(CODE_UNKNOWN_OP, &format!("unknown op {op}; this build knows ops 0 to 21")),
     }
 }
 

@@ -52,7 +52,7 @@ pub use key::{EventId, Key};
 pub use merkle::CompactRange;
 pub use proof::{ProofError, Subtree};
 pub use reconcile::{
-    Evidence, Obstruction, Outcome, Reason, Reconciler, Summary, Violation, reconcile,
+    Evidence, Obstruction, Outcome, Reason, Reconciler, Summary, Violation, history_leaves, reconcile,
 };
 pub use state::{Head, State, StateError};
 

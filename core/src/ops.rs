@@ -56,6 +56,8 @@ pub const OP_EXPLAIN_BUNDLE: u32 = 18;
 pub const OP_ECS_RUN: u32 = 19;
 /// Op: the first difference between two world snapshots.
 pub const OP_ECS_DIFF: u32 = 20;
+/// Op: the RFC 6962 root of leaf hashes given as they are (32 bytes each, in tree order).
+pub const OP_MERKLE_ROOT: u32 = 21;
 
 /// Splits a request into its length-prefixed fields.
 pub fn split_fields(input: &[u8]) -> Option<Vec<&[u8]>> {
@@ -126,7 +128,8 @@ pub fn call(op: u32, input: &[u8]) -> Response {
         OP_EXPLAIN_BUNDLE => explain_bundle(field(0)),
         OP_ECS_RUN => ecs_run(field(0), field(1), field(2), field(3), field(4)),
         OP_ECS_DIFF => ecs_diff(field(0), field(1)),
-        _ => Err(err(crate::abi::CODE_UNKNOWN_OP, &format!("unknown op {op}; this build knows ops 0 to 20"))),
+        OP_MERKLE_ROOT => merkle_root(field(0)),
+        _ => Err(err(crate::abi::CODE_UNKNOWN_OP, &format!("unknown op {op}; this build knows ops 0 to 21"))),
     };
     r.unwrap_or_else(|e| e)
 }
@@ -462,8 +465,32 @@ fn explain(c: &[u8], comm: &[u8]) -> Result<Response, Response> {
     Ok(Response { status, body: pretty(&out) })
 }
 
+/// Leaf hashes given as they are: 32 bytes each, in tree order.
+fn raw_leaves(bytes: &[u8]) -> Result<Vec<Hash>, Response> {
+    if bytes.len() % 32 != 0 {
+        return Err(err(
+            3407,
+            &format!("leaf hashes must be 32 bytes each, in tree order; got {} bytes ({} over a multiple of 32)", bytes.len(), bytes.len() % 32),
+        ));
+    }
+    Ok(bytes.chunks_exact(32).map(|c| {
+        let mut h = [0u8; 32];
+        h.copy_from_slice(c);
+        h
+    }).collect())
+}
+
+fn merkle_root(leaves: &[u8]) -> Result<Response, Response> {
+    let leaves = raw_leaves(leaves)?;
+    let body = serde_json::json!({ "tree_size": leaves.len(), "root": hex::encode(&crate::merkle::root(&leaves)) });
+    Ok(Response { status: STATUS_OK, body: pretty(&body) })
+}
+
 fn history(events: &[u8], format: &[u8]) -> Result<Vec<Hash>, Response> {
     let limits = Limits::default();
+    if format == b"leaves" {
+        return raw_leaves(events);
+    }
     let events = match format {
         b"binary" => Event::decode_all(events, &limits).map_err(|(i, at, e)| {
             Response { status: STATUS_ERROR, body: json::error_to_json(e.code(), &format!("event {i} (starting at byte {at}): {e}"), Some(i), None) }
@@ -473,7 +500,7 @@ fn history(events: &[u8], format: &[u8]) -> Result<Vec<Hash>, Response> {
             status: STATUS_ERROR,
             body: json::error_to_json(e.code(), &e.to_string(), e.index(), e.field().as_deref()),
         })?,
-        _ => return Err(err(CODE_BAD_REQUEST, "the format must be `json`, `binary` or `omega`")),
+        _ => return Err(err(CODE_BAD_REQUEST, "the format must be `json`, `binary`, `omega` or `leaves`")),
     };
     crate::reconcile::history_leaves(&events).map_err(|_| {
         err(3406, "the events obstruct (run omega reconcile to see why); proofs are only made over a clean history")

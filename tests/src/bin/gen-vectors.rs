@@ -360,6 +360,13 @@ fn field_cases() -> Vec<FieldCase> {
     let con = ops::call(ops::OP_PROVE_CONSISTENCY, &make_fields(&[&demo_js, b"json", b"1000"])).body;
     push("verify-inclusion", "the inclusion proof above verifies", ops::OP_VERIFY_INCLUSION, vec![("proof.json", inc.clone())]);
     push("verify-consistency", "the consistency proof above verifies", ops::OP_VERIFY_CONSISTENCY, vec![("proof.json", con.clone())]);
+    // Merkle root and proofs over leaf hashes given as they are (op 21, format `leaves`)
+    let leaves: Vec<u8> = omega_core::history_leaves(&demo).expect("the demo is clean").concat();
+    push("merkle-root", "the RFC 6962 root of the demo sample's 3000 leaf hashes (op 21)", ops::OP_MERKLE_ROOT, vec![("leaves.bin", leaves.clone())]);
+    push("merkle-root-empty", "the root of no leaves: SHA-256 of the empty string", ops::OP_MERKLE_ROOT, vec![("leaves.bin", Vec::new())]);
+    push("merkle-root-13", "the root of the first 13 leaves (an unbalanced tree)", ops::OP_MERKLE_ROOT, vec![("leaves.bin", leaves[..13 * 32].to_vec())]);
+    push("merkle-root-bad-length", "leaf hashes that are not a multiple of 32 bytes (3407)", ops::OP_MERKLE_ROOT, vec![("leaves.bin", leaves[..33].to_vec())]);
+    push("prove-inclusion-leaves", "inclusion proof of leaf 1234 from the leaf hashes (format `leaves`): the same proof as from the events", ops::OP_PROVE_INCLUSION, vec![("leaves.bin", leaves.clone()), ("format.txt", b"leaves".to_vec()), ("index.txt", b"1234".to_vec())]);
     let flip = |p: &[u8]| -> Vec<u8> {
         let t = String::from_utf8_lossy(p).into_owned();
         let start = t.find("\"proof\": [").unwrap_or(0);
