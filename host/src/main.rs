@@ -4,8 +4,10 @@
 //!
 //! Exit codes: 0 ok, 1 obstruction (or a difference, for `crosscheck`),
 //! 2 bad input or usage.
+mod bench;
 mod certify;
 mod demo;
+mod doctor;
 mod ecs;
 mod log;
 mod wasm;
@@ -207,8 +209,47 @@ enum Command {
         #[command(flatten)]
         blob: BlobArgs,
     },
+    /// The headline workloads on both engines side by side: time per call, wasm/native ratio, throughput.
+    ///
+    /// Reconcile, Merkle root, inclusion proof (make and verify), certificate
+    /// verification (1 of 1 and 5 of 7 batched), framed-log ingest and ECS
+    /// ticks; both engines must give identical bytes before anything is timed.
+    Bench {
+        /// A short run (100,000 events, 3 runs): under a minute.
+        #[arg(long)]
+        quick: bool,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Events for reconcile, Merkle, proofs and ingest (default 1,000,000; 100,000 with --quick).
+        #[arg(long, value_name = "N")]
+        events: Option<u64>,
+        /// Entities of the ECS world, three edges each.
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
+        entities: u32,
+        /// Timed runs per engine and workload (default 5; 3 with --quick).
+        #[arg(long, value_name = "N")]
+        runs: Option<usize>,
+        /// Seed of every generated input.
+        #[arg(long, value_name = "S", default_value_t = 2026)]
+        seed: u64,
+        #[command(flatten)]
+        blob: BlobArgs,
+    },
     /// The main job on an embedded sample: both engines, identical roots, then a tampered copy.
     Demo {
+        #[command(flatten)]
+        blob: BlobArgs,
+    },
+    /// What this machine has and lacks for each part of omega, with the command that fixes each missing part.
+    ///
+    /// Checks the rust targets, the pinned wasm-bindgen CLI, the blob (its SHA-256 and whether it
+    /// matches the sources), Node, npm, Chromium and playwright-core, then runs a golden vector
+    /// on both engines. Exit 0 when all is well, 1 otherwise.
+    Doctor {
+        /// Print JSON ({"ok", "checks": [{"part", "status", "detail", "fix"}]}) instead of the table.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         blob: BlobArgs,
     },
@@ -477,6 +518,19 @@ fn main() -> ExitCode {
         }
         Command::Crosscheck { vectors, blob } => cmd_crosscheck(vectors.as_deref(), blob),
         Command::Demo { blob } => demo::run(blob),
+        Command::Doctor { json, blob } => doctor::run(*json, blob),
+        Command::Bench { quick, json, events, entities, runs, seed, blob } => {
+            let mut o = if *quick { bench::Options::quick(*seed) } else { bench::Options::full(*seed) };
+            o.json = *json;
+            o.entities = *entities;
+            if let Some(n) = events {
+                o.events = *n;
+            }
+            if let Some(r) = runs {
+                o.runs = (*r).max(1);
+            }
+            bench::run(&o, blob.load())
+        }
         Command::Keygen { name, out, force, engine } => certify::keygen(name, out, *force, engine),
         Command::Certify { result, key, origin, prev, committee, out, engine } => {
             certify::certify(result, key, origin, prev.as_deref(), committee.as_deref(), out, engine)

@@ -1,0 +1,430 @@
+//! `omega bench`: the kernel's headline workloads on both engines, in one
+//! process, side by side.
+//!
+//! Every workload is one byte-ABI request, built once from a seed; the very
+//! same request bytes go to the native core (`abi::call`) and to the blob in
+//! wasmtime (`Blob::call`), and the two responses must be byte-identical
+//! before any time is reported. Each run times a loop of calls (calibrated
+//! so that a run of a fast op lasts long enough to measure); a row shows the
+//! median time per call over the runs, the spread (fastest and slowest run),
+//! the wasm/native ratio, and the throughput in the unit people compare.
+// Timing statistics are floats by nature; nothing here feeds a state or a hash.
+#![allow(clippy::float_arithmetic)]
+use crate::wasm::Blob;
+use anyhow::{Result, anyhow, bail};
+use omega_core::abi::{self, Response};
+use omega_core::cert::{self, Committee};
+use omega_core::ecs::{Config, World};
+use omega_core::note::SignerKey;
+use omega_core::ops::{self, make_fields};
+use omega_core::sample::{self, Shape};
+use omega_core::{Event, EventId, Outcome, State, frame, json};
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// What to run, from the command line.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Events for the reconcile, Merkle, proof and ingest rows.
+    pub events: u64,
+    /// Entities of the ECS world (edges are three per entity).
+    pub entities: u32,
+    /// ECS ticks per timed call.
+    pub ticks: u64,
+    /// Timed runs per engine and workload.
+    pub runs: usize,
+    /// Smallest wall time of one run of a fast op (calls are repeated until it is reached).
+    pub min_run: Duration,
+    /// The seed of every generated input.
+    pub seed: u64,
+    /// Print JSON instead of the table.
+    pub json: bool,
+}
+
+impl Options {
+    /// The full run: 1M events, 100k entities, 5 runs.
+    pub fn full(seed: u64) -> Self {
+        Options { events: 1_000_000, entities: 100_000, ticks: 5, runs: 5, min_run: Duration::from_millis(300), seed, json: false }
+    }
+
+    /// `--quick`: a few seconds per engine.
+    pub fn quick(seed: u64) -> Self {
+        Options { events: 100_000, entities: 100_000, ticks: 2, runs: 3, min_run: Duration::from_millis(60), seed, json: false }
+    }
+}
+
+/// One workload: an op, its request, and what one call amounts to.
+struct Workload {
+    name: &'static str,
+    size: String,
+    op: u32,
+    request: Vec<u8>,
+    /// The status a correct answer has.
+    status: u8,
+    /// Units one call processes (events, signatures, bytes, ticks...).
+    amount: f64,
+    unit: &'static str,
+    /// Divide `amount` by this for display (1e6 for MB/s).
+    scale: f64,
+    /// Subtract a baseline request's time (the same op doing everything but the measured part).
+    baseline: Option<Vec<u8>>,
+}
+
+/// Times of one engine on one workload, in seconds per call.
+#[derive(Debug, Clone, Copy)]
+struct Stats {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+fn stats(mut v: Vec<f64>) -> Stats {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    Stats { median, min: v.first().copied().unwrap_or(0.0), max: v.last().copied().unwrap_or(0.0) }
+}
+
+/// The two engines behind one interface.
+enum Engine<'a> {
+    Native,
+    Wasm(&'a mut Blob),
+}
+
+impl Engine<'_> {
+    fn call(&mut self, op: u32, req: &[u8]) -> Result<Response> {
+        match self {
+            Engine::Native => Ok(abi::call(op, req)),
+            Engine::Wasm(b) => b.call(op, req),
+        }
+    }
+}
+
+fn reconcile_events(opts: &Options) -> Vec<Event> {
+    let per_stream = opts.events.div_ceil(64).max(1);
+    let mut evs = sample::history(opts.seed, Shape { nodes: 16, streams: 4, per_stream, payload: 100 });
+    evs.truncate(usize::try_from(opts.events).unwrap_or(usize::MAX));
+    sample::shuffle(&mut evs, opts.seed);
+    evs
+}
+
+/// (5-of-7 certificate, its committee JSON, 1-of-1 certificate, its committee JSON).
+type Certs = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+
+/// A 5-of-7 certificate and a 1-of-1 over a small batch, with their committees as JSON.
+fn certificates(seed: u64) -> Result<Certs> {
+    let keys: Vec<SignerKey> = (0..7u8)
+        .map(|i| {
+            let mut s = [i + 1; 32];
+            s[..8].copy_from_slice(&seed.to_le_bytes());
+            SignerKey::from_seed(&format!("bench.example/m{i}"), s)
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow!("{e}"))?;
+    let batch: Vec<Event> = (1..=2u32)
+        .flat_map(|node| (0..2u16).map(move |stream| Event::new(1, node, stream, EventId::derived(node, stream, 0), 0, Vec::new(), b"payload".to_vec())))
+        .collect();
+    let outcome = omega_core::reconcile(&State::new(), &batch);
+    if !matches!(outcome, Outcome::Ok(_)) {
+        bail!("the certificate batch obstructed");
+    }
+    let att = ops::parse_result(&json::outcome_to_json(&outcome)).map_err(|e| anyhow!("{e}"))?;
+    let committee_json = |k: u32, members: &[SignerKey]| {
+        let m: Vec<String> = members.iter().map(|s| format!("\"{}\"", s.verifier())).collect();
+        format!("{{\"threshold\":{k},\"members\":[{}]}}", m.join(",")).into_bytes()
+    };
+    let members: Vec<_> = keys.iter().map(|k| k.verifier().clone()).collect();
+    let committee = Committee::new(5, members).map_err(|e| anyhow!("{e}"))?;
+    let mut five = cert::certify(&att, "bench.example/log", None, Some(&committee), &keys[0]).map_err(|e| anyhow!("{e}"))?;
+    for k in &keys[1..5] {
+        five.cosign(k).map_err(|e| anyhow!("{e}"))?;
+    }
+    let solo = Committee::new(1, vec![keys[0].verifier().clone()]).map_err(|e| anyhow!("{e}"))?;
+    let one = cert::certify(&att, "bench.example/log", None, Some(&solo), &keys[0]).map_err(|e| anyhow!("{e}"))?;
+    Ok((five.encode(), committee_json(5, &keys), one.encode(), committee_json(1, &keys[..1])))
+}
+
+fn workloads(opts: &Options) -> Result<Vec<Workload>> {
+    let events = reconcile_events(opts);
+    let n = events.len();
+    let binary: Vec<u8> = events.iter().flat_map(Event::encode).collect();
+    let leaves = omega_core::history_leaves(&events).map_err(|_| anyhow!("the generated history obstructed"))?;
+    let leaf_bytes: Vec<u8> = leaves.concat();
+    let log = frame::encode_log(&events);
+    let index = (n / 3).to_string();
+    let proof = abi::call(ops::OP_PROVE_INCLUSION, &make_fields(&[&leaf_bytes, b"leaves", index.as_bytes()]));
+    if proof.status != abi::STATUS_OK {
+        bail!("could not make the inclusion proof: {}", String::from_utf8_lossy(&proof.body));
+    }
+    let (five, committee5, one, committee1) = certificates(opts.seed)?;
+    let world = World::new(opts.seed, Config { nodes: 5, entities: opts.entities, edges_per_entity: 3 }).encode();
+    let ticks = opts.ticks.to_string();
+    let ev = format!("{} events", thousands(n as u64));
+    let nf = n as f64;
+    Ok(vec![
+        Workload {
+            name: "reconcile",
+            size: format!("{ev}, 100-byte payloads, shuffled"),
+            op: abi::OP_RECONCILE_BINARY,
+            request: abi::make_request(&binary, &[]),
+            status: abi::STATUS_OK,
+            amount: nf,
+            unit: "events/s",
+            scale: 1.0,
+            baseline: None,
+        },
+        Workload {
+            name: "merkle root",
+            size: format!("{} leaf hashes", thousands(n as u64)),
+            op: ops::OP_MERKLE_ROOT,
+            request: make_fields(&[&leaf_bytes]),
+            status: abi::STATUS_OK,
+            amount: nf,
+            unit: "leaves/s",
+            scale: 1.0,
+            baseline: None,
+        },
+        Workload {
+            name: "inclusion proof",
+            size: format!("leaf {index} of {}, with the root", thousands(n as u64)),
+            op: ops::OP_PROVE_INCLUSION,
+            request: make_fields(&[&leaf_bytes, b"leaves", index.as_bytes()]),
+            status: abi::STATUS_OK,
+            amount: 1.0,
+            unit: "proofs/s",
+            scale: 1.0,
+            baseline: None,
+        },
+        Workload {
+            name: "verify inclusion",
+            size: format!("a proof in a tree of {}", thousands(n as u64)),
+            op: ops::OP_VERIFY_INCLUSION,
+            request: make_fields(&[&proof.body]),
+            status: abi::STATUS_OK,
+            amount: 1.0,
+            unit: "proofs/s",
+            scale: 1.0,
+            baseline: None,
+        },
+        Workload {
+            name: "verify certificate",
+            size: "1 of 1, one signature".into(),
+            op: ops::OP_VERIFY,
+            request: make_fields(&[&one, &committee1]),
+            status: abi::STATUS_OK,
+            amount: 1.0,
+            unit: "signatures/s",
+            scale: 1.0,
+            baseline: None,
+        },
+        Workload {
+            name: "verify certificate",
+            size: "5 of 7, batched".into(),
+            op: ops::OP_VERIFY,
+            request: make_fields(&[&five, &committee5]),
+            status: abi::STATUS_OK,
+            amount: 5.0,
+            unit: "signatures/s",
+            scale: 1.0,
+            baseline: None,
+        },
+        Workload {
+            name: "ingest",
+            size: format!("framed log, {ev}, {:.1} MB", log.len() as f64 / 1e6),
+            op: ops::OP_INGEST,
+            amount: log.len() as f64,
+            request: make_fields(&[&log]),
+            status: abi::STATUS_OK,
+            unit: "MB/s",
+            scale: 1e6,
+            baseline: None,
+        },
+        Workload {
+            name: "ecs tick",
+            size: format!("{} entities, {} edges", thousands(u64::from(opts.entities)), thousands(u64::from(opts.entities) * 3)),
+            op: ops::OP_ECS_RUN,
+            request: make_fields(&[&world, ticks.as_bytes(), b"", b"summary", b""]),
+            status: abi::STATUS_OK,
+            amount: 1.0,
+            unit: "ticks/s",
+            scale: 1.0,
+            // the same world restored and summarised with no tick: what is not ticking
+            baseline: Some(make_fields(&[&world, b"0", b"", b"summary", b""])),
+        },
+    ])
+}
+
+/// Seconds per call of `req` on `engine`: `calls` calls in a row.
+fn time_calls(engine: &mut Engine<'_>, op: u32, req: &[u8], calls: u32) -> Result<f64> {
+    let t = Instant::now();
+    for _ in 0..calls {
+        std::hint::black_box(engine.call(op, req)?);
+    }
+    Ok(t.elapsed().as_secs_f64() / f64::from(calls.max(1)))
+}
+
+/// One engine's runs of one workload: seconds per unit of `w.amount`.
+fn measure(engine: &mut Engine<'_>, w: &Workload, opts: &Options, bar: &indicatif::ProgressBar) -> Result<Stats> {
+    // calibrate: enough calls that a run lasts `min_run`
+    let once = time_calls(engine, w.op, &w.request, 1)?;
+    let calls = if once >= opts.min_run.as_secs_f64() { 1 } else { (opts.min_run.as_secs_f64() / once.max(1e-9)).ceil().min(1e6) as u32 };
+    let mut per_call = Vec::with_capacity(opts.runs);
+    for _ in 0..opts.runs {
+        let mut t = time_calls(engine, w.op, &w.request, calls)?;
+        if let Some(base) = &w.baseline {
+            t -= time_calls(engine, w.op, base, calls)?;
+            t /= opts.ticks.max(1) as f64;
+        }
+        per_call.push(t.max(0.0));
+        bar.inc(1);
+    }
+    Ok(stats(per_call))
+}
+
+/// One row of the report.
+struct Row {
+    name: &'static str,
+    size: String,
+    unit: &'static str,
+    native: Stats,
+    wasm: Stats,
+    native_rate: f64,
+    wasm_rate: f64,
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string()))
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    format!("{cpu}, {cores} cores, {} {}", std::env::consts::OS, std::env::consts::ARCH)
+}
+
+fn fmt_time(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 1e-3 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{:.1} µs", s * 1e6)
+    }
+}
+
+fn fmt_rate(r: f64) -> String {
+    if r >= 1e6 {
+        format!("{:.2}M", r / 1e6)
+    } else if r >= 1e4 {
+        format!("{:.1}k", r / 1e3)
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// Runs the benchmark and prints the table (or JSON).
+pub fn run(opts: &Options, blob: Result<Blob>) -> Result<ExitCode> {
+    let mut blob = blob?;
+    let started = Instant::now();
+    if !opts.json {
+        eprintln!("omega bench: generating the inputs (seed {})...", opts.seed);
+    }
+    let work = workloads(opts)?;
+    let bar = indicatif::ProgressBar::new((work.len() * opts.runs * 2) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} bench [{bar:40}] {pos}/{len} runs {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut rows = Vec::new();
+    for w in &work {
+        bar.set_message(format!("{} ({})", w.name, w.size));
+        // the same bytes on both engines, before any timing
+        let native = abi::call(w.op, &w.request);
+        let wasm = blob.call(w.op, &w.request)?;
+        if native.status != w.status {
+            bar.abandon();
+            bail!("{}: the native engine answered status {}: {}", w.name, native.status, String::from_utf8_lossy(&native.body));
+        }
+        if native.to_bytes() != wasm.to_bytes() {
+            bar.abandon();
+            bail!("{}: the engines gave different bytes for the same request (a determinism bug; run `omega crosscheck`)", w.name);
+        }
+        let n = measure(&mut Engine::Native, w, opts, &bar)?;
+        let b = measure(&mut Engine::Wasm(&mut blob), w, opts, &bar)?;
+        let rate = |s: &Stats| if s.median > 0.0 { w.amount / w.scale / s.median } else { 0.0 };
+        rows.push(Row { name: w.name, size: w.size.clone(), unit: w.unit, native_rate: rate(&n), wasm_rate: rate(&b), native: n, wasm: b });
+    }
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    let mut out = std::io::stdout().lock();
+    if opts.json {
+        let st = |s: &Stats| serde_json::json!({ "median_s": s.median, "min_s": s.min, "max_s": s.max });
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "workload": r.name, "size": r.size, "unit": r.unit,
+                    "native": st(&r.native), "wasm": st(&r.wasm),
+                    "ratio": if r.native.median > 0.0 { r.wasm.median / r.native.median } else { 0.0 },
+                    "native_throughput": r.native_rate, "wasm_throughput": r.wasm_rate,
+                    "same_bytes": true,
+                })
+            })
+            .collect();
+        let v = serde_json::json!({
+            "omega": omega_core::VERSION, "machine": machine(), "blob_sha256": blob.sha256,
+            "runs": opts.runs, "events": opts.events, "entities": opts.entities, "seed": opts.seed,
+            "elapsed_s": elapsed.as_secs_f64(), "rows": rows,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "omega {} bench: {}", omega_core::VERSION, machine())?;
+    writeln!(out, "blob {} (sha256 {})", blob.path.display(), blob.sha256)?;
+    writeln!(out, "median of {} runs per engine (fastest..slowest); both engines gave identical bytes on every workload\n", opts.runs)?;
+    writeln!(
+        out,
+        "{:<19} {:<42} {:>30} {:>30} {:>7} {:>9} {:>9}  unit",
+        "workload", "size", "native", "blob (wasmtime)", "ratio", "native", "blob"
+    )?;
+    for r in &rows {
+        let cell = |s: &Stats| format!("{} ({}..{})", fmt_time(s.median), fmt_short(s.min), fmt_short(s.max));
+        let ratio = if r.native.median > 0.0 { r.wasm.median / r.native.median } else { 0.0 };
+        writeln!(
+            out,
+            "{:<19} {:<42} {:>30} {:>30} {:>6.2}x {:>9} {:>9}  {}",
+            r.name,
+            r.size,
+            cell(&r.native),
+            cell(&r.wasm),
+            ratio,
+            fmt_rate(r.native_rate),
+            fmt_rate(r.wasm_rate),
+            r.unit
+        )?;
+    }
+    writeln!(out, "\ntimes are per call (per tick for `ecs tick`); ratio = blob / native; {:.1} s in all", elapsed.as_secs_f64())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fmt_short(s: f64) -> String {
+    fmt_time(s).replace(' ', "")
+}
+
+/// 1234567 -> "1,234,567".
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
