@@ -3,6 +3,7 @@
 // events canonically (docs/FORMATS.md), drops byte-identical duplicates, sorts
 // by key, and recomputes the RFC 6962 Merkle root, the frontier and the heads.
 // So the expected files are not merely "what the Rust code printed".
+// The last test holds the blob's `merkleRoot` to the same plain-JS root.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -63,3 +64,15 @@ for (const c of cases) {
     assert.deepEqual(out.heads.map(({ seq, key, leaf_hash }) => ({ seq, key, leaf_hash })), want);
   });
 }
+
+test("merkleRoot (the blob) equals the plain-JS RFC 6962 root for every size 0..70 and a few large ones; bad lengths throw 3407", async () => {
+  const omega = await import("omega-kernel");
+  for (const n of [...Array(71).keys(), 127, 128, 129, 1000, 4097]) {
+    const leaves = Array.from({ length: n }, (_, i) => sha256(Buffer.from([0]), Buffer.from(`leaf ${i}`)));
+    const got = omega.merkleRoot(new Uint8Array(Buffer.concat(leaves)));
+    assert.deepEqual(got, { tree_size: n, root: mth(leaves).toString("hex") }, `size ${n}`);
+  }
+  for (const len of [1, 31, 33, 65]) {
+    assert.throws(() => omega.merkleRoot(new Uint8Array(len)), (e) => e instanceof Error && e.code === 3407 && /multiple of 32/.test(e.message), `length ${len}`);
+  }
+});

@@ -54,6 +54,7 @@ export interface Keypair { name: string; key_id: string; verifier_key: string; s
 export interface InclusionProof { leaf_index: number; tree_size: number; leaf_hash: string; proof: string[]; root: string }
 export interface ConsistencyProof { old_size: number; new_size: number; old_root: string; new_root: string; proof: string[] }
 export interface ProofVerdict { status: "valid" | "invalid"; code?: number; reason?: string }
+export interface MerkleRoot { tree_size: number; root: string }
 /** A certificate as bytes (binary OMGC) or as its signed-note text. */
 export type CertificateInput = Uint8Array | string;
 "#;
@@ -214,6 +215,14 @@ fn int_text(x: f64) -> Result<String, JsValue> {
     } else {
         Err(crate::js_error(abi::CODE_BAD_REQUEST, "an index or size must be a non-negative integer", None, None))
     }
+}
+
+/// The RFC 6962 root of leaf hashes given as they are (32 bytes each, in tree
+/// order, concatenated): `{ tree_size, root }`, the root in lowercase hex.
+/// Throws code 3407 when the length is not a multiple of 32.
+#[wasm_bindgen(js_name = merkleRoot, unchecked_return_type = "MerkleRoot")]
+pub fn merkle_root(leaf_hashes: &[u8]) -> Result<JsValue, JsValue> {
+    run(ops::OP_MERKLE_ROOT, &[leaf_hashes])
 }
 
 /// Checks an inclusion proof (the object `inclusionProof` returns); needs only the proof.

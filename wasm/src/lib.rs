@@ -5,7 +5,7 @@
 //!   `reconcileBinary`, `Reconciler`, `sampleHistory`, `abiCall`, `version`,
 //!   and the certify API: `generateKeypair`, `certify`, `cosign`,
 //!   `verifyCertificate`, `verifyChain`, `explainCertificate`,
-//!   `certificateNote`, `inclusionProof`, `verifyInclusion`,
+//!   `certificateNote`, `inclusionProof`, `verifyInclusion`, `merkleRoot`,
 //!   `consistencyProof`, `verifyConsistency`), and the log API: `ingest`,
 //!   `reconcileLog`, `replay`, `explainBundle`; and the ECS `World` class;
 //!   errors are thrown as JS `Error`s with a numeric `code`;
