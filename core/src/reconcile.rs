@@ -299,19 +299,15 @@ pub fn reconcile(prior: &State, events: &[Event]) -> Outcome {
     // so byte-identical duplicates are adjacent whatever the input order.
     items.sort_unstable_by(|a, b| a.key.cmp(&b.key).then_with(|| a.leaf.cmp(&b.leaf)));
 
-    let mut duplicates: u64 = 0;
-    let mut uniq: Vec<Item> = Vec::with_capacity(items.len());
-    for it in items {
-        let dup_in_batch = uniq.last().is_some_and(|l| l.key == it.key && l.leaf == it.leaf);
-        let dup_of_head = prior
-            .head(it.key.node(), it.key.stream())
-            .is_some_and(|h| h.seq == it.seq && h.leaf_hash == it.leaf);
-        if dup_in_batch || dup_of_head {
-            duplicates += 1;
-        } else {
-            uniq.push(it);
-        }
-    }
+    // Duplicates, in place: byte-identical copies are adjacent (one key, one
+    // leaf hash), so the first of each run stays; then copies of a prior head go.
+    let before = items.len();
+    items.dedup_by(|cur, prev| cur.key == prev.key && cur.leaf == prev.leaf);
+    items.retain(|it| {
+        !prior.head(it.key.node(), it.key.stream()).is_some_and(|h| h.seq == it.seq && h.leaf_hash == it.leaf)
+    });
+    let duplicates = u64::try_from(before - items.len()).unwrap_or(u64::MAX);
+    let uniq = items;
 
     let evidence = |it: &Item| -> Evidence {
         let payload = events.get(it.idx).map(|e| sha256(e.payload()));
@@ -416,14 +412,14 @@ pub fn reconcile(prior: &State, events: &[Event]) -> Outcome {
     let mut ids: Vec<(EventId, usize)> = uniq.iter().enumerate().map(|(p, it)| (it.key.event_id(), p)).collect();
     ids.sort_unstable();
     for group in ids.chunk_by(|a, b| a.0 == b.0) {
-        let mut ev: Vec<Evidence> = group.iter().filter_map(|(_, p)| uniq.get(*p)).map(|x| evidence(x)).collect();
-        if let Some((id, _)) = group.first() {
-            if let Some(h) = head_by_id(id) {
-                ev.push(head_evidence(h));
+        let head = group.first().and_then(|(id, _)| head_by_id(id));
+        // Evidence (with its payload hash) only for an actual conflict.
+        if group.len() + usize::from(head.is_some()) > 1 {
+            let mut ev: Vec<Evidence> = group.iter().filter_map(|(_, p)| uniq.get(*p)).map(|x| evidence(x)).collect();
+            ev.extend(head.map(head_evidence));
+            if ev.len() > 1 {
+                violations.push(Violation::new(Reason::IdConflict, ev));
             }
-        }
-        if ev.len() > 1 {
-            violations.push(Violation::new(Reason::IdConflict, ev));
         }
     }
 
@@ -433,13 +429,7 @@ pub fn reconcile(prior: &State, events: &[Event]) -> Outcome {
         let lamport = it.key.lamport();
         for dep in e.deps() {
             let start = ids.partition_point(|(id, _)| id < dep);
-            let found: Vec<&Item> = ids
-                .get(start..)
-                .unwrap_or(&[])
-                .iter()
-                .take_while(|(id, _)| id == dep)
-                .filter_map(|(_, p)| uniq.get(*p))
-                .collect();
+            let mut found = ids.get(start..).unwrap_or(&[]).iter().take_while(|(id, _)| id == dep).filter_map(|(_, p)| uniq.get(*p)).peekable();
             let mut push = |reason: Reason, other: Option<Evidence>| {
                 let mut ev = alloc::vec![evidence(it)];
                 ev.extend(other);
@@ -447,7 +437,7 @@ pub fn reconcile(prior: &State, events: &[Event]) -> Outcome {
                 v.dep = Some(*dep);
                 violations.push(v);
             };
-            if !found.is_empty() {
+            if found.peek().is_some() {
                 for d in found {
                     if d.key.lamport() >= lamport {
                         push(Reason::NotBefore, Some(evidence(d)));
