@@ -423,12 +423,24 @@ pub fn reconcile(prior: &State, events: &[Event]) -> Outcome {
         }
     }
 
-    // Dependencies.
-    for it in &uniq {
-        let Some(e) = events.get(it.idx) else { continue };
+    // Dependencies: every (dep, dependent) pair, sorted by dep, is matched
+    // against the sorted ids in one merge pass (no binary search per dep);
+    // violations are sorted at the end, so the visiting order does not matter.
+    let mut wants: Vec<(EventId, usize)> = Vec::new();
+    for (p, it) in uniq.iter().enumerate() {
+        if let Some(e) = events.get(it.idx) {
+            wants.extend(e.deps().iter().map(|d| (*d, p)));
+        }
+    }
+    wants.sort_unstable();
+    let mut start = 0usize;
+    for (dep, p) in &wants {
+        let (dep, Some(it)) = (dep, uniq.get(*p)) else { continue };
         let lamport = it.key.lamport();
-        for dep in e.deps() {
-            let start = ids.partition_point(|(id, _)| id < dep);
+        {
+            while ids.get(start).is_some_and(|(id, _)| id < dep) {
+                start += 1;
+            }
             let mut found = ids.get(start..).unwrap_or(&[]).iter().take_while(|(id, _)| id == dep).filter_map(|(_, p)| uniq.get(*p)).peekable();
             let mut push = |reason: Reason, other: Option<Evidence>| {
                 let mut ev = alloc::vec![evidence(it)];
