@@ -192,3 +192,15 @@ fn saturation_is_counted_not_hidden() {
     let r = w.step(&[Command { tick: 1, op: Op::Sensor { entity: e, value: Fx::MIN } }]);
     assert!(r.saturations > 0);
 }
+
+#[test]
+fn state_hash_is_the_sha256_of_the_encoding() {
+    // state_hash streams the encoding into SHA-256; it must equal hashing the bytes.
+    for (entities, ticks) in [(0u32, 0u32), (1, 1), (50, 3), (3000, 2)] {
+        let mut w = World::new(11, Config { nodes: 3, entities, edges_per_entity: 3 });
+        for _ in 0..ticks {
+            w.step(&[]);
+        }
+        assert_eq!(w.state_hash(), omega_core::sha256(&w.encode()), "{entities} entities");
+    }
+}

@@ -6,7 +6,8 @@ use super::fx::{self, Fx, Sat};
 use super::systems;
 use crate::cursor::Cursor;
 use crate::error::ErrorCode;
-use crate::hash::{Hash, sha256};
+use crate::hash::Hash;
+use sha2::{Digest as _, Sha256};
 use crate::sample::SplitMix64;
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -433,39 +434,41 @@ impl World {
     /// ```
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.alive.len() * 81 + self.edges.len() * 16);
-        out.extend_from_slice(b"OMGW");
-        out.push(1);
-        out.extend_from_slice(&self.tick.to_be_bytes());
-        out.extend_from_slice(&self.seed.to_be_bytes());
-        out.extend_from_slice(&self.rng.to_be_bytes());
-        out.extend_from_slice(&self.nodes.to_be_bytes());
-        for w in self.weights {
-            out.extend_from_slice(&w.to_bits().to_be_bytes());
-        }
-        out.extend_from_slice(&self.gpid_integral.to_bits().to_be_bytes());
-        out.extend_from_slice(&self.gpid_prev.to_bits().to_be_bytes());
-        out.extend_from_slice(&self.saturations.to_be_bytes());
-        out.extend_from_slice(&(self.alive.len() as u32).to_be_bytes());
-        for i in 0..self.alive.len() {
-            out.extend_from_slice(&self.generation[i].to_be_bytes());
-            out.push(u8::from(self.alive[i]));
-            if self.alive[i] {
-                self.encode_slot(i, &mut out);
-            }
-        }
-        out.extend_from_slice(&(self.edges.len() as u32).to_be_bytes());
-        for ((a, b), w) in &self.edges {
-            out.extend_from_slice(&a.to_be_bytes());
-            out.extend_from_slice(&b.to_be_bytes());
-            out.extend_from_slice(&w.to_bits().to_be_bytes());
-        }
+        self.encode_to(&mut out);
         out
     }
 
-    fn encode_slot(&self, i: usize, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.node[i].to_be_bytes());
-        for v in self.fx_components(i) {
-            out.extend_from_slice(&v.to_bits().to_be_bytes());
+    /// Writes the canonical encoding to `out`, piece by piece (so the hash
+    /// of a tick never needs the whole encoding in memory).
+    fn encode_to<S: Sink>(&self, out: &mut S) {
+        out.put(b"OMGW");
+        out.put(&[1]);
+        out.put(&self.tick.to_be_bytes());
+        out.put(&self.seed.to_be_bytes());
+        out.put(&self.rng.to_be_bytes());
+        out.put(&self.nodes.to_be_bytes());
+        for w in self.weights {
+            out.put(&w.to_bits().to_be_bytes());
+        }
+        out.put(&self.gpid_integral.to_bits().to_be_bytes());
+        out.put(&self.gpid_prev.to_bits().to_be_bytes());
+        out.put(&self.saturations.to_be_bytes());
+        out.put(&(self.alive.len() as u32).to_be_bytes());
+        for i in 0..self.alive.len() {
+            out.put(&self.generation[i].to_be_bytes());
+            out.put(&[u8::from(self.alive[i])]);
+            if self.alive[i] {
+                out.put(&self.node[i].to_be_bytes());
+                for v in self.fx_components(i) {
+                    out.put(&v.to_bits().to_be_bytes());
+                }
+            }
+        }
+        out.put(&(self.edges.len() as u32).to_be_bytes());
+        for ((a, b), w) in &self.edges {
+            out.put(&a.to_be_bytes());
+            out.put(&b.to_be_bytes());
+            out.put(&w.to_bits().to_be_bytes());
         }
     }
 
@@ -557,7 +560,9 @@ impl World {
 
     /// SHA-256 of [`World::encode`].
     pub fn state_hash(&self) -> Hash {
-        sha256(&self.encode())
+        let mut h = HashSink { h: Sha256::new(), buf: Vec::with_capacity(HashSink::CAP) };
+        self.encode_to(&mut h);
+        h.finish()
     }
 
     /// Rebuilds a world from [`World::encode`] bytes; stepping it gives the
@@ -684,5 +689,42 @@ impl World {
             return Err(e(&c, "trailing bytes"));
         }
         Ok(w)
+    }
+}
+
+/// Where [`World::encode_to`] writes.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// SHA-256 fed in large updates through a small buffer: the state hash of a
+/// tick without a copy of the whole (for 100k entities, ~13 MB) encoding.
+struct HashSink {
+    h: Sha256,
+    buf: Vec<u8>,
+}
+
+impl HashSink {
+    const CAP: usize = 64 * 1024;
+
+    fn finish(mut self) -> Hash {
+        self.h.update(&self.buf);
+        self.h.finalize().into()
+    }
+}
+
+impl Sink for HashSink {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.buf.len() + bytes.len() > Self::CAP {
+            self.h.update(&self.buf);
+            self.buf.clear();
+        }
+        self.buf.extend_from_slice(bytes);
     }
 }
