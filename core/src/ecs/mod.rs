@@ -10,7 +10,7 @@
 //! - [`Command`]: spawn, despawn, link, unlink, set target, sensor reading,
 //!   in a binary and a JSON form, carried as event payloads.
 //!
-//! No f32/f64 anywhere here: the float references live in the tests only.
+//! No floating point anywhere here: the float references live in `core/tests/fx.rs`.
 // Component vectors all have one length (the slot count), and every index
 // used comes from iterating that range or from a live slot, so indexing cannot
 // fail; `World::restore` checks the lengths of what it reads.
