@@ -27,63 +27,11 @@ const SELF_TEST_CASE: &str = "demo-sample";
 /// How long one probe (`node --version`, ...) may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The inputs of the blob, relative to the workspace root; a folder stands for
-/// every file under it. `cargo xtask blob` hashes the same list (its
-/// `sources_sha256` is a copy of the one below: change both together).
-pub const BLOB_SOURCES: [&str; 6] = [
-    "Cargo.toml",
-    "Cargo.lock",
-    "core/Cargo.toml",
-    "core/src",
-    "wasm/Cargo.toml",
-    "wasm/src",
-];
-
-/// The stamp `cargo xtask blob` writes beside the blob: its path plus this
-/// suffix, holding two lines: [`sources_sha256`] of the sources it was built
-/// from, then the blob's SHA-256.
-pub const STAMP_SUFFIX: &str = ".sources";
-
-/// The SHA-256 (lowercase hex) of the sources the blob is built from: every
-/// file under [`BLOB_SOURCES`], sorted by its `/`-separated path relative to
-/// `root`, each hashed as path, a NUL byte, its length (u64 little-endian) and
-/// its contents. xtask's `sources_sha256` is a copy of this function.
-pub fn sources_sha256(root: &Path) -> std::io::Result<String> {
-    fn walk(root: &Path, rel: String, files: &mut Vec<String>) -> std::io::Result<()> {
-        let path = root.join(&rel);
-        if path.is_dir() {
-            for entry in std::fs::read_dir(&path)? {
-                let name = entry?.file_name();
-                let name = name.to_str().ok_or_else(|| {
-                    std::io::Error::other(format!("{}: a file name is not UTF-8", path.display()))
-                })?;
-                walk(root, format!("{rel}/{name}"), files)?;
-            }
-        } else {
-            files.push(rel);
-        }
-        Ok(())
-    }
-    let mut files = Vec::new();
-    for input in BLOB_SOURCES {
-        walk(root, input.to_string(), &mut files)?;
-    }
-    files.sort();
-    let mut hasher = Sha256::new();
-    for rel in &files {
-        let bytes = std::fs::read(root.join(rel))
-            .map_err(|e| std::io::Error::new(e.kind(), format!("{rel}: {e}")))?;
-        hasher.update(rel.as_bytes());
-        hasher.update([0]);
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(&bytes);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
+// The blob's source list, its stamp and the sources hash: the very file
+// `cargo xtask blob` uses to write the stamp.
+#[path = "../../xtask/src/sources.rs"]
+mod sources;
+pub use sources::{BLOB_SOURCES, STAMP_SUFFIX, sources_sha256};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Status {

@@ -10,6 +10,8 @@
 //!
 //! This crate depends on no workspace crate: it only drives cargo, rustup,
 //! wasm-bindgen, npm and node.
+mod sources;
+
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use sha2::{Digest, Sha256};
@@ -354,7 +356,7 @@ impl Ctx {
     fn blob(&self, setup: &Setup) -> Result<String> {
         step("building the blob (omega-wasm, profile `blob`)");
         // Hashed before the build: if a source changes meanwhile, the stamp says stale.
-        let sources = Self::sources_sha256(&self.root).context("hashing the blob's sources")?;
+        let sources = sources::sources_sha256(&self.root).context("hashing the blob's sources")?;
         let cargo_home = match env::var_os("CARGO_HOME") {
             Some(h) if !h.is_empty() => PathBuf::from(h),
             _ => home()?.join(".cargo"),
@@ -412,65 +414,11 @@ impl Ctx {
             bytes.len()
         );
         // The stamp `omega doctor` reads to tell whether the blob matches the sources.
-        let stamp = format!("{BLOB}.sources");
+        let stamp = format!("{BLOB}{}", sources::STAMP_SUFFIX);
         fs::write(self.root.join(&stamp), format!("{sources}\n{sha}\n"))
             .with_context(|| format!("writing {stamp}"))?;
         println!("    sources sha256: {sources} (in {stamp})");
         Ok(sha)
-    }
-
-    /// The SHA-256 (lowercase hex) of the sources the blob is built from: every
-    /// file under `BLOB_SOURCES` (relative to the workspace root; a folder
-    /// stands for every file under it), sorted by its `/`-separated path, each
-    /// hashed as path, a NUL byte, its length (u64 little-endian) and its
-    /// contents. A copy of `sources_sha256` in host/src/doctor.rs, which
-    /// `omega doctor` recomputes: change both together.
-    fn sources_sha256(root: &Path) -> std::io::Result<String> {
-        const BLOB_SOURCES: [&str; 6] = [
-            "Cargo.toml",
-            "Cargo.lock",
-            "core/Cargo.toml",
-            "core/src",
-            "wasm/Cargo.toml",
-            "wasm/src",
-        ];
-        fn walk(root: &Path, rel: String, files: &mut Vec<String>) -> std::io::Result<()> {
-            let path = root.join(&rel);
-            if path.is_dir() {
-                for entry in std::fs::read_dir(&path)? {
-                    let name = entry?.file_name();
-                    let name = name.to_str().ok_or_else(|| {
-                        std::io::Error::other(format!(
-                            "{}: a file name is not UTF-8",
-                            path.display()
-                        ))
-                    })?;
-                    walk(root, format!("{rel}/{name}"), files)?;
-                }
-            } else {
-                files.push(rel);
-            }
-            Ok(())
-        }
-        let mut files = Vec::new();
-        for input in BLOB_SOURCES {
-            walk(root, input.to_string(), &mut files)?;
-        }
-        files.sort();
-        let mut hasher = Sha256::new();
-        for rel in &files {
-            let bytes = std::fs::read(root.join(rel))
-                .map_err(|e| std::io::Error::new(e.kind(), format!("{rel}: {e}")))?;
-            hasher.update(rel.as_bytes());
-            hasher.update([0]);
-            hasher.update((bytes.len() as u64).to_le_bytes());
-            hasher.update(&bytes);
-        }
-        Ok(hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect())
     }
 
     fn build_host(&self) -> Result<()> {
