@@ -11,12 +11,11 @@
 // web/serve.mjs on 127.0.0.1, and the blob is imported from /pkg/ there.
 import { performance } from "node:perf_hooks";
 import os from "node:os";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 import * as omega from "omega-kernel";
 import { listen, repoMounts, staticServer } from "../../web/serve.mjs";
 
 const runs = Math.max(1, Number(process.argv[2] ?? 5));
-const CHROMIUM = process.env.OMEGA_CHROMIUM || "/usr/bin/chromium";
 
 // One function, run in both engines: `m` is the module, `now` a clock.
 async function workloads(m, now, runs) {
@@ -55,11 +54,7 @@ async function workloads(m, now, runs) {
 
 const server = await listen(staticServer(repoMounts()));
 const base = `http://127.0.0.1:${server.address().port}`;
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage();
   page.setDefaultTimeout(600_000);

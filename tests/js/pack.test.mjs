@@ -10,13 +10,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 import { listen, staticServer } from "../../web/serve.mjs";
 import { sha256Hex } from "./vectors.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WASM = resolve(ROOT, "wasm");
-const CHROMIUM = process.env.OMEGA_CHROMIUM || "/usr/bin/chromium";
 const TIMEOUT_MS = 60_000;
 const VECTOR_IN = resolve(ROOT, "tests/vectors/reconcile/demo-sample.in.json");
 const VECTOR_OUT = readFileSync(resolve(ROOT, "tests/vectors/reconcile/demo-sample.out.json"), "utf8");
@@ -163,12 +162,7 @@ test("browser: a page served from the project loads the package from node_module
   );
   const requests = [];
   const server = await listen(staticServer([["/", app]]));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: TIMEOUT_MS,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await launchChromium({ timeout: TIMEOUT_MS });
   try {
     const page = await browser.newPage();
     page.setDefaultTimeout(TIMEOUT_MS);

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 import * as omega from "omega-kernel";
 import { fileFor, listen, repoMounts, staticServer } from "../../web/serve.mjs";
 import { build } from "../../web/build.mjs";
@@ -18,7 +18,6 @@ import { SAMPLE_ARGS, followOnBatch } from "../../web/lib/history.js";
 import { sha256Hex } from "./vectors.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CHROMIUM = process.env.OMEGA_CHROMIUM || "/usr/bin/chromium";
 const SHOTS = resolve(ROOT, "target/screenshots");
 const TIMEOUT_MS = 60_000;
 const VECTORS = resolve(ROOT, "tests/vectors");
@@ -32,22 +31,7 @@ let page;
 let base;
 const pageErrors = [];
 
-async function launch() {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: TIMEOUT_MS,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
+const launch = () => launchChromium({ timeout: TIMEOUT_MS });
 
 async function openPage(url) {
   const p = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
