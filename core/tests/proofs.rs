@@ -819,3 +819,39 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+    /// Op 21 and the `leaves` format of the proof ops on arbitrary bytes: a
+    /// root (equal to `merkle::root` of the 32-byte chunks) or error 3407,
+    /// never a panic; an inclusion proof from leaves equals the core's.
+    #[test]
+    fn raw_leaf_hashes_give_a_root_or_3407(bytes in proptest::collection::vec(any::<u8>(), 0..700), index in 0u64..40) {
+        use omega_core::abi::{STATUS_ERROR, STATUS_OK};
+        use omega_core::ops::{self, make_fields};
+        let r = ops::call(ops::OP_MERKLE_ROOT, &make_fields(&[&bytes]));
+        let p = ops::call(ops::OP_PROVE_INCLUSION, &make_fields(&[&bytes, b"leaves", index.to_string().as_bytes()]));
+        let v: serde_json::Value = serde_json::from_slice(&r.body).expect("JSON");
+        if bytes.len() % 32 == 0 {
+            let leaves: Vec<Hash> = bytes.chunks_exact(32).map(|c| c.try_into().expect("32 bytes")).collect();
+            prop_assert_eq!(r.status, STATUS_OK);
+            let root = hex::encode(&merkle::root(&leaves));
+            prop_assert_eq!(v["root"].as_str(), Some(root.as_str()));
+            prop_assert_eq!(v["tree_size"].as_u64(), Some(leaves.len() as u64));
+            match inclusion_proof(&leaves, index) {
+                Ok(want) => {
+                    let got: serde_json::Value = serde_json::from_slice(&p.body).expect("JSON");
+                    let want: Vec<String> = want.iter().map(|h| hex::encode(h)).collect();
+                    prop_assert_eq!(p.status, STATUS_OK);
+                    prop_assert_eq!(got["proof"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect::<Vec<_>>()), Some(want));
+                }
+                Err(_) => prop_assert_eq!(p.status, STATUS_ERROR),
+            }
+        } else {
+            prop_assert_eq!(r.status, STATUS_ERROR);
+            prop_assert_eq!(v["code"].as_u64(), Some(3407));
+            prop_assert_eq!(p.status, STATUS_ERROR);
+        }
+    }
+}
