@@ -14,6 +14,7 @@ use crate::event::{Event, Limits};
 use crate::json::{self, JsonError};
 use crate::reconcile::{Outcome, reconcile};
 use crate::state::State;
+use alloc::string::{String, ToString};
 use alloc::format;
 use alloc::vec::Vec;
 
@@ -92,6 +93,17 @@ pub fn parse_prior(prior: &[u8]) -> Result<State, JsonError> {
     }
 }
 
+/// Parses a prior in any of its forms: empty, an ok result JSON, a binary
+/// state (`OMGS`) or a snapshot (`OMSN`, whose own checks and code 3901
+/// apply). Every engine and op that takes a prior goes through this; the
+/// error is the stable code and the message.
+pub fn parse_any_prior(prior: &[u8]) -> Result<State, (u16, String)> {
+    if prior.starts_with(b"OMSN") {
+        return crate::snapshot::Snapshot::decode(prior).map(|s| s.state).map_err(|e| (e.code(), e.to_string()));
+    }
+    parse_prior(prior).map_err(|e| (e.code(), e.to_string()))
+}
+
 /// Runs one op on request bytes.
 pub fn call(op: u32, input: &[u8]) -> Response {
     let limits = Limits::default();
@@ -104,9 +116,9 @@ pub fn call(op: u32, input: &[u8]) -> Response {
             let Some((events, prior)) = split_request(input) else {
                 return Response::error(CODE_BAD_REQUEST, "request must start with a u32 little-endian length that fits the request");
             };
-            let prior = match parse_prior(prior) {
+            let prior = match crate::ops::prior_state(prior) {
                 Ok(p) => p,
-                Err(e) => return Response::from_json_error(&e),
+                Err(e) => return e,
             };
             let events = if op == OP_RECONCILE_JSON {
                 match json::parse_events(events, &limits) {

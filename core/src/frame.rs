@@ -390,11 +390,23 @@ pub struct Report {
     pub first_bad_offset: Option<u64>,
     /// Why it is bad.
     pub error: Option<FrameError>,
+    /// For a damaged log (past a good header): what lies after the first bad
+    /// frame, from [`salvage`]. `None` when the log is clean or its header is bad.
+    pub after_damage: Option<AfterDamage>,
+}
+
+/// What follows the first bad frame of a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AfterDamage {
+    /// Intact frames after the first bad one (0: the damage is only a tail, and cutting it loses nothing intact).
+    pub intact_frames: u64,
+    /// Bytes in damaged spans (from the first bad frame on).
+    pub damaged_bytes: u64,
 }
 
 /// Scans a whole log, calling `progress(valid_bytes)` every `every` bytes or so.
 pub fn scan_with(bytes: &[u8], every: u64, mut progress: impl FnMut(u64)) -> Report {
-    let mut r = Report { frames: 0, events: 0, bytes: bytes.len() as u64, valid_bytes: 0, first_bad_offset: None, error: None };
+    let mut r = Report { frames: 0, events: 0, bytes: bytes.len() as u64, valid_bytes: 0, first_bad_offset: None, error: None, after_damage: None };
     let mut frames = match Frames::new(bytes) {
         Ok(f) => f,
         Err(e) => {
@@ -418,6 +430,8 @@ pub fn scan_with(bytes: &[u8], every: u64, mut progress: impl FnMut(u64)) -> Rep
             }
             Err(e) => {
                 r.first_bad_offset = Some(e.offset());
+                let rest = salvage_from(bytes, frames.offset() as usize, frames.max);
+                r.after_damage = Some(AfterDamage { intact_frames: rest.frames(), damaged_bytes: rest.damaged_bytes() });
                 r.error = Some(e);
             }
         }
@@ -428,6 +442,131 @@ pub fn scan_with(bytes: &[u8], every: u64, mut progress: impl FnMut(u64)) -> Rep
 /// Scans a whole log.
 pub fn scan(bytes: &[u8]) -> Report {
     scan_with(bytes, 0, |_| {})
+}
+
+/// One stretch of a log, as byte offsets `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// First byte.
+    pub start: u64,
+    /// One past the last byte.
+    pub end: u64,
+}
+
+/// A run of consecutive valid frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    /// Where the run's bytes are.
+    pub span: Span,
+    /// How many frames it holds.
+    pub frames: u64,
+}
+
+/// Where a log's intact frames are, past any damage: what [`salvage`] found.
+///
+/// `runs` and `damaged` together cover every byte after the header, in
+/// order, without overlap. A log whose damage is only at its end (a torn or
+/// garbled tail) has exactly one damaged span, the last one, and nothing
+/// intact after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Salvage {
+    /// The runs of valid frames (the first starts right after the header).
+    pub runs: Vec<Run>,
+    /// The damaged spans between and after them.
+    pub damaged: Vec<Span>,
+}
+
+impl Salvage {
+    /// Valid frames in every run.
+    pub fn frames(&self) -> u64 {
+        self.runs.iter().map(|r| r.frames).sum()
+    }
+    /// Valid frames after the first damaged span (0 when the damage is only a tail).
+    pub fn frames_after_damage(&self) -> u64 {
+        let first_bad = self.damaged.first().map_or(u64::MAX, |d| d.start);
+        self.runs.iter().filter(|r| r.span.start > first_bad).map(|r| r.frames).sum()
+    }
+    /// Bytes in the damaged spans.
+    pub fn damaged_bytes(&self) -> u64 {
+        self.damaged.iter().map(|d| d.end - d.start).sum()
+    }
+    /// True when every damaged byte lies after the last valid frame: cutting
+    /// the log at its valid prefix loses no frame whose CRC holds.
+    pub fn tail_only(&self) -> bool {
+        self.frames_after_damage() == 0
+    }
+}
+
+/// The end of the valid frame that starts at `pos`, if one does: its length
+/// is in range, its event bytes are one canonical event (checked first: it is
+/// cheap and rules out almost every false start), and its CRC holds.
+fn frame_at(bytes: &[u8], pos: usize, max: u32, limits: &Limits) -> Option<usize> {
+    let lenb = bytes.get(pos..pos.checked_add(4)?)?;
+    let len = u32::from_be_bytes(lenb.try_into().ok()?);
+    if len == 0 || len > max {
+        return None;
+    }
+    let start = pos.checked_add(FRAME_OVERHEAD)?;
+    let end = start.checked_add(len as usize)?;
+    let body = bytes.get(start..end)?;
+    EventRef::parse(body, limits).ok()?;
+    let want = u32::from_be_bytes(bytes.get(pos + 4..start)?.try_into().ok()?);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(lenb);
+    crc.update(body);
+    (crc.finalize() == want).then_some(end)
+}
+
+/// Finds every intact frame of a log, also past damage.
+///
+/// From the header on, frames are read while they are valid; at a bad one
+/// the scan looks for the next offset where a valid frame starts (first
+/// where the bad frame's own length field says the next frame is, then
+/// byte by byte) and goes on from there. A frame counts as intact when its
+/// length is in range, its CRC holds and its bytes are one canonical event:
+/// exactly what a reader accepts. An error means the header itself is bad
+/// and no frame can be trusted.
+///
+/// This is what `omega ingest` uses to say how many intact frames follow
+/// damage, and what `omega ingest --salvage` keeps.
+pub fn salvage(bytes: &[u8]) -> Result<Salvage, FrameError> {
+    let max = parse_header(bytes)?;
+    Ok(salvage_from(bytes, HEADER_LEN, max))
+}
+
+fn salvage_from(bytes: &[u8], from: usize, max: u32) -> Salvage {
+    let limits = Limits::default();
+    let mut out = Salvage { runs: Vec::new(), damaged: Vec::new() };
+    let mut pos = from;
+    loop {
+        let run_start = pos;
+        let mut frames = 0u64;
+        while let Some(end) = frame_at(bytes, pos, max, &limits) {
+            pos = end;
+            frames += 1;
+        }
+        if frames > 0 {
+            out.runs.push(Run { span: Span { start: run_start as u64, end: pos as u64 }, frames });
+        }
+        if pos >= bytes.len() {
+            return out;
+        }
+        // Damage at `pos`. Where its length field points, if that is a frame; else the next offset that is one.
+        let hinted = bytes
+            .get(pos..pos + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_be_bytes)
+            .filter(|&l| l > 0 && l <= max)
+            .and_then(|l| pos.checked_add(FRAME_OVERHEAD + l as usize))
+            .filter(|&next| frame_at(bytes, next, max, &limits).is_some());
+        let next = hinted.or_else(|| (pos + 1..bytes.len()).find(|&p| frame_at(bytes, p, max, &limits).is_some()));
+        let end = next.unwrap_or(bytes.len());
+        out.damaged.push(Span { start: pos as u64, end: end as u64 });
+        match next {
+            Some(n) => pos = n,
+            None => return out,
+        }
+    }
 }
 
 /// The owned events of a clean log, or the first bad frame.

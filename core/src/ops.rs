@@ -628,6 +628,18 @@ pub struct IngestJson {
     pub first_bad_offset: Option<u64>,
     /// The first problem, or null.
     pub error: Option<ErrorJson>,
+    /// Only for a damaged log past a good header: what follows the first bad frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_damage: Option<AfterDamageJson>,
+}
+
+/// What follows the first bad frame (see `frame::AfterDamage`).
+#[derive(Debug, Serialize)]
+pub struct AfterDamageJson {
+    /// Intact frames after the first bad one: 0 means the damage is a tail that `--repair` may cut.
+    pub intact_frames: u64,
+    /// Damaged bytes from the first bad frame on.
+    pub damaged_bytes: u64,
 }
 
 /// An error inside a report.
@@ -649,6 +661,7 @@ pub fn ingest_json(r: &crate::frame::Report) -> IngestJson {
         valid_bytes: r.valid_bytes,
         first_bad_offset: r.first_bad_offset,
         error: r.error.as_ref().map(|e| ErrorJson { code: e.code(), message: e.to_string() }),
+        after_damage: r.after_damage.map(|a| AfterDamageJson { intact_frames: a.intact_frames, damaged_bytes: a.damaged_bytes }),
     }
 }
 
@@ -662,14 +675,20 @@ fn ingest(log: &[u8]) -> Response {
 }
 
 fn log_events(log: &[u8]) -> Result<Vec<Event>, Response> {
-    crate::frame::read_events(log).map_err(|e| err(e.code(), &format!("{e} (run `omega ingest --repair` to cut a torn tail)")))
+    crate::frame::read_events(log).map_err(|e| {
+        let advice = if e.offset() == 0 {
+            "this is not a readable omega log; nothing can be read from it"
+        } else {
+            "`omega ingest --input LOG` says whether the damage is only a tail, which `--repair` cuts, or intact frames follow it, which `--salvage` keeps"
+        };
+        err(e.code(), &format!("{e} ({advice})"))
+    })
 }
 
-fn prior_state(prior: &[u8]) -> Result<crate::State, Response> {
-    if prior.starts_with(b"OMSN") {
-        return crate::snapshot::Snapshot::decode(prior).map(|s| s.state).map_err(|e| fail(&e));
-    }
-    crate::abi::parse_prior(prior).map_err(|e| fail(&e))
+/// A prior state from any of its forms: empty, an ok result JSON, a binary
+/// state (`OMGS`) or a snapshot (`OMSN`). Every op that takes a prior uses this.
+pub(crate) fn prior_state(prior: &[u8]) -> Result<crate::State, Response> {
+    crate::abi::parse_any_prior(prior).map_err(|(code, msg)| err(code, &msg))
 }
 
 fn reconcile_log(log: &[u8], prior: &[u8]) -> Result<Response, Response> {

@@ -110,10 +110,7 @@ pub fn run(json: bool, blob: &BlobArgs) -> Result<ExitCode> {
         chromium(root_uid),
         playwright(&root),
     ]);
-    let bounds = Bounds {
-        max_memory: blob.max_memory_mib << 20,
-        fuel: blob.fuel,
-    };
+    let bounds = blob.bounds();
     checks.extend(self_tests(&vectors, &blob_path, bounds));
 
     let ok = !checks.iter().any(|c| c.status.fails());

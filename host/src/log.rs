@@ -6,13 +6,17 @@ use omega_core::abi::{self, Response};
 use omega_core::frame;
 use omega_core::ops::{self, make_fields};
 use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
-use std::path::Path;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// A file's bytes, mapped when it is a regular non-empty file (zero copy), read otherwise.
 pub(crate) enum Bytes {
-    Mapped(memmap2::Mmap),
+    /// The map, and the open file that holds the shared lock while it lives.
+    Mapped {
+        map: memmap2::Mmap,
+        _lock: File,
+    },
     Owned(Vec<u8>),
 }
 
@@ -20,25 +24,45 @@ impl std::ops::Deref for Bytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         match self {
-            Bytes::Mapped(m) => m,
+            Bytes::Mapped { map, .. } => map,
             Bytes::Owned(v) => v,
         }
     }
 }
 
-/// Maps `path` read-only.
+/// A file's bytes: mapped when it is a regular non-empty file (zero copy),
+/// read otherwise (pipes, `/dev/stdin`, `<(…)`, character devices: their
+/// size is not known in advance, so they are read to the end).
+///
+/// A mapped file that another program truncates while omega reads it would
+/// raise SIGBUS; [`crate::guard`] turns that into error 3808 and exit 2.
+/// omega's own writers (`append`, `ingest --repair/--salvage`) take an
+/// exclusive lock on the log, and readers here a shared one, so omega never
+/// truncates a log another omega process is reading.
 pub(crate) fn map(path: &Path) -> Result<Bytes> {
     let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    if len == 0 {
+    let meta = f.metadata().with_context(|| format!("cannot stat {}", path.display()))?;
+    if !meta.is_file() {
+        let mut v = Vec::new();
+        (&f).read_to_end(&mut v).with_context(|| format!("cannot read {}", path.display()))?;
+        return Ok(Bytes::Owned(v));
+    }
+    // Shared with other readers; waits for an omega writer to finish. Best
+    // effort: a file system without flock still gets read (the SIGBUS guard
+    // stands behind it).
+    let _ = f.lock_shared();
+    if meta.len() == 0 {
         return Ok(Bytes::Owned(Vec::new()));
     }
-    // SAFETY: the map is read-only; omega's reader checks every bound, so a
+    // SAFETY: the map is read-only and omega's reader checks every bound, so a
     // concurrent writer can at worst make a frame fail its CRC, never cause UB
-    // in safe code reading a &[u8] (the usual memmap caveat applies: do not
-    // truncate a log while it is being ingested).
+    // in safe code reading a &[u8]. A truncation under the map raises SIGBUS,
+    // which `guard` reports as error 3808 (exit 2) instead of dying.
     let m = unsafe { memmap2::Mmap::map(&f) }.with_context(|| format!("cannot map {}", path.display()))?;
-    Ok(Bytes::Mapped(m))
+    // The lock lives as long as the open file description; the map keeps
+    // its own reference to the file, so the shared lock is held by `f` only
+    // until here. Keep it with the map.
+    Ok(Bytes::Mapped { map: m, _lock: f })
 }
 
 fn print(bytes: &[u8]) -> Result<()> {
@@ -53,7 +77,35 @@ fn sync_dir(path: &Path) {
     }
 }
 
+/// Whether `bytes` (shorter than a header) is the start of a header omega
+/// writes: what a crash while creating a log leaves behind.
+fn torn_header(bytes: &[u8]) -> bool {
+    bytes.len() < frame::HEADER_LEN && frame::header(frame::DEFAULT_MAX_FRAME).starts_with(bytes)
+}
+
+/// A path beside `path` that does not exist yet: `<path>.<what>`, then `<path>.<what>.1`, …
+fn side_file(path: &Path, what: &str) -> Result<(PathBuf, File)> {
+    for n in 0..1000u32 {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(format!(".{what}"));
+        if n > 0 {
+            name.push(format!(".{n}"));
+        }
+        let p = PathBuf::from(name);
+        match OpenOptions::new().write(true).create_new(true).open(&p) {
+            Ok(f) => return Ok((p, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot create {}", p.display())),
+        }
+    }
+    bail!("cannot find a free name for {}.{what}: 1000 of them exist", path.display())
+}
+
 /// `omega append --log L --input EVENTS [--format json|binary]`.
+///
+/// The log is opened (created if absent) and locked exclusively for the
+/// whole check-and-write, so concurrent appends and creations serialise:
+/// each lands whole, in some order, and none fails because another ran.
 pub fn append(log: &Path, input: &str, binary: bool) -> Result<ExitCode> {
     let events = crate::read_input(input)?;
     // Canonical bytes of the batch, framed (parsed by core, so bad input is refused before any write).
@@ -71,26 +123,46 @@ pub fn append(log: &Path, input: &str, binary: bool) -> Result<ExitCode> {
         }
     };
     let frames = frame::encode_frames(&parsed);
-    let created = !log.exists();
-    let mut f = if created {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(log).with_context(|| format!("cannot create {}", log.display()))?;
+    let mut f = open_locked(log)?;
+    let mut existing = Vec::new();
+    let len = f.metadata()?.len();
+    let created = len < frame::HEADER_LEN as u64 && {
+        // Empty (new, or a creation that crashed before its header) or a torn
+        // header omega wrote: completing the header loses nothing.
+        f.read_to_end(&mut existing)?;
+        if !torn_header(&existing) {
+            eprintln!(
+                "omega: error 3803: {} holds {len} bytes that are not the start of an omega log header; it is not an omega log, so nothing was appended",
+                log.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
+        f.set_len(0)?;
+        f.seek(SeekFrom::Start(0))?;
         f.write_all(&frame::header(frame::DEFAULT_MAX_FRAME))?;
         f.sync_all()?;
         sync_dir(log);
-        f
-    } else {
-        let bytes = map(log)?;
-        let r = frame::scan(&bytes);
-        if let Some(e) = &r.error {
-            bail!(
-                "{} is damaged ({e}); appending after a bad tail would hide it. Run `omega ingest --input {} --repair` first",
-                log.display(),
-                log.display()
-            );
-        }
-        drop(bytes);
-        OpenOptions::new().append(true).open(log).with_context(|| format!("cannot open {} for appending", log.display()))?
+        true
     };
+    if !created {
+        // SAFETY: read-only map of a file this process holds the exclusive lock on.
+        let map = unsafe { memmap2::Mmap::map(&f) }.with_context(|| format!("cannot map {}", log.display()))?;
+        let r = frame::scan(&map);
+        drop(map);
+        if let Some(e) = &r.error {
+            let advice = match (e.offset(), r.after_damage) {
+                (0, _) => "its header is not a readable omega log header; nothing can be appended to it".to_string(),
+                (_, Some(a)) if a.intact_frames > 0 => format!(
+                    "{} intact frame(s) follow the damage; run `omega ingest --input {} --salvage` to keep them and set the damaged bytes aside",
+                    a.intact_frames,
+                    log.display()
+                ),
+                _ => format!("the damage is only a tail; run `omega ingest --input {} --repair` to cut it (the cut bytes are kept in a side file)", log.display()),
+            };
+            eprintln!("omega: error {}: {} is damaged ({e}); appending after it would hide the damage, so nothing was appended: {advice}", omega_core::ErrorCode::code(e), log.display());
+            return Ok(ExitCode::from(2));
+        }
+    }
     let start = f.seek(SeekFrom::End(0))?;
     // One write, then fsync: a crash leaves at worst a torn last frame, which
     // readers report and `ingest --repair` cuts; the frames before it stay intact.
@@ -108,9 +180,64 @@ pub fn append(log: &Path, input: &str, binary: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `omega ingest --input L [--repair]`.
-pub fn ingest(input: &Path, repair: bool, engine: &EngineArgs) -> Result<ExitCode> {
-    let bytes = map(input)?;
+/// Opens (creating if absent) and exclusively locks the log at `path`. If
+/// another process replaced the file while this one waited for the lock
+/// (`ingest --salvage` renames a new file into place), the new file is
+/// opened and locked instead, so nothing is ever written to an unlinked log.
+fn open_locked(path: &Path) -> Result<File> {
+    use std::os::unix::fs::MetadataExt;
+    loop {
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .with_context(|| format!("cannot open or create {}", path.display()))?;
+        let meta = f.metadata()?;
+        if !meta.is_file() {
+            bail!("{} is not a regular file; a log must be one", path.display());
+        }
+        f.lock().with_context(|| format!("cannot lock {}", path.display()))?;
+        match std::fs::metadata(path) {
+            Ok(now) if now.dev() == meta.dev() && now.ino() == meta.ino() => return Ok(f),
+            _ => continue,
+        }
+    }
+}
+
+/// What `omega ingest` does to a damaged log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fix {
+    /// Only report.
+    None,
+    /// Cut a damaged tail (refused when intact frames follow the damage).
+    Repair,
+    /// Keep every intact frame, set every damaged span aside in a side file.
+    Salvage,
+}
+
+/// `omega ingest --input L [--repair | --salvage]`.
+pub fn ingest(input: &Path, fix: Fix, engine: &EngineArgs) -> Result<ExitCode> {
+    // A writer's exclusive lock for the whole check-and-fix, a reader's shared one otherwise.
+    let locked = if fix == Fix::None {
+        None
+    } else {
+        if !input.exists() {
+            bail!("cannot open {}: no such file", input.display());
+        }
+        Some(open_locked(input)?)
+    };
+    let bytes = match &locked {
+        // A copy: the fix changes the file afterwards.
+        Some(f) => {
+            let mut v = Vec::new();
+            let mut r: &File = f;
+            r.read_to_end(&mut v).with_context(|| format!("cannot read {}", input.display()))?;
+            Bytes::Owned(v)
+        }
+        None => map(input)?,
+    };
     let resp = match engine.engine {
         EngineKind::Native => {
             let total = bytes.len() as u64;
@@ -134,38 +261,118 @@ pub fn ingest(input: &Path, repair: bool, engine: &EngineArgs) -> Result<ExitCod
         }
         EngineKind::Wasm => run_op(engine, ops::OP_INGEST, &make_fields(&[&bytes]))?,
     };
-    drop(bytes);
     if resp.status == abi::STATUS_ERROR {
         report_error(&resp.body);
         return Ok(ExitCode::from(2));
     }
+    let (Some(f), abi::STATUS_OBSTRUCTION) = (&locked, resp.status) else {
+        print(&resp.body)?;
+        return Ok(exit_for(&resp));
+    };
     let mut report: serde_json::Value = serde_json::from_slice(&resp.body)?;
-    let bad = report.get("first_bad_offset").and_then(serde_json::Value::as_u64);
     let valid = report.get("valid_bytes").and_then(serde_json::Value::as_u64).unwrap_or(0);
-    let header_bad = report.get("error").and_then(|e| e.get("code")).and_then(serde_json::Value::as_u64).is_some_and(|c| c < 3804);
-    if repair && bad.is_some() {
-        if header_bad {
-            print(&resp.body)?;
-            eprintln!("omega: the header itself is bad; there is no valid prefix to keep, so nothing was cut");
-            return Ok(ExitCode::from(2));
+    let intact_after = report.pointer("/after_damage/intact_frames").and_then(serde_json::Value::as_u64);
+    let size = bytes.len() as u64;
+    let Some(intact_after) = intact_after else {
+        // The header itself is bad: no frame can be trusted.
+        if torn_header(&bytes) {
+            // A creation that crashed before its header was whole: no frame was ever written.
+            f.set_len(0)?;
+            let mut w = f;
+            w.seek(SeekFrom::Start(0))?;
+            w.write_all(&frame::header(frame::DEFAULT_MAX_FRAME))?;
+            w.sync_all()?;
+            set_status(&mut report, "repaired", serde_json::json!({ "header_rewritten": true, "dropped_bytes": 0 }), "repaired");
+            print(format!("{}\n", serde_json::to_string_pretty(&report)?).as_bytes())?;
+            eprintln!("omega: repaired {}: its header was torn ({size} of 16 bytes written) and no frame followed; the header is complete now", input.display());
+            return Ok(ExitCode::SUCCESS);
         }
-        let f = OpenOptions::new().write(true).open(input).with_context(|| format!("cannot open {} to repair it", input.display()))?;
-        let size = f.metadata()?.len();
+        print(&resp.body)?;
+        eprintln!("omega: the header of {} is not a valid omega log header, so no frame can be trusted; nothing was changed", input.display());
+        return Ok(ExitCode::from(2));
+    };
+    if fix == Fix::Repair && intact_after > 0 {
+        print(&resp.body)?;
+        eprintln!(
+            "omega: {} is damaged at byte {valid} and {intact_after} intact frame(s) follow the damage; cutting the log there would lose them, so nothing was changed.\n\
+             omega: `omega ingest --input {} --salvage` keeps every intact frame and moves the damaged bytes to a side file",
+            input.display(),
+            input.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let plan = frame::salvage(&bytes).map_err(|e| anyhow!("{e}"))?;
+    // Set the damaged bytes aside first: nothing leaves the log before it is safely elsewhere.
+    let (side, mut sf) = side_file(input, "damaged")?;
+    let mut spans = Vec::new();
+    for d in &plan.damaged {
+        let chunk = bytes.get(d.start as usize..d.end as usize).unwrap_or_default();
+        sf.write_all(chunk).with_context(|| format!("writing {}", side.display()))?;
+        spans.push(serde_json::json!({ "offset": d.start, "bytes": d.end - d.start }));
+    }
+    sf.sync_all()?;
+    sync_dir(&side);
+    let kept_frames = plan.frames();
+    let damaged_bytes = plan.damaged_bytes();
+    if fix == Fix::Repair {
         f.set_len(valid).with_context(|| format!("cannot truncate {}", input.display()))?;
         f.sync_all()?;
-        if let Some(o) = report.as_object_mut() {
-            o.insert("status".into(), serde_json::Value::from("repaired"));
-            o.insert(
-                "repaired".into(),
-                serde_json::json!({ "truncated_to": valid, "dropped_bytes": size - valid }),
-            );
-        }
+        set_status(
+            &mut report,
+            "repaired",
+            serde_json::json!({ "truncated_to": valid, "dropped_bytes": size - valid, "saved_to": side.display().to_string() }),
+            "repaired",
+        );
+        drop(bytes);
         print(format!("{}\n", serde_json::to_string_pretty(&report)?).as_bytes())?;
-        eprintln!("omega: repaired {}: dropped {} bytes after byte {valid}; every frame before it is kept", input.display(), size - valid);
+        eprintln!(
+            "omega: repaired {}: cut the damaged tail of {} bytes after byte {valid} (no intact frame was in it) and kept those bytes in {}; all {kept_frames} intact frames are kept",
+            input.display(),
+            size - valid,
+            side.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
-    print(&resp.body)?;
-    Ok(exit_for(&resp))
+    // Salvage: header, then every run of intact frames, into a new file that replaces the log.
+    let mut out = bytes.get(..frame::HEADER_LEN).unwrap_or_default().to_vec();
+    for r in &plan.runs {
+        out.extend_from_slice(bytes.get(r.span.start as usize..r.span.end as usize).unwrap_or_default());
+    }
+    drop(bytes);
+    let (tmp, mut tf) = side_file(input, &format!("salvage-{}.tmp", std::process::id()))?;
+    tf.write_all(&out).with_context(|| format!("writing {}", tmp.display()))?;
+    tf.sync_all()?;
+    drop(tf);
+    std::fs::rename(&tmp, input).with_context(|| format!("cannot replace {} by {}", input.display(), tmp.display()))?;
+    sync_dir(input);
+    set_status(
+        &mut report,
+        "salvaged",
+        serde_json::json!({
+            "kept_frames": kept_frames,
+            "kept_bytes": out.len(),
+            "damaged_spans": spans,
+            "damaged_bytes": damaged_bytes,
+            "saved_to": side.display().to_string(),
+        }),
+        "salvaged",
+    );
+    print(format!("{}\n", serde_json::to_string_pretty(&report)?).as_bytes())?;
+    eprintln!(
+        "omega: salvaged {}: kept {kept_frames} intact frames in their order; moved {damaged_bytes} damaged bytes ({} span(s)) to {}. \
+         The frames after the damage now sit at new indices: certificates over them must be checked again",
+        input.display(),
+        plan.damaged.len(),
+        side.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn set_status(report: &mut serde_json::Value, status: &str, detail: serde_json::Value, key: &str) {
+    if let Some(o) = report.as_object_mut() {
+        o.insert("status".into(), serde_json::Value::from(status));
+        o.insert(key.into(), detail);
+    }
 }
 
 /// `omega snapshot (--state R.json | --log L [--prior P]) --out S`.

@@ -9,6 +9,7 @@ mod certify;
 mod demo;
 mod doctor;
 mod ecs;
+mod guard;
 mod log;
 mod wasm;
 
@@ -48,18 +49,23 @@ struct BlobArgs {
     /// The blob to load for `--engine wasm` (default: the one `cargo xtask blob` built, or $OMEGA_BLOB).
     #[arg(long, value_name = "PATH")]
     blob: Option<PathBuf>,
-    /// Fuel for one blob call (roughly, wasm instructions).
-    #[arg(long, value_name = "N", default_value_t = wasm::Bounds::default().fuel)]
+    /// Fuel for one blob call (roughly, wasm instructions; at least 1).
+    #[arg(long, value_name = "N", default_value_t = wasm::Bounds::default().fuel, value_parser = clap::value_parser!(u64).range(1..))]
     fuel: u64,
-    /// Largest blob linear memory, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 2048)]
-    max_memory_mib: usize,
+    /// Largest blob linear memory, in MiB (1 to 4096: a wasm32 memory holds at most 4 GiB).
+    #[arg(long, value_name = "MIB", default_value_t = 2048, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    max_memory_mib: u64,
 }
 
 impl BlobArgs {
     fn load(&self) -> Result<wasm::Blob> {
         let path = wasm::find_blob(self.blob.as_deref())?;
-        wasm::Blob::load(&path, wasm::Bounds { max_memory: self.max_memory_mib << 20, fuel: self.fuel })
+        wasm::Blob::load(&path, self.bounds())
+    }
+
+    /// The bounds the flags ask for (validated by clap: 1..=4096 MiB, fuel >= 1).
+    pub(crate) fn bounds(&self) -> wasm::Bounds {
+        wasm::Bounds { max_memory: usize::try_from(self.max_memory_mib << 20).unwrap_or(usize::MAX), fuel: self.fuel }
     }
 }
 
@@ -122,14 +128,22 @@ enum Command {
         #[arg(long, value_enum, default_value = "json")]
         format: InputFormat,
     },
-    /// Check every frame of a log (memory-mapped) and print a JSON report; --repair cuts a torn tail.
+    /// Check every frame of a log (memory-mapped) and print a JSON report; --repair cuts a damaged tail, --salvage keeps every intact frame.
     Ingest {
         /// The log.
         #[arg(long, short, value_name = "L.omega")]
         input: PathBuf,
-        /// Truncate the log after its last valid frame, and say what was dropped.
-        #[arg(long)]
+        /// Cut a damaged tail (the bytes after the last valid frame, when no
+        /// intact frame lies among them), keeping the cut bytes in
+        /// `<log>.damaged`; refused, with nothing changed, when intact frames
+        /// follow the damage.
+        #[arg(long, conflicts_with = "salvage")]
         repair: bool,
+        /// Rewrite the log with every intact frame (CRC and event valid), in
+        /// order, and move every damaged span to `<log>.damaged`; frames after
+        /// the damage get new indices.
+        #[arg(long)]
+        salvage: bool,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -435,7 +449,10 @@ fn cmd_reconcile(
     }
     if resp.status == abi::STATUS_OBSTRUCTION {
         if let Some(path) = bundle {
-            log::write_bundle(engine, &events, fmt, &prior, &resp, path)?;
+            // The obstruction is the answer (exit 1) whether or not its bundle could be kept.
+            if let Err(e) = log::write_bundle(engine, &events, fmt, &prior, &resp, path) {
+                eprintln!("omega: warning: the obstruction above stands, but its crash bundle was not written: {e:#}");
+            }
         }
     }
     Ok(exit_for(&resp))
@@ -511,6 +528,7 @@ fn cmd_crosscheck(vectors: Option<&Path>, blob: &BlobArgs) -> Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    guard::install();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Reconcile { input, prior, format, bundle, no_bundle, engine } => {
@@ -548,7 +566,14 @@ fn main() -> ExitCode {
             InputFormat::Omega => Err(anyhow!("append takes json or binary events; to copy a log, ingest it")),
             f => log::append(l, input, *f == InputFormat::Binary),
         },
-        Command::Ingest { input, repair, engine } => log::ingest(input, *repair, engine),
+        Command::Ingest { input, repair, salvage, engine } => {
+            let fix = match (repair, salvage) {
+                (true, _) => log::Fix::Repair,
+                (_, true) => log::Fix::Salvage,
+                _ => log::Fix::None,
+            };
+            log::ingest(input, fix, engine)
+        }
         Command::Sample { seed, nodes, streams, per_stream, payload, shuffle, format, out } => {
             log::sample(*seed, omega_core::sample::Shape { nodes: *nodes, streams: *streams, per_stream: *per_stream, payload: *payload }, *shuffle, *format, out)
         }

@@ -6,7 +6,7 @@
 use anyhow::{Context, Result, anyhow, bail};
 use omega_core::abi::Response;
 use std::path::{Path, PathBuf};
-use wasmtime::{Config, Engine, Instance, Linker, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, TypedFunc};
+use wasmtime::{Config, Engine, Instance, Linker, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc};
 
 /// Bounds for one blob instance.
 #[derive(Debug, Clone, Copy)]
@@ -23,9 +23,34 @@ impl Default for Bounds {
     }
 }
 
+/// Bounds the blob's memory and remembers when a growth was refused, so a
+/// trap that follows can be reported as what it is.
+#[derive(Debug)]
+struct Limiter {
+    max_memory: usize,
+    /// The size (bytes) a refused memory growth asked for.
+    refused: Option<usize>,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let ok = desired <= self.max_memory;
+        if !ok {
+            self.refused = Some(desired);
+        }
+        Ok(ok)
+    }
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 1 << 20)
+    }
+    fn instances(&self) -> usize {
+        1
+    }
+}
+
 /// A loaded blob, ready for calls.
 pub struct Blob {
-    store: Store<StoreLimits>,
+    store: Store<Limiter>,
     memory: Memory,
     alloc: TypedFunc<u32, u32>,
     free: TypedFunc<(u32, u32), ()>,
@@ -89,10 +114,9 @@ impl Blob {
         let module = Module::from_binary(&engine, &bytes)
             .map_err(|e| anyhow!("{e}"))
             .with_context(|| format!("{} is not a valid wasm module", path.display()))?;
-        let mut linker: Linker<StoreLimits> = Linker::new(&engine);
+        let mut linker: Linker<Limiter> = Linker::new(&engine);
         linker.define_unknown_imports_as_traps(&module).map_err(|e| anyhow!("{e}"))?;
-        let limits = StoreLimitsBuilder::new().memory_size(bounds.max_memory).instances(1).build();
-        let mut store = Store::new(&engine, limits);
+        let mut store = Store::new(&engine, Limiter { max_memory: bounds.max_memory, refused: None });
         store.limiter(|l| l);
         store.set_fuel(bounds.fuel).map_err(|e| anyhow!("{e}"))?;
         let instance: Instance = linker.instantiate(&mut store, &module).map_err(|e| anyhow!("instantiating the blob: {e}"))?;
@@ -104,22 +128,55 @@ impl Blob {
         Ok(Blob { store, memory, alloc, free, call, fuel: bounds.fuel, path: path.to_path_buf(), sha256 })
     }
 
+    /// Why a call trapped, in words: out of fuel, the memory bound, or (a
+    /// bug in omega) the trap itself. After a trap the instance is not
+    /// used again (nothing is freed in it): the blob is loaded per command.
+    fn trapped(&mut self, what: &str, e: &wasmtime::Error) -> anyhow::Error {
+        if let Some(want) = self.store.data_mut().refused.take() {
+            return anyhow!(
+                "the blob reached its memory bound of {} MiB in {what} (it asked for {} MiB); raise --max-memory-mib (at most 4096) or give it a smaller input",
+                self.store.data().max_memory >> 20,
+                want.div_ceil(1 << 20)
+            );
+        }
+        match e.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => anyhow!("the blob ran out of fuel ({} units) in {what}; raise --fuel or give it a smaller input", self.fuel),
+            Some(t) => anyhow!("the blob trapped in {what}: {t} (a bug in omega; please report it with the input)"),
+            None => anyhow!("the blob failed in {what}: {e}"),
+        }
+    }
+
     /// Runs one op on request bytes in the blob.
     pub fn call(&mut self, op: u32, input: &[u8]) -> Result<Response> {
         self.store.set_fuel(self.fuel).map_err(|e| anyhow!("{e}"))?;
+        self.store.data_mut().refused = None;
         let len = u32::try_from(input.len()).context("request over 4 GiB")?;
-        let ptr = self.alloc.call(&mut self.store, len).map_err(|e| anyhow!("blob trapped in omega_alloc: {e}"))?;
+        let ptr = match self.alloc.call(&mut self.store, len) {
+            Ok(p) => p,
+            Err(e) => return Err(self.trapped("omega_alloc", &e)),
+        };
         if ptr == 0 {
-            bail!("the blob could not allocate {len} bytes (memory bound reached)");
+            bail!(
+                "the blob could not allocate the {len}-byte request within its memory bound of {} MiB; raise --max-memory-mib (at most 4096)",
+                self.store.data().max_memory >> 20
+            );
         }
         self.memory
             .write(&mut self.store, ptr as usize, input)
             .map_err(|e| anyhow!("writing the request into the blob: {e}"))?;
-        let resp = self.call.call(&mut self.store, (op, ptr, len));
-        self.free.call(&mut self.store, (ptr, len)).map_err(|e| anyhow!("blob trapped in omega_free: {e}"))?;
-        let resp = resp.map_err(|e| anyhow!("the blob trapped (fuel or memory bound, or a bug): {e}"))?;
+        // A trap in the call is the error to report; the request is not freed then.
+        let resp = match self.call.call(&mut self.store, (op, ptr, len)) {
+            Ok(r) => r,
+            Err(e) => return Err(self.trapped(&format!("op {op}"), &e)),
+        };
+        if let Err(e) = self.free.call(&mut self.store, (ptr, len)) {
+            return Err(self.trapped("omega_free", &e));
+        }
         if resp == 0 {
-            bail!("the blob could not allocate its response (memory bound reached)");
+            bail!(
+                "the blob could not allocate its response within its memory bound of {} MiB; raise --max-memory-mib (at most 4096)",
+                self.store.data().max_memory >> 20
+            );
         }
         let mut head = [0u8; 8];
         self.memory.read(&self.store, resp as usize, &mut head).map_err(|e| anyhow!("{e}"))?;

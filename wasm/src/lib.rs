@@ -166,7 +166,7 @@ impl Reconciler {
     #[wasm_bindgen(constructor)]
     pub fn new(prior: JsValue) -> Result<Reconciler, JsValue> {
         let bytes = prior_bytes(&prior)?;
-        let state = abi::parse_prior(&bytes).map_err(|e| js_error(e.code(), &e.to_string(), None, None))?;
+        let state = abi::parse_any_prior(&bytes).map_err(|(code, msg)| js_error(code, &msg, None, None))?;
         Ok(Reconciler { inner: CoreReconciler::with_prior(state), limits: Limits::default() })
     }
 

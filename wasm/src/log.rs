@@ -14,6 +14,8 @@ export interface IngestReport {
   valid_bytes: number;
   first_bad_offset: number | null;
   error: { code: number; message: string } | null;
+  /** Only for a damaged log with a good header: intact frames after the first bad one, and the damaged bytes. */
+  after_damage?: { intact_frames: number; damaged_bytes: number };
 }
 export interface ReplayReport {
   status: "replayed" | "match" | "diverged";
