@@ -153,7 +153,7 @@ fn bench(c: &mut Criterion) {
         members.iter().map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(",")
     );
     g.bench_function("parse_committee_7", |b| b.iter(|| ops::parse_committee(black_box(committee_json.as_bytes())).expect("committee")));
-    let request = ops::make_fields(&[&one.encode(), committee_json.as_bytes()]);
+    let request = ops::make_fields(&[&one.encode().expect("encode"), committee_json.as_bytes()]);
     g.bench_function("abi_verify_op_5of7", |b| {
         b.iter(|| {
             let r = abi::call(ops::OP_VERIFY, black_box(&request));

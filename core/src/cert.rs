@@ -23,9 +23,10 @@
 //! ([`Certificate::hash`]) is the SHA-256 of the checkpoint body, so
 //! co-signing does not change it.
 //!
-//! A **committee** is a threshold k and a set of verifier keys; a
-//! certificate is valid for it with k distinct member signatures that pass
-//! strict Ed25519 verification. A **chain** is valid when heights run from 0
+//! A **committee** is a threshold k and a set of verifier keys, each public
+//! key at most once; a certificate is valid for it with k distinct members
+//! each having at least one signature line that passes strict Ed25519
+//! verification (whatever other lines say). A **chain** is valid when heights run from 0
 //! without gaps, each certificate names its predecessor's hash, and each tree
 //! is a consistency-proven extension of the last.
 use crate::cursor::Cursor;
@@ -42,6 +43,8 @@ use core::fmt;
 
 /// Most consistency-proof lines a checkpoint may carry (a proof has at most 2 × 64 hashes).
 pub const MAX_CONSISTENCY: usize = 128;
+/// Longest origin, in bytes (the binary form stores it after a two-byte length).
+pub const MAX_ORIGIN_BYTES: usize = 65_535;
 
 /// What a certificate attests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -186,7 +189,10 @@ fn decimal(s: &str) -> Option<u64> {
 impl Checkpoint {
     /// Checks the rules that tie the fields together.
     pub fn validate(&self) -> Result<(), CertError> {
-        note::check_name(&self.origin).map_err(|_| cp_err(1, "the origin must be non-empty with no spaces and no `+`"))?;
+        note::check_name_within(&self.origin, "origin", MAX_ORIGIN_BYTES).map_err(|e| match e {
+            NoteError::TooLong { .. } => cp_err(1, e),
+            _ => cp_err(1, "the origin must be non-empty with no spaces and no `+`"),
+        })?;
         if (self.height == 0) != self.prev.is_none() {
             return Err(CertError::Checkpoint("height 0 (genesis) exactly when there is no previous checkpoint".into()));
         }
@@ -305,7 +311,8 @@ impl Checkpoint {
     }
 }
 
-/// A committee: a threshold and its members' verifier keys (sorted, unique).
+/// A committee: a threshold and its members' verifier keys (sorted, unique,
+/// each Ed25519 public key at most once).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Committee {
     threshold: u32,
@@ -314,6 +321,10 @@ pub struct Committee {
 
 impl Committee {
     /// A committee of `members` requiring `threshold` distinct signatures.
+    ///
+    /// Members are distinct by public key: a key listed twice (under one name
+    /// or two) is refused, since one private key would otherwise count twice
+    /// toward the threshold.
     pub fn new(threshold: u32, mut members: Vec<VerifierKey>) -> Result<Self, CertError> {
         if members.is_empty() {
             return Err(CertError::Committee("it has no members".into()));
@@ -322,6 +333,15 @@ impl Committee {
         if let Some(w) = members.windows(2).find(|w| matches!(w, [a, b] if a == b)) {
             let name = w.first().map(|m| m.name().to_string()).unwrap_or_default();
             return Err(CertError::Committee(format!("member {name} is listed twice")));
+        }
+        let mut by_key: BTreeMap<&[u8; 32], &str> = BTreeMap::new();
+        for m in &members {
+            if let Some(first) = by_key.insert(m.public(), m.name()) {
+                return Err(CertError::Committee(format!(
+                    "members {first} and {} have the same public key; members are distinct keys (one key would count twice toward the threshold)",
+                    m.name()
+                )));
+            }
         }
         if let Some(w) = members.windows(2).find(|w| matches!(w, [a, b] if a.name() == b.name() && a.id() == b.id())) {
             let name = w.first().map(|m| m.name().to_string()).unwrap_or_default();
@@ -381,16 +401,44 @@ impl Certificate {
         Ok(c)
     }
 
-    /// Adds `key`'s signature. Refused when that key (name and id) already signed.
+    /// Adds `key`'s signature. Refused when a line with that key's name and
+    /// id already holds a signature that verifies under the key.
+    ///
+    /// Lines that carry the key's name and id but do not verify under it are
+    /// not its signatures (someone else wrote them): they are removed, and the
+    /// genuine signature is appended. Refused (and `self` left unchanged) when
+    /// the result would not encode (more than [`note::MAX_SIGNATURES`] lines,
+    /// or a note over [`note::MAX_NOTE_BYTES`]).
     pub fn cosign(&mut self, key: &SignerKey) -> Result<(), CertError> {
         let v = key.verifier();
-        if self.signatures.iter().any(|s| s.name == v.name() && s.id == v.id()) {
+        let body = self.checkpoint.body();
+        let mine = |s: &NoteSignature| s.name == v.name() && s.id == v.id();
+        if self.signatures.iter().any(|s| mine(s) && v.verify(body.as_bytes(), &s.sig)) {
             return Err(CertError::Sign(format!("{} already signed this certificate", v.name())));
         }
-        if self.signatures.len() >= note::MAX_SIGNATURES {
+        let mut signatures: Vec<NoteSignature> = self.signatures.iter().filter(|s| !mine(s)).cloned().collect();
+        if signatures.len() >= note::MAX_SIGNATURES {
             return Err(CertError::Sign(format!("a note holds at most {} signatures", note::MAX_SIGNATURES)));
         }
-        self.signatures.push(key.sign_note(&self.checkpoint.body()));
+        signatures.push(key.sign_note(&body));
+        let signed = Certificate { checkpoint: self.checkpoint.clone(), signatures };
+        signed.validate()?;
+        *self = signed;
+        Ok(())
+    }
+
+    /// Checks that the certificate has a binary form and a note text that
+    /// read back to it: the checkpoint rules, 1 to [`note::MAX_SIGNATURES`]
+    /// signature lines with valid key names of at most [`note::MAX_NAME_BYTES`]
+    /// bytes and signatures of 1 to [`note::MAX_SIG_BYTES`] bytes, an origin of
+    /// at most [`MAX_ORIGIN_BYTES`] bytes, and a note of at most
+    /// [`note::MAX_NOTE_BYTES`]. [`Certificate::encode`] refuses what fails here.
+    pub fn validate(&self) -> Result<(), CertError> {
+        self.checkpoint.validate()?;
+        let back = Certificate::from_note(self.to_note().as_bytes())?;
+        if &back != self {
+            return Err(CertError::Binary("the fields do not form a signed note that reads back to the same certificate".into()));
+        }
         Ok(())
     }
 
@@ -423,14 +471,23 @@ impl Certificate {
     /// | flag u8 [| evidence 32] | (kind ecs only: tick u64) | consistency count u8 | 32 each
     /// | signature count u16 | per signature: name len u8 | name | key id u32 | len u16 | bytes
     /// ```
-    pub fn encode(&self) -> Vec<u8> {
+    ///
+    /// Refused (see [`Certificate::validate`]) when a field does not fit its
+    /// length prefix or the certificate would not read back to itself, so
+    /// every byte string this returns is one [`Certificate::decode`] reads
+    /// back to `self`.
+    pub fn encode(&self) -> Result<Vec<u8>, CertError> {
+        self.validate()?;
         let c = &self.checkpoint;
         let mut out = Vec::new();
         out.extend_from_slice(CERT_MAGIC);
         out.push(CERT_VERSION);
         out.push(c.kind.tag());
+        let len = |n: usize, what: &str| {
+            CertError::Binary(format!("the {what} is {n} bytes or entries, more than its length field holds"))
+        };
         let origin = c.origin.as_bytes();
-        out.extend_from_slice(&u16::try_from(origin.len()).unwrap_or(u16::MAX).to_be_bytes());
+        out.extend_from_slice(&u16::try_from(origin.len()).map_err(|_| len(origin.len(), "origin"))?.to_be_bytes());
         out.extend_from_slice(origin);
         out.extend_from_slice(&c.tree_size.to_be_bytes());
         out.extend_from_slice(&c.root);
@@ -449,19 +506,19 @@ impl Certificate {
         if let Some(t) = c.tick {
             out.extend_from_slice(&t.to_be_bytes());
         }
-        out.push(u8::try_from(c.consistency.len()).unwrap_or(u8::MAX));
+        out.push(u8::try_from(c.consistency.len()).map_err(|_| len(c.consistency.len(), "consistency proof"))?);
         for h in &c.consistency {
             out.extend_from_slice(h);
         }
-        out.extend_from_slice(&u16::try_from(self.signatures.len()).unwrap_or(u16::MAX).to_be_bytes());
+        out.extend_from_slice(&u16::try_from(self.signatures.len()).map_err(|_| len(self.signatures.len(), "signature list"))?.to_be_bytes());
         for s in &self.signatures {
-            out.push(u8::try_from(s.name.len()).unwrap_or(u8::MAX));
+            out.push(u8::try_from(s.name.len()).map_err(|_| len(s.name.len(), "signer name"))?);
             out.extend_from_slice(s.name.as_bytes());
             out.extend_from_slice(&s.id.to_be_bytes());
-            out.extend_from_slice(&u16::try_from(s.sig.len()).unwrap_or(u16::MAX).to_be_bytes());
+            out.extend_from_slice(&u16::try_from(s.sig.len()).map_err(|_| len(s.sig.len(), "signature"))?.to_be_bytes());
             out.extend_from_slice(&s.sig);
         }
-        out
+        Ok(out)
     }
 
     /// Parses the binary form strictly (no trailing bytes; fields as the note text allows).
@@ -549,7 +606,7 @@ pub enum SigStatus {
     BadSignature,
     /// Not a committee member (name and key id match no member).
     UnknownKey,
-    /// The same member signed again; counted once.
+    /// Another valid signature of a member already counted (on an earlier line); counted once.
     Duplicate,
 }
 
@@ -700,41 +757,55 @@ pub struct Verdict {
 
 /// Checks `cert` against `committee`: strict Ed25519, distinct members, k of n.
 ///
-/// With two or more member signatures, they are checked in one batch
+/// A member counts once if ANY of its lines (lines with its name and key id)
+/// verifies, whatever precedes or follows it: the first line of a member
+/// that verifies is `Valid`, later lines of that member that verify are
+/// `Duplicate`, and member lines that do not verify are `BadSignature`
+/// (reported, never counted, and never hiding a genuine line). So the
+/// number of valid signers does not depend on the order of the lines.
+///
+/// With two or more member lines, they are checked in one batch
 /// (deterministic coefficients from the inputs, so every engine agrees). The
 /// batch accepts exactly what per-signature strict verification accepts:
 /// member keys are torsion-free (checked when a committee is built), each R
 /// must be canonical and torsion-free, and S canonical. If the batch fails,
-/// each signature is checked alone to name the bad ones.
+/// each signature is checked alone to name the bad ones. A line repeating an
+/// earlier line of the same member byte for byte is judged as that line.
 pub fn verify(cert: &Certificate, committee: &Committee) -> Verdict {
     let msg = cert.checkpoint.body();
-    let mut checks: Vec<SigCheck> = Vec::with_capacity(cert.signatures.len());
-    let mut seen: BTreeMap<(String, u32), ()> = BTreeMap::new();
-    // Candidates: first line of each member, (index in checks, key, sig).
-    let mut cand: Vec<(usize, &VerifierKey, &[u8])> = Vec::new();
+    // Candidates: each distinct (member, signature bytes), with the lines that carry it.
+    let mut cand: Vec<(&VerifierKey, &[u8])> = Vec::new();
+    let mut cand_of: BTreeMap<(&str, u32, &[u8]), usize> = BTreeMap::new();
+    // Per line: the candidate it is, or None for a stranger.
+    let mut line_cand: Vec<Option<usize>> = Vec::with_capacity(cert.signatures.len());
     for s in &cert.signatures {
-        let status = match committee.member(&s.name, s.id) {
+        let c = committee.member(&s.name, s.id).map(|m| {
+            *cand_of.entry((s.name.as_str(), s.id, s.sig.as_slice())).or_insert_with(|| {
+                cand.push((m, s.sig.as_slice()));
+                cand.len() - 1
+            })
+        });
+        line_cand.push(c);
+    }
+    let batched = cand.len() >= 2 && batch_ok(msg.as_bytes(), &cand);
+    let ok: Vec<bool> = if batched {
+        alloc::vec![true; cand.len()]
+    } else {
+        cand.iter().map(|(key, sig)| key.verify(msg.as_bytes(), sig)).collect()
+    };
+    let mut counted: BTreeMap<(&str, u32), ()> = BTreeMap::new();
+    let mut checks: Vec<SigCheck> = Vec::with_capacity(cert.signatures.len());
+    for (s, c) in cert.signatures.iter().zip(&line_cand) {
+        let status = match c {
             None => SigStatus::UnknownKey,
-            Some(m) => {
-                if seen.insert((s.name.clone(), s.id), ()).is_some() {
-                    SigStatus::Duplicate
-                } else {
-                    cand.push((checks.len(), m, &s.sig));
-                    SigStatus::Valid
-                }
+            Some(i) if ok.get(*i).copied().unwrap_or(false) => {
+                if counted.insert((s.name.as_str(), s.id), ()).is_some() { SigStatus::Duplicate } else { SigStatus::Valid }
             }
+            Some(_) => SigStatus::BadSignature,
         };
         checks.push(SigCheck { name: s.name.clone(), id: s.id, status });
     }
-    let batched = cand.len() >= 2 && batch_ok(msg.as_bytes(), &cand);
-    if !batched {
-        for (i, key, sig) in &cand {
-            if let (false, Some(c)) = (key.verify(msg.as_bytes(), sig), checks.get_mut(*i)) {
-                c.status = SigStatus::BadSignature;
-            }
-        }
-    }
-    let valid_signers = u32::try_from(checks.iter().filter(|c| c.status == SigStatus::Valid).count()).unwrap_or(u32::MAX);
+    let valid_signers = u32::try_from(counted.len()).unwrap_or(u32::MAX);
     let mut problems = Vec::new();
     if let Some(named) = cert.checkpoint.committee {
         let given = committee.hash();
@@ -754,11 +825,11 @@ pub fn verify(cert: &Certificate, committee: &Committee) -> Verdict {
     Verdict { valid, valid_signers, threshold: committee.threshold, checks, problems, batched }
 }
 
-fn batch_ok(msg: &[u8], cand: &[(usize, &VerifierKey, &[u8])]) -> bool {
+fn batch_ok(msg: &[u8], cand: &[(&VerifierKey, &[u8])]) -> bool {
     use curve25519_dalek::edwards::CompressedEdwardsY;
     let mut sigs = Vec::with_capacity(cand.len());
     let mut keys = Vec::with_capacity(cand.len());
-    for (_, key, sig) in cand {
+    for (key, sig) in cand {
         let Ok(sig) = <[u8; 64]>::try_from(*sig) else { return false };
         let Ok(r) = <[u8; 32]>::try_from(sig.get(..32).unwrap_or_default()) else { return false };
         // R: canonical encoding, torsion-free (which also excludes small order).
@@ -807,7 +878,7 @@ pub fn certify(
     committee: Option<&Committee>,
     key: &SignerKey,
 ) -> Result<Certificate, CertError> {
-    note::check_name(origin)?;
+    note::check_name_within(origin, "origin", MAX_ORIGIN_BYTES)?;
     let (height, prev_hash, consistency) = match prev {
         None => (0, None, Vec::new()),
         Some(p) => {
@@ -965,7 +1036,7 @@ mod tests {
         c.cosign(&key("b", 2)).unwrap();
         assert_eq!(c.cosign(&key("b", 2)).unwrap_err().code(), 3605);
         let text = c.to_note();
-        let bin = c.encode();
+        let bin = c.encode().unwrap();
         assert_eq!(Certificate::read(text.as_bytes()).unwrap(), c);
         assert_eq!(Certificate::read(&bin).unwrap(), c);
         assert_eq!(Certificate::read(&bin).unwrap().to_note(), text);
@@ -997,6 +1068,7 @@ mod tests {
         assert_eq!(v.valid_signers, 4);
         assert_eq!(v.checks[4].status, SigStatus::UnknownKey);
         assert_eq!(v.checks[5].status, SigStatus::Duplicate);
+        assert!(!v.batched || v.valid_signers == 4);
         c.cosign(&keys[4]).unwrap();
         let v = verify(&c, &committee);
         assert!(v.valid && v.batched, "{v:?}");
@@ -1018,5 +1090,90 @@ mod tests {
         let x = Committee::new(1, alloc::vec![a.clone(), b.clone()]).unwrap();
         let y = Committee::new(1, alloc::vec![b, a]).unwrap();
         assert_eq!(x.hash(), y.hash());
+    }
+
+    #[test]
+    fn a_key_listed_twice_is_refused_under_any_name() {
+        let k = key("a", 1);
+        let alias = VerifierKey::new("b", *k.verifier().public()).unwrap();
+        let e = Committee::new(2, alloc::vec![k.verifier().clone(), alias.clone()]).unwrap_err();
+        assert_eq!(e.code(), 3603);
+        assert!(e.to_string().contains("same public key"), "{e}");
+        // one private key under two names no longer yields 2 of 2
+        let other = key("c", 3);
+        assert_eq!(Committee::new(1, alloc::vec![other.verifier().clone(), alias, k.verifier().clone()]).unwrap_err().code(), 3603);
+    }
+
+    #[test]
+    fn a_bogus_line_before_a_genuine_one_does_not_hide_it() {
+        let keys: Vec<SignerKey> = (0..2u8).map(|i| key(&format!("m{i}"), i + 10)).collect();
+        let committee = Committee::new(2, keys.iter().map(|k| k.verifier().clone()).collect()).unwrap();
+        let mut c = Certificate::sign_new(cp(Kind::State), &keys[0]).unwrap();
+        c.cosign(&keys[1]).unwrap();
+        let mut bogus = c.signatures[0].clone();
+        bogus.sig[7] ^= 0x40;
+        c.signatures.insert(0, bogus.clone());
+        let v = verify(&c, &committee);
+        assert!(v.valid, "{v:?}");
+        assert_eq!(v.valid_signers, 2);
+        assert_eq!(v.checks[0].status, SigStatus::BadSignature);
+        assert_eq!(v.checks[1].status, SigStatus::Valid);
+        // the genuine line again (a copy) is a duplicate; the bogus one stays bad
+        c.signatures.push(c.signatures[1].clone());
+        let v = verify(&c, &committee);
+        assert_eq!((v.valid, v.valid_signers, v.checks[3].status), (true, 2, SigStatus::Duplicate));
+        // cosign: a bogus line with the key's name and id does not make it "already signed";
+        // it is dropped and the genuine signature appended
+        let mut d = Certificate::sign_new(cp(Kind::State), &keys[1]).unwrap();
+        d.signatures.insert(0, bogus);
+        assert!(!verify(&d, &committee).valid);
+        d.cosign(&keys[0]).unwrap();
+        assert_eq!(d.signatures.len(), 2);
+        assert!(verify(&d, &committee).valid);
+        assert_eq!(d.cosign(&keys[0]).unwrap_err().code(), 3605);
+    }
+
+    #[test]
+    fn what_does_not_fit_the_binary_form_is_refused_not_truncated() {
+        let long = "n".repeat(note::MAX_NAME_BYTES + 1);
+        assert_eq!(SignerKey::from_seed(&long, [1; 32]).unwrap_err().code(), 3502);
+        assert!(SignerKey::from_seed(&long[1..], [1; 32]).is_ok());
+        let mut c = Certificate::sign_new(cp(Kind::State), &key("a", 1)).unwrap();
+        // an origin over 65,535 bytes: the checkpoint, certify and encode refuse it
+        let mut big = c.clone();
+        big.checkpoint.origin = "o".repeat(MAX_ORIGIN_BYTES + 1);
+        assert_eq!(big.checkpoint.validate().unwrap_err().code(), 3601);
+        assert!(big.encode().is_err());
+        big.checkpoint.origin.pop();
+        big.signatures = alloc::vec![key("a", 1).sign_note(&big.checkpoint.body())];
+        let bin = big.encode().unwrap();
+        assert_eq!(Certificate::decode(&bin).unwrap(), big);
+        // a signer name over 255 bytes, a signature over 65,535 bytes, no signatures
+        let mut s = c.signatures[0].clone();
+        s.name = long;
+        c.signatures.push(s);
+        assert!(c.encode().is_err());
+        c.signatures.pop();
+        let mut s = c.signatures[0].clone();
+        s.sig = alloc::vec![1; note::MAX_SIG_BYTES + 1];
+        c.signatures.push(s);
+        assert!(c.encode().is_err());
+        c.signatures.clear();
+        assert!(c.encode().is_err());
+        let att = Attested {
+            kind: Kind::State,
+            tree_size: 0,
+            root: crate::merkle::empty_root(),
+            state_hash: [0; 32],
+            evidence: None,
+            tick: None,
+            prior_tree_size: 0,
+            prior_root: crate::merkle::empty_root(),
+            prior_state_hash: [0; 32],
+            consistency: Vec::new(),
+        };
+        let e = certify(&att, &"o".repeat(MAX_ORIGIN_BYTES + 1), None, None, &key("a", 1)).unwrap_err();
+        assert_eq!(e.code(), 3502);
+        assert!(e.to_string().contains("65535"), "{e}");
     }
 }

@@ -31,6 +31,10 @@ const SIG_PREFIX: &str = "\u{2014} ";
 pub const MAX_NOTE_BYTES: usize = 1 << 20;
 /// Most signature lines this parser reads (the spec asks for at least 16).
 pub const MAX_SIGNATURES: usize = 256;
+/// Longest key name, in bytes (a certificate stores it after a one-byte length).
+pub const MAX_NAME_BYTES: usize = 255;
+/// Longest signature, in bytes after the key id (a certificate stores it after a two-byte length).
+pub const MAX_SIG_BYTES: usize = 65_535;
 
 /// Why a note, a key or a signature was refused. Codes 35xx.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +43,15 @@ pub enum NoteError {
     Malformed(String),
     /// 3502: a key name is empty, or holds a space or a `+`.
     KeyName(String),
+    /// 3502: a key name (or a checkpoint origin) is longer than its format can hold.
+    TooLong {
+        /// What is too long ("key name", "origin").
+        what: &'static str,
+        /// Its length in bytes.
+        len: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// 3503: a key string is not in the verifier or signer form, or is of the wrong kind.
     Key(String),
     /// 3504: a key's id does not match its name and public key.
@@ -57,7 +70,7 @@ impl ErrorCode for NoteError {
     fn code(&self) -> u16 {
         match self {
             NoteError::Malformed(_) => 3501,
-            NoteError::KeyName(_) => 3502,
+            NoteError::KeyName(_) | NoteError::TooLong { .. } => 3502,
             NoteError::Key(_) => 3503,
             NoteError::KeyId { .. } => 3504,
             NoteError::WeakKey { .. } => 3505,
@@ -71,6 +84,9 @@ impl fmt::Display for NoteError {
             NoteError::Malformed(why) => write!(f, "malformed signed note: {why}"),
             NoteError::KeyName(n) => {
                 write!(f, "key name {n:?} is invalid: it must be non-empty with no spaces and no `+`")
+            }
+            NoteError::TooLong { what, len, max } => {
+                write!(f, "the {what} is {len} bytes long; at most {max} bytes fit omega's certificate format")
             }
             NoteError::Key(why) => write!(f, "malformed key: {why}"),
             NoteError::KeyId { name } => {
@@ -87,8 +103,17 @@ fn malformed(why: impl Into<String>) -> NoteError {
     NoteError::Malformed(why.into())
 }
 
-/// Checks a key name: non-empty, no Unicode whitespace, no `+`, no control characters.
+/// Checks a key name: non-empty, no Unicode whitespace, no `+`, no control
+/// characters, at most [`MAX_NAME_BYTES`] bytes.
 pub fn check_name(name: &str) -> Result<(), NoteError> {
+    check_name_within(name, "key name", MAX_NAME_BYTES)
+}
+
+/// Checks a name as [`check_name`] does, with another length limit (`what` names it in the error).
+pub fn check_name_within(name: &str, what: &'static str, max: usize) -> Result<(), NoteError> {
+    if name.len() > max {
+        return Err(NoteError::TooLong { what, len: name.len(), max });
+    }
     if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control()) {
         return Err(NoteError::KeyName(name.to_string()));
     }
@@ -347,13 +372,19 @@ impl Note {
             let Some((name, data)) = rest.split_once(' ') else {
                 return Err(malformed(format!("line {at}: a signature line is `— name base64`")));
             };
-            check_name(name).map_err(|_| malformed(format!("line {at}: key name {name:?} is invalid")))?;
+            check_name(name).map_err(|e| match e {
+                NoteError::TooLong { .. } => malformed(format!("line {at}: {e}")),
+                _ => malformed(format!("line {at}: key name {name:?} is invalid")),
+            })?;
             let raw = b64_decode(data).ok_or_else(|| malformed(format!("line {at}: the signature is not standard base64")))?;
             let (Some(id), Some(sig)) = (raw.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()), raw.get(4..)) else {
                 return Err(malformed(format!("line {at}: the signature is shorter than its 4-byte key id")));
             };
             if sig.is_empty() {
                 return Err(malformed(format!("line {at}: the signature is empty")));
+            }
+            if sig.len() > MAX_SIG_BYTES {
+                return Err(malformed(format!("line {at}: the signature is {} bytes; at most {MAX_SIG_BYTES}", sig.len())));
             }
             let id = u32::from_be_bytes(id);
             signatures.push(NoteSignature { name: name.to_string(), id, sig: sig.to_vec() });

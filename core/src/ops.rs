@@ -281,9 +281,10 @@ struct CertJson {
     certificate: String,
 }
 
-fn cert_response(c: &Certificate) -> Response {
+fn cert_response(c: &Certificate) -> Result<Response, Response> {
     let cp = &c.checkpoint;
-    Response {
+    let bytes = c.encode().map_err(|e| fail(&e))?;
+    Ok(Response {
         status: STATUS_OK,
         body: pretty(&CertJson {
             status: "ok",
@@ -299,25 +300,26 @@ fn cert_response(c: &Certificate) -> Response {
             evidence: cp.evidence.map(|h| hex::encode(&h)),
             tick: cp.tick,
             signers: c.signatures.iter().map(|s| s.name.clone()).collect(),
-            certificate: note::b64(&c.encode()),
+            certificate: note::b64(&bytes),
         }),
-    }
+    })
 }
 
 fn certify(result: &[u8], origin: &[u8], key: &[u8], prev: &[u8], comm: &[u8]) -> Result<Response, Response> {
-    let att = parse_result(result).map_err(|e| fail(&e))?;
+    let v = strict_json(result, "result", |d| fail(&CertError::Input(format!("result: not JSON ({d})"))))?;
+    let att = result_of(v, result).map_err(|e| fail(&e))?;
     let origin = text(origin, "the origin")?;
     let key = signer(key)?;
     let prev = if prev.is_empty() { None } else { Some(Certificate::read(prev).map_err(|e| fail(&e))?) };
     let comm = committee(comm)?;
     let c = cert::certify(&att, &origin, prev.as_ref(), comm.as_ref(), &key).map_err(|e| fail(&e))?;
-    Ok(cert_response(&c))
+    cert_response(&c)
 }
 
 fn cosign(c: &[u8], key: &[u8]) -> Result<Response, Response> {
     let mut c = Certificate::read(c).map_err(|e| fail(&e))?;
     c.cosign(&signer(key)?).map_err(|e| fail(&e))?;
-    Ok(cert_response(&c))
+    cert_response(&c)
 }
 
 #[derive(Serialize)]

@@ -27,7 +27,10 @@
 //!   refuses this case instead). It proves nothing about the new tree.
 //!
 //! Every function is total: any input gives a value or a [`ProofError`], never
-//! a panic.
+//! a panic. The ops that make a proof (9, 10) report a [`ProofError`] as an
+//! error; the ops that check one (11, 12: `omega verify-proof`, JS
+//! `verifyInclusion` / `verifyConsistency`) report it as an invalid verdict
+//! (`{"status": "invalid", "code", "reason"}`, response status 1, CLI exit 1).
 use crate::error::ErrorCode;
 use crate::hash::Hash;
 use crate::merkle::{empty_root, node_hash, root};

@@ -2,8 +2,8 @@
 //! flip anywhere in the binary certificate or in its signed-note text is
 //! either refused by the parser (a typed error) or judged invalid with a
 //! reason. And certificates round-trip byte for byte between both forms.
-use omega_core::cert::{self, Attested, Certificate, Committee, Kind};
-use omega_core::note::SignerKey;
+use omega_core::cert::{self, Attested, Certificate, Checkpoint, Committee, Kind, SigStatus};
+use omega_core::note::{self, NoteSignature, SignerKey, VerifierKey};
 use omega_core::{ErrorCode, merkle};
 use proptest::prelude::*;
 
@@ -59,7 +59,7 @@ fn every_bit_flip_of_a_k_of_n_certificate_is_rejected_with_a_reason() {
     for kind in [Kind::State, Kind::Obstruction, Kind::Ecs] {
         let c = certificate(kind, &keys, &committee);
         assert!(cert::verify(&c, &committee).valid);
-        for form in [c.encode(), c.to_note().into_bytes()] {
+        for form in [c.encode().unwrap(), c.to_note().into_bytes()] {
             for bit in 0..form.len() * 8 {
                 let mut m = form.clone();
                 m[bit / 8] ^= 1 << (bit % 8);
@@ -76,9 +76,9 @@ fn binary_and_note_forms_roundtrip_exactly() {
     let keys = keys();
     let committee = Committee::new(3, keys.iter().map(|k| k.verifier().clone()).collect()).unwrap();
     let c = certificate(Kind::Obstruction, &keys, &committee);
-    let bin = c.encode();
+    let bin = c.encode().unwrap();
     let text = c.to_note();
-    assert_eq!(Certificate::read(text.as_bytes()).unwrap().encode(), bin);
+    assert_eq!(Certificate::read(text.as_bytes()).unwrap().encode().unwrap(), bin);
     assert_eq!(Certificate::read(&bin).unwrap().to_note(), text);
 }
 
@@ -107,7 +107,7 @@ proptest! {
         let keys = keys();
         let committee = Committee::new(3, keys.iter().map(|k| k.verifier().clone()).collect()).unwrap();
         let c = certificate(Kind::State, &keys, &committee);
-        let mut b = if text { c.to_note().into_bytes() } else { c.encode() };
+        let mut b = if text { c.to_note().into_bytes() } else { c.encode().unwrap() };
         let i = at.index(b.len());
         b[i] = val;
         if let Ok(m) = Certificate::read(&b) {
@@ -116,4 +116,181 @@ proptest! {
             }
         }
     }
+}
+
+/// A key name or origin: `n` characters from a set of 1-, 2- and 3-byte characters
+/// (none of them whitespace, `+` or control).
+fn name_of(chars: &[u8]) -> String {
+    chars.iter().map(|c| ['a', 'Z', '7', '.', '/', '-', 'é', '€', '_'][usize::from(*c) % 9]).collect()
+}
+
+fn arb_checkpoint() -> impl Strategy<Value = Checkpoint> {
+    (
+        (prop_oneof![1usize..40, 250usize..260, 21_800usize..21_900, 65_530usize..65_540], any::<u8>()),
+        (any::<u64>(), any::<[u8; 32]>(), 0u8..3, any::<u64>(), any::<bool>()),
+        (any::<[u8; 32]>(), any::<Option<[u8; 32]>>(), any::<[u8; 32]>(), any::<u64>()),
+        prop_oneof![0usize..4, 126usize..131],
+    )
+        .prop_map(|((olen, c), (tree_size, root, k, height, genesis), (prev, committee, x, tick), ncons)| {
+            let kind = [Kind::State, Kind::Obstruction, Kind::Ecs][usize::from(k)];
+            // an ASCII origin of exactly olen bytes, or mixed characters (about 1 to 3 bytes each)
+            let origin = if c % 2 == 0 { "o".repeat(olen) } else { name_of(&(0..(olen / 2).max(1)).map(|i| (i as u8).wrapping_add(c)).collect::<Vec<_>>()) };
+            let height = if genesis { 0 } else { height.max(1) };
+            Checkpoint {
+                origin,
+                tree_size,
+                root,
+                kind,
+                height,
+                prev: (!genesis).then_some(prev),
+                state_hash: x,
+                committee,
+                evidence: (kind == Kind::Obstruction).then_some(x),
+                tick: (kind == Kind::Ecs).then_some(tick),
+                consistency: if genesis { vec![] } else { (0..ncons).map(|i| [i as u8; 32]).collect() },
+            }
+        })
+}
+
+fn arb_signature() -> impl Strategy<Value = NoteSignature> {
+    (
+        prop_oneof![proptest::collection::vec(any::<u8>(), 1..20), proptest::collection::vec(any::<u8>(), 84..130), (250usize..260).prop_map(|n| vec![0; n])],
+        any::<u32>(),
+        prop_oneof![Just(64usize), 1usize..100, 65_530usize..65_540],
+        any::<u8>(),
+    )
+        .prop_map(|(name, id, slen, b)| NoteSignature { name: name_of(&name), id, sig: vec![b; slen] })
+}
+
+fn counted(c: &Certificate, committee: &Committee) -> u32 {
+    cert::verify(c, committee).valid_signers
+}
+
+/// Five member keys, their 3-of-5 committee and a checkpoint, made once (key
+/// derivation is slow in debug builds).
+fn fixture() -> &'static (Vec<SignerKey>, Committee, Checkpoint) {
+    static F: std::sync::OnceLock<(Vec<SignerKey>, Committee, Checkpoint)> = std::sync::OnceLock::new();
+    F.get_or_init(|| {
+        let keys: Vec<SignerKey> = (0..5u8).map(|i| SignerKey::from_seed(&format!("p.example/k{i}"), [i + 60; 32]).unwrap()).collect();
+        let committee = Committee::new(3, keys.iter().map(|k| k.verifier().clone()).collect()).unwrap();
+        let cp = certificate(Kind::State, &keys, &committee).checkpoint;
+        (keys, committee, cp)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+    /// Every certificate that encodes decodes to itself, in both forms; one
+    /// that does not fit the format (a name over 255 bytes, an origin over
+    /// 65,535 bytes, a signature over 65,535 bytes, over 128 consistency
+    /// hashes, a note over 1 MiB) is refused by `encode`, never truncated.
+    #[test]
+    fn every_certificate_that_encodes_decodes_to_itself(
+        cp in arb_checkpoint(),
+        sigs in proptest::collection::vec(arb_signature(), 0..5),
+    ) {
+        let c = Certificate { checkpoint: cp, signatures: sigs };
+        let fits = c.checkpoint.origin.len() <= cert::MAX_ORIGIN_BYTES
+            && c.checkpoint.consistency.len() <= cert::MAX_CONSISTENCY
+            && !c.signatures.is_empty()
+            && c.signatures.iter().all(|s| s.name.len() <= note::MAX_NAME_BYTES && s.sig.len() <= note::MAX_SIG_BYTES)
+            && c.to_note().len() <= note::MAX_NOTE_BYTES;
+        match c.encode() {
+            Ok(bin) => {
+                prop_assert!(fits);
+                prop_assert_eq!(&Certificate::decode(&bin).unwrap(), &c);
+                let text = c.to_note();
+                prop_assert_eq!(&Certificate::from_note(text.as_bytes()).unwrap(), &c);
+                prop_assert_eq!(Certificate::read(text.as_bytes()).unwrap().encode().unwrap(), bin);
+            }
+            Err(e) => {
+                prop_assert!(!fits, "refused a certificate that fits: {}", e);
+                prop_assert!((3501..=3606).contains(&e.code()), "{}", e);
+            }
+        }
+    }
+
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+    /// Any order of genuine, bogus (a member's name and key id, wrong bytes),
+    /// repeated and stranger lines gives the same count of valid signers: the
+    /// members with a genuine line. Cosigning then counts the new member,
+    /// whatever bogus lines carry its name, and a second cosign is refused.
+    #[test]
+    fn the_valid_signer_count_does_not_depend_on_bogus_or_repeated_lines(
+        signers in proptest::collection::btree_set(0usize..5, 1..5),
+        bogus in proptest::collection::vec((0usize..5, 0usize..64, any::<u8>()), 0..5),
+        dups in proptest::collection::vec(any::<prop::sample::Index>(), 0..3),
+        strangers in 0u8..3,
+        order in any::<prop::sample::Index>(),
+        next in 0usize..5,
+    ) {
+        let (keys, committee, base) = fixture();
+        let body = base.body();
+        let mut lines: Vec<NoteSignature> = signers.iter().map(|&i| keys[i].sign_note(&body)).collect();
+        for d in &dups {
+            lines.push(lines[d.index(signers.len())].clone());
+        }
+        for (m, at, x) in &bogus {
+            let mut s = keys[*m].sign_note(&body);
+            s.sig[*at] ^= x | 1;
+            lines.push(s);
+        }
+        for i in 0..strangers {
+            lines.push(SignerKey::from_seed("p.example/stranger", [i + 1; 32]).unwrap().sign_note(&body));
+        }
+        // another order: a rotation and a stride coprime to the length
+        let n = lines.len();
+        let strides: Vec<usize> = (1..=n).filter(|s| gcd(*s, n) == 1).collect();
+        let step = strides[order.index(strides.len())];
+        let start = order.index(n);
+        let perm: Vec<NoteSignature> = (0..n).map(|i| lines[(start + i * step) % n].clone()).collect();
+        let a = Certificate { checkpoint: base.clone(), signatures: lines };
+        let b = Certificate { checkpoint: base.clone(), signatures: perm };
+        for c in [&a, &b] {
+            let v = cert::verify(c, committee);
+            prop_assert_eq!(v.valid_signers, signers.len() as u32);
+            prop_assert_eq!(v.valid, signers.len() >= 3);
+            prop_assert_eq!(v.checks.iter().filter(|c| c.status == SigStatus::Valid).count(), signers.len());
+            prop_assert_eq!(v.checks.iter().filter(|c| c.status == SigStatus::BadSignature).count(), bogus.len());
+            prop_assert_eq!(v.checks.iter().filter(|c| c.status == SigStatus::Duplicate).count(), dups.len());
+        }
+        let mut c = b;
+        let had = counted(&c, committee);
+        match c.cosign(&keys[next]) {
+            Ok(()) => {
+                prop_assert!(!signers.contains(&next));
+                prop_assert_eq!(counted(&c, committee), had + 1);
+                // the bogus lines with its name and id are gone, the others stay
+                let mine = |s: &&NoteSignature| s.name == keys[next].name();
+                prop_assert_eq!(c.signatures.iter().filter(mine).count(), 1);
+            }
+            Err(e) => {
+                prop_assert!(signers.contains(&next), "cosign refused: {}", e);
+                prop_assert_eq!(e.code(), 3605);
+            }
+        }
+    }
+
+    /// A committee is accepted exactly when no public key appears twice, whatever the names.
+    #[test]
+    fn a_committee_lists_each_public_key_once(entries in proptest::collection::vec((0usize..3, 0usize..4), 1..6)) {
+        let (keys, _, _) = fixture();
+        let members: Vec<VerifierKey> =
+            entries.iter().map(|(n, k)| VerifierKey::new(&format!("c.example/n{n}"), *keys[*k].verifier().public()).unwrap()).collect();
+        let distinct = entries.iter().map(|(_, k)| *k).collect::<std::collections::BTreeSet<_>>().len() == entries.len();
+        let r = Committee::new(1, members);
+        prop_assert_eq!(r.is_ok(), distinct);
+        if let Err(e) = r {
+            prop_assert_eq!(e.code(), 3603);
+        }
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
 }

@@ -148,7 +148,8 @@ fn certificates(seed: u64) -> Result<Certs> {
     }
     let solo = Committee::new(1, vec![keys[0].verifier().clone()]).map_err(|e| anyhow!("{e}"))?;
     let one = cert::certify(&att, "bench.example/log", None, Some(&solo), &keys[0]).map_err(|e| anyhow!("{e}"))?;
-    Ok((five.encode(), committee_json(5, &keys), one.encode(), committee_json(1, &keys[..1])))
+    let (five, one) = (five.encode().map_err(|e| anyhow!("{e}"))?, one.encode().map_err(|e| anyhow!("{e}"))?);
+    Ok((five, committee_json(5, &keys), one, committee_json(1, &keys[..1])))
 }
 
 fn workloads(opts: &Options) -> Result<Vec<Workload>> {

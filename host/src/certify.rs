@@ -32,22 +32,93 @@ fn read_key(path: &Path) -> Result<Vec<u8>> {
     read(path, "key file")
 }
 
-/// Writes `bytes` to a new file only its owner can read (mode 0600).
-fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true);
-    if force {
-        o.create(true).truncate(true);
-    } else {
-        o.create_new(true);
+/// Refuses a path that is a directory (or a link to one), with a message that says so.
+fn not_a_directory(path: &Path, what: &str) -> Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        bail!("{} is a directory; give the path of the {what} file to write (e.g. {})", path.display(), path.join("NAME").display());
     }
+    Ok(())
+}
+
+/// A new, empty file next to `path` that no other process uses:
+/// `<path>.<pid>.<random>.tmp`, created with create_new (so an existing file
+/// or a symlink planted under that name is never opened), created with
+/// `mode` on unix (less the umask).
+fn unique_temp(path: &Path, mode: u32) -> Result<(PathBuf, std::fs::File)> {
+    let name = path.file_name().ok_or_else(|| anyhow!("{} does not name a file", path.display()))?;
+    let mut last = None;
+    for _ in 0..16 {
+        let mut r = [0u8; 8];
+        getrandom::fill(&mut r).map_err(|e| anyhow!("the system's random source failed: {e}"))?;
+        let mut n = name.to_os_string();
+        n.push(format!(".{}.{:016x}.tmp", std::process::id(), u64::from_le_bytes(r)));
+        let tmp = path.with_file_name(n);
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(mode);
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        match o.open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e).with_context(|| format!("cannot create a temporary file next to {}", path.display())),
+        }
+    }
+    Err(anyhow!("cannot create a temporary file next to {}: {}", path.display(), last.map(|e| e.to_string()).unwrap_or_default()))
+}
+
+/// Writes `bytes` to `path` atomically: a unique temporary file in the same
+/// directory, synced, then renamed over `path`. A symlink at `path` is
+/// replaced, never written through; concurrent writers never share a file.
+/// A `private` file is mode 0600; others get the usual mode (0666 less the umask).
+fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
+    let (tmp, mut f) = unique_temp(path, if private { 0o600 } else { 0o666 })?;
+    let done = (|| -> Result<()> {
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    })()
+    .with_context(|| format!("cannot write {}", path.display()));
+    if done.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    done?;
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d }) {
+        // make the rename durable; best effort
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to a key file only its owner can read (mode 0600). Without
+/// `force` the file must not exist (nor a symlink by that name); with it, an
+/// existing file or symlink is replaced (atomically), never written through.
+fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
+    not_a_directory(path, "key")?;
+    if force {
+        return write_atomic(path, bytes, true);
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         o.mode(0o600);
     }
     let mut f = o.open(path).with_context(|| {
-        if path.exists() && !force {
+        if std::fs::symlink_metadata(path).is_ok() {
             format!("{} exists; pass --force to replace it", path.display())
         } else {
             format!("cannot create {}", path.display())
@@ -61,6 +132,40 @@ fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
     f.write_all(bytes)?;
     f.sync_all()?;
     Ok(())
+}
+
+/// Opens `path` and takes an exclusive advisory lock on it, held until the
+/// file is dropped. Writers replace the certificate by renaming a new file
+/// over it, so after the lock is taken the path is checked to still name the
+/// locked file; if another process replaced it meanwhile, the new one is
+/// locked instead. Whoever holds the lock reads, signs and replaces the
+/// certificate before anyone else reads it: concurrent in-place cosigns all land.
+fn lock_in_place(path: &Path) -> Result<std::fs::File> {
+    for _ in 0..1000 {
+        let f = std::fs::File::open(path).with_context(|| format!("cannot read the certificate {}", path.display()))?;
+        f.lock().with_context(|| format!("cannot lock the certificate {}", path.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let held = f.metadata()?;
+            match std::fs::metadata(path) {
+                Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => return Ok(f),
+                Ok(_) => continue,
+                Err(e) => return Err(e).with_context(|| format!("the certificate {} went away while waiting for its lock", path.display())),
+            }
+        }
+        #[cfg(not(unix))]
+        return Ok(f);
+    }
+    bail!("the certificate {} keeps being replaced by other processes; try again", path.display())
+}
+
+/// Whether `a` and `b` name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
 }
 
 /// Runs an op; on an error response prints it and returns Err(exit 2).
@@ -107,9 +212,7 @@ fn write_cert(resp: &Response, out: &Path) -> Result<ExitCode> {
         .and_then(|c| c.as_str().map(str::to_string))
         .ok_or_else(|| anyhow!("no certificate in the response"))?;
     let bytes = omega_core::note::b64_decode(&b64).ok_or_else(|| anyhow!("the certificate is not base64"))?;
-    let tmp = out.with_extension("tmp");
-    std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
+    write_atomic(out, &bytes, false)?;
     if let Some(o) = v.as_object_mut() {
         o.insert("out".into(), serde_json::Value::from(out.display().to_string()));
     }
@@ -129,6 +232,7 @@ pub fn certify(
     out: &Path,
     engine: &EngineArgs,
 ) -> Result<ExitCode> {
+    not_a_directory(out, "certificate")?;
     let result = read(result, "result")?;
     let key = read_key(key)?;
     let prev = prev.map(|p| read(p, "previous certificate")).transpose()?.unwrap_or_default();
@@ -139,12 +243,17 @@ pub fn certify(
     }
 }
 
-/// `omega cosign`.
+/// `omega cosign`. In place (no `--out`, or `--out` naming the certificate
+/// itself), the certificate is locked from before it is read until the
+/// signed one has replaced it, so concurrent cosigns of one file all land.
 pub fn cosign(cert: &Path, key: &Path, out: Option<&Path>, engine: &EngineArgs) -> Result<ExitCode> {
-    let c = read(cert, "certificate")?;
     let key = read_key(key)?;
+    let out = out.unwrap_or(cert);
+    not_a_directory(out, "certificate")?;
+    let _lock = if same_file(cert, out) { Some(lock_in_place(cert)?) } else { None };
+    let c = read(cert, "certificate")?;
     match run(engine, ops::OP_COSIGN, &[&c, &key])? {
-        Ok(r) => write_cert(&r, out.unwrap_or(cert)),
+        Ok(r) => write_cert(&r, out),
         Err(code) => Ok(code),
     }
 }

@@ -13,7 +13,7 @@ const TS_TYPES: &str = r#"
 export interface CertificateResult {
   status: "ok";
   hash: string;
-  kind: "state" | "obstruction";
+  kind: "state" | "obstruction" | "ecs";
   origin: string;
   tree_size: number;
   root: string;
@@ -22,13 +22,20 @@ export interface CertificateResult {
   prev: string | null;
   committee: string | null;
   evidence: string | null;
+  /** Kind ecs: the world tick attested. */
+  tick: number | null;
   signers: string[];
   /** The binary certificate (OMGC); pass it to cosign/verifyCertificate or save it. */
   certificate: Uint8Array;
 }
-/** A committee: `threshold` distinct members of `members` (C2SP verifier keys) must sign. */
+/** A committee: `threshold` distinct members of `members` (C2SP verifier keys, each public key once) must sign. */
 export interface Committee { threshold: number; members: string[] }
 export interface Problem { code: number; message: string }
+/**
+ * One signature line. A member counts once if any of its lines verifies: `valid` is its first
+ * verifying line, `duplicate` a later verifying one, `bad_signature` a line with its name and key
+ * id that does not verify (never counted, never hiding a genuine line), `unknown_key` a stranger.
+ */
 export interface SignatureCheck { name: string; key_id: string; status: "valid" | "bad_signature" | "unknown_key" | "duplicate" }
 export interface ChainReport {
   status: "valid" | "invalid";
@@ -38,7 +45,7 @@ export interface ChainReport {
 export interface VerifyReport {
   status: "valid" | "invalid";
   hash: string;
-  kind: "state" | "obstruction";
+  kind: "state" | "obstruction" | "ecs";
   origin: string;
   tree_size: number;
   height: number;
@@ -53,6 +60,7 @@ export interface VerifyReport {
 export interface Keypair { name: string; key_id: string; verifier_key: string; signer_key: string }
 export interface InclusionProof { leaf_index: number; tree_size: number; leaf_hash: string; proof: string[]; root: string }
 export interface ConsistencyProof { old_size: number; new_size: number; old_root: string; new_root: string; proof: string[] }
+/** A proof that does not verify is returned (`invalid`, with code 3401, 3402 or 3403), not thrown; malformed proof JSON throws. */
 export interface ProofVerdict { status: "valid" | "invalid"; code?: number; reason?: string }
 export interface MerkleRoot { tree_size: number; root: string }
 /** A certificate as bytes (binary OMGC) or as its signed-note text. */
@@ -95,7 +103,8 @@ fn with_cert_bytes(v: JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// A new Ed25519 key pair named `name`, seeded from the platform's secure
-/// random source (WebCrypto `getRandomValues` in browsers and Node).
+/// random source (WebCrypto `getRandomValues` in browsers and Node). Throws
+/// 3502 for a name that is empty, holds a space or a `+`, or is over 255 bytes.
 #[wasm_bindgen(js_name = generateKeypair, unchecked_return_type = "Keypair")]
 pub fn generate_keypair(name: &str) -> Result<JsValue, JsValue> {
     let mut seed = [0u8; 32];
@@ -111,7 +120,9 @@ pub fn keypair_from_seed(name: &str, seed: &[u8]) -> Result<JsValue, JsValue> {
 
 /// Certifies a reconcile result (the object or JSON text `reconcile` returns,
 /// ok or obstruction) as a signed checkpoint, extending `prev` when given and
-/// committing to `committee` when given.
+/// committing to `committee` when given. Throws 3502 for an origin over
+/// 65,535 bytes (or a signer key name over 255), 3603 for a committee that
+/// lists one public key twice.
 #[wasm_bindgen(unchecked_return_type = "CertificateResult")]
 pub fn certify(
     #[wasm_bindgen(unchecked_param_type = "object | string")] result: JsValue,
@@ -124,7 +135,9 @@ pub fn certify(
     with_cert_bytes(run(ops::OP_CERTIFY, &[&r, origin.as_bytes(), signer_key.as_bytes(), &p, &c])?)
 }
 
-/// Adds `signerKey`'s signature to a certificate.
+/// Adds `signerKey`'s signature to a certificate. Throws 3605 when a line by
+/// that key already verifies; lines with its name and key id that do not
+/// verify are replaced by the genuine signature.
 #[wasm_bindgen(unchecked_return_type = "CertificateResult")]
 pub fn cosign(
     #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue,

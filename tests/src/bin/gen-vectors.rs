@@ -220,6 +220,11 @@ fn key(i: u8) -> SignerKey {
     SignerKey::from_seed(&format!("omega.example/m{i}"), [i + 1; 32]).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A certificate's binary form (every certificate here fits the format).
+fn enc(c: &Certificate) -> Vec<u8> {
+    c.encode().unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn cert_of(resp_body: &[u8]) -> Certificate {
     let v: serde_json::Value = serde_json::from_slice(resp_body).unwrap_or_default();
     let b = v.get("certificate").and_then(|c| c.as_str()).unwrap_or_default();
@@ -256,24 +261,24 @@ fn field_cases() -> Vec<FieldCase> {
     let f0 = vec![("result.json", r1.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(0)), ("prev.bin", vec![]), ("committee.json", comm.clone())];
     let mut c0 = cert_of(&ops::call(ops::OP_CERTIFY, &make_fields(&f0.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>())).body);
     push("certify-genesis", "certify a clean result at height 0, committing to the 5-of-7 committee", ops::OP_CERTIFY, f0);
-    push("cosign", "a second member co-signs the genesis certificate", ops::OP_COSIGN, vec![("cert.bin", c0.encode()), ("key.txt", key_text(1))]);
-    push("cosign-twice", "the same key cannot sign twice (3605)", ops::OP_COSIGN, vec![("cert.bin", c0.encode()), ("key.txt", key_text(0))]);
+    push("cosign", "a second member co-signs the genesis certificate", ops::OP_COSIGN, vec![("cert.bin", enc(&c0)), ("key.txt", key_text(1))]);
+    push("cosign-twice", "the same key cannot sign twice (3605)", ops::OP_COSIGN, vec![("cert.bin", enc(&c0)), ("key.txt", key_text(0))]);
     for k in &keys[1..5] {
         c0.cosign(k).unwrap_or_else(|e| panic!("{e}"));
     }
-    let f1 = vec![("result.json", r2.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(2)), ("prev.bin", c0.encode()), ("committee.json", comm.clone())];
+    let f1 = vec![("result.json", r2.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(2)), ("prev.bin", enc(&c0)), ("committee.json", comm.clone())];
     let mut c1 = cert_of(&ops::call(ops::OP_CERTIFY, &make_fields(&f1.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>())).body);
     push("certify-extend", "certify the second batch on top of genesis: height 1, prev hash, consistency proof", ops::OP_CERTIFY, f1);
     push(
         "certify-not-extending",
         "a result that was not reconciled against the previous certificate's tree (3604)",
         ops::OP_CERTIFY,
-        vec![("result.json", r1.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(2)), ("prev.bin", c0.encode()), ("committee.json", vec![])],
+        vec![("result.json", r1.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(2)), ("prev.bin", enc(&c0)), ("committee.json", vec![])],
     );
     for k in [&keys[0], &keys[1], &keys[3], &keys[4]] {
         c1.cosign(k).unwrap_or_else(|e| panic!("{e}"));
     }
-    let f2 = vec![("result.json", r3.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(3)), ("prev.bin", c1.encode()), ("committee.json", comm.clone())];
+    let f2 = vec![("result.json", r3.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(3)), ("prev.bin", enc(&c1)), ("committee.json", comm.clone())];
     let mut c2 = cert_of(&ops::call(ops::OP_CERTIFY, &make_fields(&f2.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>())).body);
     push("certify-obstruction", "a quorum certifies that the third batch obstructs (kind obstruction, evidence hash)", ops::OP_CERTIFY, f2);
     for k in &keys[4..7] {
@@ -282,18 +287,18 @@ fn field_cases() -> Vec<FieldCase> {
     c2.cosign(&keys[0]).unwrap_or_else(|e| panic!("{e}"));
     assert!(cert::verify(&c2, &comm_parsed).valid);
 
-    push("verify-valid", "5 of 7 members signed: valid (batch verified)", ops::OP_VERIFY, vec![("cert.bin", c1.encode()), ("committee.json", comm.clone())]);
+    push("verify-valid", "5 of 7 members signed: valid (batch verified)", ops::OP_VERIFY, vec![("cert.bin", enc(&c1)), ("committee.json", comm.clone())]);
     push(
         "verify-chain",
         "the chain genesis -> state -> obstruction: heights, hash links and consistency proofs",
         ops::OP_VERIFY,
-        vec![("cert.bin", c2.encode()), ("committee.json", comm.clone()), ("chain-0.bin", c0.encode()), ("chain-1.bin", c1.encode())],
+        vec![("cert.bin", enc(&c2)), ("committee.json", comm.clone()), ("chain-0.bin", enc(&c0)), ("chain-1.bin", enc(&c1))],
     );
     push(
         "verify-chain-gap",
         "a chain with height 1 missing",
         ops::OP_VERIFY,
-        vec![("cert.bin", c2.encode()), ("committee.json", comm.clone()), ("chain-0.bin", c0.encode())],
+        vec![("cert.bin", enc(&c2)), ("committee.json", comm.clone()), ("chain-0.bin", enc(&c0))],
     );
     // a fork: another height-1 certificate on the same genesis
     let other = vec![ev(5, 2, 0, 2, &[], b"b2 other")];
@@ -307,11 +312,11 @@ fn field_cases() -> Vec<FieldCase> {
         "verify-chain-fork",
         "two valid certificates extend the same genesis: a fork, reported with both",
         ops::OP_VERIFY,
-        vec![("cert.bin", c1.encode()), ("committee.json", comm.clone()), ("chain-0.bin", c0.encode()), ("fork.bin", fork.encode())],
+        vec![("cert.bin", enc(&c1)), ("committee.json", comm.clone()), ("chain-0.bin", enc(&c0)), ("fork.bin", enc(&fork))],
     );
     let mut short = c1.clone();
     short.signatures.truncate(4);
-    push("verify-quorum-short", "4 of the 5 required signatures: invalid (3701)", ops::OP_VERIFY, vec![("cert.bin", short.encode()), ("committee.json", comm.clone())]);
+    push("verify-quorum-short", "4 of the 5 required signatures: invalid (3701)", ops::OP_VERIFY, vec![("cert.bin", enc(&short)), ("committee.json", comm.clone())]);
     let mut tampered = c1.clone();
     if let Some(s) = tampered.signatures.get_mut(1) {
         if let Some(b) = s.sig.get_mut(10) {
@@ -322,7 +327,7 @@ fn field_cases() -> Vec<FieldCase> {
         "verify-bad-signature",
         "one flipped signature bit: that member does not count, so 4 of 5: invalid, with the reason",
         ops::OP_VERIFY,
-        vec![("cert.bin", tampered.encode()), ("committee.json", comm.clone())],
+        vec![("cert.bin", enc(&tampered)), ("committee.json", comm.clone())],
     );
     let mut stranger = c1.clone();
     stranger.signatures.truncate(4);
@@ -333,21 +338,21 @@ fn field_cases() -> Vec<FieldCase> {
         "verify-stranger-and-duplicate",
         "a stranger's signature and a repeated one never count",
         ops::OP_VERIFY,
-        vec![("cert.bin", stranger.encode()), ("committee.json", comm.clone())],
+        vec![("cert.bin", enc(&stranger)), ("committee.json", comm.clone())],
     );
-    push("verify-wrong-committee", "the certificate names another committee (3702)", ops::OP_VERIFY, vec![("cert.bin", c1.encode()), ("committee.json", committee(4))]);
+    push("verify-wrong-committee", "the certificate names another committee (3702)", ops::OP_VERIFY, vec![("cert.bin", enc(&c1)), ("committee.json", committee(4))]);
     push(
         "verify-bad-committee",
         "a committee whose threshold exceeds its members (3603)",
         ops::OP_VERIFY,
-        vec![("cert.bin", c1.encode()), ("committee.json", committee(8))],
+        vec![("cert.bin", enc(&c1)), ("committee.json", committee(8))],
     );
     push("verify-note-text", "the certificate given as signed-note text instead of binary", ops::OP_VERIFY, vec![("cert.txt", c1.to_note().into_bytes()), ("committee.json", comm.clone())]);
     let broken = c1.to_note().replacen("omega-kind state", "omega-kind State", 1);
     push("verify-malformed-note", "a checkpoint line that is not in omega's exact form (3601)", ops::OP_VERIFY, vec![("cert.txt", broken.into_bytes()), ("committee.json", comm.clone())]);
-    push("explain", "every field in words, judged against the committee", ops::OP_EXPLAIN, vec![("cert.bin", c2.encode()), ("committee.json", comm.clone())]);
-    push("explain-invalid", "an invalid certificate explained, each reason listed", ops::OP_EXPLAIN, vec![("cert.bin", tampered.encode()), ("committee.json", comm.clone())]);
-    push("note", "the signed-note text of a certificate", ops::OP_NOTE, vec![("cert.bin", c1.encode())]);
+    push("explain", "every field in words, judged against the committee", ops::OP_EXPLAIN, vec![("cert.bin", enc(&c2)), ("committee.json", comm.clone())]);
+    push("explain-invalid", "an invalid certificate explained, each reason listed", ops::OP_EXPLAIN, vec![("cert.bin", enc(&tampered)), ("committee.json", comm.clone())]);
+    push("note", "the signed-note text of a certificate", ops::OP_NOTE, vec![("cert.bin", enc(&c1))]);
 
     // proofs over the demo sample
     let mut demo = sample::history(2026, Shape::DEMO);
@@ -406,20 +411,20 @@ fn field_cases() -> Vec<FieldCase> {
         "replay-match",
         "snapshot after batch 1 + a log of batch 2 replays to exactly what certificate height 1 attests",
         ops::OP_REPLAY,
-        vec![("snapshot.omsn", snap.clone()), ("log.omega", second_log.clone()), ("cert.bin", c1.encode())],
+        vec![("snapshot.omsn", snap.clone()), ("log.omega", second_log.clone()), ("cert.bin", enc(&c1))],
     );
     let other_log = frame::encode_log(&other);
     push(
         "replay-diverged",
         "another batch 2: the replay names the first field that differs from the certificate",
         ops::OP_REPLAY,
-        vec![("snapshot.omsn", snap.clone()), ("log.omega", other_log), ("cert.bin", c1.encode())],
+        vec![("snapshot.omsn", snap.clone()), ("log.omega", other_log), ("cert.bin", enc(&c1))],
     );
     push(
         "replay-obstruction",
         "the obstructed batch 3 replays to the obstruction certificate (kind, evidence)",
         ops::OP_REPLAY,
-        vec![("prior.json", r2.clone()), ("log.omega", frame::encode_log(&third)), ("cert.bin", c2.encode())],
+        vec![("prior.json", r2.clone()), ("log.omega", frame::encode_log(&third)), ("cert.bin", enc(&c2))],
     );
     push("bundle", "a crash bundle for batch 3 against the state after batch 2", ops::OP_BUNDLE, vec![("events.json", js(&third)), ("format.txt", b"json".to_vec()), ("prior.json", r2.clone())]);
     let bundle_body = ops::call(ops::OP_BUNDLE, &make_fields(&[&js(&third), b"json", &r2])).body;
