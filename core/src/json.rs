@@ -73,6 +73,23 @@ pub enum JsonError {
         /// The limit.
         max: u32,
     },
+    /// A key appears twice in one JSON object (code 3007). JSON leaves
+    /// duplicate keys undefined and parsers disagree (first or last wins), so
+    /// omega refuses them in every JSON input it reads.
+    Duplicate {
+        /// Event index, when the input is an event array.
+        index: Option<usize>,
+        /// What the input is (`prior state`, `committee`, ...), or empty.
+        within: &'static str,
+        /// The repeated key (decoded: `"a"` and `"\u0061"` are the same key).
+        key: String,
+        /// Where the object is: `$` is the whole input, then `.name` or `[i]` per level.
+        path: String,
+        /// Line (from 1) of the second occurrence of the key.
+        line: usize,
+        /// Column (from 1, in bytes) of the second occurrence's opening quote.
+        column: usize,
+    },
     /// The prior state is not a valid previous result (code 3201).
     Prior(String),
 }
@@ -86,6 +103,7 @@ impl ErrorCode for JsonError {
             JsonError::Hex { .. } => 3004,
             JsonError::Base64 { .. } => 3005,
             JsonError::Limit { .. } => 3006,
+            JsonError::Duplicate { .. } => 3007,
             JsonError::Prior(_) => 3201,
         }
     }
@@ -95,7 +113,7 @@ impl JsonError {
     /// The event index the error is about, if any.
     pub fn index(&self) -> Option<usize> {
         match self {
-            JsonError::Shape { index, .. } => *index,
+            JsonError::Shape { index, .. } | JsonError::Duplicate { index, .. } => *index,
             JsonError::Range { index, .. }
             | JsonError::Hex { index, .. }
             | JsonError::Base64 { index }
@@ -110,6 +128,7 @@ impl JsonError {
             JsonError::Shape { field, .. } => field.clone(),
             JsonError::Range { field, .. } | JsonError::Limit { field, .. } => Some((*field).to_string()),
             JsonError::Hex { field, .. } => Some(field.clone()),
+            JsonError::Duplicate { key, .. } => Some(key.clone()),
             JsonError::Base64 { .. } => Some("payload".to_string()),
             JsonError::Syntax { .. } | JsonError::Prior(_) => None,
         }
@@ -137,9 +156,41 @@ impl fmt::Display for JsonError {
             JsonError::Limit { index, field, len, max } => {
                 write!(f, "event {index}, field `{field}`: {len} is over the limit of {max}")
             }
+            JsonError::Duplicate { index, within, key, path, line, column } => {
+                if let Some(i) = index {
+                    write!(f, "event {i}: ")?;
+                }
+                if !within.is_empty() {
+                    write!(f, "{within}: ")?;
+                }
+                write!(
+                    f,
+                    "duplicate key {} in the object at {path} (line {line}, column {column}); a key may appear only once in a JSON object",
+                    quoted(key)
+                )
+            }
             JsonError::Prior(why) => write!(f, "prior state: {why}"),
         }
     }
+}
+
+impl JsonError {
+    /// Names the input a [`JsonError::Duplicate`] is about (`"committee"`,
+    /// `"proof JSON"`, ...); other errors are returned unchanged.
+    #[must_use]
+    pub fn within(self, what: &'static str) -> Self {
+        match self {
+            JsonError::Duplicate { index, key, path, line, column, .. } => {
+                JsonError::Duplicate { index, within: what, key, path, line, column }
+            }
+            e => e,
+        }
+    }
+}
+
+/// A key as a JSON string literal (quotes, escapes), so any key prints on one line.
+fn quoted(key: &str) -> String {
+    serde_json::to_string(key).unwrap_or_default()
 }
 
 const FIELDS: [&str; 7] = ["lamport", "node", "stream", "seq", "id", "deps", "payload"];
@@ -225,19 +276,201 @@ fn parse_event(v: &Value, index: usize, limits: &Limits) -> Result<Event, JsonEr
     Ok(Event::new(lamport, node, stream, id, seq, deps, payload))
 }
 
-fn parse_value(text: &[u8]) -> Result<Value, JsonError> {
-    serde_json::from_slice(text).map_err(|e| JsonError::Syntax { detail: e.to_string() })
+// ---------- strict parsing: no duplicate keys ----------
+
+/// Where a duplicate key was found (see [`find_duplicate`]).
+struct Dup {
+    key: String,
+    path: String,
+    /// The index in the top-level array the object sits in, if the input is an array.
+    top_index: Option<usize>,
+    offset: usize,
+}
+
+impl Dup {
+    fn into_error(self, text: &[u8], index: Option<usize>) -> JsonError {
+        let before = text.get(..self.offset).unwrap_or(text);
+        let line = 1 + before.iter().filter(|b| **b == b'\n').count();
+        let column = 1 + before.iter().rev().take_while(|b| **b != b'\n').count();
+        JsonError::Duplicate { index, within: "", key: self.key, path: self.path, line, column }
+    }
+}
+
+enum Frame {
+    /// An open object; its keys so far are `keys[start..]`, and `set` holds
+    /// them too once there are more than [`LINEAR`] (so a huge object costs
+    /// O(n log n), not O(n²)).
+    Object { start: usize, set: Option<alloc::collections::BTreeSet<alloc::borrow::Cow<'static, str>>> },
+    /// An open array and the index of its current element.
+    Array { index: usize },
+}
+
+/// Objects with up to this many keys are checked by a linear search.
+const LINEAR: usize = 16;
+
+/// The end (index of the closing quote) of the string whose opening quote is at `open`.
+fn string_end(text: &[u8], open: usize) -> Option<usize> {
+    let mut i = open + 1;
+    loop {
+        match text.get(i)? {
+            b'"' => return Some(i),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+}
+
+/// The decoded text of the string literal `text[open..=end]`.
+fn key_text(text: &[u8], open: usize, end: usize) -> Option<alloc::borrow::Cow<'_, str>> {
+    let raw = text.get(open + 1..end)?;
+    if raw.contains(&b'\\') {
+        serde_json::from_slice::<String>(text.get(open..=end)?).ok().map(alloc::borrow::Cow::Owned)
+    } else {
+        core::str::from_utf8(raw).ok().map(alloc::borrow::Cow::Borrowed)
+    }
+}
+
+fn render_path(frames: &[Frame], keys: &[alloc::borrow::Cow<'_, str>]) -> String {
+    let mut p = String::from("$");
+    for (n, f) in frames.iter().enumerate() {
+        // The innermost frame is the object holding the duplicate: the path ends there.
+        if n + 1 == frames.len() {
+            break;
+        }
+        match f {
+            Frame::Array { index } => p.push_str(&format!("[{index}]")),
+            Frame::Object { .. } => {
+                // The next object inward starts its keys right after this one's latest.
+                let child_start = frames
+                    .get(n + 1..)
+                    .unwrap_or_default()
+                    .iter()
+                    .find_map(|f| if let Frame::Object { start, .. } = f { Some(*start) } else { None })
+                    .unwrap_or(keys.len());
+                let k = child_start.checked_sub(1).and_then(|i| keys.get(i)).map(|k| k.as_ref()).unwrap_or_default();
+                if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                    p.push('.');
+                    p.push_str(k);
+                } else {
+                    p.push('[');
+                    p.push_str(&quoted(k));
+                    p.push(']');
+                }
+            }
+        }
+    }
+    p
+}
+
+/// The first key that appears twice in one object of `text`, which must be
+/// valid JSON (serde_json accepted it); keys are compared after decoding
+/// escapes. One pass, no recursion: nesting depth costs no stack.
+fn find_duplicate(text: &[u8]) -> Option<Dup> {
+    use alloc::borrow::Cow;
+    let mut frames: Vec<Frame> = Vec::new();
+    // The keys of every open object, innermost last. An array frame between two
+    // objects holds no keys, so an object's keys are contiguous.
+    let mut keys: Vec<Cow<'_, str>> = Vec::new();
+    let mut expect_key = false;
+    let mut i = 0;
+    while let Some(&b) = text.get(i) {
+        match b {
+            b'{' => {
+                frames.push(Frame::Object { start: keys.len(), set: None });
+                expect_key = true;
+            }
+            b'[' => {
+                frames.push(Frame::Array { index: 0 });
+                expect_key = false;
+            }
+            b'}' | b']' => {
+                if let Some(Frame::Object { start, .. }) = frames.pop() {
+                    keys.truncate(start);
+                }
+                expect_key = false;
+            }
+            b',' => match frames.last_mut() {
+                Some(Frame::Array { index }) => *index += 1,
+                Some(Frame::Object { .. }) => expect_key = true,
+                None => {}
+            },
+            b'"' => {
+                let end = string_end(text, i)?;
+                if expect_key {
+                    expect_key = false;
+                    let k = key_text(text, i, end)?;
+                    let depth = frames.len();
+                    let Some(Frame::Object { start, set }) = frames.last_mut() else { return None };
+                    let mine = keys.get(*start..).unwrap_or_default();
+                    let seen = match set {
+                        Some(s) => s.contains(k.as_ref()),
+                        None => mine.contains(&k),
+                    };
+                    if seen {
+                        let top_index = match frames.first() {
+                            Some(Frame::Array { index }) if depth >= 2 => Some(*index),
+                            _ => None,
+                        };
+                        let path = render_path(&frames, &keys);
+                        return Some(Dup { key: k.into_owned(), path, top_index, offset: i });
+                    }
+                    if let Some(s) = set {
+                        s.insert(Cow::Owned(k.clone().into_owned()));
+                    } else if mine.len() >= LINEAR {
+                        let mut s: alloc::collections::BTreeSet<Cow<'static, str>> =
+                            mine.iter().map(|x| Cow::Owned(x.clone().into_owned())).collect();
+                        s.insert(Cow::Owned(k.clone().into_owned()));
+                        *set = Some(s);
+                    }
+                    keys.push(k);
+                }
+                i = end;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Parses JSON text into a [`Value`] like `serde_json::from_slice`, but
+/// refuses a key that appears twice in one object, at any depth (code 3007,
+/// naming the key, the object's path and the line and column). serde_json
+/// alone keeps the last value, another parser may keep the first: the same
+/// file would mean two things. Text that is not JSON is a
+/// [`JsonError::Syntax`] carrying serde_json's message.
+pub fn parse_strict(text: &[u8]) -> Result<Value, JsonError> {
+    parse_value(text, false)
+}
+
+/// [`parse_strict`]; with `events`, a duplicate inside element i of a
+/// top-level array names event i.
+fn parse_value(text: &[u8], events: bool) -> Result<Value, JsonError> {
+    let v = serde_json::from_slice(text).map_err(|e| JsonError::Syntax { detail: e.to_string() })?;
+    match find_duplicate(text) {
+        None => Ok(v),
+        Some(d) => {
+            let index = if events { d.top_index } else { None };
+            Err(d.into_error(text, index))
+        }
+    }
 }
 
 /// Parses one event object (the text of one array element); `index` is the
 /// position errors name.
 pub fn parse_one(text: &[u8], index: usize, limits: &Limits) -> Result<Event, JsonError> {
-    parse_event(&parse_value(text)?, index, limits)
+    let v = parse_value(text, false).map_err(|e| match e {
+        JsonError::Duplicate { within, key, path, line, column, .. } => {
+            JsonError::Duplicate { index: Some(index), within, key, path, line, column }
+        }
+        e => e,
+    })?;
+    parse_event(&v, index, limits)
 }
 
 /// Parses the JSON event form.
 pub fn parse_events(text: &[u8], limits: &Limits) -> Result<Vec<Event>, JsonError> {
-    match parse_value(text)? {
+    match parse_value(text, true)? {
         Value::Array(items) => items.iter().enumerate().map(|(i, v)| parse_event(v, i, limits)).collect(),
         other => Err(JsonError::Shape {
             index: None,
@@ -494,7 +727,10 @@ fn key_field(obj: &Map<String, Value>, field: &str) -> Result<Key, JsonError> {
 /// Parses a prior state from a previous `ok` result (the JSON [`summary_to_json`]
 /// prints). The root and state hash it carries are checked against the rest.
 pub fn parse_prior(text: &[u8]) -> Result<State, JsonError> {
-    let v = parse_value(text).map_err(|e| prior_err(e.to_string()))?;
+    let v = parse_value(text, false).map_err(|e| match e {
+        e @ JsonError::Duplicate { .. } => e.within("prior state"),
+        e => prior_err(e.to_string()),
+    })?;
     let Value::Object(obj) = v else { return Err(prior_err("expected the JSON object of a previous `ok` result")) };
     const KNOWN: [&str; 13] = [
         "status", "tree_size", "root", "state_hash", "frontier", "prior_tree_size", "prior_root", "prior_state_hash",
@@ -600,5 +836,132 @@ mod tests {
         let root = hex::encode(&s.state.root());
         let tampered = text.replacen(&root, &"0".repeat(64), 1);
         assert_eq!(parse_prior(tampered.as_bytes()).unwrap_err().code(), 3201);
+    }
+}
+
+#[cfg(test)]
+mod duplicate_keys {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn dup(text: &str) -> JsonError {
+        parse_strict(text.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn the_issue_case_and_friends() {
+        let e = dup(r#"{"leaf_index":4,"leaf_index":5}"#);
+        assert_eq!(e.code(), 3007);
+        assert_eq!(e.field().as_deref(), Some("leaf_index"));
+        assert_eq!(
+            e.to_string(),
+            r#"duplicate key "leaf_index" in the object at $ (line 1, column 17); a key may appear only once in a JSON object"#
+        );
+        // escapes are decoded before comparing
+        assert_eq!(dup(r#"{"a":1,"\u0061":2}"#).field().as_deref(), Some("a"));
+        // any depth, with the path to the object
+        let e = dup("{\"x\":[1,{\"y\":{\"k\":1,\n  \"k\":2}}]}");
+        assert_eq!(e.to_string(), "duplicate key \"k\" in the object at $.x[1].y (line 2, column 3); a key may appear only once in a JSON object");
+        let e = dup(r#"{"a b":{"":0,"":1}}"#);
+        assert!(e.to_string().contains(r#"duplicate key "" in the object at $["a b"]"#), "{e}");
+        // strings that look like keys are values; the same key in sibling objects is fine
+        assert!(parse_strict(br#"{"a":"a","b":["a","a"],"c":{"a":1},"d":{"a":2}}"#).is_ok());
+        assert!(parse_strict(br#"[{"a":1},{"a":1}]"#).is_ok());
+        assert!(parse_strict(br#"{"a\"":1,"a":2,"\\":3,"\\\\":4}"#).is_ok());
+        // not JSON stays a syntax error even with a repeated key before the fault
+        assert_eq!(dup(r#"{"a":1,"a":2"#).code(), 3001);
+        // more keys than the linear search handles
+        let many: Vec<String> = (0..100).map(|i| format!("\"k{i}\":{i}")).collect();
+        assert!(parse_strict(format!("{{{}}}", many.join(",")).as_bytes()).is_ok());
+        let e = dup(&format!("{{{},\"k42\":0}}", many.join(",")));
+        assert_eq!(e.field().as_deref(), Some("k42"));
+    }
+
+    #[test]
+    fn events_name_the_event() {
+        let e = parse_events(
+            br#"[{"lamport":1,"node":1,"stream":0,"seq":0},{"lamport":1,"node":2,"stream":0,"seq":0,"node":3}]"#,
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert_eq!((e.code(), e.index(), e.field().as_deref()), (3007, Some(1), Some("node")));
+        assert!(e.to_string().starts_with(r#"event 1: duplicate key "node" in the object at $[1]"#), "{e}");
+        let e = parse_one(br#"{"lamport":1,"lamport":2,"node":1,"stream":0,"seq":0}"#, 9, &Limits::default()).unwrap_err();
+        assert_eq!((e.code(), e.index()), (3007, Some(9)));
+        let e = parse_prior(br#"{"status":"ok","status":"ok"}"#).unwrap_err();
+        assert_eq!(e.code(), 3007);
+        assert!(e.to_string().starts_with(r#"prior state: duplicate key "status""#), "{e}");
+    }
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            "[a-z\"\\\\\u{e9}\u{1f600} ]{0,6}".prop_map(Value::String),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-c\"\\\\\u{e9}]{0,3}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A key written with every character escaped as `\uXXXX`: the same key to JSON.
+    fn escaped(key: &str) -> String {
+        let mut s = String::from("\"");
+        for u in key.encode_utf16() {
+            s.push_str(&format!("\\u{u:04x}"));
+        }
+        s.push('"');
+        s
+    }
+
+    proptest! {
+        /// Without a repeated key (serde_json's own output can have none), the
+        /// strict parse is serde_json's parse.
+        #[test]
+        fn no_duplicates_parse_like_serde_json(v in value(), pretty in any::<bool>()) {
+            let text = if pretty { serde_json::to_vec_pretty(&v).unwrap() } else { serde_json::to_vec(&v).unwrap() };
+            prop_assert_eq!(parse_strict(&text).unwrap(), serde_json::from_slice::<Value>(&text).unwrap());
+        }
+
+        /// An object with a key repeated (at any position, spelled plainly or
+        /// escaped), nested anywhere, is refused with 3007 naming the key.
+        #[test]
+        fn a_repeated_key_is_refused(
+            outer in value(),
+            entries in proptest::collection::btree_map("[a-d\u{e9}\u{1f600}]{0,3}", value(), 1..6),
+            pick in any::<prop::sample::Index>(),
+            at in any::<prop::sample::Index>(),
+            escape in any::<bool>(),
+            wrap in 0u8..3,
+        ) {
+            let mut parts: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap(), serde_json::to_string(v).unwrap()))
+                .collect();
+            let (key, v) = entries.iter().nth(pick.index(entries.len())).unwrap();
+            let spelled = if escape { escaped(key) } else { serde_json::to_string(key).unwrap() };
+            parts.insert(at.index(parts.len() + 1), format!("{spelled}:{}", serde_json::to_string(v).unwrap()));
+            let obj = format!("{{{}}}", parts.join(","));
+            let outer = serde_json::to_string(&outer).unwrap();
+            let text = match wrap {
+                0 => obj,
+                1 => format!("[{outer},{obj}]"),
+                _ => format!("{{\"x\":{outer},\"y\":[{obj}]}}"),
+            };
+            // serde_json itself takes it (keeping the last value)
+            prop_assert!(serde_json::from_str::<Value>(&text).is_ok());
+            let e = parse_strict(text.as_bytes()).unwrap_err();
+            prop_assert_eq!(e.code(), 3007);
+            prop_assert_eq!(e.field(), Some(key.clone()));
+        }
     }
 }

@@ -155,8 +155,35 @@ fn signer(f: &[u8]) -> Result<SignerKey, Response> {
 
 /// Parses a committee file: `{"threshold": k, "members": ["<verifier key>", ...]}`.
 pub fn parse_committee(bytes: &[u8]) -> Result<Committee, CertError> {
+    let v = json::parse_strict(bytes).map_err(|e| CertError::Committee(not_json(e)))?;
+    committee_of(v)
+}
+
+/// Why a JSON input was refused, in words: serde_json's message for text that
+/// is not JSON, else the duplicate key.
+fn not_json(e: json::JsonError) -> String {
+    match e {
+        json::JsonError::Syntax { detail } => format!("not JSON ({detail})"),
+        e => e.to_string(),
+    }
+}
+
+/// A JSON input parsed strictly (docs/FORMATS.md, "Duplicate keys"): a key
+/// repeated in an object is refused with 3007, naming `what` (and the key as
+/// `field`); text that is not JSON gets `syntax(serde_json's message)`.
+fn strict_json(bytes: &[u8], what: &'static str, syntax: impl FnOnce(String) -> Response) -> Result<Value, Response> {
+    json::parse_strict(bytes).map_err(|e| match e {
+        json::JsonError::Syntax { detail } => syntax(detail),
+        e => {
+            let e = e.within(what);
+            Response { status: STATUS_ERROR, body: json::error_to_json(e.code(), &e.to_string(), None, e.field().as_deref()) }
+        }
+    })
+}
+
+/// A committee from its parsed JSON.
+fn committee_of(v: Value) -> Result<Committee, CertError> {
     let bad = |w: String| CertError::Committee(w);
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON ({e})")))?;
     let Value::Object(o) = v else { return Err(bad("expected an object {\"threshold\": k, \"members\": [...]}".into())) };
     if let Some(k) = o.keys().find(|k| *k != "threshold" && *k != "members") {
         return Err(bad(format!("unknown field `{k}` (known: threshold, members)")));
@@ -179,7 +206,8 @@ fn committee(f: &[u8]) -> Result<Option<Committee>, Response> {
     if f.is_empty() {
         return Ok(None);
     }
-    parse_committee(f).map(Some).map_err(|e| fail(&e))
+    let v = strict_json(f, "committee", |d| fail(&CertError::Committee(format!("not JSON ({d})"))))?;
+    committee_of(v).map(Some).map_err(|e| fail(&e))
 }
 
 fn h32(o: &Map<String, Value>, k: &str) -> Result<Hash, CertError> {
@@ -195,7 +223,13 @@ fn u64f(o: &Map<String, Value>, k: &str) -> Result<u64, CertError> {
 
 /// Reads what a reconcile result (ok or obstruction JSON) attests.
 pub fn parse_result(bytes: &[u8]) -> Result<Attested, CertError> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| CertError::Input(format!("result: not JSON ({e})")))?;
+    let v = json::parse_strict(bytes).map_err(|e| CertError::Input(format!("result: {}", not_json(e))))?;
+    result_of(v, bytes)
+}
+
+/// What a parsed reconcile result attests; `bytes` is its text (an ok result
+/// is also checked as a prior state).
+fn result_of(v: Value, bytes: &[u8]) -> Result<Attested, CertError> {
     // `omega ecs` prints its summary as the last line: {"summary": {...}}
     let v = match v {
         Value::Object(mut o) if o.contains_key("summary") && o.len() == 1 => o.remove("summary").unwrap_or_default(),
@@ -563,7 +597,7 @@ fn prove(op: u32, events: &[u8], format: &[u8], n: &[u8]) -> Result<Response, Re
 
 fn proof_obj(bytes: &[u8], known: &[&str]) -> Result<Map<String, Value>, Response> {
     let bad = |w: String| err(3405, &format!("proof JSON: {w}"));
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON ({e})")))?;
+    let v = strict_json(bytes, "proof JSON", |d| bad(format!("not JSON ({d})")))?;
     let Value::Object(o) = v else { return Err(bad("expected an object".into())) };
     if let Some(k) = o.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(bad(format!("unknown field `{k}`")));

@@ -330,7 +330,8 @@ pub fn prove(input: &str, format: InputFormat, index: Option<u64>, old_size: Opt
 /// `omega verify-proof`.
 pub fn verify_proof(proof: &Path, engine: &EngineArgs) -> Result<ExitCode> {
     let p = read(proof, "proof file")?;
-    let v: serde_json::Value = serde_json::from_slice(&p).unwrap_or_default();
+    // Only picks the op; the core parses the proof strictly (a repeated key is 3007).
+    let v = omega_core::json::parse_strict(&p).unwrap_or_default();
     let op = if v.get("leaf_index").is_some() { ops::OP_VERIFY_INCLUSION } else { ops::OP_VERIFY_CONSISTENCY };
     match run(engine, op, &[&p])? {
         Ok(r) => {

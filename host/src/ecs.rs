@@ -160,13 +160,22 @@ pub fn ecs(a: &RunArgs, engine: &EngineArgs) -> Result<ExitCode> {
 fn read_log(p: &Path) -> Result<(serde_json::Value, Vec<(u64, String)>)> {
     let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
     let mut lines = text.lines();
-    let head: serde_json::Value = serde_json::from_str(lines.next().unwrap_or_default()).with_context(|| format!("{}: the first line is not an omega ecs header", p.display()))?;
+    // Strict JSON (a repeated key is refused, 3007), like every JSON input omega reads.
+    let strict = |n: usize, l: &str| {
+        omega_core::json::parse_strict(l.as_bytes()).map_err(|e| match e {
+            omega_core::json::JsonError::Syntax { detail } if n == 1 => {
+                anyhow!("{}: the first line is not an omega ecs header ({detail})", p.display())
+            }
+            e => anyhow!("error {}: {}, line {n}: {e}", omega_core::ErrorCode::code(&e), p.display()),
+        })
+    };
+    let head = strict(1, lines.next().unwrap_or_default())?;
     if head.get("omega_ecs").is_none() {
         bail!("{} is neither a world snapshot nor an `omega ecs` log", p.display());
     }
     let mut ticks = Vec::new();
-    for l in lines {
-        let v: serde_json::Value = serde_json::from_str(l)?;
+    for (n, l) in lines.enumerate() {
+        let v = strict(n + 2, l)?;
         if let (Some(t), Some(h)) = (v.get("tick").and_then(|t| t.as_u64()), v.get("state_hash").and_then(|h| h.as_str())) {
             ticks.push((t, h.to_string()));
         }

@@ -176,7 +176,10 @@ pub fn parse_entity(s: &str) -> Option<Entity> {
 #[cfg(feature = "json")]
 fn decode_json(p: &[u8]) -> Result<Command, String> {
     use serde_json::Value;
-    let v: Value = serde_json::from_slice(p).map_err(|e| format!("not JSON ({e})"))?;
+    let v: Value = crate::json::parse_strict(p).map_err(|e| match e {
+        crate::json::JsonError::Syntax { detail } => format!("not JSON ({detail})"),
+        e => e.to_string(),
+    })?;
     let Value::Object(o) = v else { return Err("a command is a JSON object".into()) };
     let op = o.get("op").and_then(Value::as_str).ok_or("`op` must be a string")?;
     let known: &[&str] = match op {

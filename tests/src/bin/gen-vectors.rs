@@ -183,6 +183,21 @@ fn cases() -> Vec<Case> {
     push("error-negative", "a negative lamport", br#"[{"lamport":-1,"node":1,"stream":0,"seq":0}]"#.to_vec(), None);
     push("error-hex", "an id with uppercase hex", br#"[{"lamport":1,"node":1,"stream":0,"seq":0,"id":"ABABABABABABABABABABABABABAB"}]"#.to_vec(), None);
     push("error-base64", "a payload that is not base64", br#"[{"lamport":1,"node":1,"stream":0,"seq":0,"payload":"not base64!"}]"#.to_vec(), None);
+    // a key twice in one object: refused (3007), never first or last value wins
+    push(
+        "error-duplicate-key",
+        "event 1 gives `node` twice (3007): refused, whichever value another parser would keep",
+        br#"[{"lamport":1,"node":1,"stream":0,"seq":0},{"lamport":2,"node":2,"stream":0,"seq":0,"node":3}]"#.to_vec(),
+        None,
+    );
+    push(
+        "error-duplicate-key-escaped",
+        "`seq` and `\\u0073eq` are the same key once escapes are decoded (3007)",
+        br#"[{"lamport":1,"node":1,"stream":0,"seq":0,"\u0073eq":1}]"#.to_vec(),
+        None,
+    );
+    let dup_prior = String::from_utf8(prior_small.clone()).unwrap_or_default().replacen('{', "{\n  \"tree_size\": 0,", 1).into_bytes();
+    push("error-prior-duplicate-key", "a prior state that gives `tree_size` twice (3007)", js(&second), Some(dup_prior));
     let tampered = String::from_utf8(prior_small.clone())
         .unwrap_or_default()
         .replacen("\"tree_size\": 6", "\"tree_size\": 7", 1)
