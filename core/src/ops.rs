@@ -906,23 +906,25 @@ pub fn ecs_start(start: &[u8]) -> Result<crate::ecs::World, Response> {
         return World::restore(start).map_err(|e| fail(&e));
     }
     let bad = |w: &str| err(4002, &format!("world config: {w}"));
-    let v: Value = if start.is_empty() { serde_json::json!({}) } else { serde_json::from_slice(start).map_err(|e| bad(&format!("not JSON ({e})")))? };
+    let v: Value = if start.is_empty() { serde_json::json!({}) } else { strict_json(start, "world config", |d| bad(&format!("not JSON ({d})")))? };
     let Value::Object(o) = v else { return Err(bad("expected an object {\"seed\", \"entities\", \"nodes\", \"edges_per_entity\"}")) };
     if let Some(k) = o.keys().find(|k| !["seed", "entities", "nodes", "edges_per_entity"].contains(&k.as_str())) {
         return Err(bad(&format!("unknown field `{k}`")));
     }
     let d = Config::default();
-    let u = |k: &str, def: u64, max: u64| -> Result<u64, Response> {
+    let u = |k: &str, def: u64, min: u64, max: u64| -> Result<u64, Response> {
         match o.get(k) {
             None => Ok(def),
-            Some(x) => x.as_u64().filter(|n| *n <= max).ok_or_else(|| bad(&format!("`{k}` must be an integer from 0 to {max}"))),
+            Some(x) => x.as_u64().filter(|n| (min..=max).contains(n)).ok_or_else(|| bad(&format!("`{k}` must be an integer from {min} to {max}"))),
         }
     };
-    let seed = u("seed", 7, u64::MAX)?;
-    let entities = u("entities", u64::from(d.entities), 10_000_000)? as u32;
-    let nodes = u("nodes", u64::from(d.nodes), 1 << 20)?.max(1) as u32;
-    let edges_per_entity = u("edges_per_entity", u64::from(d.edges_per_entity), 64)? as u32;
-    Ok(World::new(seed, Config { nodes, entities, edges_per_entity }))
+    let small = |k: &str, def: u32, min: u32, max: u32| u(k, u64::from(def), u64::from(min), u64::from(max)).map(|n| u32::try_from(n).unwrap_or(max));
+    let seed = u("seed", 7, 0, u64::MAX)?;
+    let entities = small("entities", d.entities, 0, Config::MAX_ENTITIES)?;
+    let nodes = small("nodes", d.nodes, 1, Config::MAX_NODES)?;
+    let edges_per_entity = small("edges_per_entity", d.edges_per_entity, 0, Config::MAX_EDGES_PER_ENTITY)?;
+    // the caps and the memory budget (4005), refused before anything is allocated
+    World::try_new(seed, Config { nodes, entities, edges_per_entity }).map_err(|e| fail(&e))
 }
 
 /// Commands from an events field (JSON events; empty for none), the history's

@@ -4,6 +4,7 @@
 //! Nothing here is random at run time: a seed drives SplitMix64.
 use crate::event::Event;
 use crate::key::EventId;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 /// SplitMix64, a tiny seeded generator (not for cryptography).
@@ -66,39 +67,156 @@ impl Shape {
     }
 }
 
+/// Why a sample shape was refused (code 4101): it would write events the
+/// readers refuse, or more than the sample caps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeError(pub String);
+
+impl crate::error::ErrorCode for ShapeError {
+    fn code(&self) -> u16 {
+        4101
+    }
+}
+
+impl core::fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "sample shape: {}", self.0)
+    }
+}
+
+impl Shape {
+    /// Most events one sample may hold.
+    pub const MAX_EVENTS: u64 = 1_000_000_000;
+    /// Most bytes of canonical binary events one sample may hold (64 GiB;
+    /// `.omega` frames add 8 bytes an event, JSON about a third more).
+    pub const MAX_BYTES: u64 = 64 << 30;
+    /// Most memory a shuffled sample may take (4 GiB): shuffling holds every
+    /// event in memory, about `payload + 128` bytes each (see [`Shape::memory`]).
+    pub const MAX_SHUFFLE_MEMORY: u64 = 4 << 30;
+
+    /// The longest canonical encoding of one of its events: the fixed part,
+    /// at most one dependency (14 bytes) and the payload.
+    pub fn max_event_len(&self) -> u64 {
+        (Event::FIXED_LEN as u64 + 14).saturating_add(self.payload as u64)
+    }
+
+    /// The memory the whole history takes when held at once (to shuffle it).
+    pub fn memory(&self) -> u64 {
+        self.len().saturating_mul((self.payload as u64).saturating_add(128))
+    }
+
+    /// Whether every event of the shape is one the readers take and the whole
+    /// within the caps: payload at most `limits.max_payload`, an event within
+    /// `max_frame` (the frame limit of the log it goes to), at most
+    /// [`Shape::MAX_EVENTS`] events and [`Shape::MAX_BYTES`] bytes, and, when
+    /// `shuffled`, at most [`Shape::MAX_SHUFFLE_MEMORY`] of memory.
+    pub fn check(&self, limits: &crate::event::Limits, max_frame: u32, shuffled: bool) -> Result<(), ShapeError> {
+        let bad = |m: String| Err(ShapeError(m));
+        if self.payload as u64 > u64::from(limits.max_payload) {
+            return bad(alloc::format!(
+                "a payload of {} bytes is above the event payload limit of {} bytes that omega's readers enforce",
+                self.payload, limits.max_payload
+            ));
+        }
+        if self.max_event_len() > u64::from(max_frame) {
+            return bad(alloc::format!("an event of up to {} bytes does not fit the log's frame limit of {} bytes", self.max_event_len(), max_frame));
+        }
+        let n = u128::from(self.nodes) * u128::from(self.streams) * u128::from(self.per_stream);
+        if n > u128::from(Self::MAX_EVENTS) {
+            return bad(alloc::format!(
+                "{} nodes × {} streams × {} events per stream is {n} events; the limit is {}",
+                self.nodes,
+                self.streams,
+                self.per_stream,
+                Self::MAX_EVENTS
+            ));
+        }
+        let bytes = n * u128::from(self.max_event_len());
+        if bytes > u128::from(Self::MAX_BYTES) {
+            return bad(alloc::format!("{n} events of up to {} bytes each is up to {bytes} bytes; the limit is {}", self.max_event_len(), Self::MAX_BYTES));
+        }
+        if shuffled && self.memory() > Self::MAX_SHUFFLE_MEMORY {
+            return bad(alloc::format!(
+                "shuffling {n} events holds them all in memory, about {} bytes; the limit is {} (write it unshuffled, which streams)",
+                self.memory(),
+                Self::MAX_SHUFFLE_MEMORY
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A valid history of `shape`, in canonical-friendly generation order (call
 /// [`shuffle`] for arrival order). Round `r` of every stream has Lamport time
 /// in `4(r+1) ..= 4(r+1)+2`; about half the events depend on an event of
 /// another stream from the round before, so every invariant holds.
+/// It is all in memory: check the shape first ([`Shape::check`]) or stream
+/// it with [`History`].
 pub fn history(seed: u64, shape: Shape) -> Vec<Event> {
-    let mut rng = SplitMix64::new(seed);
     let cap = usize::try_from(shape.len()).unwrap_or(0);
     let mut out = Vec::with_capacity(cap);
-    let streams_total = u64::from(shape.nodes) * u64::from(shape.streams);
-    for r in 0..shape.per_stream {
-        for node in 1..=shape.nodes {
-            for stream in 0..shape.streams {
-                let lamport = (r + 1).saturating_mul(4).saturating_add(u64::from(node % 3));
-                let mut deps = Vec::new();
-                if r > 0 && streams_total > 1 && rng.below(2) == 0 {
-                    let pick = rng.below(streams_total);
-                    let dn = u32::try_from(pick / u64::from(shape.streams)).unwrap_or(0) + 1;
-                    let ds = u16::try_from(pick % u64::from(shape.streams)).unwrap_or(0);
-                    if (dn, ds) != (node, stream) {
-                        deps.push(EventId::derived(dn, ds, r - 1));
-                    }
-                }
-                let mut payload = Vec::with_capacity(shape.payload);
-                while payload.len() < shape.payload {
-                    let word = rng.next_u64().to_le_bytes();
-                    let n = (shape.payload - payload.len()).min(8);
-                    payload.extend_from_slice(word.get(..n).unwrap_or(&[]));
-                }
-                out.push(Event::new(lamport, node, stream, EventId::derived(node, stream, r), r, deps, payload));
+    out.extend(History::new(seed, shape));
+    out
+}
+
+/// The events of [`history`], one at a time (so a large sample is written
+/// with little memory).
+#[derive(Debug, Clone)]
+pub struct History {
+    rng: SplitMix64,
+    shape: Shape,
+    round: u64,
+    node: u32,
+    stream: u16,
+}
+
+impl History {
+    /// The history of `shape` from `seed`.
+    pub fn new(seed: u64, shape: Shape) -> Self {
+        History { rng: SplitMix64::new(seed), shape, round: 0, node: 1, stream: 0 }
+    }
+}
+
+impl Iterator for History {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        let shape = self.shape;
+        if shape.nodes == 0 || shape.streams == 0 || self.round >= shape.per_stream {
+            return None;
+        }
+        let (r, node, stream) = (self.round, self.node, self.stream);
+        // advance: stream, then node, then round
+        self.stream += 1;
+        if self.stream == shape.streams {
+            self.stream = 0;
+            if self.node == shape.nodes {
+                self.node = 1;
+                self.round += 1;
+            } else {
+                self.node += 1;
             }
         }
+        let rng = &mut self.rng;
+        let streams_total = u64::from(shape.nodes) * u64::from(shape.streams);
+        let lamport = (r + 1).saturating_mul(4).saturating_add(u64::from(node % 3));
+        let mut deps = Vec::new();
+        if r > 0 && streams_total > 1 && rng.below(2) == 0 {
+            let pick = rng.below(streams_total);
+            let dn = u32::try_from(pick / u64::from(shape.streams)).unwrap_or(0) + 1;
+            let ds = u16::try_from(pick % u64::from(shape.streams)).unwrap_or(0);
+            if (dn, ds) != (node, stream) {
+                deps.push(EventId::derived(dn, ds, r - 1));
+            }
+        }
+        let mut payload = Vec::with_capacity(shape.payload);
+        while payload.len() < shape.payload {
+            let word = rng.next_u64().to_le_bytes();
+            let n = (shape.payload - payload.len()).min(8);
+            payload.extend_from_slice(word.get(..n).unwrap_or(&[]));
+        }
+        Some(Event::new(lamport, node, stream, EventId::derived(node, stream, r), r, deps, payload))
     }
-    out
 }
 
 /// Fisher–Yates shuffle driven by `seed`: a deterministic arrival order.
@@ -126,5 +244,38 @@ mod tests {
         let b = reconcile(&State::new(), &s);
         assert!(matches!(a, Outcome::Ok(_)), "{a:?}");
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn history_streams_what_it_collects() {
+        for shape in [Shape::DEMO, Shape { nodes: 0, streams: 3, per_stream: 5, payload: 1 }, Shape { nodes: 2, streams: 1, per_stream: 9, payload: 0 }] {
+            let all = history(3, shape);
+            assert_eq!(all.len() as u64, shape.len());
+            assert!(History::new(3, shape).eq(all));
+        }
+    }
+
+    #[test]
+    fn shape_check_applies_the_readers_limits_and_the_caps() {
+        use crate::ErrorCode as _;
+        use alloc::string::ToString as _;
+        let l = crate::Limits::default();
+        let max = crate::frame::DEFAULT_MAX_FRAME;
+        assert_eq!(Shape::DEMO.check(&l, max, true), Ok(()));
+        assert_eq!(Shape::BENCH_1M.check(&l, max, true), Ok(()));
+        let at = |payload: usize| Shape { payload, ..Shape::DEMO };
+        assert_eq!(at(1 << 20).check(&l, max, false), Ok(()));
+        let e = at((1 << 20) + 1).check(&l, max, false).err().map(|e| (e.code(), e.to_string()));
+        assert_eq!(e, Some((4101, "sample shape: a payload of 1048577 bytes is above the event payload limit of 1048576 bytes that omega's readers enforce".into())));
+        assert!(at(1 << 20).check(&l, 1 << 20, false).is_err(), "an event must fit the frame limit");
+        let huge = Shape { nodes: u32::MAX, streams: u16::MAX, per_stream: u64::MAX, payload: usize::MAX };
+        assert!(huge.check(&crate::Limits { max_payload: u32::MAX, max_deps: 1 }, u32::MAX, true).is_err());
+        let many = Shape { per_stream: Shape::MAX_EVENTS, ..Shape::DEMO };
+        assert!(many.check(&l, max, false).err().is_some_and(|e| e.0.contains("the limit is 1000000000")));
+        let big = Shape { nodes: 1, streams: 1, per_stream: 100_000, payload: 1 << 20 };
+        assert!(big.check(&l, max, false).err().is_some_and(|e| e.0.contains("the limit is 68719476736")));
+        let shuffled = Shape { nodes: 4, streams: 3, per_stream: 10_000_000, payload: 200 };
+        assert!(shuffled.check(&l, max, false).is_ok());
+        assert!(shuffled.check(&l, max, true).err().is_some_and(|e| e.0.contains("shuffling")));
     }
 }

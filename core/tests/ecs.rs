@@ -1,4 +1,5 @@
 //! The ECS world: each system's rule, determinism, snapshot/restore, commands.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 use omega_core::ecs::fx::{self, Fx, Sat};
 use omega_core::ecs::{Command, Config, Decision, Entity, Op, World, systems};
 
@@ -203,4 +204,267 @@ fn state_hash_is_the_sha256_of_the_encoding() {
         }
         assert_eq!(w.state_hash(), omega_core::sha256(&w.encode()), "{entities} entities");
     }
+}
+
+// ---------- caps: a world that cannot be built is refused up front ----------
+
+use omega_core::ErrorCode as _;
+use omega_core::ecs::{MEMORY_BUDGET, WorldError, memory_estimate};
+use proptest::prelude::*;
+
+/// Byte offsets in the OMGW header.
+const NODES_AT: usize = 29;
+const SLOTS_AT: usize = 89;
+
+/// Allocation accounting per thread (each test runs on its own thread), so a
+/// test can say "restoring these bytes never allocated more than N".
+mod alloc_meter {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub struct Meter;
+
+    thread_local! {
+        static LIVE: Cell<usize> = const { Cell::new(0) };
+        static PEAK: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn add(n: usize) {
+        let _ = LIVE.try_with(|l| {
+            let v = l.get().saturating_add(n);
+            l.set(v);
+            let _ = PEAK.try_with(|p| p.set(p.get().max(v)));
+        });
+    }
+
+    fn sub(n: usize) {
+        let _ = LIVE.try_with(|l| l.set(l.get().saturating_sub(n)));
+    }
+
+    // SAFETY: every call is forwarded to the system allocator unchanged; the
+    // accounting touches only const-initialised thread-locals (no allocation).
+    unsafe impl GlobalAlloc for Meter {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            add(layout.size());
+            // SAFETY: the caller's layout contract is passed on as is.
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            sub(layout.size());
+            // SAFETY: as above.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            add(layout.size());
+            // SAFETY: as above.
+            unsafe { System.alloc_zeroed(layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            add(new_size);
+            sub(layout.size());
+            // SAFETY: as above.
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    /// Runs `f` and returns its result and the most bytes it had allocated at once.
+    pub fn peak<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        let start = LIVE.with(Cell::get);
+        PEAK.with(|p| p.set(start));
+        let out = f();
+        (out, PEAK.with(Cell::get).saturating_sub(start))
+    }
+}
+
+#[global_allocator]
+static METER: alloc_meter::Meter = alloc_meter::Meter;
+
+fn set_u32(b: &mut [u8], at: usize, v: u32) {
+    b[at..at + 4].copy_from_slice(&v.to_be_bytes());
+}
+
+/// The 97-byte snapshot of issue 12 (item 7): an empty world whose node count
+/// is patched to 0xFFFFFFFF. Restoring it used to succeed, and the first tick
+/// then asked for a 16 GiB load table (native abort, wasm trap).
+#[test]
+fn a_snapshot_with_4_billion_nodes_is_refused_with_4005() {
+    let mut snap = World::new(1, Config { nodes: 1, entities: 0, edges_per_entity: 0 }).encode();
+    assert_eq!(snap.len(), 97);
+    assert_eq!(&snap[NODES_AT..NODES_AT + 4], &1u32.to_be_bytes());
+    set_u32(&mut snap, NODES_AT, u32::MAX);
+    let (r, peak) = alloc_meter::peak(|| World::restore(&snap));
+    let e = r.expect_err("restore must apply the caps of a new world");
+    assert_eq!(e.code(), 4005, "{e}");
+    assert!(e.to_string().contains("4294967295") && e.to_string().contains("1048576"), "{e}");
+    assert!(peak < 64 << 10, "refusing allocated {peak} bytes");
+    // the largest node count a new world may have is restored
+    set_u32(&mut snap, NODES_AT, Config::MAX_NODES);
+    assert!(World::restore(&snap).is_ok());
+    set_u32(&mut snap, NODES_AT, Config::MAX_NODES + 1);
+    assert_eq!(World::restore(&snap).map(|_| ()).map_err(|e| e.code()), Err(4005));
+}
+
+#[test]
+fn a_snapshot_past_the_memory_budget_is_refused_before_it_is_read() {
+    // an edge count of 4 billion on an empty world: refused from the header
+    let mut snap = World::new(1, Config { nodes: 1, entities: 0, edges_per_entity: 0 }).encode();
+    let at = snap.len() - 4;
+    set_u32(&mut snap, at, u32::MAX);
+    let e = World::restore(&snap).expect_err("4 billion edges");
+    assert_eq!(e.code(), 4005, "{e}");
+    assert!(e.to_string().contains("needs about") || e.to_string().contains("need about"), "{e}");
+    // more dead slots than the budget holds (each costs 5 bytes of snapshot,
+    // about 1500 bytes of memory): refused before the slot arrays are reserved
+    let slots = (MEMORY_BUDGET / omega_core::ecs::SLOT_BYTES + 1) as u32;
+    let mut big = snap[..SLOTS_AT + 4].to_vec();
+    set_u32(&mut big, NODES_AT, 1);
+    set_u32(&mut big, SLOTS_AT, slots);
+    big.resize(big.len() + slots as usize * 5, 0);
+    big.extend_from_slice(&0u32.to_be_bytes());
+    let (r, peak) = alloc_meter::peak(|| World::restore(&big));
+    let e = r.expect_err("slots past the budget");
+    assert_eq!(e.code(), 4005, "{e}");
+    assert!(peak < 1 << 20, "refusing allocated {peak} bytes");
+}
+
+#[test]
+fn config_caps_and_the_memory_budget_refuse_unbuildable_worlds() {
+    // issue 12 item 8: 10,000,000 entities × 64 edges is within every field's
+    // range, and needs ~80 GB: refused with the number in the message
+    let c = Config { nodes: 5, entities: 10_000_000, edges_per_entity: 64 };
+    let (r, peak) = alloc_meter::peak(|| World::try_new(7, c));
+    let e = r.expect_err("80 GB world");
+    assert_eq!(e.code(), 4005);
+    let m = e.to_string();
+    assert!(m.contains("needs about 96.9 GB") && m.contains("the limit is 1.8 GB"), "{m}");
+    assert!(peak < 64 << 10, "refusing allocated {peak} bytes");
+    // nodes 0 is a config error (it used to run silently with 1)
+    let e = World::try_new(7, Config { nodes: 0, ..Config::default() }).expect_err("nodes 0");
+    assert_eq!((e.code(), e.to_string().as_str()), (4002, "world config: `nodes` must be an integer from 1 to 1048576"));
+    for bad in [
+        Config { entities: Config::MAX_ENTITIES + 1, ..Config::default() },
+        Config { nodes: Config::MAX_NODES + 1, ..Config::default() },
+        Config { edges_per_entity: Config::MAX_EDGES_PER_ENTITY + 1, ..Config::default() },
+    ] {
+        assert_eq!(World::try_new(7, bad).map(|_| ()).map_err(|e| e.code()), Err(4002), "{bad:?}");
+    }
+    assert!(World::try_new(7, Config::default()).is_ok());
+    // the estimate is exact arithmetic and saturates
+    assert_eq!(memory_estimate(1, 1, 1), 1500 + 128 + 4);
+    assert_eq!(memory_estimate(u64::MAX, 1, 1), u64::MAX);
+    // a shape right at the budget is allowed, one entity more is not
+    let n = (MEMORY_BUDGET - 5 * 4) / (1500 + 128);
+    assert!(Config { nodes: 5, entities: n as u32, edges_per_entity: 1 }.check().is_ok());
+    assert!(matches!(Config { nodes: 5, entities: n as u32 + 1, edges_per_entity: 1 }.check(), Err(WorldError::TooLarge(_))));
+}
+
+#[test]
+fn peek_reads_the_header_of_a_snapshot() {
+    let mut w = small(5);
+    w.step(&[]);
+    let info = World::peek(&w.encode()).expect("a snapshot");
+    assert_eq!((info.tick, info.seed, info.nodes, info.entities, info.edges), (1, 5, 3, 30, w.edge_count()));
+    assert_eq!(World::peek(b"OMGW"), None);
+    assert_eq!(World::peek(&w.encode()[..200]), None);
+}
+
+/// A small world after a few ticks with some churn (despawned slots, commands).
+fn churned(seed: u64) -> Vec<u8> {
+    let mut w = World::new(seed, Config { nodes: 3, entities: 12, edges_per_entity: 2 });
+    let e = |i| Entity { index: i, generation: 0 };
+    w.step(&[Command { tick: 1, op: Op::Despawn { entity: e(4) } }]);
+    w.step(&[Command { tick: 2, op: Op::Link { a: e(1), b: e(9), weight: fx::ONE } }]);
+    w.encode()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+    /// Mutated valid snapshots (bytes flipped, header fields set to anything,
+    /// cut or extended): restore never panics, answers Ok or a coded Err
+    /// (4001, 4005), never allocates much more than the world it builds, and
+    /// a world it accepts is within the caps, encodes to the same bytes and steps.
+    #[test]
+    fn restore_of_mutated_snapshots_is_ok_or_coded_and_bounded(
+        seed in 0u64..4,
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        field in proptest::option::of((0usize..3, any::<u32>())),
+        cut in proptest::option::of(any::<prop::sample::Index>()),
+    ) {
+        let mut b = churned(seed);
+        for (i, x) in &flips {
+            let i = i.index(b.len());
+            b[i] ^= x;
+        }
+        if let Some((which, v)) = field {
+            let at = [NODES_AT, SLOTS_AT, b.len() - 4][which];
+            // a large value is the interesting case: bias toward the top bits
+            set_u32(&mut b, at, if which == 0 || v % 2 == 0 { v } else { v >> (v % 32) });
+        }
+        if let Some(c) = cut {
+            b.truncate(c.index(b.len() + 1));
+        }
+        let (r, peak) = alloc_meter::peak(|| World::restore(&b));
+        match r {
+            Err(e) => {
+                prop_assert!(matches!(e.code(), 4001 | 4005), "{e}");
+                prop_assert!(peak <= 64 * b.len() + (1 << 16), "refusing {} bytes allocated {peak}", b.len());
+            }
+            Ok(mut w) => {
+                let info = World::peek(&b).expect("restored bytes peek");
+                prop_assert!(info.nodes >= 1 && info.nodes <= Config::MAX_NODES);
+                let need = memory_estimate(u64::from(info.slots), u64::from(info.edges), u64::from(info.nodes));
+                prop_assert!(need <= MEMORY_BUDGET);
+                prop_assert!(peak as u64 <= need + (1 << 16), "restoring allocated {peak} bytes, the estimate is {need}");
+                prop_assert_eq!(w.encode(), b, "restore is strict: it re-encodes to its input");
+                let (_, peak) = alloc_meter::peak(|| w.step(&[]));
+                prop_assert!(peak as u64 <= need + (1 << 16), "a tick allocated {peak} bytes, the estimate is {need}");
+            }
+        }
+    }
+
+    /// Arbitrary bytes behind a valid magic and version never panic either.
+    #[test]
+    fn restore_of_arbitrary_bytes_is_ok_or_coded(tail in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let mut b = b"OMGW\x01".to_vec();
+        b.extend_from_slice(&tail);
+        match World::restore(&b) {
+            Ok(w) => prop_assert_eq!(w.encode(), b),
+            Err(e) => prop_assert!(matches!(e.code(), 4001 | 4005), "{e}"),
+        }
+    }
+}
+
+#[test]
+fn a_running_world_stays_within_the_budget_so_its_snapshot_restores() {
+    // 1,199,999 slots (6 alive, the rest free) leave room for 11 edges under
+    // the budget: a link past that is rejected, not fatal, and spawns reuse free slots
+    let slots: u32 = 1_199_999;
+    let room = MEMORY_BUDGET - memory_estimate(u64::from(slots), 0, 1);
+    let fits = room / omega_core::ecs::EDGE_BYTES;
+    assert_eq!(fits, 11);
+    let mut w = World::new(3, Config { nodes: 1, entities: 6, edges_per_entity: 0 });
+    let mut snap = w.encode();
+    // append free slots (generation 0, alive 0) before the edge count
+    let edges_at = snap.len() - 4;
+    let mut tail = vec![0u8; (slots as usize - 6) * 5];
+    tail.extend_from_slice(&snap[edges_at..]);
+    snap.truncate(edges_at);
+    snap.extend_from_slice(&tail);
+    set_u32(&mut snap, SLOTS_AT, slots);
+    w = World::restore(&snap).expect("within the budget");
+    let e = |i| Entity { index: i, generation: 0 };
+    let pairs: Vec<(u32, u32)> = (0..6).flat_map(|a| (a + 1..6).map(move |b| (a, b))).collect();
+    let links: Vec<Command> = pairs.iter().map(|&(a, b)| Command { tick: 1, op: Op::Link { a: e(a), b: e(b), weight: fx::ONE } }).collect();
+    let r = w.step(&links);
+    assert_eq!(r.edges, 11, "{:?}", r.rejected);
+    assert_eq!(r.rejected.len(), pairs.len() - 11);
+    assert!(r.rejected[0].1.contains("above its memory limit of 1.8 GB"), "{:?}", r.rejected[0]);
+    // reweighting an existing edge needs no room
+    let r = w.step(&[Command { tick: 2, op: Op::Link { a: e(0), b: e(1), weight: fx::ZERO } }]);
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    let r = w.step(&[Command { tick: 3, op: Op::Spawn { node: 0, target: fx::ZERO } }]);
+    assert!(r.rejected.is_empty() && r.entities == 7, "a spawn into a free slot needs no room");
+    // and the world it became restores
+    assert!(World::restore(&w.encode()).is_ok());
 }

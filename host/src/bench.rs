@@ -165,7 +165,7 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
         bail!("could not make the inclusion proof: {}", String::from_utf8_lossy(&proof.body));
     }
     let (five, committee5, one, committee1) = certificates(opts.seed)?;
-    let world = World::new(opts.seed, Config { nodes: 5, entities: opts.entities, edges_per_entity: 3 }).encode();
+    let world = World::try_new(opts.seed, Config { nodes: 5, entities: opts.entities, edges_per_entity: 3 }).map_err(|e| anyhow!("--entities {}: {e}", opts.entities))?.encode();
     let ticks = opts.ticks.to_string();
     let ev = format!("{} events", thousands(n as u64));
     let nf = n as f64;

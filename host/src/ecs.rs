@@ -16,13 +16,13 @@ pub struct RunArgs {
     /// Seed of the world.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Entities at tick 0.
+    /// Entities at tick 0 (at most 10,000,000, and the world within its memory budget).
     #[arg(long, default_value_t = 1000)]
     pub entities: u32,
-    /// Topology nodes.
+    /// Topology nodes (1 to 1,048,576).
     #[arg(long, default_value_t = 5)]
     pub nodes: u32,
-    /// Random edges per initial entity.
+    /// Random edges per initial entity (at most 64).
     #[arg(long, default_value_t = 3)]
     pub edges_per_entity: u32,
     /// A JSON event history whose payloads are world commands (reconciled first).
@@ -52,14 +52,28 @@ fn header(a: &RunArgs) -> Result<serde_json::Value> {
         }
         None => None,
     };
-    Ok(serde_json::json!({
+    let mut head = serde_json::json!({
         "omega_ecs": 1,
         "seed": a.seed, "entities": a.entities, "nodes": a.nodes, "edges_per_entity": a.edges_per_entity,
         "from": a.from.as_ref().map(|p| p.display().to_string()),
         "events": events,
         "inject": a.inject,
         "ticks": a.ticks,
-    }))
+    });
+    if let (Some(p), Some(o)) = (&a.from, head.as_object_mut()) {
+        // the world is the snapshot's, not the defaults of --seed/--entities/--nodes:
+        // say what it holds (null when the bytes are not a snapshot; the engine
+        // then refuses them with the reason)
+        let b = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+        let info = omega_core::ecs::World::peek(&b);
+        o.insert("seed".into(), info.map(|i| i.seed).into());
+        o.insert("entities".into(), info.map(|i| i.entities).into());
+        o.insert("nodes".into(), info.map(|i| i.nodes).into());
+        o.insert("edges_per_entity".into(), serde_json::Value::Null);
+        o.insert("edges".into(), info.map(|i| i.edges).into());
+        o.insert("start_tick".into(), info.map(|i| i.tick).into());
+    }
+    Ok(head)
 }
 
 /// Runs the world, in chunks so a progress bar can follow; returns the

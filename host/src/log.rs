@@ -488,40 +488,60 @@ pub fn explain_bundle(bundle: &Path, json: bool, engine: &EngineArgs) -> Result<
     Ok(exit_for(&r))
 }
 
-/// `omega sample`: writes a deterministic history, streaming it in chunks of
-/// whole (node, stream) rounds so a 1 GB log needs little memory when unshuffled.
+/// `omega sample`: writes a deterministic history. The shape is checked
+/// first against the limits omega's readers enforce and the sample caps
+/// (error 4101, exit 2, nothing written); unshuffled, the events are
+/// generated and written one at a time, so a large log needs little memory.
 pub fn sample(seed: u64, shape: omega_core::sample::Shape, shuffle: Option<u64>, format: crate::InputFormat, out: &Path) -> Result<ExitCode> {
+    use omega_core::ErrorCode as _;
     use std::io::BufWriter;
+    if let Err(e) = shape.check(&omega_core::Limits::default(), frame::DEFAULT_MAX_FRAME, shuffle.is_some()) {
+        eprintln!("omega: error {}: {e}", e.code());
+        return Ok(ExitCode::from(2));
+    }
     let f = File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut w = BufWriter::with_capacity(1 << 20, f);
-    let mut events = omega_core::sample::history(seed, shape);
-    if let Some(s) = shuffle {
-        omega_core::sample::shuffle(&mut events, s);
-    }
+    let events: Box<dyn Iterator<Item = omega_core::Event>> = match shuffle {
+        Some(s) => {
+            let mut all = omega_core::sample::history(seed, shape);
+            omega_core::sample::shuffle(&mut all, s);
+            Box::new(all.into_iter())
+        }
+        None => Box::new(omega_core::sample::History::new(seed, shape)),
+    };
     let mut buf = Vec::new();
-    match format {
-        crate::InputFormat::Json => w.write_all(&omega_core::json::events_to_json(&events))?,
-        crate::InputFormat::Binary => {
-            for e in &events {
-                buf.clear();
-                e.encode_into(&mut buf);
-                w.write_all(&buf)?;
+    let mut n = 0u64;
+    if let crate::InputFormat::Json = format {
+        w.write_all(b"[")?;
+    }
+    if let crate::InputFormat::Omega = format {
+        w.write_all(&frame::header(frame::DEFAULT_MAX_FRAME))?;
+    }
+    for e in events {
+        buf.clear();
+        match format {
+            crate::InputFormat::Json => {
+                // one row of events_to_json's array: "[\n  ROW\n]\n" for one event
+                let one = omega_core::json::events_to_json(std::slice::from_ref(&e));
+                let row = one.get(4..one.len().saturating_sub(3)).unwrap_or_default();
+                buf.extend_from_slice(if n == 0 { &b"\n  "[..] } else { &b",\n  "[..] });
+                buf.extend_from_slice(row);
+            }
+            crate::InputFormat::Binary => e.encode_into(&mut buf),
+            crate::InputFormat::Omega => {
+                let mut ev = Vec::new();
+                e.encode_into(&mut ev);
+                frame::push_frame(&mut buf, &ev);
             }
         }
-        crate::InputFormat::Omega => {
-            w.write_all(&frame::header(frame::DEFAULT_MAX_FRAME))?;
-            let mut framed = Vec::new();
-            for e in &events {
-                buf.clear();
-                framed.clear();
-                e.encode_into(&mut buf);
-                frame::push_frame(&mut framed, &buf);
-                w.write_all(&framed)?;
-            }
-        }
+        w.write_all(&buf)?;
+        n += 1;
+    }
+    if let crate::InputFormat::Json = format {
+        w.write_all(if n == 0 { &b"]\n"[..] } else { &b"\n]\n"[..] })?;
     }
     w.flush()?;
     let size = w.get_ref().metadata().map(|m| m.len()).unwrap_or(0);
-    eprintln!("omega: wrote {} events ({size} bytes) to {}", events.len(), out.display());
+    eprintln!("omega: wrote {n} events ({size} bytes) to {}", out.display());
     Ok(ExitCode::SUCCESS)
 }

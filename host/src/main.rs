@@ -192,7 +192,7 @@ enum Command {
         /// Events per (node, stream).
         #[arg(long, default_value_t = 250)]
         per_stream: u64,
-        /// Payload bytes per event.
+        /// Payload bytes per event (at most 1,048,576, the readers' payload limit).
         #[arg(long, default_value_t = 32)]
         payload: usize,
         /// Shuffle with this seed (arrival order); omit to keep canonical order.

@@ -48,3 +48,22 @@ test("commands: JSON form applied at their tick; bad ones throw with a code", ()
   assert.throws(() => omega.World.restore(new Uint8Array([1, 2, 3])), (e) => e.code === 4001);
   w.free();
 });
+
+test("new World and World.restore apply the caps of omega ecs, with the same codes (issue 12)", () => {
+  // nodes 0 used to run silently with 1 node
+  assert.throws(() => new omega.World(7, 10, 0), (e) => e.code === 4002 && /`nodes` must be an integer from 1 to 1048576/.test(e.message));
+  // a JS number past u32 used to wrap instead of being refused
+  assert.throws(() => new omega.World(7, 2 ** 32 + 5), (e) => e.code === 4002);
+  // every field in range, ~97 GB at the peak of a run: refused up front with the estimate, not a trap
+  assert.throws(
+    () => new omega.World(7, 10_000_000, 5, 64),
+    (e) => e.code === 4005 && e.message.includes("needs about 96.9 GB; the limit is 1.8 GB"),
+  );
+  // the 97-byte snapshot claiming 4,294,967,295 topology nodes
+  const tiny = new omega.World(1, 0, 1, 0);
+  const snap = tiny.snapshot();
+  assert.equal(snap.length, 97);
+  new DataView(snap.buffer, snap.byteOffset).setUint32(29, 0xffffffff);
+  assert.throws(() => omega.World.restore(snap), (e) => e.code === 4005 && e.message.includes("4294967295"));
+  tiny.free();
+});

@@ -106,3 +106,13 @@ describe("Reconciler: push every event, one flush", () => {
     });
   }
 });
+
+test("sampleHistory refuses shapes `omega sample` refuses, with code 4101 (issue 12)", () => {
+  // a payload above the readers' 1 MiB limit, and a shape over the blob's 1 GiB budget
+  for (const args of [[1, 1, 1, 1, 2_000_000, 0], [1, 1000, 1000, 4_000_000, 10, 0]]) {
+    for (const f of [omega.sampleHistory, omega.sampleHistoryJson]) {
+      assert.throws(() => f(...args), (e) => e instanceof Error && e.code === 4101 && /sample shape/.test(e.message), `${f.name}(${args})`);
+    }
+  }
+  assert.ok(omega.sampleHistory(1, 2, 2, 3, 8, 1).length > 0, "a small shape still works");
+});

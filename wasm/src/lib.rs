@@ -124,30 +124,47 @@ pub fn reconcile_binary(events: &[u8], prior: JsValue) -> Result<String, JsValue
     body_or_throw(abi::call(abi::OP_RECONCILE_BINARY, &req))
 }
 
-fn shape(nodes: u32, streams: u16, per_stream: u32, payload: u32) -> Shape {
-    Shape { nodes, streams, per_stream: u64::from(per_stream), payload: payload as usize }
+/// Most memory a sample made in the blob may take (1 GiB: a wasm32 memory
+/// holds 4 GiB, and the events, their encoding and the JS copy coexist).
+const JS_SAMPLE_MEMORY: u64 = 1 << 30;
+
+/// The shape, checked as `omega sample` checks it (code 4101), and against
+/// the blob's own memory.
+fn shape(nodes: u32, streams: u16, per_stream: u32, payload: u32) -> Result<Shape, JsValue> {
+    let s = Shape { nodes, streams, per_stream: u64::from(per_stream), payload: payload as usize };
+    let refuse = |e: &dyn core::fmt::Display| js_error(4101, &e.to_string(), None, None);
+    s.check(&Limits::default(), omega_core::frame::DEFAULT_MAX_FRAME, true).map_err(|e| refuse(&e))?;
+    if s.memory() > JS_SAMPLE_MEMORY {
+        return Err(refuse(&format_args!(
+            "sample shape: {} events take about {} bytes in memory; the limit in the browser and Node is {JS_SAMPLE_MEMORY} (use `omega sample` for larger ones)",
+            s.len(),
+            s.memory()
+        )));
+    }
+    Ok(s)
 }
 
 /// A deterministic sample history (the generator behind the demo, the benches
 /// and the golden vectors), shuffled by `shuffleSeed`, as concatenated
-/// canonical binary events.
+/// canonical binary events. Throws (code 4101) for a shape `omega sample`
+/// refuses or one over 1 GiB of memory.
 #[wasm_bindgen(js_name = sampleHistory)]
-pub fn sample_history(seed: u32, nodes: u32, streams: u16, per_stream: u32, payload: u32, shuffle_seed: u32) -> Vec<u8> {
-    let mut events = sample::history(u64::from(seed), shape(nodes, streams, per_stream, payload));
+pub fn sample_history(seed: u32, nodes: u32, streams: u16, per_stream: u32, payload: u32, shuffle_seed: u32) -> Result<Vec<u8>, JsValue> {
+    let mut events = sample::history(u64::from(seed), shape(nodes, streams, per_stream, payload)?);
     sample::shuffle(&mut events, u64::from(shuffle_seed));
     let mut out = Vec::new();
     for e in &events {
         e.encode_into(&mut out);
     }
-    out
+    Ok(out)
 }
 
-/// The same sample as JSON event text.
+/// The same sample as JSON event text (the same checks).
 #[wasm_bindgen(js_name = sampleHistoryJson)]
-pub fn sample_history_json(seed: u32, nodes: u32, streams: u16, per_stream: u32, payload: u32, shuffle_seed: u32) -> String {
-    let mut events = sample::history(u64::from(seed), shape(nodes, streams, per_stream, payload));
+pub fn sample_history_json(seed: u32, nodes: u32, streams: u16, per_stream: u32, payload: u32, shuffle_seed: u32) -> Result<String, JsValue> {
+    let mut events = sample::history(u64::from(seed), shape(nodes, streams, per_stream, payload)?);
     sample::shuffle(&mut events, u64::from(shuffle_seed));
-    String::from_utf8_lossy(&json::events_to_json(&events)).into_owned()
+    Ok(String::from_utf8_lossy(&json::events_to_json(&events)).into_owned())
 }
 
 /// Streaming reconciler: `push` events in any order, `flush` to reconcile them

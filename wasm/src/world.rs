@@ -39,18 +39,33 @@ pub struct World {
 #[wasm_bindgen]
 impl World {
     /// A world of `entities` entities (on `nodes` topology nodes, `edgesPerEntity`
-    /// random edges each) drawn from `seed`.
+    /// random edges each) drawn from `seed`. The caps of `omega ecs` hold:
+    /// a field out of its range throws code 4002 (`nodes` 0 included), a
+    /// shape that needs more memory than the world budget throws 4005.
     #[wasm_bindgen(constructor)]
-    pub fn new(seed: f64, entities: u32, nodes: Option<u32>, #[wasm_bindgen(js_name = edgesPerEntity)] edges_per_entity: Option<u32>) -> Result<World, JsValue> {
+    pub fn new(seed: f64, entities: f64, nodes: Option<f64>, #[wasm_bindgen(js_name = edgesPerEntity)] edges_per_entity: Option<f64>) -> Result<World, JsValue> {
         if !(seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_991.0) {
             return Err(js_error(4002, "the seed must be a non-negative integer", None, None));
         }
         let d = Config::default();
-        let config = Config { nodes: nodes.unwrap_or(d.nodes).max(1), entities, edges_per_entity: edges_per_entity.unwrap_or(d.edges_per_entity) };
-        Ok(World { inner: CoreWorld::new(seed as u64, config), last: None })
+        // a JS number outside u32 would wrap in the u32 conversion: refuse it instead
+        let int = |k: &str, v: f64, min: u32, max: u32| -> Result<u32, JsValue> {
+            if v.is_finite() && v.fract() == 0.0 && v >= f64::from(min) && v <= f64::from(max) {
+                Ok(v as u32)
+            } else {
+                Err(js_error(4002, &format!("world config: `{k}` must be an integer from {min} to {max}"), None, None))
+            }
+        };
+        let entities = int("entities", entities, 0, Config::MAX_ENTITIES)?;
+        let nodes = int("nodes", nodes.unwrap_or(f64::from(d.nodes)), 1, Config::MAX_NODES)?;
+        let edges_per_entity = int("edges_per_entity", edges_per_entity.unwrap_or(f64::from(d.edges_per_entity)), 0, Config::MAX_EDGES_PER_ENTITY)?;
+        let config = Config { nodes, entities, edges_per_entity };
+        let inner = CoreWorld::try_new(seed as u64, config).map_err(|e| js_error(e.code(), &e.to_string(), None, None))?;
+        Ok(World { inner, last: None })
     }
 
-    /// Rebuilds a world from `snapshot()` bytes; stepping it continues exactly.
+    /// Rebuilds a world from `snapshot()` bytes (the caps of a new world
+    /// hold: 4005 past them, 4001 for malformed bytes); stepping it continues exactly.
     pub fn restore(bytes: &[u8]) -> Result<World, JsValue> {
         CoreWorld::restore(bytes).map(|inner| World { inner, last: None }).map_err(|e| js_error(e.code(), &e.to_string(), None, None))
     }

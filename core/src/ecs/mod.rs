@@ -22,4 +22,4 @@ pub mod systems;
 mod world;
 
 pub use command::{Command, Op};
-pub use world::{Alert, COMPONENTS, Config, Decision, Entity, Metrics, Migration, TickReport, World, WorldError};
+pub use world::{Alert, COMPONENTS, Config, Decision, EDGE_BYTES, Entity, MEMORY_BUDGET, Metrics, Migration, NODE_BYTES, SLOT_BYTES, SnapshotInfo, TickReport, World, WorldError, memory_estimate};

@@ -62,19 +62,102 @@ impl Default for Config {
     }
 }
 
-/// Why a world snapshot could not be read. Code 4001.
+impl Config {
+    /// Most entities a new world may start with, and most entity slots any
+    /// world may hold (a snapshot past it is refused; a spawn past it is rejected).
+    pub const MAX_ENTITIES: u32 = 10_000_000;
+    /// Most topology nodes (a world's per-tick load table has one entry per node).
+    pub const MAX_NODES: u32 = 1 << 20;
+    /// Most random edges drawn per initial entity.
+    pub const MAX_EDGES_PER_ENTITY: u32 = 64;
+
+    /// Whether a world of this shape may be built: every field in its range
+    /// (4002) and the memory the shape needs within [`MEMORY_BUDGET`] (4005).
+    pub fn check(&self) -> Result<(), WorldError> {
+        let range = |k: &str, v: u32, min: u32, max: u32| {
+            if v < min || v > max { Err(WorldError::Config(format!("`{k}` must be an integer from {min} to {max}"))) } else { Ok(()) }
+        };
+        range("entities", self.entities, 0, Self::MAX_ENTITIES)?;
+        range("nodes", self.nodes, 1, Self::MAX_NODES)?;
+        range("edges_per_entity", self.edges_per_entity, 0, Self::MAX_EDGES_PER_ENTITY)?;
+        let edges = u64::from(self.entities) * u64::from(self.edges_per_entity);
+        let need = memory_estimate(u64::from(self.entities), edges, u64::from(self.nodes));
+        if need > MEMORY_BUDGET {
+            return Err(WorldError::TooLarge(format!(
+                "a world of {} entities with {} edges each on {} nodes needs about {}; the limit is {} (see the ECS world caps in FORMATS.md)",
+                self.entities,
+                self.edges_per_entity,
+                self.nodes,
+                human_bytes(need),
+                human_bytes(MEMORY_BUDGET)
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The memory one world may need, in bytes (1.8 GB): [`Config::check`] and
+/// [`World::restore`] refuse a world whose [`memory_estimate`] is above it
+/// (4005). The estimate is the measured peak of an `omega ecs` run (the
+/// world, a tick's scratch, its snapshot and the snapshot's base64 in the
+/// op's answer and in the host), so a world within it fits the wasm engine's
+/// default 2 GiB memory bound (where the host's copies are not counted) and
+/// wasm32's 4 GiB, and every engine can build what this allows.
+pub const MEMORY_BUDGET: u64 = 1_800_000_000;
+/// Bytes per entity slot in [`memory_estimate`].
+pub const SLOT_BYTES: u64 = 1500;
+/// Bytes per edge in [`memory_estimate`].
+pub const EDGE_BYTES: u64 = 128;
+/// Bytes per topology node in [`memory_estimate`].
+pub const NODE_BYTES: u64 = 4;
+
+/// The memory a world of `slots` entity slots, `edges` edges and `nodes`
+/// topology nodes needs at the peak of a run (an upper estimate, measured):
+/// `slots × 1500 + edges × 128 + nodes × 4` bytes. Saturates.
+pub fn memory_estimate(slots: u64, edges: u64, nodes: u64) -> u64 {
+    slots.saturating_mul(SLOT_BYTES).saturating_add(edges.saturating_mul(EDGE_BYTES)).saturating_add(nodes.saturating_mul(NODE_BYTES))
+}
+
+/// `bytes` in decimal units with one decimal: `81.9 GB`, `1.5 GB`, `640.0 MB`.
+fn human_bytes(bytes: u64) -> String {
+    let (unit, name): (u64, &str) = if bytes >= 1_000_000_000 { (1_000_000_000, "GB") } else if bytes >= 1_000_000 { (1_000_000, "MB") } else { (1, "bytes") };
+    if unit == 1 {
+        return format!("{bytes} bytes");
+    }
+    let tenths = (u128::from(bytes) * 10 + u128::from(unit) / 2) / u128::from(unit);
+    format!("{}.{} {name}", tenths / 10, tenths % 10)
+}
+
+/// Why a world could not be built or a snapshot could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorldError(pub String);
+pub enum WorldError {
+    /// The snapshot bytes are not a world (magic, version, truncated,
+    /// inconsistent, trailing bytes). Code 4001.
+    Malformed(String),
+    /// A config field out of its range. Code 4002.
+    Config(String),
+    /// The world is beyond the caps: more nodes or entity slots than a new
+    /// world may have, or more memory than [`MEMORY_BUDGET`]. Code 4005.
+    TooLarge(String),
+}
 
 impl ErrorCode for WorldError {
     fn code(&self) -> u16 {
-        4001
+        match self {
+            WorldError::Malformed(_) => 4001,
+            WorldError::Config(_) => 4002,
+            WorldError::TooLarge(_) => 4005,
+        }
     }
 }
 
 impl fmt::Display for WorldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "world snapshot: {}", self.0)
+        match self {
+            WorldError::Malformed(m) => write!(f, "world snapshot: {m}"),
+            WorldError::Config(m) => write!(f, "world config: {m}"),
+            WorldError::TooLarge(m) => write!(f, "world too large: {m}"),
+        }
     }
 }
 
@@ -207,7 +290,9 @@ pub(crate) fn rand_unit(rng: &mut SplitMix64) -> Fx {
 
 impl World {
     /// A world of `config.entities` entities with random targets, phases and
-    /// edges, all drawn from `seed`. Tick 0.
+    /// edges, all drawn from `seed`. Tick 0. For a config from outside use
+    /// [`World::try_new`]: this one trusts that [`Config::check`] holds (a
+    /// larger shape may need more memory than there is).
     pub fn new(seed: u64, config: Config) -> Self {
         let mut w = World {
             tick: 0,
@@ -233,6 +318,14 @@ impl World {
             edges: BTreeMap::new(),
             free: alloc::collections::BTreeSet::new(),
         };
+        // exact capacities: no doubling slack and no copies while the slots fill
+        let n = config.entities as usize;
+        w.generation.reserve_exact(n);
+        w.alive.reserve_exact(n);
+        w.node.reserve_exact(n);
+        for v in [&mut w.target, &mut w.reading, &mut w.integral, &mut w.prev_error, &mut w.output, &mut w.amp, &mut w.vel, &mut w.phase, &mut w.freq] {
+            v.reserve_exact(n);
+        }
         let mut rng = SplitMix64::new(seed);
         for i in 0..config.entities {
             let target = rand_unit(&mut rng) * 2 - fx::ONE;
@@ -254,6 +347,28 @@ impl World {
         }
         w.rng = rng.state();
         w
+    }
+
+    /// [`World::new`] for a config from outside: refused with 4002 when a
+    /// field is out of its range and with 4005 when the shape needs more
+    /// memory than [`MEMORY_BUDGET`] (see [`Config::check`]), before anything
+    /// is allocated.
+    pub fn try_new(seed: u64, config: Config) -> Result<Self, WorldError> {
+        config.check()?;
+        Ok(World::new(seed, config))
+    }
+
+    /// Why one more slot (`slot`) or edge (`edge`) would take the world past its caps.
+    fn room_for(&self, slot: bool, edge: bool) -> Result<(), String> {
+        let slots = self.alive.len() as u64 + u64::from(slot && self.free.is_empty());
+        if slots > u64::from(Config::MAX_ENTITIES) {
+            return Err(format!("the world is full ({} entity slots, the limit)", Config::MAX_ENTITIES));
+        }
+        let need = memory_estimate(slots, self.edges.len() as u64 + u64::from(edge), u64::from(self.nodes));
+        if need > MEMORY_BUDGET {
+            return Err(format!("the world would need about {}, above its memory limit of {}", human_bytes(need), human_bytes(MEMORY_BUDGET)));
+        }
+        Ok(())
     }
 
     /// The tick last computed (0 before the first step).
@@ -350,6 +465,7 @@ impl World {
         let need = |w: &World, e: Entity| w.slot(e).ok_or_else(|| format!("entity {e} is not alive"));
         match c.op {
             Op::Spawn { node, target } => {
+                self.room_for(true, false)?;
                 self.spawn(node, target);
             }
             Op::Despawn { entity } => {
@@ -363,6 +479,9 @@ impl World {
                 }
                 if weight < fx::ZERO {
                     return Err("an edge weight must not be negative".into());
+                }
+                if !self.edges.contains_key(&(i.min(j), i.max(j))) {
+                    self.room_for(false, true)?;
                 }
                 self.edges.insert((i.min(j), i.max(j)), weight);
             }
@@ -566,9 +685,13 @@ impl World {
     }
 
     /// Rebuilds a world from [`World::encode`] bytes; stepping it gives the
-    /// same hashes as never having stopped.
+    /// same hashes as never having stopped. The caps of a new world hold
+    /// here too, checked from the header fields before anything is
+    /// allocated: at most [`Config::MAX_NODES`] nodes and
+    /// [`Config::MAX_ENTITIES`] slots, and the slots and edges within
+    /// [`MEMORY_BUDGET`] (4005); anything else wrong is 4001.
     pub fn restore(bytes: &[u8]) -> Result<World, WorldError> {
-        let e = |c: &Cursor<'_>, w: &str| WorldError(format!("{w} at byte {}", c.pos()));
+        let e = |c: &Cursor<'_>, w: &str| WorldError::Malformed(format!("{w} at byte {}", c.pos()));
         let mut c = Cursor::new(bytes);
         macro_rules! get {
             ($n:literal, $w:literal) => {
@@ -576,10 +699,10 @@ impl World {
             };
         }
         if &get!(4, "the magic") != b"OMGW" {
-            return Err(WorldError("not a world snapshot (magic is not OMGW)".into()));
+            return Err(WorldError::Malformed("not a world snapshot (magic is not OMGW)".into()));
         }
         if get!(1, "the version") != [1] {
-            return Err(WorldError("unsupported version (this build reads version 1)".into()));
+            return Err(WorldError::Malformed("unsupported version (this build reads version 1)".into()));
         }
         let fxb = |b: [u8; 8]| Fx::from_bits(i64::from_be_bytes(b));
         let tick = u64::from_be_bytes(get!(8, "the tick"));
@@ -587,7 +710,10 @@ impl World {
         let rng = u64::from_be_bytes(get!(8, "the rng"));
         let nodes = u32::from_be_bytes(get!(4, "the node count"));
         if nodes == 0 {
-            return Err(WorldError("node count 0".into()));
+            return Err(WorldError::Malformed("node count 0".into()));
+        }
+        if nodes > Config::MAX_NODES {
+            return Err(WorldError::TooLarge(format!("the snapshot has {nodes} topology nodes; the limit is {}", Config::MAX_NODES)));
         }
         let mut weights = [fx::ZERO; 4];
         for w in &mut weights {
@@ -599,6 +725,22 @@ impl World {
         let slots = u32::from_be_bytes(get!(4, "the slot count")) as usize;
         if slots > c.remaining() / 5 {
             return Err(e(&c, "slot count larger than the data"));
+        }
+        if slots > Config::MAX_ENTITIES as usize {
+            return Err(WorldError::TooLarge(format!("the snapshot has {slots} entity slots; the limit is {}", Config::MAX_ENTITIES)));
+        }
+        let too_large = |slots: u64, edges: u64| {
+            let need = memory_estimate(slots, edges, u64::from(nodes));
+            (need > MEMORY_BUDGET).then(|| {
+                WorldError::TooLarge(format!(
+                    "the snapshot's {slots} entity slots and {edges} edges need about {}; the limit is {}",
+                    human_bytes(need),
+                    human_bytes(MEMORY_BUDGET)
+                ))
+            })
+        };
+        if let Some(err) = too_large(slots as u64, 0) {
+            return Err(err);
         }
         let mut w = World {
             tick,
@@ -673,6 +815,9 @@ impl World {
             }
         }
         let ne = u32::from_be_bytes(get!(4, "the edge count"));
+        if let Some(err) = too_large(slots as u64, u64::from(ne)) {
+            return Err(err);
+        }
         let mut prev: Option<(u32, u32)> = None;
         for _ in 0..ne {
             let a = u32::from_be_bytes(get!(4, "an edge"));
@@ -689,6 +834,60 @@ impl World {
             return Err(e(&c, "trailing bytes"));
         }
         Ok(w)
+    }
+}
+
+/// What a world snapshot's header and slots say, read by [`World::peek`]
+/// without building the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotInfo {
+    /// The tick the snapshot was taken after.
+    pub tick: u64,
+    /// The seed the world was made with.
+    pub seed: u64,
+    /// Topology nodes.
+    pub nodes: u32,
+    /// Entity slots (live and free).
+    pub slots: u32,
+    /// Live entities.
+    pub entities: u32,
+    /// Edges.
+    pub edges: u32,
+}
+
+impl World {
+    /// The tick, seed, node count, live entities and edges of a snapshot,
+    /// found by walking its slots without allocating (for `omega ecs --from`'s
+    /// header line). `None` when the bytes are not a well-formed snapshot in
+    /// shape; only [`World::restore`] checks everything.
+    pub fn peek(bytes: &[u8]) -> Option<SnapshotInfo> {
+        let mut c = Cursor::new(bytes);
+        let u32_of = |c: &mut Cursor<'_>| c.array::<4>().map(u32::from_be_bytes);
+        let u64_of = |c: &mut Cursor<'_>| c.array::<8>().map(u64::from_be_bytes);
+        if c.take(4)? != b"OMGW" || c.array::<1>()? != [1] {
+            return None;
+        }
+        let tick = u64_of(&mut c)?;
+        let seed = u64_of(&mut c)?;
+        let _rng = u64_of(&mut c)?;
+        let nodes = u32_of(&mut c)?;
+        c.take(4 * 8 + 8 + 8 + 8)?;
+        let slots = u32_of(&mut c)?;
+        let mut entities = 0u32;
+        for _ in 0..slots {
+            c.take(4)?;
+            match c.array::<1>()? {
+                [0] => {}
+                [1] => {
+                    entities = entities.saturating_add(1);
+                    c.take(4 + 9 * 8)?;
+                }
+                _ => return None,
+            }
+        }
+        let edges = u32_of(&mut c)?;
+        let room = u64::try_from(c.remaining()).unwrap_or(u64::MAX);
+        (u64::from(edges) * 16 == room).then_some(SnapshotInfo { tick, seed, nodes, slots, entities, edges })
     }
 }
 

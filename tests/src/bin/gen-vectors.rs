@@ -536,9 +536,54 @@ fn field_cases() -> Vec<FieldCase> {
     let mut torn = snap5000.clone();
     torn.truncate(1000);
     push("ecs-bad-snapshot", "a truncated world snapshot (4001)", ops::OP_ECS_RUN, vec![("snapshot.omgw", torn), ("ticks.txt", b"1".to_vec())]);
+    push(
+        "ecs-too-large",
+        "10,000,000 entities with 64 edges each: every field in range, ~97 GB at the peak of a run, refused up front with the number (4005)",
+        ops::OP_ECS_RUN,
+        vec![("config.json", br#"{"seed": 7, "entities": 10000000, "edges_per_entity": 64}"#.to_vec()), ("ticks.txt", b"1".to_vec())],
+    );
+    let mut hostile = World::new(1, Config { nodes: 1, entities: 0, edges_per_entity: 0 }).encode();
+    if let Some(n) = hostile.get_mut(29..33) {
+        n.copy_from_slice(&u32::MAX.to_be_bytes());
+    }
+    push("ecs-snapshot-nodes", "a 97-byte snapshot claiming 4,294,967,295 topology nodes: past the caps of a new world (4005)", ops::OP_ECS_RUN, vec![("snapshot.omgw", hostile), ("ticks.txt", b"1".to_vec())]);
 
     push("verify-inclusion-tampered", "one proof hash changed: invalid (3403)", ops::OP_VERIFY_INCLUSION, vec![("proof.json", flip(&inc))]);
     push("verify-consistency-tampered", "one proof hash changed: invalid (3403)", ops::OP_VERIFY_CONSISTENCY, vec![("proof.json", flip(&con))]);
+
+    // a key twice in one object (3007): refused in every JSON input, whichever value another parser would keep
+    let dup_first = |text: &[u8], kv: &str| String::from_utf8_lossy(text).replacen('{', &format!("{{{kv},"), 1).into_bytes();
+    push(
+        "verify-inclusion-duplicate-key",
+        "the inclusion proof of leaf 1234 with `\"leaf_index\": 1235` put in front (3007)",
+        ops::OP_VERIFY_INCLUSION,
+        vec![("proof.json", dup_first(&inc, "\"leaf_index\": 1235"))],
+    );
+    push(
+        "certify-duplicate-committee-key",
+        "a committee file that gives `threshold` twice (3007)",
+        ops::OP_CERTIFY,
+        vec![
+            ("result.json", r1.clone()),
+            ("origin.txt", origin.clone()),
+            ("key.txt", key_text(0)),
+            ("prev.bin", vec![]),
+            ("committee.json", dup_first(&comm, "\"threshold\": 1")),
+        ],
+    );
+    push(
+        "certify-duplicate-result-key",
+        "a result that gives `state_hash` twice (3007)",
+        ops::OP_CERTIFY,
+        vec![
+            ("result.json", dup_first(&r1, &format!("\"state_hash\": \"{}\"", "0".repeat(64)))),
+            ("origin.txt", origin.clone()),
+            ("key.txt", key_text(0)),
+            ("prev.bin", vec![]),
+            ("committee.json", comm.clone()),
+        ],
+    );
+    push("ecs-duplicate-config-key", "a world config that gives `seed` twice (3007)", ops::OP_ECS_RUN, vec![("config.json", br#"{"seed": 1, "seed": 2}"#.to_vec()), ("ticks.txt", b"1".to_vec())]);
     out
 }
 
