@@ -6,49 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 use omega_core::cert::Certificate;
 use omega_core::note::{self, SignerKey, VerifierKey};
+mod common;
+use common::{code, engines, err, omega, s, tmp, vectors};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn omega(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omega")).args(args).output().expect("run omega")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
-}
-
-fn blob() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasm/dist/omega_wasm_bg.wasm");
-    if p.is_file() {
-        return Some(p);
-    }
-    assert!(std::env::var_os("OMEGA_REQUIRE_BLOB").is_none(), "no blob at {}: run `cargo xtask blob`", p.display());
-    eprintln!("note: no blob at {}; the wasm-engine checks are skipped (run `cargo xtask blob`)", p.display());
-    None
-}
-
-fn engines() -> Vec<&'static str> {
-    if blob().is_some() { vec!["native", "wasm"] } else { vec!["native"] }
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("omega-adv-certs-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use std::process::Command;
 
 /// Writes a signer key file (mode 600) for `key`.
 fn key_file(dir: &Path, file: &str, key: &SignerKey) -> PathBuf {
@@ -161,7 +122,7 @@ fn concurrent_in_place_cosigns_both_land() {
         for round in 0..rounds {
             let cert = certify(&dir, &format!("c-{e}-{round}.cert"), &k0, Some(&comm));
             let spawn = |k: &Path| {
-                Command::new(env!("CARGO_BIN_EXE_omega"))
+                Command::new(common::bin())
                     .args(["cosign", "--cert", s(&cert), "--key", s(k), "--engine", e])
                     .stdout(std::process::Stdio::piped())
                     .stderr(std::process::Stdio::piped())

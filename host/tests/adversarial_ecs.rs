@@ -7,7 +7,9 @@
 //! time on the wasm engine, whose memory the host bounds) and the test
 //! fails, instead of eating the machine.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-use std::path::{Path, PathBuf};
+mod common;
+use common::{engines, tmp};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -50,7 +52,7 @@ fn omega(dir: &Path, args: &[&str]) -> Run {
 fn run(dir: &Path, args: &[&str], limit: Duration) -> Run {
     let (out, err) = (dir.join(".stdout"), dir.join(".stderr"));
     // OMEGA_TEST_BIN runs these checks against another build (e.g. one from before the fixes)
-    let bin = std::env::var("OMEGA_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_omega").to_string());
+    let bin = common::bin();
     let bin = bin.as_str();
     let native = !args.windows(2).any(|w| w == ["--engine", "wasm"]);
     // Native runs get 4 GB of address space and ~200 MB of file: a regression
@@ -85,27 +87,6 @@ fn run(dir: &Path, args: &[&str], limit: Duration) -> Run {
         std::thread::sleep(Duration::from_millis(20));
     };
     Run { code: status.code(), stdout: std::fs::read(&out).unwrap(), stderr: String::from_utf8_lossy(&std::fs::read(&err).unwrap()).into_owned() }
-}
-
-fn blob() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasm/dist/omega_wasm_bg.wasm");
-    if p.is_file() {
-        return Some(p);
-    }
-    assert!(std::env::var_os("OMEGA_REQUIRE_BLOB").is_none(), "no blob at {}: run `cargo xtask blob`", p.display());
-    eprintln!("note: no blob at {}; the wasm-engine checks are skipped (run `cargo xtask blob`)", p.display());
-    None
-}
-
-fn engines() -> Vec<&'static str> {
-    if blob().is_some() { vec!["native", "wasm"] } else { vec!["native"] }
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("omega-adv-ecs-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn lines(r: &Run) -> Vec<serde_json::Value> {

@@ -6,45 +6,11 @@
 //!
 //! The wasm engine needs the blob (`cargo xtask blob`); with
 //! OMEGA_REQUIRE_BLOB=1 a missing blob fails instead of skipping it.
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn omega(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omega")).args(args).output().expect("run omega")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
-}
-
-fn blob() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasm/dist/omega_wasm_bg.wasm");
-    if p.is_file() {
-        return Some(p);
-    }
-    assert!(std::env::var_os("OMEGA_REQUIRE_BLOB").is_none(), "no blob at {}: run `cargo xtask blob`", p.display());
-    eprintln!("note: no blob at {}; the wasm-engine checks are skipped (run `cargo xtask blob`)", p.display());
-    None
-}
-
-fn engines() -> Vec<&'static str> {
-    if blob().is_some() { vec!["native", "wasm"] } else { vec!["native"] }
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("omega-adversarial-json-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+mod common;
+use common::{code, engines, omega, s, tmp, vectors};
+use std::path::PathBuf;
+use std::process::Output;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

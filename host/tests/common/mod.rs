@@ -1,0 +1,74 @@
+//! What the CLI test files share: running `omega`, reading its output, the
+//! golden vectors, the engines to run on, temporary folders.
+//!
+//! The wasm engine needs the blob (`cargo xtask blob`); `cargo xtask test`
+//! builds it first and sets OMEGA_REQUIRE_BLOB=1, so a missing blob fails
+//! instead of skipping the wasm-engine checks.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `omega` under test: this build's, or `$OMEGA_TEST_BIN` (to run the
+/// checks against another build, e.g. one from before a fix, and see them fail).
+pub fn bin() -> String {
+    std::env::var("OMEGA_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_omega").to_string())
+}
+
+/// Runs `omega args` in the current folder.
+pub fn omega(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).output().expect("run omega")
+}
+
+/// Runs `omega args` in `dir`.
+pub fn omega_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin()).current_dir(dir).args(args).output().expect("run omega")
+}
+
+/// The exit code; a process killed by a signal fails the test, saying which.
+pub fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or_else(|| panic!("omega was killed by a signal: {:?}\n{}", o.status, String::from_utf8_lossy(&o.stderr)))
+}
+
+/// Standard output as JSON.
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+/// Standard error as text.
+pub fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The golden vectors folder.
+pub fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
+/// The blob `cargo xtask blob` built, if there is one (required under OMEGA_REQUIRE_BLOB).
+pub fn blob() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasm/dist/omega_wasm_bg.wasm");
+    if p.is_file() {
+        return Some(p);
+    }
+    assert!(std::env::var_os("OMEGA_REQUIRE_BLOB").is_none(), "no blob at {}: run `cargo xtask blob`", p.display());
+    eprintln!("note: no blob at {}; the wasm-engine checks are skipped (run `cargo xtask blob`)", p.display());
+    None
+}
+
+/// The engines to run every case on.
+pub fn engines() -> Vec<&'static str> {
+    if blob().is_some() { vec!["native", "wasm"] } else { vec!["native"] }
+}
+
+/// A fresh folder for one test, unique per test file, process and `name`.
+pub fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("omega-{}-{}-{name}", env!("CARGO_CRATE_NAME"), std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A path as `&str` (test paths are UTF-8).
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
