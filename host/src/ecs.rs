@@ -151,9 +151,14 @@ pub fn run(a: &RunArgs, engine: &EngineArgs, mut each: impl FnMut(&serde_json::V
 pub fn ecs(a: &RunArgs, engine: &EngineArgs) -> Result<ExitCode> {
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
-    writeln!(out, "{}", serde_json::to_string(&header(a)?)?)?;
+    // The header goes out with the first tick the engine ran (or with the
+    // summary): a run the engine refuses prints nothing on stdout.
+    let mut head = Some(serde_json::to_string(&header(a)?)?);
     let quiet = a.quiet;
     let res = run(a, engine, |line| {
+        if let Some(h) = head.take() {
+            writeln!(out, "{h}")?;
+        }
         if !quiet {
             writeln!(out, "{}", serde_json::to_string(line)?)?;
         }
@@ -163,6 +168,9 @@ pub fn ecs(a: &RunArgs, engine: &EngineArgs) -> Result<ExitCode> {
         Ok(x) => x,
         Err(code) => return Ok(code),
     };
+    if let Some(h) = head.take() {
+        writeln!(out, "{h}")?;
+    }
     writeln!(out, "{}", serde_json::to_string(&serde_json::json!({ "summary": summary }))?)?;
     out.flush()?;
     if let Some(p) = &a.snapshot {

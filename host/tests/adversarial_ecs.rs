@@ -136,6 +136,7 @@ fn a_world_too_large_to_build_is_refused_up_front_with_the_number() {
     for e in engines() {
         let r = omega(&dir, &["ecs", "--entities", "10000000", "--edges-per-entity", "64", "--ticks", "1", "--engine", e]);
         refused(&r, 4005, &["needs about 96.9 GB", "the limit is 1.8 GB"], &format!("80 GB world on {e}"));
+        assert!(r.stdout.is_empty(), "a refused run prints no header: {}", String::from_utf8_lossy(&r.stdout));
         messages.push(r.stderr.clone());
     }
     // the largest entity count alone is within its range but not within the budget either
