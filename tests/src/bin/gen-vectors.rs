@@ -584,6 +584,23 @@ fn field_cases() -> Vec<FieldCase> {
         ],
     );
     push("ecs-duplicate-config-key", "a world config that gives `seed` twice (3007)", ops::OP_ECS_RUN, vec![("config.json", br#"{"seed": 1, "seed": 2}"#.to_vec()), ("ticks.txt", b"1".to_vec())]);
+
+    // fields longer than the certificate format holds, and one key under two names: refused, never written
+    push("keygen-name-too-long", "a key name of 256 bytes: longer than a signature line's one-byte length holds (3502)", ops::OP_KEYGEN, vec![("name.txt", vec![b'n'; 256]), ("seed.bin", vec![1; 32])]);
+    push(
+        "certify-origin-too-long",
+        "an origin of 65,536 bytes: longer than the binary form's two-byte length holds (3502)",
+        ops::OP_CERTIFY,
+        vec![("result.json", r1.clone()), ("origin.txt", vec![b'o'; 65_536]), ("key.txt", key_text(0)), ("prev.bin", vec![]), ("committee.json", comm.clone())],
+    );
+    let twin = omega_core::note::VerifierKey::new("omega.example/twin", *keys[0].verifier().public()).unwrap_or_else(|e| panic!("{e}"));
+    let twins = serde_json::to_vec_pretty(&serde_json::json!({ "threshold": 2, "members": [keys[0].verifier().to_string(), twin.to_string()] })).unwrap_or_default();
+    push(
+        "certify-committee-one-key-twice",
+        "a 2-of-2 committee whose members are one public key under two names: refused, or one private key would be a quorum (3603)",
+        ops::OP_CERTIFY,
+        vec![("result.json", r1.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(0)), ("prev.bin", vec![]), ("committee.json", twins)],
+    );
     out
 }
 
