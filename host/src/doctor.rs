@@ -1,59 +1,63 @@
-//! `omega doctor`: what this machine has and lacks for each part of omega
-//! (the rust targets, the pinned wasm-bindgen CLI, the blob and whether it
-//! matches the sources, Node, npm, Chromium, playwright-core), a self-test
-//! that runs a golden vector on both engines, and the command that fixes each
-//! missing part.
+//! `omega doctor`: is this installed omega ready to run on both engines?
 //!
-//! Exit 0 when every check is `ok` or `warn`, 1 otherwise. Tools that are not
-//! on the PATH are reported as `missing`, never as errors.
+//! It looks only at what a user of the CLI has: this program, the blob it
+//! would load (where it was found, its size and SHA-256), the stamp
+//! `cargo xtask blob` wrote beside the blob (the omega version and commit it
+//! was built from, and the blob's SHA-256), the version the blob itself
+//! reports, and a self-test: a small embedded input run natively and on the
+//! blob in wasmtime, which must give the same bytes (the golden ones). It
+//! reads no source tree and runs no other program; the developer's checks
+//! (rust targets, wasm-bindgen, Node, Chromium, whether the blob matches the
+//! sources) are `cargo xtask doctor`, in a checkout.
+//!
+//! Rows are `ok`, `warn`, `missing`, `stale` or `fail`. Exit 0 when every row
+//! is `ok` or `warn`, 1 otherwise (2, from the argument parser, for bad usage).
 use crate::BlobArgs;
-use crate::wasm::{self, Blob, Bounds};
+use crate::wasm::{self, Blob};
 use anyhow::{Context, Result, anyhow};
-use omega_core::abi;
-use sha2::{Digest, Sha256};
-use std::ffi::OsStr;
-use std::io::{Read, Write};
+use omega_core::abi::{self, Response};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant};
+use std::process::ExitCode;
+use std::time::Instant;
 
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
-/// Optional: `cargo xtask test` skips the no_std build for it when absent.
-const BARE_TARGET: &str = "thumbv7em-none-eabi";
-/// Where the browser suites look for Chromium unless `$OMEGA_CHROMIUM` says otherwise.
-const CHROMIUM: &str = "/usr/bin/chromium";
-/// The golden vector the self-test runs (else the first case with an `input`).
-const SELF_TEST_CASE: &str = "demo-sample";
-/// How long one probe (`node --version`, ...) may take.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
-
-// The blob's source list, its stamp and the sources hash: the very file
-// `cargo xtask blob` uses to write the stamp.
-#[path = "../../xtask/src/sources.rs"]
-mod sources;
-pub use sources::{BLOB_SOURCES, STAMP_SUFFIX, sources_sha256};
+/// This program's version; the blob and its stamp should name the same one.
+const VERSION: &str = omega_core::VERSION;
+/// The self-test: the golden vector `small-shuffled-with-duplicates` (op 1, status ok),
+/// embedded when omega is built, so it runs wherever omega is installed.
+const SELF_TEST_CASE: &str = "small-shuffled-with-duplicates";
+const SELF_TEST_INPUT: &[u8] =
+    include_bytes!("../../tests/vectors/reconcile/small-shuffled-with-duplicates.in.json");
+const SELF_TEST_EXPECTED: &[u8] =
+    include_bytes!("../../tests/vectors/reconcile/small-shuffled-with-duplicates.out.json");
+/// The stamp beside the blob is the blob's path plus this suffix (written by `cargo xtask blob`).
+const STAMP_SUFFIX: &str = ".sources";
+/// How to get a blob, for an installed omega.
+const GET_BLOB: &str = "--blob PATH or $OMEGA_BLOB=PATH (an omega_wasm_bg.wasm); in an omega checkout: cargo xtask blob";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Status {
     Ok,
+    Warn,
     Missing,
     Stale,
-    Warn,
+    Fail,
 }
 
 impl Status {
     fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "ok",
+            Status::Warn => "warn",
             Status::Missing => "missing",
             Status::Stale => "stale",
-            Status::Warn => "warn",
+            Status::Fail => "fail",
         }
     }
 
     /// Does this status make the exit code 1?
     fn fails(self) -> bool {
-        matches!(self, Status::Missing | Status::Stale)
+        matches!(self, Status::Missing | Status::Stale | Status::Fail)
     }
 }
 
@@ -63,7 +67,7 @@ struct Check {
     part: &'static str,
     status: Status,
     detail: String,
-    /// The command that fixes it ("" when there is nothing to fix).
+    /// What fixes it ("" when there is nothing to fix).
     fix: String,
 }
 
@@ -87,31 +91,56 @@ impl Check {
     }
 }
 
+const OMEGA: &str = "omega";
+const BLOB: &str = "blob";
+const STAMP: &str = "blob stamp";
+const BLOB_VERSION: &str = "blob version";
+const NATIVE: &str = "self-test native";
+const WASM: &str = "self-test wasm";
+
 /// `omega doctor [--json] [--blob PATH]`.
-pub fn run(json: bool, blob: &BlobArgs) -> Result<ExitCode> {
-    let vectors = crate::default_vectors();
-    let root = vectors
-        .parent()
-        .and_then(Path::parent)
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let root_uid = is_root();
-    let mut checks = vec![
-        rust_target("wasm32 target", WASM_TARGET, false),
-        rust_target("no_std target", BARE_TARGET, true),
-        wasm_bindgen(&root),
-    ];
-    let blob_path = wasm::find_blob(blob.blob.as_deref());
-    let (blob_check, blob_sha) = blob_file(&blob_path);
+pub fn run(json: bool, args: &BlobArgs) -> Result<ExitCode> {
+    let exe = std::env::current_exe().map_or_else(|_| "?".to_string(), |p| p.display().to_string());
+    let mut checks = vec![Check::ok(OMEGA, format!("omega {VERSION} at {exe}"))];
+    let (blob_check, found) = blob_file(args.blob.as_deref());
     checks.push(blob_check);
-    checks.push(blob_sources(&root, &blob_path, blob_sha.as_deref()));
-    checks.extend([
-        node(root_uid),
-        npm(root_uid),
-        chromium(root_uid),
-        playwright(&root),
-    ]);
-    let bounds = blob.bounds();
-    checks.extend(self_tests(&vectors, &blob_path, bounds));
+    let native = abi::call(abi::OP_RECONCILE_JSON, &self_test_request());
+    checks.push(self_test_native(&native));
+    match &found {
+        None => {
+            for part in [STAMP, BLOB_VERSION, WASM] {
+                checks.push(Check::new(
+                    part,
+                    Status::Missing,
+                    "skipped: no blob",
+                    "get a blob (the `blob` row)",
+                ));
+            }
+        }
+        Some((path, sha)) => {
+            checks.push(stamp(path, sha));
+            let (version, wasm) = match Blob::load(path, args.bounds()) {
+                Err(e) => {
+                    let fix = format!("replace it with the blob of omega {VERSION}: {GET_BLOB}");
+                    (
+                        Check::new(
+                            BLOB_VERSION,
+                            Status::Fail,
+                            format!("the blob does not load: {e:#}"),
+                            fix.clone(),
+                        ),
+                        Check::new(WASM, Status::Fail, "skipped: the blob does not load", fix),
+                    )
+                }
+                Ok(mut blob) => (blob_version(&mut blob), self_test_wasm(&mut blob, &native)),
+            };
+            checks.push(version);
+            checks.push(wasm);
+        }
+    }
+    // The rows in reading order: omega, blob, stamp, version, then both self-tests.
+    let order = [OMEGA, BLOB, STAMP, BLOB_VERSION, NATIVE, WASM];
+    checks.sort_by_key(|c| order.iter().position(|p| *p == c.part));
 
     let ok = !checks.iter().any(|c| c.status.fails());
     let mut out = std::io::stdout().lock();
@@ -129,36 +158,49 @@ pub fn run(json: bool, blob: &BlobArgs) -> Result<ExitCode> {
                 )
             })
             .collect();
-        let root = serde_json::Value::from(root.display().to_string());
         writeln!(
             out,
-            "{{\n  \"ok\": {ok},\n  \"root\": {root},\n  \"checks\": [\n{}\n  ]\n}}",
+            "{{\n  \"ok\": {ok},\n  \"version\": {},\n  \"checks\": [\n{}\n  ]\n}}",
+            serde_json::Value::from(VERSION),
             rows.join(",\n")
         )
         .context("writing standard output")?;
     } else {
-        writeln!(out, "omega doctor: checkout {}\n", root.display())
-            .context("writing standard output")?;
+        writeln!(out, "omega doctor: omega {VERSION}\n").context("writing standard output")?;
         write!(out, "{}", table(&checks)).context("writing standard output")?;
-        let warns = checks.iter().filter(|c| c.status == Status::Warn).count();
-        let fails = checks.iter().filter(|c| c.status.fails()).count();
-        let warns = match warns {
-            0 => String::new(),
-            1 => " (1 warning)".to_string(),
-            n => format!(" ({n} warnings)"),
-        };
-        let summary = match fails {
-            0 => format!("\nall well{warns}"),
-            1 => format!("\n1 part missing or stale{warns}: run its fix above"),
-            n => format!("\n{n} parts missing or stale{warns}: run the fixes above, top to bottom"),
-        };
-        writeln!(out, "{summary}").context("writing standard output")?;
+        writeln!(out, "\n{}", summary(&checks, found.is_some()))
+            .context("writing standard output")?;
     }
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The last line of the table.
+fn summary(checks: &[Check], have_blob: bool) -> String {
+    let warns = match checks.iter().filter(|c| c.status == Status::Warn).count() {
+        0 => String::new(),
+        1 => " (1 warning)".to_string(),
+        n => format!(" ({n} warnings)"),
+    };
+    let fails = checks.iter().filter(|c| c.status.fails()).count();
+    if !have_blob {
+        let native = if checks.iter().any(|c| c.part == NATIVE && c.status.fails()) {
+            "\nand the native self-test fails: see its fix above"
+        } else {
+            ""
+        };
+        return format!(
+            "no blob: omega runs on the native engine, but `--engine wasm`, demo, crosscheck and bench need\nthe blob; get one with {GET_BLOB}{native}"
+        );
+    }
+    match fails {
+        0 => format!("all well{warns}"),
+        1 => format!("1 part missing, stale or failing{warns}: see its fix above"),
+        n => format!("{n} parts missing, stale or failing{warns}: see the fixes above"),
+    }
 }
 
 /// The detail column wraps at this many characters (a SHA-256 fits on one line).
@@ -212,585 +254,342 @@ fn table(checks: &[Check]) -> String {
     s
 }
 
-// ---- probes -------------------------------------------------------------
+fn sha256_hex(bytes: &[u8]) -> String {
+    omega_core::hex::encode(&omega_core::sha256(bytes))
+}
 
-/// Runs `program args` (stdin closed, stderr dropped, at most [`PROBE_TIMEOUT`]);
-/// its trimmed stdout if it exits 0, None if it cannot run, fails or hangs.
-fn probe(program: impl AsRef<OsStr>, args: &[&str]) -> Option<String> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    // Read on a thread: a chatty child never blocks on a full pipe, and a
-    // grandchild holding the pipe open never blocks us.
-    let mut stdout = child.stdout.take()?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        let _ = tx.send(s);
-    });
-    let deadline = Instant::now() + PROBE_TIMEOUT;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+// ---- the blob -----------------------------------------------------------
+
+/// The blob row: where the blob was found (and how), its size and SHA-256;
+/// also its path and SHA-256 when it could be read.
+fn blob_file(explicit: Option<&Path>) -> (Check, Option<(PathBuf, String)>) {
+    let from_env = std::env::var_os("OMEGA_BLOB")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let path = match wasm::find_blob(explicit) {
+        Ok(p) => p,
+        Err(_) => {
+            let detail = match explicit {
+                Some(p) => format!("no blob: --blob {} is not a file", p.display()),
+                None => {
+                    let env = match &from_env {
+                        Some(p) => format!("$OMEGA_BLOB={} is not a file", p.display()),
+                        None => "$OMEGA_BLOB is not set".to_string(),
+                    };
+                    let looked: Vec<String> = wasm::default_blob_candidates()
+                        .into_iter()
+                        .filter(|c| Some(c) != from_env.as_ref())
+                        .map(|c| c.display().to_string())
+                        .collect();
+                    format!(
+                        "no blob: no --blob, {env}, and none at {}",
+                        looked.join(", ")
+                    )
+                }
+            };
+            return (Check::new(BLOB, Status::Missing, detail, GET_BLOB), None);
         }
     };
-    let out = rx
-        .recv_timeout(deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1))
-        .ok()?;
-    status.success().then(|| out.trim().to_string())
-}
-
-/// The first `name` on the PATH that is a file.
-fn which(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-/// Is this process root? (From /proc, else `id -u`; unknown counts as no.)
-fn is_root() -> bool {
-    let from_proc = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
-        });
-    from_proc.unwrap_or_else(|| probe("id", &["-u"]).as_deref() == Some("0"))
-}
-
-fn sudo(root: bool) -> &'static str {
-    if root { "" } else { "sudo " }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// A JSON file's string at `path` (keys), if any.
-fn json_str(file: &Path, path: &[&str]) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
-    path.iter()
-        .try_fold(&v, |v, k| v.get(k))?
-        .as_str()
-        .map(str::to_string)
-}
-
-// ---- checks -------------------------------------------------------------
-
-fn rust_target(part: &'static str, target: &str, optional: bool) -> Check {
-    let rustc = std::env::var_os("RUSTC")
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| "rustc".into());
-    let fix = format!("rustup target add {target}");
-    let (bad, note) = if optional {
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            let detail = format!("cannot read {}: {e}", path.display());
+            return (Check::new(BLOB, Status::Missing, detail, GET_BLOB), None);
+        }
+    };
+    let sha = sha256_hex(&bytes);
+    let (status, how) = if explicit.is_some() {
+        (Status::Ok, "from --blob".to_string())
+    } else if from_env.as_ref() == Some(&path) {
+        (Status::Ok, "from $OMEGA_BLOB".to_string())
+    } else if let Some(env) = &from_env {
+        // find_blob passes over a $OMEGA_BLOB that is not a file: say so.
         (
             Status::Warn,
-            "; optional: `cargo xtask test` then skips the no_std build for it",
+            format!(
+                "$OMEGA_BLOB={} is not a file, so the default was used",
+                env.display()
+            ),
         )
     } else {
-        (Status::Missing, "")
+        (
+            Status::Ok,
+            "the default: the wasm/dist/ of the checkout omega was built in".to_string(),
+        )
     };
-    let Some(sysroot) = probe(&rustc, &["--print", "sysroot"]) else {
-        return Check::new(
-            part,
-            bad,
-            format!("{target}: no rustc on the PATH{note}"),
-            format!("install rustup from https://rustup.rs, then `{fix}`"),
-        );
-    };
-    let lib = Path::new(&sysroot)
-        .join("lib/rustlib")
-        .join(target)
-        .join("lib");
-    if lib.is_dir() {
-        return Check::ok(part, format!("{target} in {sysroot}"));
-    }
-    if which("rustup").is_none() {
-        return Check::new(
-            part,
-            bad,
-            format!("{target}: not in {sysroot}, and no rustup to add it{note}"),
-            format!("install rustup from https://rustup.rs, then `{fix}`"),
-        );
-    }
-    Check::new(
-        part,
-        bad,
-        format!("{target}: not installed in {sysroot}{note}"),
-        fix,
-    )
-}
-
-/// The wasm-bindgen version pinned in the workspace Cargo.toml (`wasm-bindgen = "=x.y.z"`).
-fn pinned_wasm_bindgen(root: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
-    text.lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("wasm-bindgen ") || l.starts_with("wasm-bindgen="))
-        .find_map(|l| {
-            let rest = &l[l.find("\"=")? + 2..];
-            Some(rest[..rest.find('"')?].to_string())
-        })
-}
-
-/// The pinned wasm-bindgen CLI, where xtask installs it:
-/// `$XDG_CACHE_HOME` (or `~/.cache`)`/omega/wasm-bindgen-<version>/bin/wasm-bindgen`.
-fn wasm_bindgen(root: &Path) -> Check {
-    const PART: &str = "wasm-bindgen CLI";
-    let Some(pin) = pinned_wasm_bindgen(root) else {
-        return Check::new(
-            PART,
-            Status::Warn,
-            format!(
-                "{} pins no `wasm-bindgen = \"=x.y.z\"`; cannot tell which CLI is needed",
-                root.join("Cargo.toml").display()
-            ),
-            "",
-        );
-    };
-    let cache = match std::env::var_os("XDG_CACHE_HOME") {
-        Some(c) if Path::new(&c).is_absolute() => Some(PathBuf::from(c)),
-        _ => std::env::var_os("HOME")
-            .filter(|h| !h.is_empty())
-            .map(|h| PathBuf::from(h).join(".cache")),
-    };
-    let Some(cache) = cache else {
-        return Check::new(
-            PART,
-            Status::Missing,
-            "$HOME is not set, so neither is the cache xtask installs it into",
-            "export HOME=... && cargo xtask blob",
-        );
-    };
-    let dir = cache.join("omega").join(format!("wasm-bindgen-{pin}"));
-    let bin = dir.join("bin/wasm-bindgen");
-    let want = format!("wasm-bindgen {pin}");
-    match probe(&bin, &["--version"]) {
-        Some(v) if v == want => {
-            Check::ok(PART, format!("{pin} (pinned ={pin}) at {}", bin.display()))
-        }
-        Some(v) => Check::new(
-            PART,
-            Status::Stale,
-            format!(
-                "{} reports `{v}`, the crate is pinned at ={pin}",
-                bin.display()
-            ),
-            format!("rm -rf {} && cargo xtask blob", dir.display()),
-        ),
-        None => {
-            let on_path = match probe("wasm-bindgen", &["--version"]) {
-                Some(v) => {
-                    format!(" (`{v}` is on the PATH, but xtask uses only its own pinned copy)")
-                }
-                None => String::new(),
-            };
-            Check::new(
-                PART,
-                Status::Missing,
-                format!(
-                    "{want} not in {}{on_path}; installing it takes about 4 minutes, once",
-                    dir.display()
-                ),
-                "cargo xtask blob",
-            )
-        }
-    }
-}
-
-/// The blob row; also returns the blob's SHA-256 when it could be read.
-fn blob_file(path: &Result<PathBuf>) -> (Check, Option<String>) {
-    const PART: &str = "blob";
-    match path {
-        Err(e) => {
-            let first = format!("{e:#}");
-            let first = first
-                .lines()
-                .next()
-                .unwrap_or("not found")
-                .trim_end_matches(';')
-                .to_string();
-            (
-                Check::new(PART, Status::Missing, first, "cargo xtask blob"),
-                None,
-            )
-        }
-        Ok(p) => match std::fs::read(p) {
-            Err(e) => (
-                Check::new(
-                    PART,
-                    Status::Missing,
-                    format!("cannot read {}: {e}", p.display()),
-                    "cargo xtask blob",
-                ),
-                None,
-            ),
-            Ok(bytes) => {
-                let sha = sha256_hex(&bytes);
-                let detail = format!("{}, {} bytes, sha256 {sha}", p.display(), bytes.len());
-                (Check::ok(PART, detail), Some(sha))
-            }
-        },
-    }
-}
-
-/// Does the blob match the sources? Read from the stamp `cargo xtask blob` wrote beside it.
-fn blob_sources(root: &Path, path: &Result<PathBuf>, blob_sha: Option<&str>) -> Check {
-    const PART: &str = "blob sources";
-    let fix = "cargo xtask blob";
-    let (Ok(path), Some(blob_sha)) = (path, blob_sha) else {
-        return Check::new(PART, Status::Missing, "no blob to compare", fix);
-    };
-    let mut stamp_path = path.clone().into_os_string();
-    stamp_path.push(STAMP_SUFFIX);
-    let stamp_path = PathBuf::from(stamp_path);
-    let Ok(stamp) = std::fs::read_to_string(&stamp_path) else {
-        return Check::new(
-            PART,
-            Status::Warn,
-            format!("no stamp {} (built by hand?)", stamp_path.display()),
-            fix,
-        );
-    };
-    let is_sha = |s: &&str| {
-        s.len() == 64
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    };
-    let mut lines = stamp.lines().map(str::trim);
-    let (Some(stamped_sources), Some(stamped_blob)) =
-        (lines.next().filter(is_sha), lines.next().filter(is_sha))
-    else {
-        return Check::new(
-            PART,
-            Status::Warn,
-            format!(
-                "no stamp: {} is not two SHA-256 lines (built by hand?)",
-                stamp_path.display()
-            ),
-            fix,
-        );
-    };
-    let now = match sources_sha256(root) {
-        Ok(h) => h,
-        Err(e) => {
-            return Check::new(
-                PART,
-                Status::Warn,
-                format!("cannot hash the sources under {}: {e}", root.display()),
-                "",
-            );
-        }
-    };
-    if stamped_blob != blob_sha {
-        return Check::new(
-            PART,
-            Status::Stale,
-            format!(
-                "stale: the blob changed since it was stamped (stamp names blob sha256 {stamped_blob})"
-            ),
-            fix,
-        );
-    }
-    if stamped_sources != now {
-        return Check::new(
-            PART,
-            Status::Stale,
-            format!("stale: built from sources {stamped_sources}; the sources now hash to {now}"),
-            fix,
-        );
-    }
-    Check::ok(
-        PART,
-        format!(
-            "matches the sources (sha256 {now} over {})",
-            BLOB_SOURCES.join(", ")
-        ),
-    )
-}
-
-fn node(root: bool) -> Check {
-    const PART: &str = "node";
-    let fix = format!("{}apt-get install -y nodejs npm", sudo(root));
-    let Some(v) = probe("node", &["--version"]) else {
-        return Check::new(
-            PART,
-            Status::Missing,
-            "no `node` on the PATH (Node 18 or newer is needed)",
-            fix,
-        );
-    };
-    let at = which("node")
-        .map(|p| format!(" at {}", p.display()))
-        .unwrap_or_default();
-    let major: u32 = v
-        .trim_start_matches('v')
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
-    if major < 18 {
-        return Check::new(
-            PART,
-            Status::Missing,
-            format!("{v}{at}: Node 18 or newer is needed"),
-            fix,
-        );
-    }
-    Check::ok(PART, format!("{v}{at}"))
-}
-
-fn npm(root: bool) -> Check {
-    const PART: &str = "npm";
-    match probe("npm", &["--version"]) {
-        Some(v) => Check::ok(
-            PART,
-            format!(
-                "{v}{}",
-                which("npm")
-                    .map(|p| format!(" at {}", p.display()))
-                    .unwrap_or_default()
-            ),
-        ),
-        None => Check::new(
-            PART,
-            Status::Missing,
-            "no `npm` on the PATH",
-            format!("{}apt-get install -y npm", sudo(root)),
-        ),
-    }
-}
-
-/// `$OMEGA_CHROMIUM`, else Debian's /usr/bin/chromium: what the browser suites launch.
-fn chromium(root: bool) -> Check {
-    const PART: &str = "chromium";
-    let from_env = std::env::var_os("OMEGA_CHROMIUM")
-        .filter(|c| !c.is_empty())
-        .map(PathBuf::from);
-    let path = from_env.clone().unwrap_or_else(|| PathBuf::from(CHROMIUM));
-    let apt = format!(
-        "{0}apt-get update && {0}apt-get install -y chromium",
-        sudo(root)
+    let detail = format!(
+        "{} ({how}), {} bytes, sha256 {sha}",
+        path.display(),
+        bytes.len()
     );
-    if !path.is_file() {
-        return match from_env {
-            Some(p) => Check::new(
-                PART,
-                Status::Missing,
-                format!(
-                    "OMEGA_CHROMIUM={}: no such file (point it at a Chromium binary, or unset it to use {CHROMIUM})",
-                    p.display()
-                ),
-                apt,
-            ),
-            None => Check::new(
-                PART,
-                Status::Missing,
-                format!(
-                    "no {CHROMIUM} (Debian's chromium package; `cargo xtask test` installs it when run as root)"
-                ),
-                apt,
-            ),
-        };
-    }
-    match probe(&path, &["--version"]) {
-        Some(v) if !v.is_empty() => Check::ok(PART, format!("{v} at {}", path.display())),
-        _ => Check::new(
-            PART,
-            Status::Warn,
-            format!("{} is there but `--version` failed", path.display()),
-            apt,
-        ),
+    let fix = if status == Status::Warn {
+        "unset OMEGA_BLOB or point it at the blob"
+    } else {
+        ""
+    };
+    (Check::new(BLOB, status, detail, fix), Some((path, sha)))
+}
+
+/// What `cargo xtask blob` wrote beside the blob: the SHA-256 of the sources,
+/// the blob's SHA-256, then `key value` lines (`version`, `commit`).
+#[derive(Debug, PartialEq, Eq)]
+struct Stamp {
+    sources: String,
+    blob: String,
+    version: Option<String>,
+    commit: Option<String>,
+}
+
+impl Stamp {
+    /// None unless the first two lines are SHA-256s (lowercase hex).
+    fn parse(text: &str) -> Option<Stamp> {
+        let mut lines = text.lines().map(str::trim);
+        let sources = lines.next().filter(|l| is_sha256_hex(l))?.to_string();
+        let blob = lines.next().filter(|l| is_sha256_hex(l))?.to_string();
+        let (mut version, mut commit) = (None, None);
+        for line in lines {
+            match line.split_once(' ') {
+                Some(("version", v)) => version = Some(v.trim().to_string()),
+                Some(("commit", c)) => commit = Some(c.trim().to_string()),
+                _ => {}
+            }
+        }
+        Some(Stamp {
+            sources,
+            blob,
+            version,
+            commit,
+        })
     }
 }
 
-/// playwright-core in tests/js/node_modules, at the version tests/js/package.json pins.
-fn playwright(root: &Path) -> Check {
-    const PART: &str = "playwright-core";
-    let fix = "(cd tests/js && npm ci)";
-    let js = root.join("tests/js");
-    let Some(want) = json_str(
-        &js.join("package.json"),
-        &["devDependencies", "playwright-core"],
-    ) else {
+/// The stamp row: which omega the blob was built from, and is it still the blob that was stamped?
+fn stamp(blob: &Path, blob_sha: &str) -> Check {
+    let mut path = blob.as_os_str().to_owned();
+    path.push(STAMP_SUFFIX);
+    let path = PathBuf::from(path);
+    let rebuild = format!("use the blob of omega {VERSION} with its stamp: {GET_BLOB}");
+    let Ok(text) = std::fs::read_to_string(&path) else {
         return Check::new(
-            PART,
+            STAMP,
             Status::Warn,
             format!(
-                "{} names no playwright-core",
-                js.join("package.json").display()
+                "no stamp {}: what the blob was built from is unknown (built by hand, or copied without it)",
+                path.display()
             ),
             "",
         );
     };
-    let installed = js.join("node_modules/playwright-core/package.json");
-    match json_str(&installed, &["version"]) {
-        None => Check::new(
-            PART,
-            Status::Missing,
+    let Some(stamp) = Stamp::parse(&text) else {
+        return Check::new(
+            STAMP,
+            Status::Warn,
             format!(
-                "not in {} (wanted {want})",
-                js.join("node_modules").display()
+                "{} is not a stamp of `cargo xtask blob` (two SHA-256 lines first)",
+                path.display()
             ),
-            fix,
-        ),
-        Some(v) if v.trim_start_matches('v') == want.trim_start_matches(['=', '^', '~', 'v']) => {
-            Check::ok(
-                PART,
-                format!("{v} in {}", js.join("node_modules").display()),
-            )
-        }
-        Some(v) => Check::new(
-            PART,
+            "",
+        );
+    };
+    if stamp.blob != blob_sha {
+        return Check::new(
+            STAMP,
             Status::Stale,
-            format!("{v} installed, tests/js/package.json wants {want}"),
-            fix,
+            format!(
+                "the blob changed since it was stamped: {} names blob sha256 {}",
+                path.display(),
+                stamp.blob
+            ),
+            rebuild,
+        );
+    }
+    let commit = stamp.commit.as_deref().unwrap_or("unknown");
+    match stamp.version.as_deref() {
+        None => Check::new(
+            STAMP,
+            Status::Warn,
+            format!(
+                "{} names this blob but no version (an older `cargo xtask blob`)",
+                path.display()
+            ),
+            "",
+        ),
+        Some(v) if v != VERSION => Check::new(
+            STAMP,
+            Status::Stale,
+            format!("built from omega {v} (commit {commit}); this omega is {VERSION}"),
+            rebuild,
+        ),
+        Some(v) => Check::ok(
+            STAMP,
+            format!(
+                "built by `cargo xtask blob` from omega {v}, commit {commit}; names this blob's sha256"
+            ),
         ),
     }
 }
 
-/// One golden vector: its name, op, request and expected response bytes (status byte, then body).
-struct Vector {
-    name: String,
-    op: u32,
-    request: Vec<u8>,
-    expected: Vec<u8>,
-}
-
-/// The self-test vector: `demo-sample`, else the first case with an `input` file.
-fn load_vector(dir: &Path) -> Result<Vector> {
-    let manifest_path = dir.join("manifest.json");
-    let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(&manifest_path)
-            .with_context(|| format!("cannot read {}", manifest_path.display()))?,
-    )
-    .with_context(|| format!("{} is not JSON", manifest_path.display()))?;
-    let cases = manifest
-        .get("cases")
-        .and_then(|c| c.as_array())
-        .ok_or_else(|| anyhow!("the manifest has no `cases`"))?;
-    let case = cases
-        .iter()
-        .find(|c| c.get("name").and_then(|n| n.as_str()) == Some(SELF_TEST_CASE))
-        .or_else(|| {
-            cases
-                .iter()
-                .find(|c| c.get("input").is_some_and(serde_json::Value::is_string))
-        })
-        .ok_or_else(|| anyhow!("the manifest has no `{SELF_TEST_CASE}` case"))?;
-    let field = |k: &str| case.get(k).and_then(|v| v.as_str());
-    let name = field("name").unwrap_or("?").to_string();
-    let read = |k: &str| -> Result<Vec<u8>> {
-        let rel = field(k).ok_or_else(|| anyhow!("case {name}: no `{k}`"))?;
-        std::fs::read(dir.join(rel)).with_context(|| format!("case {name}: reading {rel}"))
-    };
-    let prior = if field("prior").is_some() {
-        read("prior")?
-    } else {
-        Vec::new()
-    };
-    let request = abi::make_request(&read("input")?, &prior);
-    let op =
-        u32::try_from(case.get("op").and_then(|v| v.as_u64()).unwrap_or(1)).unwrap_or(u32::MAX);
-    let status =
-        u8::try_from(case.get("status").and_then(|v| v.as_u64()).unwrap_or(9)).unwrap_or(9);
-    let mut expected = vec![status];
-    expected.extend(read("expected")?);
-    Ok(Vector {
-        name,
-        op,
-        request,
-        expected,
-    })
-}
-
-fn compare(engine: &str, v: &Vector, got: &[u8], started: Instant) -> Result<String, String> {
-    let ms = started.elapsed().as_millis();
-    if got == v.expected {
-        Ok(format!(
-            "{}: {engine} gives the golden {} bytes ({ms} ms)",
-            v.name,
-            got.len()
-        ))
-    } else {
-        let at = got
-            .iter()
-            .zip(&v.expected)
-            .position(|(a, b)| a != b)
-            .unwrap_or(got.len().min(v.expected.len()));
-        Err(format!(
-            "{}: {engine} differs from the golden vector at byte {at} ({} bytes, expected {})",
-            v.name,
-            got.len(),
-            v.expected.len()
-        ))
+/// The version the blob reports (op 0), against this program's.
+fn blob_version(blob: &mut Blob) -> Check {
+    let fix = format!("use the blob of omega {VERSION}: {GET_BLOB}");
+    let answer = blob.call(abi::OP_VERSION, &[]).and_then(|r| {
+        if r.status != abi::STATUS_OK {
+            return Err(anyhow!("status {}", r.status));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&r.body).context("not JSON")?;
+        v.get("version")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("no `version`"))
+    });
+    match answer {
+        Err(e) => Check::new(
+            BLOB_VERSION,
+            Status::Fail,
+            format!("the blob does not answer op 0 (version): {e:#}"),
+            fix,
+        ),
+        Ok(v) if v != VERSION => Check::new(
+            BLOB_VERSION,
+            Status::Stale,
+            format!("the blob is omega {v}, this omega is {VERSION} (their ops may differ)"),
+            fix,
+        ),
+        Ok(v) => Check::ok(
+            BLOB_VERSION,
+            format!("the blob reports omega {v}, the same as this omega"),
+        ),
     }
 }
 
-/// Runs the self-test vector natively and on the blob.
-fn self_tests(vectors: &Path, blob_path: &Result<PathBuf>, bounds: Bounds) -> [Check; 2] {
-    const NATIVE: &str = "self-test native";
-    const WASM: &str = "self-test wasm";
-    let vector = match load_vector(vectors) {
-        Ok(v) => v,
-        Err(e) => {
-            let detail = format!("no golden vector at {}: {e:#}", vectors.display());
-            let fix =
-                "run the omega built in an omega checkout (cargo build --release -p omega-host)";
-            return [
-                Check::new(NATIVE, Status::Missing, detail.clone(), fix),
-                Check::new(WASM, Status::Missing, detail, fix),
-            ];
-        }
-    };
-    let started = Instant::now();
-    let native = abi::call(vector.op, &vector.request).to_bytes();
-    let native = match compare("native", &vector, &native, started) {
-        Ok(d) => Check::ok(NATIVE, d),
+// ---- self-test ----------------------------------------------------------
+
+fn self_test_request() -> Vec<u8> {
+    abi::make_request(SELF_TEST_INPUT, &[])
+}
+
+/// Is `got` the golden answer (status ok, the golden body)? Else where it differs.
+fn golden(got: &Response) -> Result<(), String> {
+    if got.status == abi::STATUS_OK && got.body == SELF_TEST_EXPECTED {
+        return Ok(());
+    }
+    let at = got
+        .body
+        .iter()
+        .zip(SELF_TEST_EXPECTED)
+        .position(|(a, b)| a != b)
+        .unwrap_or(got.body.len().min(SELF_TEST_EXPECTED.len()));
+    Err(format!(
+        "status {} and {} bytes, the golden answer is status 0 and {} bytes (first difference at byte {at})",
+        got.status,
+        got.body.len(),
+        SELF_TEST_EXPECTED.len()
+    ))
+}
+
+const REPORT: &str = "a bug in omega: please report it with `omega doctor --json`";
+
+fn self_test_native(native: &Response) -> Check {
+    match golden(native) {
+        Ok(()) => Check::ok(
+            NATIVE,
+            format!(
+                "{SELF_TEST_CASE} (embedded, {} bytes): the golden {} bytes",
+                SELF_TEST_INPUT.len(),
+                native.body.len()
+            ),
+        ),
         Err(d) => Check::new(
             NATIVE,
-            Status::Stale,
-            d,
-            "cargo build --release -p omega-host && cargo xtask vectors --check",
+            Status::Fail,
+            format!("{SELF_TEST_CASE}: {d}"),
+            REPORT,
         ),
-    };
-    let wasm = match blob_path {
-        Err(_) => Check::new(
+    }
+}
+
+fn self_test_wasm(blob: &mut Blob, native: &Response) -> Check {
+    let fix = format!("use the blob of omega {VERSION}: {GET_BLOB}");
+    let started = Instant::now();
+    match blob.call(abi::OP_RECONCILE_JSON, &self_test_request()) {
+        Err(e) => Check::new(
             WASM,
-            Status::Missing,
-            "skipped: no blob",
-            "cargo xtask blob",
+            Status::Fail,
+            format!("{SELF_TEST_CASE}: the blob failed: {e:#}"),
+            fix,
         ),
-        Ok(path) => {
-            let started = Instant::now();
-            match Blob::load(path, bounds).and_then(|mut b| b.call(vector.op, &vector.request)) {
-                Err(e) => Check::new(
-                    WASM,
-                    Status::Missing,
-                    format!("{} does not run: {e:#}", path.display()),
-                    "cargo xtask blob",
-                ),
-                Ok(resp) => match compare("the blob", &vector, &resp.to_bytes(), started) {
-                    Ok(d) => Check::ok(WASM, d),
-                    Err(d) => Check::new(WASM, Status::Stale, d, "cargo xtask blob"),
-                },
-            }
+        Ok(got) if got == *native && golden(&got).is_ok() => Check::ok(
+            WASM,
+            format!(
+                "{SELF_TEST_CASE}: the same {} bytes as native, the golden ones ({} ms)",
+                got.body.len(),
+                started.elapsed().as_millis()
+            ),
+        ),
+        Ok(got) => {
+            let detail = match golden(&got) {
+                Err(d) => format!("{SELF_TEST_CASE}: the blob gives {d}"),
+                Ok(()) => {
+                    format!("{SELF_TEST_CASE}: the blob gives the golden bytes but native does not")
+                }
+            };
+            Check::new(WASM, Status::Fail, detail, fix)
         }
-    };
-    [native, wasm]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_parse_with_or_without_version_lines() {
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        assert_eq!(
+            Stamp::parse(&format!("{a}\n{b}\n")),
+            Some(Stamp {
+                sources: a.clone(),
+                blob: b.clone(),
+                version: None,
+                commit: None
+            })
+        );
+        assert_eq!(
+            Stamp::parse(&format!(
+                "{a}\n{b}\nversion 1.2.3\ncommit abc-dirty\nfuture thing\n"
+            )),
+            Some(Stamp {
+                sources: a.clone(),
+                blob: b.clone(),
+                version: Some("1.2.3".into()),
+                commit: Some("abc-dirty".into())
+            })
+        );
+        assert_eq!(Stamp::parse(&format!("{a}\n")), None);
+        assert_eq!(Stamp::parse(&format!("{}\n{b}\n", "A".repeat(64))), None);
+        assert_eq!(Stamp::parse("not a hash\n"), None);
+    }
+
+    #[test]
+    fn the_embedded_self_test_is_the_golden_answer_natively() {
+        assert_eq!(
+            golden(&abi::call(abi::OP_RECONCILE_JSON, &self_test_request())),
+            Ok(())
+        );
+        let mut bad = abi::call(abi::OP_RECONCILE_JSON, &self_test_request());
+        bad.body[10] ^= 1;
+        assert!(golden(&bad).unwrap_err().contains("byte 10"));
+    }
+
+    #[test]
+    fn wrap_keeps_lines_within_the_width() {
+        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
+        assert_eq!(wrap(&"x".repeat(9), 5), vec!["x".repeat(9)]);
+    }
 }

@@ -6,10 +6,13 @@
 //! - `blob`: builds the one wasm blob reproducibly and runs wasm-bindgen on it;
 //! - `demo`: builds the blob and the host, then runs `omega demo`;
 //! - `vectors [--check]`: regenerates (or checks) the golden vectors;
-//! - `test`: everything CI runs, suite by suite, failing fast.
+//! - `test`: everything CI runs, suite by suite, failing fast;
+//! - `doctor`: what this checkout and machine lack for the above, and the
+//!   command that fixes each part (installs nothing).
 //!
 //! This crate depends on no workspace crate: it only drives cargo, rustup,
 //! wasm-bindgen, npm and node.
+mod doctor;
 mod sources;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -53,6 +56,17 @@ enum Cmd {
     },
     /// Run every test suite CI runs, in order, failing fast.
     Test,
+    /// What this checkout and machine lack for the commands above (rust targets, wasm-bindgen,
+    /// the blob against its sources, Node, npm, Chromium, playwright-core), with the fix for each.
+    /// Exit 0 when all is well (warnings allowed), 1 otherwise.
+    Doctor {
+        /// Print JSON ({"ok", "root", "checks": [{"part", "status", "detail", "fix"}]}) instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// The blob to check against the sources (default: wasm/dist/omega_wasm_bg.wasm).
+        #[arg(long, value_name = "PATH")]
+        blob: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -66,6 +80,7 @@ fn main() -> ExitCode {
         Cmd::Demo => ctx.demo(),
         Cmd::Vectors { check } => ctx.vectors(check).map(|_| ExitCode::SUCCESS),
         Cmd::Test => ctx.test(),
+        Cmd::Doctor { json, blob } => doctor::run(&ctx.root, json, blob.as_deref()),
     });
     match result {
         Ok(code) => code,
@@ -357,6 +372,7 @@ impl Ctx {
         step("building the blob (omega-wasm, profile `blob`)");
         // Hashed before the build: if a source changes meanwhile, the stamp says stale.
         let sources = sources::sources_sha256(&self.root).context("hashing the blob's sources")?;
+        let commit = sources::git_commit(&self.root);
         let cargo_home = match env::var_os("CARGO_HOME") {
             Some(h) if !h.is_empty() => PathBuf::from(h),
             _ => home()?.join(".cargo"),
@@ -413,11 +429,12 @@ impl Ctx {
             "    blob: {BLOB}\n    size: {} bytes{gz}\n    sha256: {sha}",
             bytes.len()
         );
-        // The stamp `omega doctor` reads to tell whether the blob matches the sources.
+        // The stamp: `cargo xtask doctor` compares it with the sources, `omega doctor`
+        // with the blob and its own version.
         let stamp = format!("{BLOB}{}", sources::STAMP_SUFFIX);
-        fs::write(self.root.join(&stamp), format!("{sources}\n{sha}\n"))
+        fs::write(self.root.join(&stamp), sources::stamp_text(&sources, &sha, &commit))
             .with_context(|| format!("writing {stamp}"))?;
-        println!("    sources sha256: {sources} (in {stamp})");
+        println!("    sources sha256: {sources}, version {}, commit {commit} (in {stamp})", sources::VERSION);
         Ok(sha)
     }
 

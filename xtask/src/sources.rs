@@ -1,7 +1,7 @@
-//! The hash of the sources the blob is built from: `cargo xtask blob` writes
-//! it into the stamp beside the blob, and `omega doctor` recomputes it to say
-//! whether the blob matches the sources. One file, compiled into both
-//! (host/src/doctor.rs includes it with `#[path]`), so the two can never differ.
+//! The blob's sources and its stamp: `cargo xtask blob` hashes the sources
+//! and writes the stamp beside the blob; `cargo xtask doctor` hashes them
+//! again to say whether the blob still matches them. (`omega doctor` reads the
+//! stamp's blob SHA-256, version and commit; it never hashes the sources.)
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -9,9 +9,82 @@ use std::path::Path;
 /// every file under it.
 pub const BLOB_SOURCES: [&str; 6] = ["Cargo.toml", "Cargo.lock", "core/Cargo.toml", "core/src", "wasm/Cargo.toml", "wasm/src"];
 
-/// The stamp beside the blob is the blob's path plus this suffix; it holds two
-/// lines: [`sources_sha256`] of the sources it was built from, then the blob's SHA-256.
+/// The stamp beside the blob is the blob's path plus this suffix. Its lines:
+/// [`sources_sha256`] of the sources the blob was built from, the blob's
+/// SHA-256, `version X.Y.Z` (the workspace version), and `commit HASH` (the
+/// checkout's `HEAD`, with `-dirty` when the sources differ from it; `unknown`
+/// without git). Readers ignore lines they do not know.
 pub const STAMP_SUFFIX: &str = ".sources";
+
+/// The workspace version (xtask's own: `version.workspace = true`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The stamp file of the blob at `blob`.
+pub fn stamp_path(blob: &Path) -> std::path::PathBuf {
+    let mut p = blob.as_os_str().to_owned();
+    p.push(STAMP_SUFFIX);
+    p.into()
+}
+
+/// The stamp's text (see [`STAMP_SUFFIX`]).
+pub fn stamp_text(sources: &str, blob_sha: &str, commit: &str) -> String {
+    format!("{sources}\n{blob_sha}\nversion {VERSION}\ncommit {commit}\n")
+}
+
+/// A stamp read back.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Stamp {
+    pub sources: String,
+    pub blob: String,
+    pub version: Option<String>,
+    pub commit: Option<String>,
+}
+
+impl Stamp {
+    /// None unless the first two lines are SHA-256s (lowercase hex).
+    pub fn parse(text: &str) -> Option<Stamp> {
+        let is_sha = |s: &&str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let mut lines = text.lines().map(str::trim);
+        let sources = lines.next().filter(is_sha)?.to_string();
+        let blob = lines.next().filter(is_sha)?.to_string();
+        let (mut version, mut commit) = (None, None);
+        for line in lines {
+            match line.split_once(' ') {
+                Some(("version", v)) => version = Some(v.trim().to_string()),
+                Some(("commit", c)) => commit = Some(c.trim().to_string()),
+                _ => {}
+            }
+        }
+        Some(Stamp { sources, blob, version, commit })
+    }
+}
+
+/// The checkout's `HEAD` commit, with `-dirty` when any of [`BLOB_SOURCES`]
+/// differs from it (or is untracked); `unknown` without git or a repository.
+pub fn git_commit(root: &Path) -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let Some(head) = git(&["rev-parse", "HEAD"]).filter(|h| !h.is_empty()) else {
+        return "unknown".to_string();
+    };
+    let mut status = vec!["status", "--porcelain", "--"];
+    status.extend(BLOB_SOURCES);
+    match git(&status) {
+        Some(s) if s.is_empty() => head,
+        Some(_) => format!("{head}-dirty"),
+        None => format!("{head}-unknown"),
+    }
+}
 
 /// The SHA-256 (lowercase hex) of every file under [`BLOB_SOURCES`], sorted by
 /// its `/`-separated path relative to `root`, each hashed as path, a NUL byte,
