@@ -3,10 +3,7 @@
 // page's main thread only draws. Messages: {id, op, args} in, {id, ok, value}
 // or {id, ok: false, error: {code, message}} out.
 import init, * as omega from "./pkg/omega_wasm.js";
-import {
-  SAMPLE_ARGS, canonicalOrder, decodeEvents, encodeEvent, eventsJson, followOnBatch,
-  fromHex, logEvents, tamperedCopy, toHex,
-} from "./lib/history.js";
+import { BATCH_ROUNDS, SAMPLE_ARGS, concat, fromHex, tamperedCopy, toHex, withEvent } from "./lib/history.js";
 
 const ORIGIN = "omega.edge/log";
 const PEERS = 4; // in-page committee members besides this browser's key
@@ -14,7 +11,7 @@ const THRESHOLD = 3;
 
 const S = {
   key: null, // this browser's key pair
-  history: null, // {kind, source, events, text?, log?, bytes?}
+  history: null, // {kind, source, count, text?, bytes?, log?}: JSON event text and/or canonical binary events (see historyBytes)
   result: null, // the current reconcile result (object)
   resultText: null,
   tampered: null, // description of the tampered event, when the last reconcile was tampered
@@ -23,8 +20,8 @@ const S = {
   cert: null, // the certificate shown on the certify view (maybe bit-flipped)
   certGood: null, // the same before any bit flip
   flipped: null, // {offset, bit, field} of the last flip
-  chain: [], // [{cert, info, result, events}] height 0.. (height 0 is certGood at extension time)
-  proofHistory: null, // {text, sorted} of the history the chain's head covers
+  chain: [], // [{cert, result, bytes, batch}] height 0.. (height 0 is certGood at extension time)
+  proofHistory: null, // {bytes, leaves} of the history the chain's head covers (leaves: each event's bytes in tree order)
   world: null,
   worldConfig: null,
 };
@@ -82,11 +79,10 @@ const ops = {
     const t0 = now();
     const text = omega.sampleHistoryJson(...SAMPLE_ARGS);
     const genMs = ms(t0);
-    const events = JSON.parse(text);
     setHistory({
       kind: "sample",
       source: `embedded sample: sampleHistoryJson(${SAMPLE_ARGS.join(", ")})`,
-      events,
+      count: JSON.parse(text).length,
       text,
     });
     return { ...historyInfo(), genMs };
@@ -98,8 +94,9 @@ const ops = {
     let ingest = null;
     if (isLog) {
       ingest = omega.ingest(bytes);
-      const events = decodeEvents(logEvents(bytes, ingest.valid_bytes));
-      setHistory({ kind: "omega", source: `${name} (.omega log, ${ingest.frames} frames, ${ingest.status})`, events, log: bytes });
+      // the events of the valid prefix (what ingest calls valid_bytes)
+      const events = omega.logEvents(bytes);
+      setHistory({ kind: "omega", source: `${name} (.omega log, ${ingest.frames} frames, ${ingest.status})`, count: ingest.frames, bytes: events, log: bytes });
     } else if (/\.json$/i.test(name) || /^\s*\[/.test(new TextDecoder().decode(bytes.subarray(0, 64)))) {
       const text = new TextDecoder().decode(bytes);
       let events;
@@ -109,9 +106,9 @@ const ops = {
         throw Object.assign(new Error(`${name}: not JSON (${e.message})`), { code: 3001 });
       }
       if (!Array.isArray(events)) throw Object.assign(new Error(`${name}: not a JSON array of events`), { code: 3002 });
-      setHistory({ kind: "json", source: `${name} (JSON events)`, events, text });
+      setHistory({ kind: "json", source: `${name} (JSON events)`, count: events.length, text });
     } else {
-      setHistory({ kind: "binary", source: `${name} (canonical binary events)`, events: decodeEvents(bytes), bytes });
+      setHistory({ kind: "binary", source: `${name} (canonical binary events)`, count: omega.splitEvents(bytes).length, bytes });
     }
     return { ...historyInfo(), ingest, genMs: ms(t0) };
   },
@@ -124,9 +121,10 @@ const ops = {
     let method;
     const t0 = now();
     if (tamper) {
-      const { victim, copy } = tamperedCopy(h.events);
+      const decoded = omega.decodeEvents(historyBytes(h)); // every event with its id
+      const { victim, copy } = tamperedCopy(JSON.parse(decoded));
       tampered = { node: victim.node, stream: victim.stream, seq: Number(victim.seq), id: copy.id };
-      resultText = omega.reconcileJson(eventsJson([...h.events, copy]));
+      resultText = omega.reconcileJson(withEvent(h.text ?? decoded, copy));
       method = "reconcileJson";
     } else if (h.kind === "omega") {
       result = omega.reconcileLog(h.log);
@@ -146,8 +144,9 @@ const ops = {
     let again = null;
     if (!tamper) {
       const t1 = now();
-      const rev = [...h.events].reverse();
-      const r2 = omega.reconcile(eventsJson([...rev, ...h.events.slice(0, 100)]));
+      const events = omega.splitEvents(historyBytes(h));
+      const rev = [...events].reverse();
+      const r2 = JSON.parse(omega.reconcileBinary(concat([...rev, ...events.slice(0, 100)])));
       again = {
         ms: ms(t1),
         sameRoot: r2.status === result.status && r2.root === result.root && r2.state_hash === result.state_hash && r2.evidence_hash === result.evidence_hash,
@@ -160,7 +159,7 @@ const ops = {
     S.cert = S.certGood = S.flipped = null;
     S.chain = [];
     S.proofHistory = null;
-    return { result: summary(result), resultText, method, reconcileMs, events: h.events.length, tampered, again, source: h.source };
+    return { result: summary(result), resultText, method, reconcileMs, events: h.count, tampered, again, source: h.source };
   },
 
   committee() {
@@ -215,7 +214,7 @@ const ops = {
   },
 
   /** Appends one more certified batch on top of the chain (genesis = the quorum certificate of the current result). */
-  extendChain({ rounds = 50 } = {}) {
+  extendChain({ rounds = BATCH_ROUNDS } = {}) {
     const r0 = need(S.result, "reconcile first");
     if (r0.status !== "ok") throw Object.assign(new Error("the chain grows from an ok result: reconcile the untampered history first"), { code: 0 });
     ops.committee();
@@ -227,16 +226,16 @@ const ops = {
         S.cert = S.certGood = good;
         S.flipped = null;
       }
-      S.chain.push({ cert: good, result: r0, events: S.history.events, batch: "the loaded history" });
+      S.chain.push({ cert: good, result: r0, bytes: historyBytes(S.history), batch: "the loaded history" });
     }
     const last = S.chain[S.chain.length - 1];
     const height = S.chain.length;
-    const events = followOnBatch(last.result, height, rounds);
-    const result = omega.reconcile(eventsJson(events), last.result);
+    const bytes = omega.sampleBatch(last.result, height, rounds);
+    const result = JSON.parse(omega.reconcileBinary(bytes, last.result));
     if (result.status !== "ok") throw Object.assign(new Error(`batch ${height} obstructed: ${JSON.stringify(result.violations?.[0])}`), { code: result.violations?.[0]?.code ?? 0 });
     const signer = height % S.members.length;
     const cert = quorum(omega.certify(result, ORIGIN, S.members[signer].signer_key, last.cert, S.committee).certificate, signer);
-    S.chain.push({ cert, result, events, batch: `follow-on batch ${height} (${events.length} events)` });
+    S.chain.push({ cert, result, bytes, batch: `follow-on batch ${height} (${omega.splitEvents(bytes).length} events)` });
     S.proofHistory = null;
     const extendMs = ms(t0);
     return { ...chainState(), extendMs };
@@ -251,24 +250,20 @@ const ops = {
     const head = S.chain.length ? S.chain[S.chain.length - 1].result : need(S.result, "reconcile first");
     if (head.status !== "ok") throw Object.assign(new Error("proofs need an ok result"), { code: 0 });
     if (!S.proofHistory) {
-      const all = S.chain.length ? S.chain.flatMap((l) => l.events) : S.history.events;
-      S.proofHistory = { text: eventsJson(all), sorted: null, all };
+      const bytes = S.chain.length ? concat(S.chain.map((l) => l.bytes)) : historyBytes(S.history);
+      S.proofHistory = { bytes, leaves: null };
     }
     const t0 = now();
-    const proof = omega.inclusionProof(S.proofHistory.text, index);
+    const proof = omega.inclusionProof(S.proofHistory.bytes, index);
     const verdict = omega.verifyInclusion(proof);
     const proveMs = ms(t0);
     // Independent checks in plain JS: the leaf is SHA-256(0x00 || the event's
-    // canonical bytes), and a proof with one sibling bit flipped fails.
-    S.proofHistory.sorted ??= dedupe(canonicalOrder(S.proofHistory.all));
-    const event = S.proofHistory.sorted[index];
+    // canonical bytes), hashed here with WebCrypto, and a proof with one
+    // sibling bit flipped fails. Leaf i is event i in canonical order.
+    S.proofHistory.leaves ??= omega.splitEvents(omega.canonicalOrder(S.proofHistory.bytes));
+    const enc = S.proofHistory.leaves[index];
     let leafMatches = null;
-    if (event) {
-      const enc = encodeEvent(event);
-      const pre = new Uint8Array(1 + enc.length);
-      pre.set(enc, 1);
-      leafMatches = (await sha256Hex(pre)) === proof.leaf_hash;
-    }
+    if (enc) leafMatches = (await sha256Hex(concat([Uint8Array.of(0), enc]))) === proof.leaf_hash;
     let forged = null;
     if (proof.proof.length) {
       const sib = proof.proof[0];
@@ -279,7 +274,7 @@ const ops = {
     return {
       proof, verdict, proveMs, height, leafMatches, forged,
       rootMatches: proof.root === head.root && proof.tree_size === head.tree_size,
-      event: event ? JSON.parse(eventsJson([event]))[0] : null,
+      event: enc ? JSON.parse(omega.decodeEvents(enc))[0] : null,
     };
   },
 
@@ -347,7 +342,13 @@ function setHistory(h) {
 function historyInfo() {
   const h = S.history;
   const bytes = h.text?.length ?? h.log?.length ?? h.bytes?.length ?? 0;
-  return { kind: h.kind, source: h.source, events: h.events.length, bytes };
+  return { kind: h.kind, source: h.source, events: h.count, bytes };
+}
+
+/** The history as concatenated canonical binary events (encoded by the blob from its JSON text once, when first needed). */
+function historyBytes(h) {
+  h.bytes ??= omega.encodeEvents(h.text);
+  return h.bytes;
 }
 
 function summary(r) {
@@ -355,18 +356,6 @@ function summary(r) {
   const out = {};
   for (const k of pick) if (r[k] !== undefined) out[k] = r[k];
   out.heads = r.heads?.length ?? 0;
-  return out;
-}
-
-/** Drops byte-identical duplicates (same key and same encoding), as reconcile does. */
-function dedupe(sorted) {
-  const out = [];
-  let prev = null;
-  for (const e of sorted) {
-    const j = eventsJson([e]);
-    if (j !== prev) out.push(e);
-    prev = j;
-  }
   return out;
 }
 
@@ -419,21 +408,20 @@ function chainState() {
   const links = [];
   for (const [h, l] of S.chain.entries()) {
     const v = omega.verifyCertificate(l.cert, S.committee);
-    const note = omega.certificateNote(l.cert);
-    const prevLine = /^omega-prev (\S+)$/m.exec(note)?.[1] ?? null;
+    const { checkpoint } = omega.parseNote(omega.certificateNote(l.cert));
     const linkCheck = report.chain?.links?.find((x) => x.height === h);
     links.push({
       height: h,
       hash: v.hash,
-      prev: prevLine === "genesis" ? null : prevLine,
-      prevMatches: h === 0 ? prevLine === "genesis" : prevLine === links[h - 1].hash,
+      prev: checkpoint.prev,
+      prevMatches: h === 0 ? checkpoint.prev === null : checkpoint.prev === links[h - 1].hash,
       tree_size: l.result.tree_size,
       prior_tree_size: l.result.prior_tree_size,
       root: l.result.root,
       state_hash: l.result.state_hash,
       appended: l.result.appended,
       batch: l.batch,
-      consistency: (note.match(/^omega-consistency /gm) ?? []).length,
+      consistency: checkpoint.consistency.length,
       signers: v.signatures.filter((s) => s.status === "valid").map((s) => s.name),
       valid: v.status === "valid",
       linkValid: linkCheck?.valid ?? false,

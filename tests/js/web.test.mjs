@@ -14,7 +14,7 @@ import { launchChromium } from "./chromium.mjs";
 import * as omega from "omega-kernel";
 import { fileFor, listen, repoMounts, staticServer } from "../../web/serve.mjs";
 import { build } from "../../web/build.mjs";
-import { SAMPLE_ARGS, followOnBatch } from "../../web/lib/history.js";
+import { BATCH_ROUNDS, SAMPLE_ARGS, concat, tamperedCopy, withEvent } from "../../web/lib/history.js";
 import { sha256Hex } from "./vectors.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -24,6 +24,16 @@ const VECTORS = resolve(ROOT, "tests/vectors");
 const golden = JSON.parse(readFileSync(join(VECTORS, "reconcile/demo-sample.out.json"), "utf8"));
 const goldenText = readFileSync(join(VECTORS, "reconcile/demo-sample.out.json"), "utf8");
 const BLOB_SHA = process.env.OMEGA_BLOB_SHA256 || sha256Hex(readFileSync(resolve(ROOT, "wasm/dist/omega_wasm_bg.wasm")));
+// The chain view's batches, as the page makes them: `sampleBatch` on the previous result.
+const batch = (prior, height) => omega.sampleBatch(prior, height, BATCH_ROUNDS);
+const extend = (prior, height) => JSON.parse(omega.reconcileBinary(batch(prior, height), prior));
+// Roots and state hashes of the first two batches on the sample, pinned: the
+// page has certified these since its first version (then from a JS generator,
+// now the blob's), so a change in `sampleBatch` shows here.
+const PINNED = {
+  1: ["cbddf4ac5b96094e372b4bae4876c1772b620fd830424e47a03e0775ffd4dfc4", "42aaee4016a2eb8d01d1758f912cdd7dcd5f3203aba70dde8b24c61dd110ecae"],
+  2: ["1648c917fc6ba071683e9e15f6648f93978a0c69e83692da57a2a12d676335ab", "09e2541001d9d091484166722cba2e52b7851a5239d649c2eb2e5d530bcef352"],
+};
 
 let server;
 let browser;
@@ -135,7 +145,7 @@ test("edge node: tamper (a copy with one payload bit flipped) shows the obstruct
   assert.equal(await text("res-root"), golden.root);
 });
 
-test("edge node: user-picked files (.omega log via reconcileLog, JSON events) reconcile to their golden results", async () => {
+test("edge node: user-picked files (.omega log via reconcileLog, JSON events, canonical binary events) reconcile to their golden results; tamper works on binary too", async () => {
   const log = JSON.parse(readFileSync(join(VECTORS, "certify/reconcile-log.out.json"), "utf8"));
   await page.setInputFiles("#file", join(VECTORS, "certify/reconcile-log.log.omega"));
   await waitText("res-timings", (t) => t.startsWith("reconcileLog"));
@@ -147,6 +157,20 @@ test("edge node: user-picked files (.omega log via reconcileLog, JSON events) re
   await waitText("res-root", (t) => t !== "e26e260ce21bfddc1cc8a8cca4c45b3a06dea57a3f3ab9943758d37d4e3cba8d" && /^[0-9a-f]{64}$/.test(t));
   assert.equal(await text("res-root"), small.root);
   assert.equal(await text("res-state-hash"), small.state_hash);
+  // canonical binary events (reconcileBinary), then tampered (the blob decodes them to JSON text)
+  const bin = JSON.parse(readFileSync(join(VECTORS, "reconcile/binary-sample.out.json"), "utf8"));
+  await page.setInputFiles("#file", join(VECTORS, "reconcile/binary-sample.in.bin"));
+  await waitText("res-timings", (t) => t.startsWith("reconcileBinary"));
+  assert.equal(await text("res-root"), bin.root);
+  assert.match(await text("hist-source"), /binary-sample\.in\.bin \(canonical binary events\)/);
+  assert.equal(await text("hist-events"), bin.tree_size.toLocaleString("en-US"));
+  assert.match(await text("res-again"), /^✓ same result reversed with \d+ duplicates/);
+  await idle();
+  await page.click("#btn-tamper");
+  await waitText("res-status", (t) => t === "obstruction");
+  const codes = await page.$$eval("#obs-rows tr", (trs) => trs.map((tr) => tr.cells[0].textContent));
+  assert.deepEqual(codes, ["1002"]);
+  await idle();
   // back to the sample for the next flows
   await page.click("#btn-sample");
   await waitText("res-root", (t) => t === "1b85f1c33115fb033d838894637c03ffab768e920d4f483d91e03f6d6f874f2f");
@@ -208,8 +232,10 @@ test("chain: two batches certified on top; the integrity scroll checks every lin
     lis.map((li) => ({ height: Number(li.dataset.height), codes: [...li.querySelectorAll("code")].map((c) => c.textContent) })));
   assert.deepEqual(links.map((l) => l.height), [2, 1, 0]);
   // the same batches reconciled by the blob in Node: the page's roots and state hashes
-  const r1 = omega.reconcile(followOnBatch(golden, 1), golden);
-  const r2 = omega.reconcile(followOnBatch(r1, 2), r1);
+  const r1 = extend(golden, 1);
+  const r2 = extend(r1, 2);
+  assert.deepEqual([r1.root, r1.state_hash], PINNED[1]);
+  assert.deepEqual([r2.root, r2.state_hash], PINNED[2]);
   const byHeight = Object.fromEntries(links.map((l) => [l.height, l.codes]));
   assert.deepEqual(byHeight[0].slice(1), [golden.root, golden.state_hash]);
   assert.deepEqual(byHeight[1].slice(1), [r1.root, r1.state_hash]);
@@ -235,9 +261,8 @@ test("chain: clicking a leaf shows its inclusion proof verified against the cert
   assert.ok(checks.every(([c]) => c !== "bad"), JSON.stringify(checks));
   assert.match(checks[3][1], /flipped bit in the first sibling: invalid/);
   // the same proof from the blob in Node
-  const all = [...JSON.parse(omega.sampleHistoryJson(...SAMPLE_ARGS)), ...followOnBatch(golden, 1)];
-  const r1 = omega.reconcile(followOnBatch(golden, 1), golden);
-  const p = omega.inclusionProof([...all, ...followOnBatch(r1, 2)], 3100);
+  const all = concat([omega.sampleHistory(...SAMPLE_ARGS), batch(golden, 1), batch(extend(golden, 1), 2)]);
+  const p = omega.inclusionProof(all, 3100);
   assert.equal(await text("pf-leaf-hash"), p.leaf_hash);
   assert.deepEqual(await page.$$eval("#pf-path li", (l) => l.map((li) => li.textContent)), p.proof);
   await shot("chain");
@@ -315,6 +340,71 @@ test("the self-contained build (node web/build.mjs) serves and reconciles to the
     srv.closeAllConnections?.();
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test("the blob's format exports the page relies on (it keeps no copy of any format)", () => {
+  const text = omega.sampleHistoryJson(...SAMPLE_ARGS);
+  const bytes = omega.encodeEvents(text);
+  assert.deepEqual(bytes, omega.sampleHistory(...SAMPLE_ARGS));
+  assert.equal(omega.decodeEvents(bytes), text, "decodeEvents writes what the CLI writes");
+  const parts = omega.splitEvents(bytes);
+  assert.equal(parts.length, 3000);
+  assert.deepEqual(concat(parts), bytes);
+  assert.deepEqual(omega.encodeEvents(JSON.parse(text).slice(7, 8)), parts[7]);
+  // canonical order: shuffled with duplicates, it is the tree's leaf order
+  const shuffled = concat([...parts].reverse().concat(parts.slice(0, 50)));
+  const leaves = omega.splitEvents(omega.canonicalOrder(shuffled));
+  assert.equal(leaves.length, 3000);
+  for (const i of [0, 1, 1234, 2999]) {
+    const leaf = sha256Hex(Buffer.concat([Buffer.of(0), leaves[i]]));
+    assert.equal(leaf, omega.inclusionProof(text, i).leaf_hash, `leaf ${i}`);
+  }
+  // an .omega log: the events of its valid prefix
+  const log = new Uint8Array(readFileSync(join(VECTORS, "certify/reconcile-log.log.omega")));
+  const all = omega.logEvents(log);
+  assert.equal(JSON.parse(omega.reconcileBinary(all)).root, omega.reconcileLog(log).root);
+  const torn = log.subarray(0, log.length - 5);
+  const ing = omega.ingest(torn);
+  assert.equal(ing.status, "damaged");
+  assert.equal(omega.splitEvents(omega.logEvents(torn)).length, ing.frames);
+  // errors are thrown with their stable codes
+  const code = (f) => {
+    try {
+      f();
+    } catch (e) {
+      return [e.code, e.index ?? null, e.field ?? null];
+    }
+    return "no error";
+  };
+  assert.deepEqual(code(() => omega.encodeEvents('[{"lamport":-1,"node":1,"stream":0,"seq":0}]')), [3003, 0, "lamport"]);
+  assert.deepEqual(code(() => omega.splitEvents(bytes.subarray(0, 200))), [3101, 2, null]);
+  assert.deepEqual(code(() => omega.decodeEvents(bytes.subarray(0, 200))), [3101, 2, null]);
+  assert.deepEqual(code(() => omega.logEvents(bytes)), [3801, null, null]);
+  assert.deepEqual(code(() => omega.parseNote("no signatures\n")), [3501, null, null]);
+  assert.deepEqual(code(() => omega.sampleBatch(golden, 1, 4_000_000_000)), [4101, null, null]);
+  // signed notes: a chain link's checkpoint names its predecessor
+  const k = omega.keypairFromSeed("edge.test/k", new Uint8Array(32).fill(7));
+  const c0 = omega.certify(golden, "edge.test/log", k.signer_key);
+  const c1 = omega.certify(extend(golden, 1), "edge.test/log", k.signer_key, c0.certificate);
+  const n0 = omega.parseNote(omega.certificateNote(c0.certificate));
+  const n1 = omega.parseNote(omega.certificateNote(c1.certificate));
+  assert.deepEqual([n0.checkpoint.height, n0.checkpoint.prev, n0.checkpoint.consistency], [0, null, []]);
+  assert.equal(n0.checkpoint.root, golden.root);
+  assert.equal(n0.checkpoint.hash, c0.hash);
+  assert.deepEqual([n1.checkpoint.height, n1.checkpoint.prev, n1.checkpoint.hash], [1, c0.hash, c1.hash]);
+  assert.ok(n1.checkpoint.consistency.length > 0);
+  assert.deepEqual(n1.signatures.map((s) => [s.name, s.key_id, s.signature.length]), [["edge.test/k", k.key_id, 64]]);
+  assert.ok(n1.body.startsWith("edge.test/log\n3600\n"), n1.body);
+  assert.equal(omega.parseNote(`hello\n\n\u2014 x ${Buffer.alloc(68).toString("base64")}\n`).checkpoint, null);
+});
+
+test("the tamper keeps the history's text exact (integers above 2^53 included)", () => {
+  const big = '[\n  {"lamport":18446744073709551615,"node":2,"stream":1,"seq":100,"id":"0000000200010000000000000064","payload":"AA=="}\n]\n';
+  const { copy } = tamperedCopy(JSON.parse(big));
+  const text = withEvent(big, copy);
+  assert.ok(text.startsWith(big.trimEnd().slice(0, -1).trimEnd()), text);
+  assert.equal(JSON.parse(text).length, 2);
+  assert.equal(JSON.parse(text)[1].payload, "AQ==");
 });
 
 test("no uncaught errors on the page", () => {
