@@ -47,10 +47,10 @@ pub enum DecodeError {
 impl ErrorCode for DecodeError {
     fn code(&self) -> u16 {
         match self {
-            DecodeError::Truncated { .. } => 3101,
-            DecodeError::DepsNotCanonical { .. } => 3102,
-            DecodeError::TooManyDeps { .. } | DecodeError::PayloadTooLarge { .. } => 3103,
-            DecodeError::Trailing { .. } => 3104,
+            DecodeError::Truncated { .. } => crate::api::code::EVENT_TRUNCATED,
+            DecodeError::DepsNotCanonical { .. } => crate::api::code::EVENT_DEPS,
+            DecodeError::TooManyDeps { .. } | DecodeError::PayloadTooLarge { .. } => crate::api::code::EVENT_LIMIT,
+            DecodeError::Trailing { .. } => crate::api::code::EVENT_TRAILING,
         }
     }
 }

@@ -21,40 +21,40 @@
 
 extern crate alloc;
 
-pub mod cert;
-mod cursor;
+pub mod api;
+pub mod certify;
 pub mod ecs;
+pub mod event;
+pub mod reconcile;
+pub mod replay;
+pub mod tree;
+
+mod cursor;
 mod error;
-mod event;
-pub mod frame;
 mod hash;
 pub mod hex;
-mod key;
-pub mod merkle;
-pub mod note;
-pub mod proof;
-mod reconcile;
-pub mod sample;
-pub mod snapshot;
-mod state;
-
-#[cfg(feature = "json")]
-pub mod abi;
-#[cfg(feature = "json")]
-pub mod json;
-#[cfg(feature = "json")]
-pub mod ops;
 
 pub use error::{DecodeError, ErrorCode};
-pub use event::{Event, Limits};
+pub use event::{Event, EventId, Key, Limits};
 pub use hash::{Hash, sha256};
-pub use key::{EventId, Key};
-pub use merkle::CompactRange;
-pub use proof::{ProofError, Subtree};
 pub use reconcile::{
-    Evidence, Obstruction, Outcome, Reason, Reconciler, Summary, Violation, history_leaves, reconcile,
+    Evidence, Head, Obstruction, Outcome, Reason, Reconciler, State, StateError, Summary, Violation, history_leaves,
+    reconcile,
 };
-pub use state::{Head, State, StateError};
+pub use tree::{CompactRange, ProofError, Subtree};
+
+// The paths before the stages had folders; kept while the workspace moves over.
+#[doc(hidden)]
+pub use certify::{cert, note};
+#[doc(hidden)]
+pub use event::{frame, sample};
+#[doc(hidden)]
+pub use replay::snapshot;
+#[doc(hidden)]
+pub use tree::{merkle, proof};
+#[cfg(feature = "json")]
+#[doc(hidden)]
+pub use api::{abi, json, ops};
 
 /// The crate version, as the blob's `version()` reports it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

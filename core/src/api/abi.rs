@@ -1,29 +1,28 @@
-//! The byte-level call entry shared by the native engine and the blob's raw
-//! C-ABI (`omega_call`). One function, so both engines run the same code from
-//! request bytes to response bytes.
+//! The byte-level transport shared by the native engine and the blob's raw
+//! C-ABI (`omega_call`): an op number and request bytes in, a status and a
+//! JSON body out. One function, so every engine runs the same code from
+//! request bytes to response bytes. What the bytes carry is typed in
+//! [`request`](super::request) (one type per op) and [`Op`].
 //!
-//! Request for ops 1 and 2: `u32 little-endian n | n bytes of events | prior`,
-//! where `prior` is empty, a previous `ok` result JSON, or the binary state
-//! (starts with `OMGS`). Op 1 takes JSON events, op 2 concatenated canonical
-//! binary events. Op 0 (version) takes nothing.
-//!
-//! Response: a status (0 ok, 1 obstruction, 2 error) and a UTF-8 JSON body
-//! ending in a newline.
+//! Response: a status (0 ok, 1 obstruction or invalid, 2 error) and a UTF-8
+//! JSON body ending in a newline.
+use super::code;
+use super::error::ApiError;
+use super::op::Op;
+use crate::api::json::{self, JsonError};
 use crate::error::ErrorCode;
-use crate::event::{Event, Limits};
-use crate::json::{self, JsonError};
-use crate::reconcile::{Outcome, reconcile};
-use crate::state::State;
-use alloc::string::{String, ToString};
+use crate::reconcile::Outcome;
+use crate::reconcile::state::State;
 use alloc::format;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 /// Op: the version JSON.
-pub const OP_VERSION: u32 = 0;
+pub const OP_VERSION: u32 = Op::Version as u32;
 /// Op: reconcile JSON events.
-pub const OP_RECONCILE_JSON: u32 = 1;
+pub const OP_RECONCILE_JSON: u32 = Op::ReconcileJson as u32;
 /// Op: reconcile canonical binary events.
-pub const OP_RECONCILE_BINARY: u32 = 2;
+pub const OP_RECONCILE_BINARY: u32 = Op::ReconcileBinary as u32;
 
 /// Status: the batch extends the history.
 pub const STATUS_OK: u8 = 0;
@@ -33,9 +32,9 @@ pub const STATUS_OBSTRUCTION: u8 = 1;
 pub const STATUS_ERROR: u8 = 2;
 
 /// Error code: the request bytes are not framed as the op requires.
-pub const CODE_BAD_REQUEST: u16 = 3301;
+pub const CODE_BAD_REQUEST: u16 = code::BAD_REQUEST;
 /// Error code: the op is unknown.
-pub const CODE_UNKNOWN_OP: u16 = 3302;
+pub const CODE_UNKNOWN_OP: u16 = code::UNKNOWN_OP;
 
 /// A response: status and JSON body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,16 +46,6 @@ pub struct Response {
 }
 
 impl Response {
-    fn error(code: u16, message: &str) -> Self {
-        Response { status: STATUS_ERROR, body: json::error_to_json(code, message, None, None) }
-    }
-    fn from_json_error(e: &JsonError) -> Self {
-        let field = e.field();
-        Response {
-            status: STATUS_ERROR,
-            body: json::error_to_json(e.code(), &format!("{e}"), e.index(), field.as_deref()),
-        }
-    }
     /// `status byte || body`, the form the JS `abiCall` returns.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(1 + self.body.len());
@@ -66,21 +55,7 @@ impl Response {
     }
 }
 
-/// Splits a reconcile request into events bytes and prior bytes.
-pub fn split_request(input: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (len, rest) = input.split_first_chunk::<4>()?;
-    let n = usize::try_from(u32::from_le_bytes(*len)).ok()?;
-    (n <= rest.len()).then(|| rest.split_at(n))
-}
-
-/// Builds a reconcile request from its parts.
-pub fn make_request(events: &[u8], prior: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(4 + events.len() + prior.len());
-    v.extend_from_slice(&u32::try_from(events.len()).unwrap_or(u32::MAX).to_le_bytes());
-    v.extend_from_slice(events);
-    v.extend_from_slice(prior);
-    v
-}
+pub use super::request::{make_request, split_request};
 
 /// Parses prior-state bytes: empty (the empty history), the binary state, or a previous `ok` result JSON.
 pub fn parse_prior(prior: &[u8]) -> Result<State, JsonError> {
@@ -99,45 +74,17 @@ pub fn parse_prior(prior: &[u8]) -> Result<State, JsonError> {
 /// error is the stable code and the message.
 pub fn parse_any_prior(prior: &[u8]) -> Result<State, (u16, String)> {
     if prior.starts_with(b"OMSN") {
-        return crate::snapshot::Snapshot::decode(prior).map(|s| s.state).map_err(|e| (e.code(), e.to_string()));
+        return crate::replay::snapshot::Snapshot::decode(prior).map(|s| s.state).map_err(|e| (e.code(), e.to_string()));
     }
     parse_prior(prior).map_err(|e| (e.code(), e.to_string()))
 }
 
-/// Runs one op on request bytes.
+/// Runs one op on request bytes: the number is checked against [`Op`]
+/// (3302 when unknown), the request decoded ([`Call`](super::Call)), then handled.
 pub fn call(op: u32, input: &[u8]) -> Response {
-    let limits = Limits::default();
-    match op {
-        OP_VERSION => Response {
-            status: STATUS_OK,
-            body: format!("{{\n  \"version\": \"{}\"\n}}\n", crate::VERSION).into_bytes(),
-        },
-        OP_RECONCILE_JSON | OP_RECONCILE_BINARY => {
-            let Some((events, prior)) = split_request(input) else {
-                return Response::error(CODE_BAD_REQUEST, "request must start with a u32 little-endian length that fits the request");
-            };
-            let prior = match crate::ops::prior_state(prior) {
-                Ok(p) => p,
-                Err(e) => return e,
-            };
-            let events = if op == OP_RECONCILE_JSON {
-                match json::parse_events(events, &limits) {
-                    Ok(ev) => ev,
-                    Err(e) => return Response::from_json_error(&e),
-                }
-            } else {
-                match Event::decode_all(events, &limits) {
-                    Ok(ev) => ev,
-                    Err((i, at, e)) => {
-                        let msg = format!("event {i} (starting at byte {at}): {e}");
-                        return Response { status: STATUS_ERROR, body: json::error_to_json(e.code(), &msg, Some(i), None) };
-                    }
-                }
-            };
-            respond(&reconcile(&prior, &events))
-        }
-        3..=21 => crate::ops::call(op, input),
-        _ => Response::error(CODE_UNKNOWN_OP, &format!("unknown op {op}; this build knows ops 0 to 21")),
+    match Op::try_from(op) {
+        Ok(op) => super::ops::run(op, input),
+        Err(e) => ApiError::new(code::UNKNOWN_OP, e.to_string()).to_response(),
     }
 }
 

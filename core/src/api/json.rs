@@ -11,10 +11,10 @@
 use crate::error::ErrorCode;
 use crate::event::{Event, Limits};
 use crate::hex;
-use crate::key::{EventId, Key};
-use crate::merkle::CompactRange;
+use crate::event::key::{EventId, Key};
+use crate::tree::merkle::CompactRange;
 use crate::reconcile::{Evidence, Obstruction, Outcome, Summary, Violation};
-use crate::state::{Head, State, StateError};
+use crate::reconcile::state::{Head, State, StateError};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -97,14 +97,14 @@ pub enum JsonError {
 impl ErrorCode for JsonError {
     fn code(&self) -> u16 {
         match self {
-            JsonError::Syntax { .. } => 3001,
-            JsonError::Shape { .. } => 3002,
-            JsonError::Range { .. } => 3003,
-            JsonError::Hex { .. } => 3004,
-            JsonError::Base64 { .. } => 3005,
-            JsonError::Limit { .. } => 3006,
-            JsonError::Duplicate { .. } => 3007,
-            JsonError::Prior(_) => 3201,
+            JsonError::Syntax { .. } => crate::api::code::JSON_SYNTAX,
+            JsonError::Shape { .. } => crate::api::code::JSON_SHAPE,
+            JsonError::Range { .. } => crate::api::code::JSON_RANGE,
+            JsonError::Hex { .. } => crate::api::code::JSON_HEX,
+            JsonError::Base64 { .. } => crate::api::code::JSON_BASE64,
+            JsonError::Limit { .. } => crate::api::code::JSON_LIMIT,
+            JsonError::Duplicate { .. } => crate::api::code::JSON_DUPLICATE_KEY,
+            JsonError::Prior(_) => crate::api::code::PRIOR,
         }
     }
 }
@@ -824,7 +824,7 @@ mod tests {
 
     #[test]
     fn events_roundtrip_and_prior_roundtrip() {
-        let h = crate::sample::history(3, crate::sample::Shape { nodes: 2, streams: 2, per_stream: 5, payload: 7 });
+        let h = crate::event::sample::history(3, crate::event::sample::Shape { nodes: 2, streams: 2, per_stream: 5, payload: 7 });
         let text = events_to_json(&h);
         let back = parse_events(&text, &Limits::default()).unwrap();
         assert_eq!(back, h);

@@ -1,87 +1,69 @@
-//! The certify and proof ops of the byte ABI (ops 3 to 12): request fields
-//! in, JSON out. Every engine (CLI native, the blob in wasmtime, the blob in
-//! JS) runs these, so they all print the same bytes.
-//!
-//! Requests are a sequence of fields, each `u32 little-endian length | bytes`
-//! (see docs/FORMATS.md, "Byte ABI"). An empty field means "absent".
-use crate::abi::{CODE_BAD_REQUEST, Response, STATUS_ERROR, STATUS_OBSTRUCTION, STATUS_OK};
-use crate::cert::{self, Attested, CertError, Certificate, Committee, Kind, Problem, Verdict};
+//! The handlers of every op: a decoded request ([`Call`]) in, a response
+//! out. Every engine (CLI native, the blob in wasmtime, the blob in JS) runs
+//! these, so they all print the same bytes. [`handle`] matches on every
+//! `Call`, so a new op does not compile without its handler.
+use super::error::ApiError;
+use super::op::Op;
+use super::request::{self as req, Call, EventFormat};
+use crate::api::abi::{Response, STATUS_OBSTRUCTION, STATUS_OK};
+use crate::api::code;
+use crate::certify::cert::{self, Attested, CertError, Certificate, Committee, Kind, Problem, Verdict};
 use crate::error::ErrorCode;
 use crate::event::{Event, Limits};
 use crate::hash::Hash;
 use crate::hex;
-use crate::json;
-use crate::note::{self, SignerKey, VerifierKey};
-use crate::proof;
+use crate::api::json;
+use crate::certify::note::{self, Note, SignerKey, VerifierKey};
+use crate::tree::proof;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use serde::Serialize;
-use sha2::Digest as _;
 use serde_json::{Map, Value};
 
-/// Op: a key pair from a name and a 32-byte seed.
-pub const OP_KEYGEN: u32 = 3;
-/// Op: certify a reconcile result.
-pub const OP_CERTIFY: u32 = 4;
-/// Op: add a signature to a certificate.
-pub const OP_COSIGN: u32 = 5;
-/// Op: verify a certificate (and optionally a chain) against a committee.
-pub const OP_VERIFY: u32 = 6;
-/// Op: explain a certificate in words.
-pub const OP_EXPLAIN: u32 = 7;
-/// Op: the signed-note text of a certificate.
-pub const OP_NOTE: u32 = 8;
-/// Op: an inclusion proof over a history.
-pub const OP_PROVE_INCLUSION: u32 = 9;
-/// Op: a consistency proof over a history.
-pub const OP_PROVE_CONSISTENCY: u32 = 10;
-/// Op: verify an inclusion proof JSON.
-pub const OP_VERIFY_INCLUSION: u32 = 11;
-/// Op: verify a consistency proof JSON.
-pub const OP_VERIFY_CONSISTENCY: u32 = 12;
-/// Op: scan a framed log and report.
-pub const OP_INGEST: u32 = 13;
-/// Op: reconcile the events of a clean framed log (against an optional prior).
-pub const OP_RECONCILE_LOG: u32 = 14;
-/// Op: a snapshot of a state (from an ok result JSON, a binary state, or a snapshot).
-pub const OP_SNAPSHOT: u32 = 15;
-/// Op: replay a log on a snapshot and check the result against a certificate.
-pub const OP_REPLAY: u32 = 16;
-/// Op: a crash bundle for a batch that obstructs.
-pub const OP_BUNDLE: u32 = 17;
-/// Op: reproduce and explain a crash bundle.
-pub const OP_EXPLAIN_BUNDLE: u32 = 18;
-/// Op: run the ECS world for some ticks.
-pub const OP_ECS_RUN: u32 = 19;
-/// Op: the first difference between two world snapshots.
-pub const OP_ECS_DIFF: u32 = 20;
-/// Op: the RFC 6962 root of leaf hashes given as they are (32 bytes each, in tree order).
-pub const OP_MERKLE_ROOT: u32 = 21;
+// The op numbers as constants, for callers not yet on `Op`: defined from the enum, never apart from it.
+/// Op 3.
+pub const OP_KEYGEN: u32 = Op::Keygen as u32;
+/// Op 4.
+pub const OP_CERTIFY: u32 = Op::Certify as u32;
+/// Op 5.
+pub const OP_COSIGN: u32 = Op::Cosign as u32;
+/// Op 6.
+pub const OP_VERIFY: u32 = Op::Verify as u32;
+/// Op 7.
+pub const OP_EXPLAIN: u32 = Op::Explain as u32;
+/// Op 8.
+pub const OP_NOTE: u32 = Op::Note as u32;
+/// Op 9.
+pub const OP_PROVE_INCLUSION: u32 = Op::ProveInclusion as u32;
+/// Op 10.
+pub const OP_PROVE_CONSISTENCY: u32 = Op::ProveConsistency as u32;
+/// Op 11.
+pub const OP_VERIFY_INCLUSION: u32 = Op::VerifyInclusion as u32;
+/// Op 12.
+pub const OP_VERIFY_CONSISTENCY: u32 = Op::VerifyConsistency as u32;
+/// Op 13.
+pub const OP_INGEST: u32 = Op::Ingest as u32;
+/// Op 14.
+pub const OP_RECONCILE_LOG: u32 = Op::ReconcileLog as u32;
+/// Op 15.
+pub const OP_SNAPSHOT: u32 = Op::Snapshot as u32;
+/// Op 16.
+pub const OP_REPLAY: u32 = Op::Replay as u32;
+/// Op 17.
+pub const OP_BUNDLE: u32 = Op::Bundle as u32;
+/// Op 18.
+pub const OP_EXPLAIN_BUNDLE: u32 = Op::ExplainBundle as u32;
+/// Op 19.
+pub const OP_ECS_RUN: u32 = Op::EcsRun as u32;
+/// Op 20.
+pub const OP_ECS_DIFF: u32 = Op::EcsDiff as u32;
+/// Op 21.
+pub const OP_MERKLE_ROOT: u32 = Op::MerkleRoot as u32;
+/// Op 22.
+pub const OP_NOTE_VERIFY: u32 = Op::NoteVerify as u32;
 
-/// Splits a request into its length-prefixed fields.
-pub fn split_fields(input: &[u8]) -> Option<Vec<&[u8]>> {
-    let mut out = Vec::new();
-    let mut rest = input;
-    while !rest.is_empty() {
-        let (len, tail) = rest.split_first_chunk::<4>()?;
-        let n = usize::try_from(u32::from_le_bytes(*len)).ok()?;
-        let (f, tail) = (tail.get(..n)?, tail.get(n..)?);
-        out.push(f);
-        rest = tail;
-    }
-    Some(out)
-}
-
-/// Joins fields into a request.
-pub fn make_fields(fields: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for f in fields {
-        out.extend_from_slice(&u32::try_from(f.len()).unwrap_or(u32::MAX).to_le_bytes());
-        out.extend_from_slice(f);
-    }
-    out
-}
+pub use super::request::{make_fields, split_fields};
 
 fn pretty<T: Serialize>(v: &T) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
@@ -89,55 +71,79 @@ fn pretty<T: Serialize>(v: &T) -> Vec<u8> {
     out
 }
 
-fn err(code: u16, msg: &str) -> Response {
-    Response { status: STATUS_ERROR, body: json::error_to_json(code, msg, None, None) }
+fn err(code: u16, msg: &str) -> ApiError {
+    ApiError::new(code, msg)
 }
 
-fn fail<E: ErrorCode + core::fmt::Display>(e: &E) -> Response {
-    err(e.code(), &e.to_string())
+fn fail<E: ErrorCode + core::fmt::Display>(e: &E) -> ApiError {
+    ApiError::of(e)
 }
 
-fn text(f: &[u8], what: &str) -> Result<String, Response> {
-    core::str::from_utf8(f).map(ToString::to_string).map_err(|_| err(CODE_BAD_REQUEST, &format!("{what} is not UTF-8")))
-}
-
-/// Runs one of the ops 3 to 12.
+/// Runs one op by number (as [`abi::call`](crate::api::abi::call)).
 pub fn call(op: u32, input: &[u8]) -> Response {
-    let Some(f) = split_fields(input) else {
-        return err(CODE_BAD_REQUEST, "request fields must each be a u32 little-endian length and that many bytes");
-    };
-    let field = |i: usize| f.get(i).copied().unwrap_or_default();
-    let r = match op {
-        OP_KEYGEN => keygen(field(0), field(1)),
-        OP_CERTIFY => certify(field(0), field(1), field(2), field(3), field(4)),
-        OP_COSIGN => cosign(field(0), field(1)),
-        OP_VERIFY => verify(field(0), field(1), f.get(2..).unwrap_or_default()),
-        OP_EXPLAIN => explain(field(0), field(1)),
-        OP_NOTE => Certificate::read(field(0)).map_err(|e| fail(&e)).map(|c| Response {
+    crate::api::abi::call(op, input)
+}
+
+/// Runs one decoded request.
+pub fn handle(call: Call<'_>) -> Result<Response, ApiError> {
+    match call {
+        Call::Version => Ok(Response {
+            status: STATUS_OK,
+            body: format!("{{\n  \"version\": \"{}\"\n}}\n", crate::VERSION).into_bytes(),
+        }),
+        Call::Reconcile(r) => reconcile(&r),
+        Call::Keygen(k) => keygen(k.name, k.seed),
+        Call::Certify(c) => certify(&c),
+        Call::Cosign(c) => cosign(c.certificate, c.key),
+        Call::Verify(v) => verify(v.certificate, v.committee, &v.chain),
+        Call::Explain(e) => explain(e.certificate, e.committee),
+        Call::Note(c) => Certificate::read(c).map_err(|e| fail(&e)).map(|c| Response {
             status: STATUS_OK,
             body: pretty(&serde_json::json!({ "note": c.to_note() })),
         }),
-        OP_PROVE_INCLUSION | OP_PROVE_CONSISTENCY => prove(op, field(0), field(1), field(2)),
-        OP_VERIFY_INCLUSION => verify_inclusion(field(0)),
-        OP_VERIFY_CONSISTENCY => verify_consistency(field(0)),
-        OP_INGEST => Ok(ingest(field(0))),
-        OP_RECONCILE_LOG => reconcile_log(field(0), field(1)),
-        OP_SNAPSHOT => snapshot(field(0)),
-        OP_REPLAY => replay(field(0), field(1), field(2)),
-        OP_BUNDLE => bundle(field(0), field(1), field(2)),
-        OP_EXPLAIN_BUNDLE => explain_bundle(field(0)),
-        OP_ECS_RUN => ecs_run(field(0), field(1), field(2), field(3), field(4)),
-        OP_ECS_DIFF => ecs_diff(field(0), field(1)),
-        OP_MERKLE_ROOT => merkle_root(field(0)),
-        _ => Err(err(crate::abi::CODE_UNKNOWN_OP, &format!("unknown op {op}; this build knows ops 0 to 21"))),
-    };
-    r.unwrap_or_else(|e| e)
+        Call::ProveInclusion(p) => prove(Op::ProveInclusion, &p),
+        Call::ProveConsistency(p) => prove(Op::ProveConsistency, &p),
+        Call::VerifyInclusion(p) => verify_inclusion(p),
+        Call::VerifyConsistency(p) => verify_consistency(p),
+        Call::Ingest(log) => Ok(ingest(log)),
+        Call::ReconcileLog(r) => reconcile_log(r.log, r.prior),
+        Call::Snapshot(from) => snapshot(from),
+        Call::Replay(r) => replay(r.snapshot, r.log, r.certificate),
+        Call::Bundle(b) => bundle(&b),
+        Call::ExplainBundle(b) => explain_bundle(b),
+        Call::EcsRun(r) => ecs_run(&r),
+        Call::EcsDiff(d) => ecs_diff(d.a, d.b),
+        Call::MerkleRoot(leaves) => merkle_root(leaves),
+        Call::NoteVerify(n) => note_verify(&n),
+    }
 }
 
-fn keygen(name: &[u8], seed: &[u8]) -> Result<Response, Response> {
-    let name = text(name, "the key name")?;
-    let seed: [u8; 32] = seed.try_into().map_err(|_| err(CODE_BAD_REQUEST, "the seed must be 32 bytes"))?;
-    let k = SignerKey::from_seed(&name, seed).map_err(|e| fail(&e))?;
+/// Runs one op on request bytes: decode, then handle.
+pub fn run(op: Op, input: &[u8]) -> Response {
+    Call::decode(op, input).and_then(handle).unwrap_or_else(|e| e.to_response())
+}
+
+/// Ops 1 and 2.
+fn reconcile(r: &req::Reconcile<'_>) -> Result<Response, ApiError> {
+    let prior = prior_state(r.prior)?;
+    let events = decode_events(r.events, r.format)?;
+    Ok(crate::api::abi::respond(&crate::reconcile(&prior, &events)))
+}
+
+/// Events in JSON, binary or `.omega` form (never `leaves`).
+fn decode_events(events: &[u8], format: EventFormat) -> Result<Vec<Event>, ApiError> {
+    let limits = Limits::default();
+    match format {
+        EventFormat::Binary => Event::decode_all(events, &limits)
+            .map_err(|(i, at, e)| err(e.code(), &format!("event {i} (starting at byte {at}): {e}")).at_index(i)),
+        EventFormat::Omega => log_events(events),
+        EventFormat::Json | EventFormat::Leaves => json::parse_events(events, &limits).map_err(ApiError::from),
+    }
+}
+
+fn keygen(name: &str, seed: &[u8]) -> Result<Response, ApiError> {
+    let seed: [u8; 32] = seed.try_into().map_err(|_| ApiError::bad_request("the seed must be 32 bytes"))?;
+    let k = SignerKey::from_seed(name, seed).map_err(|e| fail(&e))?;
     Ok(Response {
         status: STATUS_OK,
         body: pretty(&serde_json::json!({
@@ -149,8 +155,8 @@ fn keygen(name: &[u8], seed: &[u8]) -> Result<Response, Response> {
     })
 }
 
-fn signer(f: &[u8]) -> Result<SignerKey, Response> {
-    SignerKey::parse(&text(f, "the signer key")?).map_err(|e| fail(&e))
+fn signer(key: &str) -> Result<SignerKey, ApiError> {
+    SignerKey::parse(key).map_err(|e| fail(&e))
 }
 
 /// Parses a committee file: `{"threshold": k, "members": ["<verifier key>", ...]}`.
@@ -171,12 +177,12 @@ fn not_json(e: json::JsonError) -> String {
 /// A JSON input parsed strictly (docs/FORMATS.md, "Duplicate keys"): a key
 /// repeated in an object is refused with 3007, naming `what` (and the key as
 /// `field`); text that is not JSON gets `syntax(serde_json's message)`.
-fn strict_json(bytes: &[u8], what: &'static str, syntax: impl FnOnce(String) -> Response) -> Result<Value, Response> {
+fn strict_json(bytes: &[u8], what: &'static str, syntax: impl FnOnce(String) -> ApiError) -> Result<Value, ApiError> {
     json::parse_strict(bytes).map_err(|e| match e {
         json::JsonError::Syntax { detail } => syntax(detail),
         e => {
             let e = e.within(what);
-            Response { status: STATUS_ERROR, body: json::error_to_json(e.code(), &e.to_string(), None, e.field().as_deref()) }
+            ApiError { code: e.code(), message: e.to_string(), index: None, field: e.field() }
         }
     })
 }
@@ -202,10 +208,8 @@ fn committee_of(v: Value) -> Result<Committee, CertError> {
     Committee::new(k, members)
 }
 
-fn committee(f: &[u8]) -> Result<Option<Committee>, Response> {
-    if f.is_empty() {
-        return Ok(None);
-    }
+fn committee(f: Option<&[u8]>) -> Result<Option<Committee>, ApiError> {
+    let Some(f) = f else { return Ok(None) };
     let v = strict_json(f, "committee", |d| fail(&CertError::Committee(format!("not JSON ({d})"))))?;
     committee_of(v).map(Some).map_err(|e| fail(&e))
 }
@@ -315,7 +319,7 @@ struct CertJson {
     certificate: String,
 }
 
-fn cert_response(c: &Certificate) -> Result<Response, Response> {
+fn cert_response(c: &Certificate) -> Result<Response, ApiError> {
     let cp = &c.checkpoint;
     let bytes = c.encode().map_err(|e| fail(&e))?;
     Ok(Response {
@@ -339,18 +343,17 @@ fn cert_response(c: &Certificate) -> Result<Response, Response> {
     })
 }
 
-fn certify(result: &[u8], origin: &[u8], key: &[u8], prev: &[u8], comm: &[u8]) -> Result<Response, Response> {
-    let v = strict_json(result, "result", |d| fail(&CertError::Input(format!("result: not JSON ({d})"))))?;
-    let att = result_of(v, result).map_err(|e| fail(&e))?;
-    let origin = text(origin, "the origin")?;
-    let key = signer(key)?;
-    let prev = if prev.is_empty() { None } else { Some(Certificate::read(prev).map_err(|e| fail(&e))?) };
-    let comm = committee(comm)?;
-    let c = cert::certify(&att, &origin, prev.as_ref(), comm.as_ref(), &key).map_err(|e| fail(&e))?;
+fn certify(r: &req::Certify<'_>) -> Result<Response, ApiError> {
+    let v = strict_json(r.result, "result", |d| fail(&CertError::Input(format!("result: not JSON ({d})"))))?;
+    let att = result_of(v, r.result).map_err(|e| fail(&e))?;
+    let key = signer(r.key)?;
+    let prev = r.prev.map(|p| Certificate::read(p).map_err(|e| fail(&e))).transpose()?;
+    let comm = committee(r.committee)?;
+    let c = cert::certify(&att, r.origin, prev.as_ref(), comm.as_ref(), &key).map_err(|e| fail(&e))?;
     cert_response(&c)
 }
 
-fn cosign(c: &[u8], key: &[u8]) -> Result<Response, Response> {
+fn cosign(c: &[u8], key: &str) -> Result<Response, ApiError> {
     let mut c = Certificate::read(c).map_err(|e| fail(&e))?;
     c.cosign(&signer(key)?).map_err(|e| fail(&e))?;
     cert_response(&c)
@@ -387,9 +390,9 @@ fn verdict_json(c: &Certificate, comm: &Committee, v: &Verdict) -> Value {
     })
 }
 
-fn verify(c: &[u8], comm: &[u8], chain: &[&[u8]]) -> Result<Response, Response> {
+fn verify(c: &[u8], comm: Option<&[u8]>, chain: &[&[u8]]) -> Result<Response, ApiError> {
     let c = Certificate::read(c).map_err(|e| fail(&e))?;
-    let comm = committee(comm)?.ok_or_else(|| err(3603, "committee: a committee is required to verify"))?;
+    let comm = committee(comm)?.ok_or_else(|| err(code::COMMITTEE, "committee: a committee is required to verify"))?;
     let v = cert::verify(&c, &comm);
     let mut out = verdict_json(&c, &comm, &v);
     let mut valid = v.valid;
@@ -488,7 +491,7 @@ pub fn explain_lines(c: &Certificate, verdict: Option<(&Committee, &Verdict)>) -
     l
 }
 
-fn explain(c: &[u8], comm: &[u8]) -> Result<Response, Response> {
+fn explain(c: &[u8], comm: Option<&[u8]>) -> Result<Response, ApiError> {
     let c = Certificate::read(c).map_err(|e| fail(&e))?;
     let comm = committee(comm)?;
     let v = comm.as_ref().map(|k| cert::verify(&c, k));
@@ -501,11 +504,74 @@ fn explain(c: &[u8], comm: &[u8]) -> Result<Response, Response> {
     Ok(Response { status, body: pretty(&out) })
 }
 
+/// One signature line of a note and what the given keys say of it.
+#[derive(Debug, Serialize)]
+struct NoteLineJson {
+    name: String,
+    key_id: String,
+    /// `valid`, `invalid` (a given key's line that does not verify) or `unknown_key`.
+    status: &'static str,
+}
+
+/// Op 22's answer.
+#[derive(Debug, Serialize)]
+struct NoteVerifyJson {
+    /// `valid` when a given key signed the note and no line by a given key fails; else `invalid`.
+    status: &'static str,
+    /// The signed text.
+    text: String,
+    /// The names of the given keys whose signature verifies, in the order given.
+    verified_by: Vec<String>,
+    signatures: Vec<NoteLineJson>,
+}
+
+/// Op 22: a C2SP signed note checked against verifier keys, as Go's
+/// `note.Open` does: lines by keys not given are ignored, a line by a given
+/// key that does not verify makes the note invalid, and at least one given
+/// key must have signed it.
+fn note_verify(r: &req::NoteVerify<'_>) -> Result<Response, ApiError> {
+    if r.keys.is_empty() {
+        return Err(ApiError::bad_request("no verifier key given; pass at least one (`name+hexid+base64`, as `omega keygen` prints)"));
+    }
+    let mut keys: Vec<VerifierKey> = Vec::with_capacity(r.keys.len());
+    for (i, k) in r.keys.iter().enumerate() {
+        let key = VerifierKey::parse(k).map_err(|e| ApiError::within(&format!("verifier key {i}: "), &e))?;
+        if keys.iter().any(|o| o.name() == key.name() && o.id() == key.id()) {
+            return Err(ApiError::new(code::KEY, format!("verifier key {i}: {} (key id {:08x}) is given twice", key.name(), key.id())));
+        }
+        keys.push(key);
+    }
+    let note = Note::parse(r.note).map_err(|e| fail(&e))?;
+    let mut verified = alloc::vec![false; keys.len()];
+    let mut bad = false;
+    let mut lines = Vec::with_capacity(note.signatures.len());
+    for s in &note.signatures {
+        let status = match keys.iter().position(|k| k.name() == s.name && k.id() == s.id) {
+            None => "unknown_key",
+            Some(i) if keys.get(i).is_some_and(|k| k.verify(note.text.as_bytes(), &s.sig)) => {
+                if let Some(v) = verified.get_mut(i) {
+                    *v = true;
+                }
+                "valid"
+            }
+            Some(_) => {
+                bad = true;
+                "invalid"
+            }
+        };
+        lines.push(NoteLineJson { name: s.name.clone(), key_id: format!("{:08x}", s.id), status });
+    }
+    let verified_by: Vec<String> = keys.iter().zip(&verified).filter(|(_, v)| **v).map(|(k, _)| k.name().to_string()).collect();
+    let valid = !bad && !verified_by.is_empty();
+    let body = NoteVerifyJson { status: if valid { "valid" } else { "invalid" }, text: note.text, verified_by, signatures: lines };
+    Ok(Response { status: if valid { STATUS_OK } else { STATUS_OBSTRUCTION }, body: pretty(&body) })
+}
+
 /// Leaf hashes given as they are: 32 bytes each, in tree order.
-fn raw_leaves(bytes: &[u8]) -> Result<Vec<Hash>, Response> {
+fn raw_leaves(bytes: &[u8]) -> Result<Vec<Hash>, ApiError> {
     if bytes.len() % 32 != 0 {
         return Err(err(
-            3407,
+            code::LEAVES_LENGTH,
             &format!("leaf hashes must be 32 bytes each, in tree order; got {} bytes ({} over a multiple of 32)", bytes.len(), bytes.len() % 32),
         ));
     }
@@ -516,30 +582,19 @@ fn raw_leaves(bytes: &[u8]) -> Result<Vec<Hash>, Response> {
     }).collect())
 }
 
-fn merkle_root(leaves: &[u8]) -> Result<Response, Response> {
+fn merkle_root(leaves: &[u8]) -> Result<Response, ApiError> {
     let leaves = raw_leaves(leaves)?;
-    let body = serde_json::json!({ "tree_size": leaves.len(), "root": hex::encode(&crate::merkle::root(&leaves)) });
+    let body = serde_json::json!({ "tree_size": leaves.len(), "root": hex::encode(&crate::tree::merkle::root(&leaves)) });
     Ok(Response { status: STATUS_OK, body: pretty(&body) })
 }
 
-fn history(events: &[u8], format: &[u8]) -> Result<Vec<Hash>, Response> {
-    let limits = Limits::default();
-    if format == b"leaves" {
+fn history(events: &[u8], format: EventFormat) -> Result<Vec<Hash>, ApiError> {
+    if format == EventFormat::Leaves {
         return raw_leaves(events);
     }
-    let events = match format {
-        b"binary" => Event::decode_all(events, &limits).map_err(|(i, at, e)| {
-            Response { status: STATUS_ERROR, body: json::error_to_json(e.code(), &format!("event {i} (starting at byte {at}): {e}"), Some(i), None) }
-        })?,
-        b"omega" => log_events(events)?,
-        b"json" | b"" => json::parse_events(events, &limits).map_err(|e| Response {
-            status: STATUS_ERROR,
-            body: json::error_to_json(e.code(), &e.to_string(), e.index(), e.field().as_deref()),
-        })?,
-        _ => return Err(err(CODE_BAD_REQUEST, "the format must be `json`, `binary`, `omega` or `leaves`")),
-    };
+    let events = decode_events(events, format)?;
     crate::reconcile::history_leaves(&events).map_err(|_| {
-        err(3406, "the events obstruct (run omega reconcile to see why); proofs are only made over a clean history")
+        err(code::PROOF_OBSTRUCTED, "the events obstruct (run omega reconcile to see why); proofs are only made over a clean history")
     })
 }
 
@@ -563,15 +618,12 @@ struct ConsistencyJson {
     proof: Vec<String>,
 }
 
-fn prove(op: u32, events: &[u8], format: &[u8], n: &[u8]) -> Result<Response, Response> {
-    let leaves = history(events, format)?;
-    let n: u64 = core::str::from_utf8(n)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| err(CODE_BAD_REQUEST, "the index or old size must be a decimal integer"))?;
+fn prove(op: Op, r: &req::Prove<'_>) -> Result<Response, ApiError> {
+    let leaves = history(r.events, r.format)?;
+    let n = r.at;
     let size = u64::try_from(leaves.len()).unwrap_or(u64::MAX);
-    let root = crate::merkle::root(&leaves);
-    let body = if op == OP_PROVE_INCLUSION {
+    let root = crate::tree::merkle::root(&leaves);
+    let body = if op == Op::ProveInclusion {
         let p = proof::inclusion_proof(&leaves, n).map_err(|e| fail(&e))?;
         let leaf = usize::try_from(n).ok().and_then(|i| leaves.get(i)).copied().unwrap_or_default();
         pretty(&InclusionJson {
@@ -583,7 +635,7 @@ fn prove(op: u32, events: &[u8], format: &[u8], n: &[u8]) -> Result<Response, Re
         })
     } else {
         let p = proof::consistency_proof(&leaves, n).map_err(|e| fail(&e))?;
-        let old = usize::try_from(n).ok().and_then(|m| leaves.get(..m)).map(crate::merkle::root).unwrap_or_default();
+        let old = usize::try_from(n).ok().and_then(|m| leaves.get(..m)).map(crate::tree::merkle::root).unwrap_or_default();
         pretty(&ConsistencyJson {
             old_size: n,
             new_size: size,
@@ -595,8 +647,8 @@ fn prove(op: u32, events: &[u8], format: &[u8], n: &[u8]) -> Result<Response, Re
     Ok(Response { status: STATUS_OK, body })
 }
 
-fn proof_obj(bytes: &[u8], known: &[&str]) -> Result<Map<String, Value>, Response> {
-    let bad = |w: String| err(3405, &format!("proof JSON: {w}"));
+fn proof_obj(bytes: &[u8], known: &[&str]) -> Result<Map<String, Value>, ApiError> {
+    let bad = |w: String| err(code::PROOF_JSON, &format!("proof JSON: {w}"));
     let v = strict_json(bytes, "proof JSON", |d| bad(format!("not JSON ({d})")))?;
     let Value::Object(o) = v else { return Err(bad("expected an object".into())) };
     if let Some(k) = o.keys().find(|k| !known.contains(&k.as_str())) {
@@ -605,25 +657,25 @@ fn proof_obj(bytes: &[u8], known: &[&str]) -> Result<Map<String, Value>, Respons
     Ok(o)
 }
 
-fn pu64(o: &Map<String, Value>, k: &str) -> Result<u64, Response> {
-    o.get(k).and_then(Value::as_u64).ok_or_else(|| err(3405, &format!("proof JSON: `{k}` must be an unsigned integer")))
+fn pu64(o: &Map<String, Value>, k: &str) -> Result<u64, ApiError> {
+    o.get(k).and_then(Value::as_u64).ok_or_else(|| err(code::PROOF_JSON, &format!("proof JSON: `{k}` must be an unsigned integer")))
 }
 
-fn ph(o: &Map<String, Value>, k: &str) -> Result<Hash, Response> {
+fn ph(o: &Map<String, Value>, k: &str) -> Result<Hash, ApiError> {
     o.get(k)
         .and_then(Value::as_str)
         .and_then(hex::decode_array::<32>)
-        .ok_or_else(|| err(3405, &format!("proof JSON: `{k}` must be 64 lowercase hex digits")))
+        .ok_or_else(|| err(code::PROOF_JSON, &format!("proof JSON: `{k}` must be 64 lowercase hex digits")))
 }
 
-fn plist(o: &Map<String, Value>) -> Result<Vec<Hash>, Response> {
+fn plist(o: &Map<String, Value>) -> Result<Vec<Hash>, ApiError> {
     match o.get("proof") {
         Some(Value::Array(a)) => a
             .iter()
             .map(|h| h.as_str().and_then(hex::decode_array::<32>))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| err(3405, "proof JSON: `proof` must hold 64-hex hashes")),
-        _ => Err(err(3405, "proof JSON: `proof` must be an array")),
+            .ok_or_else(|| err(code::PROOF_JSON, "proof JSON: `proof` must hold 64-hex hashes")),
+        _ => Err(err(code::PROOF_JSON, "proof JSON: `proof` must be an array")),
     }
 }
 
@@ -635,13 +687,13 @@ fn checked(r: Result<(), proof::ProofError>) -> Response {
     Response { status, body: pretty(&body) }
 }
 
-fn verify_inclusion(p: &[u8]) -> Result<Response, Response> {
+fn verify_inclusion(p: &[u8]) -> Result<Response, ApiError> {
     let o = proof_obj(p, &["leaf_index", "tree_size", "leaf_hash", "proof", "root"])?;
     let (i, n, leaf, root, pr) = (pu64(&o, "leaf_index")?, pu64(&o, "tree_size")?, ph(&o, "leaf_hash")?, ph(&o, "root")?, plist(&o)?);
     Ok(checked(proof::verify_inclusion(&leaf, i, n, &pr, &root)))
 }
 
-fn verify_consistency(p: &[u8]) -> Result<Response, Response> {
+fn verify_consistency(p: &[u8]) -> Result<Response, ApiError> {
     let o = proof_obj(p, &["old_size", "new_size", "old_root", "new_root", "proof"])?;
     let (m, n, a, b, pr) = (pu64(&o, "old_size")?, pu64(&o, "new_size")?, ph(&o, "old_root")?, ph(&o, "new_root")?, plist(&o)?);
     Ok(checked(proof::verify_consistency(m, n, &a, &b, &pr)))
@@ -688,7 +740,7 @@ pub struct ErrorJson {
 }
 
 /// The report JSON for a scan.
-pub fn ingest_json(r: &crate::frame::Report) -> IngestJson {
+pub fn ingest_json(r: &crate::event::frame::Report) -> IngestJson {
     IngestJson {
         status: if r.error.is_none() { "clean" } else { "damaged" },
         frames: r.frames,
@@ -702,16 +754,16 @@ pub fn ingest_json(r: &crate::frame::Report) -> IngestJson {
 }
 
 /// The ingest response: status 0 for a clean log, 1 for a damaged one.
-pub fn ingest_response(r: &crate::frame::Report) -> Response {
+pub fn ingest_response(r: &crate::event::frame::Report) -> Response {
     Response { status: if r.error.is_none() { STATUS_OK } else { STATUS_OBSTRUCTION }, body: pretty(&ingest_json(r)) }
 }
 
 fn ingest(log: &[u8]) -> Response {
-    ingest_response(&crate::frame::scan(log))
+    ingest_response(&crate::event::frame::scan(log))
 }
 
-fn log_events(log: &[u8]) -> Result<Vec<Event>, Response> {
-    crate::frame::read_events(log).map_err(|e| {
+fn log_events(log: &[u8]) -> Result<Vec<Event>, ApiError> {
+    crate::event::frame::read_events(log).map_err(|e| {
         let advice = if e.offset() == 0 {
             "this is not a readable omega log; nothing can be read from it"
         } else {
@@ -723,19 +775,19 @@ fn log_events(log: &[u8]) -> Result<Vec<Event>, Response> {
 
 /// A prior state from any of its forms: empty, an ok result JSON, a binary
 /// state (`OMGS`) or a snapshot (`OMSN`). Every op that takes a prior uses this.
-pub(crate) fn prior_state(prior: &[u8]) -> Result<crate::State, Response> {
-    crate::abi::parse_any_prior(prior).map_err(|(code, msg)| err(code, &msg))
+pub(crate) fn prior_state(prior: &[u8]) -> Result<crate::State, ApiError> {
+    crate::api::abi::parse_any_prior(prior).map_err(|(code, msg)| err(code, &msg))
 }
 
-fn reconcile_log(log: &[u8], prior: &[u8]) -> Result<Response, Response> {
+fn reconcile_log(log: &[u8], prior: &[u8]) -> Result<Response, ApiError> {
     let events = log_events(log)?;
     let prior = prior_state(prior)?;
-    Ok(crate::abi::respond(&crate::reconcile(&prior, &events)))
+    Ok(crate::api::abi::respond(&crate::reconcile(&prior, &events)))
 }
 
-fn snapshot(from: &[u8]) -> Result<Response, Response> {
+fn snapshot(from: &[u8]) -> Result<Response, ApiError> {
     let state = prior_state(from)?;
-    let snap = crate::snapshot::Snapshot { state };
+    let snap = crate::replay::snapshot::Snapshot { state };
     let bytes = snap.encode();
     let body = serde_json::json!({
         "status": "ok",
@@ -748,10 +800,13 @@ fn snapshot(from: &[u8]) -> Result<Response, Response> {
     Ok(Response { status: STATUS_OK, body: pretty(&body) })
 }
 
-fn replay(snap: &[u8], log: &[u8], cert_bytes: &[u8]) -> Result<Response, Response> {
-    let prior = if snap.is_empty() { crate::State::new() } else { prior_state(snap)? };
+fn replay(snap: Option<&[u8]>, log: &[u8], cert_bytes: Option<&[u8]>) -> Result<Response, ApiError> {
+    let prior = match snap {
+        None => crate::State::new(),
+        Some(s) => prior_state(s)?,
+    };
     let events = log_events(log)?;
-    let cert = if cert_bytes.is_empty() { None } else { Some(Certificate::read(cert_bytes).map_err(|e| fail(&e))?) };
+    let cert = cert_bytes.map(|c| Certificate::read(c).map_err(|e| fail(&e))).transpose()?;
     let outcome = crate::reconcile(&prior, &events);
     let (kind, size, root, state_hash, evidence) = match &outcome {
         crate::Outcome::Ok(s) => (Kind::State, s.state.tree_size(), s.state.root(), s.state_hash, None),
@@ -794,16 +849,11 @@ fn replay(snap: &[u8], log: &[u8], cert_bytes: &[u8]) -> Result<Response, Respon
     Ok(Response { status: if status == "diverged" { STATUS_OBSTRUCTION } else { STATUS_OK }, body: pretty(&body) })
 }
 
-fn bundle(events: &[u8], format: &[u8], prior: &[u8]) -> Result<Response, Response> {
-    let limits = Limits::default();
-    let events = match format {
-        b"binary" => Event::decode_all(events, &limits).map_err(|(i, at, e)| err(e.code(), &format!("event {i} (starting at byte {at}): {e}")))?,
-        b"omega" => log_events(events)?,
-        _ => json::parse_events(events, &limits).map_err(|e| err(e.code(), &e.to_string()))?,
-    };
-    let prior = prior_state(prior)?;
-    let Some((b, o)) = crate::snapshot::Bundle::capture(&prior, &events) else {
-        return Err(err(3903, "the batch does not obstruct; there is nothing to bundle"));
+fn bundle(r: &req::Bundle<'_>) -> Result<Response, ApiError> {
+    let events = decode_events(r.events, r.format)?;
+    let prior = prior_state(r.prior)?;
+    let Some((b, o)) = crate::replay::snapshot::Bundle::capture(&prior, &events) else {
+        return Err(err(code::NOTHING_TO_BUNDLE, "the batch does not obstruct; there is nothing to bundle"));
     };
     let bytes = b.encode();
     let body = serde_json::json!({
@@ -815,8 +865,8 @@ fn bundle(events: &[u8], format: &[u8], prior: &[u8]) -> Result<Response, Respon
     Ok(Response { status: STATUS_OK, body: pretty(&body) })
 }
 
-fn explain_bundle(b: &[u8]) -> Result<Response, Response> {
-    let b = crate::snapshot::Bundle::decode(b).map_err(|e| fail(&e))?;
+fn explain_bundle(b: &[u8]) -> Result<Response, ApiError> {
+    let b = crate::replay::snapshot::Bundle::decode(b).map_err(|e| fail(&e))?;
     let (out, same) = b.reproduce();
     let result: Value = serde_json::from_slice(&json::outcome_to_json(&out)).unwrap_or(Value::Null);
     let body = serde_json::json!({
@@ -900,19 +950,19 @@ pub fn parse_inject(s: &str) -> Option<(u64, crate::ecs::Entity, usize, u32)> {
 }
 
 /// The world a run starts from: a config JSON or a world snapshot.
-pub fn ecs_start(start: &[u8]) -> Result<crate::ecs::World, Response> {
+pub fn ecs_start(start: &[u8]) -> Result<crate::ecs::World, ApiError> {
     use crate::ecs::{Config, World};
     if start.starts_with(b"OMGW") {
         return World::restore(start).map_err(|e| fail(&e));
     }
-    let bad = |w: &str| err(4002, &format!("world config: {w}"));
+    let bad = |w: &str| err(code::WORLD_CONFIG, &format!("world config: {w}"));
     let v: Value = if start.is_empty() { serde_json::json!({}) } else { strict_json(start, "world config", |d| bad(&format!("not JSON ({d})")))? };
     let Value::Object(o) = v else { return Err(bad("expected an object {\"seed\", \"entities\", \"nodes\", \"edges_per_entity\"}")) };
     if let Some(k) = o.keys().find(|k| !["seed", "entities", "nodes", "edges_per_entity"].contains(&k.as_str())) {
         return Err(bad(&format!("unknown field `{k}`")));
     }
     let d = Config::default();
-    let u = |k: &str, def: u64, min: u64, max: u64| -> Result<u64, Response> {
+    let u = |k: &str, def: u64, min: u64, max: u64| -> Result<u64, ApiError> {
         match o.get(k) {
             None => Ok(def),
             Some(x) => x.as_u64().filter(|n| (min..=max).contains(n)).ok_or_else(|| bad(&format!("`{k}` must be an integer from {min} to {max}"))),
@@ -929,18 +979,15 @@ pub fn ecs_start(start: &[u8]) -> Result<crate::ecs::World, Response> {
 
 /// Commands from an events field (JSON events; empty for none), the history's
 /// root and size, and the undecodable payloads.
-pub fn ecs_commands(events: &[u8]) -> Result<(Vec<crate::ecs::Command>, Value, Vec<Value>), Response> {
+pub fn ecs_commands(events: &[u8]) -> Result<(Vec<crate::ecs::Command>, Value, Vec<Value>), ApiError> {
     if events.is_empty() {
-        return Ok((Vec::new(), serde_json::json!({ "tree_size": 0, "root": hex::encode(&crate::merkle::empty_root()) }), Vec::new()));
+        return Ok((Vec::new(), serde_json::json!({ "tree_size": 0, "root": hex::encode(&crate::tree::merkle::empty_root()) }), Vec::new()));
     }
-    let evs = json::parse_events(events, &Limits::default()).map_err(|e| Response {
-        status: STATUS_ERROR,
-        body: json::error_to_json(e.code(), &e.to_string(), e.index(), e.field().as_deref()),
-    })?;
+    let evs = json::parse_events(events, &Limits::default()).map_err(ApiError::from)?;
     let state = match crate::reconcile(&crate::State::new(), &evs) {
         crate::Outcome::Ok(s) => s.state,
         crate::Outcome::Obstruction(_) => {
-            return Err(err(4003, "the event history obstructs (run omega reconcile to see why); the world runs only on a clean history"));
+            return Err(err(code::WORLD_HISTORY, "the event history obstructs (run omega reconcile to see why); the world runs only on a clean history"));
         }
     };
     let (cmds, bad) = crate::ecs::command::from_events(&evs);
@@ -949,63 +996,31 @@ pub fn ecs_commands(events: &[u8]) -> Result<(Vec<crate::ecs::Command>, Value, V
     Ok((cmds, history, bad))
 }
 
-fn ecs_run(start: &[u8], ticks: &[u8], events: &[u8], mode: &[u8], inject: &[u8]) -> Result<Response, Response> {
-    let mut world = ecs_start(start)?;
-    let n: u64 = core::str::from_utf8(ticks).ok().and_then(|s| s.parse().ok()).ok_or_else(|| err(CODE_BAD_REQUEST, "ticks must be a decimal integer"))?;
-    let (cmds, history, undecodable) = ecs_commands(events)?;
-    let mode = core::str::from_utf8(mode).unwrap_or_default();
-    let want = |m: &str| mode.split(',').any(|x| x == m);
-    let reports = want("reports") || mode.is_empty();
-    let inject = if inject.is_empty() {
-        None
-    } else {
-        Some(core::str::from_utf8(inject).ok().and_then(parse_inject).ok_or_else(|| err(CODE_BAD_REQUEST, "inject must be tick:index:generation:component:bit"))?)
-    };
-    let start_tick = world.tick();
-    let mut by_tick: alloc::collections::BTreeMap<u64, Vec<crate::ecs::Command>> = alloc::collections::BTreeMap::new();
-    for c in cmds {
-        by_tick.entry(c.tick).or_default().push(c);
-    }
+fn ecs_run(r: &req::EcsRun<'_>) -> Result<Response, ApiError> {
+    let world = ecs_start(r.start)?;
+    let n = r.ticks;
+    let (cmds, history, undecodable) = ecs_commands(r.events.unwrap_or_default())?;
+    let reports = r.mode.reports;
+    let inject = r.inject;
+    // the loop every engine shares: injected flip, the tick's commands, systems, digest, checkpoints
+    let mut run = crate::ecs::Run::new(world, cmds, inject);
     let mut lines = Vec::new();
-    let mut digest = sha2::Sha256::new();
-    let mut checkpoints = Vec::new();
-    let mut last = world.state_hash();
-    for _ in 0..n {
-        let t = world.tick() + 1;
-        if let Some((it, e, comp, bit)) = inject {
-            if it == t {
-                world.flip_bit(e, comp, bit);
-            }
-        }
-        let r = world.step(by_tick.get(&t).map(Vec::as_slice).unwrap_or_default());
-        sha2::Digest::update(&mut digest, r.state_hash);
-        last = r.state_hash;
-        if r.tick % 1000 == 0 {
-            checkpoints.push(serde_json::json!({ "tick": r.tick, "state_hash": hex::encode(&r.state_hash) }));
-        }
+    run.step_n(n, |r| {
         if reports {
-            lines.push(tick_json(&r));
+            lines.push(tick_json(r));
         }
-    }
-    if want("prestep") {
+    });
+    if r.mode.prestep {
         // the start of the next tick: its injection and commands, no systems yet
-        let t = world.tick() + 1;
-        if let Some((it, e, comp, bit)) = inject {
-            if it == t {
-                world.flip_bit(e, comp, bit);
-            }
-        }
-        for c in by_tick.get(&t).map(Vec::as_slice).unwrap_or_default() {
-            let _ = world.apply(c);
-        }
+        run.prestep();
     }
-    let digest: [u8; 32] = sha2::Digest::finalize(digest).into();
+    let checkpoints: Vec<Value> = run.checkpoints().iter().map(|(t, h)| serde_json::json!({ "tick": t, "state_hash": hex::encode(h) })).collect();
     let mut body = serde_json::json!({
         "status": "ok",
-        "start_tick": start_tick,
-        "end_tick": world.tick(),
-        "state_hash": hex::encode(&last),
-        "digest": hex::encode(&digest),
+        "start_tick": run.start_tick(),
+        "end_tick": run.tick(),
+        "state_hash": hex::encode(&run.state_hash()),
+        "digest": hex::encode(&run.digest()),
         "checkpoints": checkpoints,
         "history": history,
         "undecodable": undecodable,
@@ -1014,14 +1029,14 @@ fn ecs_run(start: &[u8], ticks: &[u8], events: &[u8], mode: &[u8], inject: &[u8]
         if reports {
             o.insert("reports".into(), serde_json::to_value(&lines).unwrap_or_default());
         }
-        if want("snapshot") {
-            o.insert("snapshot".into(), Value::from(note::b64(&world.encode())));
+        if r.mode.snapshot {
+            o.insert("snapshot".into(), Value::from(note::b64(&run.world().encode())));
         }
     }
     Ok(Response { status: STATUS_OK, body: pretty(&body) })
 }
 
-fn ecs_diff(a: &[u8], b: &[u8]) -> Result<Response, Response> {
+fn ecs_diff(a: &[u8], b: &[u8]) -> Result<Response, ApiError> {
     let wa = crate::ecs::World::restore(a).map_err(|e| err(e.code(), &format!("A: {e}")))?;
     let wb = crate::ecs::World::restore(b).map_err(|e| err(e.code(), &format!("B: {e}")))?;
     let d = wa.first_difference(&wb);

@@ -33,8 +33,8 @@ use crate::cursor::Cursor;
 use crate::error::ErrorCode;
 use crate::hash::{Hash, sha256};
 use crate::hex;
-use crate::note::{self, Note, NoteError, NoteSignature, SignerKey, VerifierKey};
-use crate::proof;
+use crate::certify::note::{self, Note, NoteError, NoteSignature, SignerKey, VerifierKey};
+use crate::tree::proof;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -114,12 +114,12 @@ impl ErrorCode for CertError {
     fn code(&self) -> u16 {
         match self {
             CertError::Note(e) => e.code(),
-            CertError::Checkpoint(_) => 3601,
-            CertError::Binary(_) => 3602,
-            CertError::Committee(_) => 3603,
-            CertError::Extend(_) => 3604,
-            CertError::Sign(_) => 3605,
-            CertError::Input(_) => 3606,
+            CertError::Checkpoint(_) => crate::api::code::CHECKPOINT,
+            CertError::Binary(_) => crate::api::code::CERTIFICATE,
+            CertError::Committee(_) => crate::api::code::COMMITTEE,
+            CertError::Extend(_) => crate::api::code::CHAIN,
+            CertError::Sign(_) => crate::api::code::COSIGN,
+            CertError::Input(_) => crate::api::code::RESULT,
         }
     }
 }
@@ -693,15 +693,15 @@ pub enum Problem {
 impl ErrorCode for Problem {
     fn code(&self) -> u16 {
         match self {
-            Problem::Quorum { .. } => 3701,
-            Problem::CommitteeMismatch { .. } => 3702,
-            Problem::BadSignature { .. } => 3703,
-            Problem::NoGenesis => 3711,
-            Problem::Gap { .. } => 3712,
-            Problem::Link { .. } => 3713,
-            Problem::NotAppendOnly { .. } => 3714,
-            Problem::Fork { .. } => 3715,
-            Problem::Invalid { .. } => 3716,
+            Problem::Quorum { .. } => crate::api::code::QUORUM,
+            Problem::CommitteeMismatch { .. } => crate::api::code::COMMITTEE_MISMATCH,
+            Problem::BadSignature { .. } => crate::api::code::BAD_SIGNATURE,
+            Problem::NoGenesis => crate::api::code::NO_GENESIS,
+            Problem::Gap { .. } => crate::api::code::CHAIN_GAP,
+            Problem::Link { .. } => crate::api::code::CHAIN_LINK,
+            Problem::NotAppendOnly { .. } => crate::api::code::NOT_APPEND_ONLY,
+            Problem::Fork { .. } => crate::api::code::FORK,
+            Problem::Invalid { .. } => crate::api::code::CHAIN_INVALID,
         }
     }
 }
@@ -1163,12 +1163,12 @@ mod tests {
         let att = Attested {
             kind: Kind::State,
             tree_size: 0,
-            root: crate::merkle::empty_root(),
+            root: crate::tree::merkle::empty_root(),
             state_hash: [0; 32],
             evidence: None,
             tick: None,
             prior_tree_size: 0,
-            prior_root: crate::merkle::empty_root(),
+            prior_root: crate::tree::merkle::empty_root(),
             prior_state_hash: [0; 32],
             consistency: Vec::new(),
         };

@@ -69,11 +69,11 @@ pub enum NoteError {
 impl ErrorCode for NoteError {
     fn code(&self) -> u16 {
         match self {
-            NoteError::Malformed(_) => 3501,
-            NoteError::KeyName(_) | NoteError::TooLong { .. } => 3502,
-            NoteError::Key(_) => 3503,
-            NoteError::KeyId { .. } => 3504,
-            NoteError::WeakKey { .. } => 3505,
+            NoteError::Malformed(_) => crate::api::code::NOTE,
+            NoteError::KeyName(_) | NoteError::TooLong { .. } => crate::api::code::KEY_NAME,
+            NoteError::Key(_) => crate::api::code::KEY,
+            NoteError::KeyId { .. } => crate::api::code::KEY_ID,
+            NoteError::WeakKey { .. } => crate::api::code::KEY_POINT,
         }
     }
 }

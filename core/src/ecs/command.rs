@@ -176,8 +176,8 @@ pub fn parse_entity(s: &str) -> Option<Entity> {
 #[cfg(feature = "json")]
 fn decode_json(p: &[u8]) -> Result<Command, String> {
     use serde_json::Value;
-    let v: Value = crate::json::parse_strict(p).map_err(|e| match e {
-        crate::json::JsonError::Syntax { detail } => format!("not JSON ({detail})"),
+    let v: Value = crate::api::json::parse_strict(p).map_err(|e| match e {
+        crate::api::json::JsonError::Syntax { detail } => format!("not JSON ({detail})"),
         e => e.to_string(),
     })?;
     let Value::Object(o) = v else { return Err("a command is a JSON object".into()) };

@@ -3,7 +3,7 @@
 //! Iteration is always by slot index (entity id); edges in (a, b) order.
 use super::fx::{self, Fx, Sat};
 use super::world::{Alert, Decision, Entity, Metrics, Migration, World, rand_unit};
-use crate::sample::SplitMix64;
+use crate::event::sample::SplitMix64;
 use alloc::vec;
 use alloc::vec::Vec;
 

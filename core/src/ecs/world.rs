@@ -8,7 +8,7 @@ use crate::cursor::Cursor;
 use crate::error::ErrorCode;
 use crate::hash::Hash;
 use sha2::{Digest as _, Sha256};
-use crate::sample::SplitMix64;
+use crate::event::sample::SplitMix64;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -144,9 +144,9 @@ pub enum WorldError {
 impl ErrorCode for WorldError {
     fn code(&self) -> u16 {
         match self {
-            WorldError::Malformed(_) => 4001,
-            WorldError::Config(_) => 4002,
-            WorldError::TooLarge(_) => 4005,
+            WorldError::Malformed(_) => crate::api::code::WORLD_SNAPSHOT,
+            WorldError::Config(_) => crate::api::code::WORLD_CONFIG,
+            WorldError::TooLarge(_) => crate::api::code::WORLD_TOO_LARGE,
         }
     }
 }

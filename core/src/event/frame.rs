@@ -22,7 +22,7 @@
 use crate::error::{DecodeError, ErrorCode};
 use crate::event::{Event, Limits};
 use crate::hash::Hash;
-use crate::key::{EventId, Key};
+use crate::event::key::{EventId, Key};
 use alloc::vec::Vec;
 use core::fmt;
 use sha2::{Digest, Sha256};
@@ -93,13 +93,13 @@ pub enum FrameError {
 impl ErrorCode for FrameError {
     fn code(&self) -> u16 {
         match self {
-            FrameError::Magic => 3801,
-            FrameError::Version(_) => 3802,
-            FrameError::Header(_) => 3803,
-            FrameError::Torn { .. } => 3804,
-            FrameError::Crc { .. } => 3805,
-            FrameError::Length { .. } => 3806,
-            FrameError::Event { .. } => 3807,
+            FrameError::Magic => crate::api::code::LOG_MAGIC,
+            FrameError::Version(_) => crate::api::code::LOG_VERSION,
+            FrameError::Header(_) => crate::api::code::LOG_HEADER,
+            FrameError::Torn { .. } => crate::api::code::FRAME_TORN,
+            FrameError::Crc { .. } => crate::api::code::FRAME_CRC,
+            FrameError::Length { .. } => crate::api::code::FRAME_LENGTH,
+            FrameError::Event { .. } => crate::api::code::FRAME_EVENT,
         }
     }
 }
@@ -577,7 +577,7 @@ pub fn read_events(bytes: &[u8]) -> Result<Vec<Event>, FrameError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sample::{self, Shape};
+    use crate::event::sample::{self, Shape};
 
     fn log() -> (Vec<Event>, Vec<u8>) {
         let ev = sample::history(3, Shape { nodes: 2, streams: 2, per_stream: 5, payload: 20 });

@@ -13,10 +13,16 @@
 //! 44+14d  p         payload bytes
 //! ```
 //! This exact byte string is what is hashed (leaf hash), framed, stored and replayed.
+
+pub mod frame;
+pub mod key;
+pub mod sample;
+
+pub use key::{EventId, Key};
+
 use crate::cursor::Cursor;
 use crate::error::DecodeError;
 use crate::hash::Hash;
-use crate::key::{EventId, Key};
 use alloc::vec::Vec;
 use sha2::{Digest, Sha256};
 

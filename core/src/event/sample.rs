@@ -3,7 +3,7 @@
 //!
 //! Nothing here is random at run time: a seed drives SplitMix64.
 use crate::event::Event;
-use crate::key::EventId;
+use crate::event::key::EventId;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -260,7 +260,7 @@ mod tests {
         use crate::ErrorCode as _;
         use alloc::string::ToString as _;
         let l = crate::Limits::default();
-        let max = crate::frame::DEFAULT_MAX_FRAME;
+        let max = crate::event::frame::DEFAULT_MAX_FRAME;
         assert_eq!(Shape::DEMO.check(&l, max, true), Ok(()));
         assert_eq!(Shape::BENCH_1M.check(&l, max, true), Ok(()));
         let at = |payload: usize| Shape { payload, ..Shape::DEMO };

@@ -20,10 +20,14 @@
 //! - **2003 dependency order** — a dep whose Lamport time is not strictly
 //!   below the dependent's (`not_before`), or, for a dep deep in the prior
 //!   history, one whose order the prior state cannot prove (`unprovable`).
+
+pub mod state;
+
+pub use state::{Head, State, StateError};
+
 use crate::event::Event;
 use crate::hash::{Hash, sha256};
-use crate::key::{EventId, Key};
-use crate::state::{Head, State};
+use crate::event::key::{EventId, Key};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
@@ -69,10 +73,10 @@ impl Reason {
     /// The invariant code this reason belongs to.
     pub fn code(&self) -> u16 {
         match self {
-            Reason::Gap | Reason::Order | Reason::Stale | Reason::BeforeFrontier => 1001,
-            Reason::IdConflict | Reason::SeqConflict => 1002,
-            Reason::Missing => 2002,
-            Reason::NotBefore | Reason::Unprovable => 2003,
+            Reason::Gap | Reason::Order | Reason::Stale | Reason::BeforeFrontier => crate::api::code::ORDER,
+            Reason::IdConflict | Reason::SeqConflict => crate::api::code::CONFLICT,
+            Reason::Missing => crate::api::code::MISSING_DEP,
+            Reason::NotBefore | Reason::Unprovable => crate::api::code::DEP_NOT_BEFORE,
         }
     }
 
@@ -495,7 +499,7 @@ pub fn reconcile(prior: &State, events: &[Event]) -> Outcome {
     let consistency = if prior.tree_size() == 0 {
         Vec::new()
     } else {
-        crate::merkle::consistency_from_range(prior.range(), &appended_leaves).unwrap_or_default()
+        crate::tree::merkle::consistency_from_range(prior.range(), &appended_leaves).unwrap_or_default()
     };
     let mut range = prior.range().clone();
     for leaf in appended_leaves {

@@ -19,8 +19,8 @@
 use crate::cursor::Cursor;
 use crate::error::ErrorCode;
 use crate::hash::{Hash, sha256};
-use crate::key::{EventId, Key};
-use crate::merkle::CompactRange;
+use crate::event::key::{EventId, Key};
+use crate::tree::merkle::CompactRange;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -259,7 +259,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merkle::leaf_hash;
+    use crate::tree::merkle::leaf_hash;
     use alloc::vec;
 
     fn sample() -> State {

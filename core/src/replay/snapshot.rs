@@ -17,10 +17,10 @@
 use crate::cursor::Cursor;
 use crate::error::ErrorCode;
 use crate::event::{Event, Limits};
-use crate::frame;
+use crate::event::frame;
 use crate::hash::{Hash, sha256};
 use crate::reconcile::{Obstruction, Outcome, reconcile};
-use crate::state::State;
+use crate::reconcile::state::State;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -38,8 +38,8 @@ pub enum SnapshotError {
 impl ErrorCode for SnapshotError {
     fn code(&self) -> u16 {
         match self {
-            SnapshotError::Snapshot(_) => 3901,
-            SnapshotError::Bundle(_) => 3902,
+            SnapshotError::Snapshot(_) => crate::api::code::SNAPSHOT,
+            SnapshotError::Bundle(_) => crate::api::code::BUNDLE,
         }
     }
 }
@@ -203,7 +203,7 @@ impl Bundle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sample::{self, Shape};
+    use crate::event::sample::{self, Shape};
 
     #[test]
     fn snapshot_and_bundle_roundtrip_and_refuse_damage() {

@@ -33,7 +33,7 @@
 //! (`{"status": "invalid", "code", "reason"}`, response status 1, CLI exit 1).
 use crate::error::ErrorCode;
 use crate::hash::Hash;
-use crate::merkle::{empty_root, node_hash, root};
+use crate::tree::merkle::{empty_root, node_hash, root};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -132,9 +132,9 @@ pub enum ProofError {
 impl ErrorCode for ProofError {
     fn code(&self) -> u16 {
         match self {
-            ProofError::IndexOutOfRange { .. } | ProofError::SizesOutOfOrder { .. } => 3401,
-            ProofError::WrongProofLength { .. } => 3402,
-            ProofError::RootMismatch { .. } | ProofError::OldRootMismatch { .. } => 3403,
+            ProofError::IndexOutOfRange { .. } | ProofError::SizesOutOfOrder { .. } => crate::api::code::PROOF_RANGE,
+            ProofError::WrongProofLength { .. } => crate::api::code::PROOF_LENGTH,
+            ProofError::RootMismatch { .. } | ProofError::OldRootMismatch { .. } => crate::api::code::PROOF_ROOT,
         }
     }
 }
@@ -515,7 +515,7 @@ pub fn verify_consistency(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merkle::leaf_hash;
+    use crate::tree::merkle::leaf_hash;
 
     fn leaves(n: u32) -> Vec<Hash> {
         (0..n).map(|i| leaf_hash(&i.to_be_bytes())).collect()

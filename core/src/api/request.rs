@@ -1,0 +1,548 @@
+//! One request type per op, each with `decode` (from the wire bytes every
+//! engine passes) and `encode` (to them). [`Call`] is the decoded request of
+//! any op: matching on it is exhaustive, so a new [`Op`] variant does not
+//! compile until its request, its handler and its encoder exist.
+//!
+//! Wire forms (docs/FORMATS.md, "Byte ABI"): ops 1 and 2 take
+//! `u32 LE n | n bytes of events | prior`; every other op takes a sequence
+//! of fields, each `u32 LE length | bytes`, where an empty optional field
+//! means "absent". A required field that is missing is refused with 3301
+//! (before this module it silently became empty bytes).
+use super::error::ApiError;
+use super::op::Op;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+/// Splits a field request into its length-prefixed fields.
+pub fn split_fields(input: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    let mut rest = input;
+    while !rest.is_empty() {
+        let (len, tail) = rest.split_first_chunk::<4>()?;
+        let n = usize::try_from(u32::from_le_bytes(*len)).ok()?;
+        let (f, tail) = (tail.get(..n)?, tail.get(n..)?);
+        out.push(f);
+        rest = tail;
+    }
+    Some(out)
+}
+
+/// Joins fields into a request.
+pub fn make_fields(fields: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in fields {
+        out.extend_from_slice(&u32::try_from(f.len()).unwrap_or(u32::MAX).to_le_bytes());
+        out.extend_from_slice(f);
+    }
+    out
+}
+
+/// Splits a reconcile request (ops 1 and 2) into events bytes and prior bytes.
+pub fn split_request(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (len, rest) = input.split_first_chunk::<4>()?;
+    let n = usize::try_from(u32::from_le_bytes(*len)).ok()?;
+    (n <= rest.len()).then(|| rest.split_at(n))
+}
+
+/// Builds a reconcile request (ops 1 and 2) from its parts.
+pub fn make_request(events: &[u8], prior: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(4 + events.len() + prior.len());
+    v.extend_from_slice(&u32::try_from(events.len()).unwrap_or(u32::MAX).to_le_bytes());
+    v.extend_from_slice(events);
+    v.extend_from_slice(prior);
+    v
+}
+
+/// The fields of one request, read with the op's names for them.
+struct Fields<'a> {
+    op: Op,
+    f: Vec<&'a [u8]>,
+}
+
+impl<'a> Fields<'a> {
+    fn parse(op: Op, input: &'a [u8]) -> Result<Self, ApiError> {
+        let f = split_fields(input)
+            .ok_or_else(|| ApiError::bad_request("request fields must each be a u32 little-endian length and that many bytes"))?;
+        Ok(Fields { op, f })
+    }
+
+    /// A field that must be present (it may be empty).
+    fn bytes(&self, i: usize, what: &str) -> Result<&'a [u8], ApiError> {
+        self.f.get(i).copied().ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "{} takes {what} as field {i}, but the request has only {} field(s)",
+                self.op,
+                self.f.len()
+            ))
+        })
+    }
+
+    /// A field that may be absent or empty (both mean "none").
+    fn opt(&self, i: usize) -> Option<&'a [u8]> {
+        self.f.get(i).copied().filter(|f| !f.is_empty())
+    }
+
+    /// A present field, as UTF-8 text.
+    fn text(&self, i: usize, what: &str) -> Result<&'a str, ApiError> {
+        utf8(self.bytes(i, what)?, what)
+    }
+
+    /// The fields from `i` on.
+    fn rest(&self, i: usize) -> Vec<&'a [u8]> {
+        self.f.get(i..).unwrap_or_default().to_vec()
+    }
+}
+
+fn utf8<'a>(f: &'a [u8], what: &str) -> Result<&'a str, ApiError> {
+    core::str::from_utf8(f).map_err(|_| ApiError::bad_request(format!("{what} is not UTF-8")))
+}
+
+fn decimal(f: &[u8], message: &str) -> Result<u64, ApiError> {
+    core::str::from_utf8(f).ok().and_then(|s| s.parse().ok()).ok_or_else(|| ApiError::bad_request(message))
+}
+
+fn opt_bytes(f: Option<&[u8]>) -> &[u8] {
+    f.unwrap_or_default()
+}
+
+/// How the events of a request are given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventFormat {
+    /// A JSON array of events (the default; an empty format field means this).
+    Json,
+    /// Concatenated canonical binary events.
+    Binary,
+    /// A framed `.omega` log.
+    Omega,
+    /// Leaf hashes as they are, 32 bytes each in tree order (proofs only).
+    Leaves,
+}
+
+impl EventFormat {
+    /// The wire word.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventFormat::Json => "json",
+            EventFormat::Binary => "binary",
+            EventFormat::Omega => "omega",
+            EventFormat::Leaves => "leaves",
+        }
+    }
+
+    fn decode(f: &[u8], leaves: bool) -> Result<EventFormat, ApiError> {
+        match f {
+            b"json" | b"" => Ok(EventFormat::Json),
+            b"binary" => Ok(EventFormat::Binary),
+            b"omega" => Ok(EventFormat::Omega),
+            b"leaves" if leaves => Ok(EventFormat::Leaves),
+            _ if leaves => Err(ApiError::bad_request("the format must be `json`, `binary`, `omega` or `leaves`")),
+            _ => Err(ApiError::bad_request("the format must be `json`, `binary` or `omega`")),
+        }
+    }
+}
+
+/// What an ECS run reports besides its summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EcsMode {
+    /// One report per tick.
+    pub reports: bool,
+    /// The world snapshot at the end.
+    pub snapshot: bool,
+    /// Apply the next tick's injection and commands (no systems) before the snapshot.
+    pub prestep: bool,
+}
+
+impl EcsMode {
+    fn decode(f: &[u8]) -> Result<EcsMode, ApiError> {
+        if f.is_empty() {
+            return Ok(EcsMode { reports: true, ..EcsMode::default() });
+        }
+        let s = utf8(f, "the mode")?;
+        let mut m = EcsMode::default();
+        for w in s.split(',') {
+            match w {
+                "reports" => m.reports = true,
+                "snapshot" => m.snapshot = true,
+                "prestep" => m.prestep = true,
+                "summary" => {}
+                _ => return Err(ApiError::bad_request(format!("unknown mode `{w}` (known: summary, reports, snapshot, prestep)"))),
+            }
+        }
+        Ok(m)
+    }
+
+    fn encode(self) -> String {
+        let words: Vec<&str> = [(self.reports, "reports"), (self.snapshot, "snapshot"), (self.prestep, "prestep")]
+            .into_iter()
+            .filter_map(|(on, w)| on.then_some(w))
+            .collect();
+        if words.is_empty() { "summary".to_string() } else { words.join(",") }
+    }
+}
+
+pub use crate::ecs::Inject;
+
+fn encode_inject(i: &Inject) -> String {
+    let (tick, e, comp, bit) = i;
+    format!("{tick}:{}:{}:{comp}:{bit}", e.index, e.generation)
+}
+
+/// Ops 1 and 2: reconcile events against a prior.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reconcile<'a> {
+    /// `Json` (op 1) or `Binary` (op 2).
+    pub format: EventFormat,
+    /// The events.
+    pub events: &'a [u8],
+    /// Empty, an ok result JSON, a binary state (`OMGS`) or a snapshot (`OMSN`).
+    pub prior: &'a [u8],
+}
+
+/// Op 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keygen<'a> {
+    /// The key name.
+    pub name: &'a str,
+    /// The 32-byte seed (checked by the handler).
+    pub seed: &'a [u8],
+}
+
+/// Op 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Certify<'a> {
+    /// A reconcile result or ECS summary JSON.
+    pub result: &'a [u8],
+    /// The log's origin line.
+    pub origin: &'a str,
+    /// The signer key text.
+    pub key: &'a str,
+    /// The previous certificate, to chain on.
+    pub prev: Option<&'a [u8]>,
+    /// The committee JSON to name.
+    pub committee: Option<&'a [u8]>,
+}
+
+/// Op 5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cosign<'a> {
+    /// The certificate (binary or signed-note text).
+    pub certificate: &'a [u8],
+    /// The signer key text.
+    pub key: &'a str,
+}
+
+/// Op 6.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verify<'a> {
+    /// The certificate.
+    pub certificate: &'a [u8],
+    /// The committee JSON (required; refused with 3603 when absent).
+    pub committee: Option<&'a [u8]>,
+    /// The chain before it, oldest first.
+    pub chain: Vec<&'a [u8]>,
+}
+
+/// Op 7.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Explain<'a> {
+    /// The certificate.
+    pub certificate: &'a [u8],
+    /// A committee JSON to judge it with.
+    pub committee: Option<&'a [u8]>,
+}
+
+/// Ops 9 and 10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prove<'a> {
+    /// The history.
+    pub events: &'a [u8],
+    /// How it is given.
+    pub format: EventFormat,
+    /// The leaf index (op 9) or the old size (op 10).
+    pub at: u64,
+}
+
+/// Op 14.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReconcileLog<'a> {
+    /// The `.omega` log bytes.
+    pub log: &'a [u8],
+    /// The prior, in any of its forms.
+    pub prior: &'a [u8],
+}
+
+/// Op 16.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replay<'a> {
+    /// A snapshot or prior (none: the empty history).
+    pub snapshot: Option<&'a [u8]>,
+    /// The `.omega` log bytes.
+    pub log: &'a [u8],
+    /// A certificate to check the result against.
+    pub certificate: Option<&'a [u8]>,
+}
+
+/// Op 17.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bundle<'a> {
+    /// The batch.
+    pub events: &'a [u8],
+    /// How it is given (`json`, `binary` or `omega`).
+    pub format: EventFormat,
+    /// The prior, in any of its forms.
+    pub prior: &'a [u8],
+}
+
+/// Op 19.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EcsRun<'a> {
+    /// A config JSON or a world snapshot (`OMGW`); empty: the default config.
+    pub start: &'a [u8],
+    /// How many ticks.
+    pub ticks: u64,
+    /// JSON events driving the world.
+    pub events: Option<&'a [u8]>,
+    /// What to report.
+    pub mode: EcsMode,
+    /// A bit flip to inject.
+    pub inject: Option<Inject>,
+}
+
+/// Op 20.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EcsDiff<'a> {
+    /// World snapshot A.
+    pub a: &'a [u8],
+    /// World snapshot B.
+    pub b: &'a [u8],
+}
+
+/// Op 22: verify a C2SP signed note against verifier keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteVerify<'a> {
+    /// The signed note text.
+    pub note: &'a [u8],
+    /// Verifier keys (`name+hexid+base64`), at least one.
+    pub keys: Vec<&'a str>,
+}
+
+/// The decoded request of any op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call<'a> {
+    /// Op 0.
+    Version,
+    /// Ops 1 and 2.
+    Reconcile(Reconcile<'a>),
+    /// Op 3.
+    Keygen(Keygen<'a>),
+    /// Op 4.
+    Certify(Certify<'a>),
+    /// Op 5.
+    Cosign(Cosign<'a>),
+    /// Op 6.
+    Verify(Verify<'a>),
+    /// Op 7.
+    Explain(Explain<'a>),
+    /// Op 8: the certificate.
+    Note(&'a [u8]),
+    /// Op 9.
+    ProveInclusion(Prove<'a>),
+    /// Op 10.
+    ProveConsistency(Prove<'a>),
+    /// Op 11: the proof JSON.
+    VerifyInclusion(&'a [u8]),
+    /// Op 12: the proof JSON.
+    VerifyConsistency(&'a [u8]),
+    /// Op 13: the log bytes.
+    Ingest(&'a [u8]),
+    /// Op 14.
+    ReconcileLog(ReconcileLog<'a>),
+    /// Op 15: an ok result JSON, a binary state or a snapshot.
+    Snapshot(&'a [u8]),
+    /// Op 16.
+    Replay(Replay<'a>),
+    /// Op 17.
+    Bundle(Bundle<'a>),
+    /// Op 18: the bundle bytes.
+    ExplainBundle(&'a [u8]),
+    /// Op 19.
+    EcsRun(EcsRun<'a>),
+    /// Op 20.
+    EcsDiff(EcsDiff<'a>),
+    /// Op 21: leaf hashes, 32 bytes each.
+    MerkleRoot(&'a [u8]),
+    /// Op 22.
+    NoteVerify(NoteVerify<'a>),
+}
+
+impl<'a> Call<'a> {
+    /// Decodes the request bytes of `op`.
+    pub fn decode(op: Op, input: &'a [u8]) -> Result<Call<'a>, ApiError> {
+        // the fields, parsed for the ops that take fields (all but ops 0 to 2)
+        let fields = || Fields::parse(op, input);
+        Ok(match op {
+            Op::Version => Call::Version,
+            Op::ReconcileJson | Op::ReconcileBinary => {
+                let (events, prior) = split_request(input).ok_or_else(|| {
+                    ApiError::bad_request("request must start with a u32 little-endian length that fits the request")
+                })?;
+                let format = if op == Op::ReconcileJson { EventFormat::Json } else { EventFormat::Binary };
+                Call::Reconcile(Reconcile { format, events, prior })
+            }
+            Op::Keygen => {
+                let f = fields()?;
+                Call::Keygen(Keygen { name: f.text(0, "the key name")?, seed: f.bytes(1, "the seed")? })
+            }
+            Op::Certify => {
+                let f = fields()?;
+                Call::Certify(Certify {
+                    result: f.bytes(0, "the result")?,
+                    origin: f.text(1, "the origin")?,
+                    key: f.text(2, "the signer key")?,
+                    prev: f.opt(3),
+                    committee: f.opt(4),
+                })
+            }
+            Op::Cosign => {
+                let f = fields()?;
+                Call::Cosign(Cosign { certificate: f.bytes(0, "the certificate")?, key: f.text(1, "the signer key")? })
+            }
+            Op::Verify => {
+                let f = fields()?;
+                Call::Verify(Verify { certificate: f.bytes(0, "the certificate")?, committee: f.opt(1), chain: f.rest(2) })
+            }
+            Op::Explain => {
+                let f = fields()?;
+                Call::Explain(Explain { certificate: f.bytes(0, "the certificate")?, committee: f.opt(1) })
+            }
+            Op::Note => Call::Note(fields()?.bytes(0, "the certificate")?),
+            Op::ProveInclusion | Op::ProveConsistency => {
+                let f = fields()?;
+                let p = Prove {
+                    events: f.bytes(0, "the events")?,
+                    format: EventFormat::decode(f.opt(1).unwrap_or_default(), true)?,
+                    at: decimal(f.bytes(2, "the index or old size")?, "the index or old size must be a decimal integer")?,
+                };
+                if op == Op::ProveInclusion { Call::ProveInclusion(p) } else { Call::ProveConsistency(p) }
+            }
+            Op::VerifyInclusion => Call::VerifyInclusion(fields()?.bytes(0, "the proof JSON")?),
+            Op::VerifyConsistency => Call::VerifyConsistency(fields()?.bytes(0, "the proof JSON")?),
+            Op::Ingest => Call::Ingest(fields()?.bytes(0, "the log")?),
+            Op::ReconcileLog => {
+                let f = fields()?;
+                Call::ReconcileLog(ReconcileLog { log: f.bytes(0, "the log")?, prior: f.opt(1).unwrap_or_default() })
+            }
+            Op::Snapshot => Call::Snapshot(fields()?.bytes(0, "the state")?),
+            Op::Replay => {
+                let f = fields()?;
+                Call::Replay(Replay { snapshot: f.opt(0), log: f.bytes(1, "the log")?, certificate: f.opt(2) })
+            }
+            Op::Bundle => {
+                let f = fields()?;
+                Call::Bundle(Bundle {
+                    events: f.bytes(0, "the events")?,
+                    format: EventFormat::decode(f.opt(1).unwrap_or_default(), false)?,
+                    prior: f.opt(2).unwrap_or_default(),
+                })
+            }
+            Op::ExplainBundle => Call::ExplainBundle(fields()?.bytes(0, "the bundle")?),
+            Op::EcsRun => {
+                let f = fields()?;
+                let inject = match f.opt(4) {
+                    None => None,
+                    Some(s) => Some(
+                        core::str::from_utf8(s)
+                            .ok()
+                            .and_then(super::ops::parse_inject)
+                            .ok_or_else(|| ApiError::bad_request("inject must be tick:index:generation:component:bit"))?,
+                    ),
+                };
+                Call::EcsRun(EcsRun {
+                    start: f.opt(0).unwrap_or_default(),
+                    ticks: decimal(f.bytes(1, "ticks")?, "ticks must be a decimal integer")?,
+                    events: f.opt(2),
+                    mode: EcsMode::decode(f.opt(3).unwrap_or_default())?,
+                    inject,
+                })
+            }
+            Op::EcsDiff => {
+                let f = fields()?;
+                Call::EcsDiff(EcsDiff { a: f.bytes(0, "world snapshot A")?, b: f.bytes(1, "world snapshot B")? })
+            }
+            Op::MerkleRoot => Call::MerkleRoot(fields()?.bytes(0, "the leaf hashes")?),
+            Op::NoteVerify => {
+                let f = fields()?;
+                let note = f.bytes(0, "the note")?;
+                let mut keys = Vec::new();
+                for (i, k) in f.rest(1).into_iter().enumerate() {
+                    keys.push(utf8(k, &format!("verifier key {i}"))?);
+                }
+                Call::NoteVerify(NoteVerify { note, keys })
+            }
+        })
+    }
+
+    /// The op this request is for.
+    pub fn op(&self) -> Op {
+        match self {
+            Call::Version => Op::Version,
+            Call::Reconcile(r) if r.format == EventFormat::Binary => Op::ReconcileBinary,
+            Call::Reconcile(_) => Op::ReconcileJson,
+            Call::Keygen(_) => Op::Keygen,
+            Call::Certify(_) => Op::Certify,
+            Call::Cosign(_) => Op::Cosign,
+            Call::Verify(_) => Op::Verify,
+            Call::Explain(_) => Op::Explain,
+            Call::Note(_) => Op::Note,
+            Call::ProveInclusion(_) => Op::ProveInclusion,
+            Call::ProveConsistency(_) => Op::ProveConsistency,
+            Call::VerifyInclusion(_) => Op::VerifyInclusion,
+            Call::VerifyConsistency(_) => Op::VerifyConsistency,
+            Call::Ingest(_) => Op::Ingest,
+            Call::ReconcileLog(_) => Op::ReconcileLog,
+            Call::Snapshot(_) => Op::Snapshot,
+            Call::Replay(_) => Op::Replay,
+            Call::Bundle(_) => Op::Bundle,
+            Call::ExplainBundle(_) => Op::ExplainBundle,
+            Call::EcsRun(_) => Op::EcsRun,
+            Call::EcsDiff(_) => Op::EcsDiff,
+            Call::MerkleRoot(_) => Op::MerkleRoot,
+            Call::NoteVerify(_) => Op::NoteVerify,
+        }
+    }
+
+    /// The request bytes (what `decode` reads back to an equal `Call`).
+    pub fn encode(&self) -> Vec<u8> {
+        let dec = |n: u64| n.to_string().into_bytes();
+        match self {
+            Call::Version => Vec::new(),
+            Call::Reconcile(r) => make_request(r.events, r.prior),
+            Call::Keygen(k) => make_fields(&[k.name.as_bytes(), k.seed]),
+            Call::Certify(c) => make_fields(&[c.result, c.origin.as_bytes(), c.key.as_bytes(), opt_bytes(c.prev), opt_bytes(c.committee)]),
+            Call::Cosign(c) => make_fields(&[c.certificate, c.key.as_bytes()]),
+            Call::Verify(v) => {
+                let mut f = alloc::vec![v.certificate, opt_bytes(v.committee)];
+                f.extend(v.chain.iter().copied());
+                make_fields(&f)
+            }
+            Call::Explain(e) => make_fields(&[e.certificate, opt_bytes(e.committee)]),
+            Call::Note(b) | Call::VerifyInclusion(b) | Call::VerifyConsistency(b) | Call::Ingest(b) | Call::Snapshot(b) => make_fields(&[b]),
+            Call::ExplainBundle(b) | Call::MerkleRoot(b) => make_fields(&[b]),
+            Call::ProveInclusion(p) | Call::ProveConsistency(p) => make_fields(&[p.events, p.format.as_str().as_bytes(), &dec(p.at)]),
+            Call::ReconcileLog(r) => make_fields(&[r.log, r.prior]),
+            Call::Replay(r) => make_fields(&[opt_bytes(r.snapshot), r.log, opt_bytes(r.certificate)]),
+            Call::Bundle(b) => make_fields(&[b.events, b.format.as_str().as_bytes(), b.prior]),
+            Call::EcsRun(e) => {
+                let inject = e.inject.as_ref().map(encode_inject).unwrap_or_default();
+                make_fields(&[e.start, &dec(e.ticks), opt_bytes(e.events), e.mode.encode().as_bytes(), inject.as_bytes()])
+            }
+            Call::EcsDiff(d) => make_fields(&[d.a, d.b]),
+            Call::NoteVerify(n) => {
+                let mut f = alloc::vec![n.note];
+                f.extend(n.keys.iter().map(|k| k.as_bytes()));
+                make_fields(&f)
+            }
+        }
+    }
+}
