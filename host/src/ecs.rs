@@ -1,5 +1,5 @@
 //! `omega ecs`: run the world (one JSON line per tick) and `omega ecs diff`.
-use crate::{EngineArgs, report_error, run_op};
+use crate::{EngineArgs, EngineKind, report_error, run_op};
 use anyhow::{Context, Result, anyhow, bail};
 use omega_core::abi;
 use omega_core::ops::{self, make_fields};
@@ -42,8 +42,6 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
-const CHUNK: u64 = 250;
-
 fn header(a: &RunArgs) -> Result<serde_json::Value> {
     let events = match &a.events {
         Some(p) => {
@@ -76,10 +74,15 @@ fn header(a: &RunArgs) -> Result<serde_json::Value> {
     Ok(head)
 }
 
-/// Runs the world, in chunks so a progress bar can follow; returns the
-/// summary and the final snapshot. `each` gets every tick's JSON line.
+/// Runs the world; returns the summary and the final snapshot. `each` gets
+/// every tick's JSON line (in order, as it is computed), unless `--quiet`.
+///
+/// The native engine runs the one [`omega_core::ecs::Run`] op 19 uses, tick
+/// by tick in this process. The wasm engine calls op 19 in chunks (see
+/// [`chunk_ticks`]), each continuing from the snapshot the last one returned;
+/// both print the same bytes.
 pub fn run(a: &RunArgs, engine: &EngineArgs, mut each: impl FnMut(&serde_json::Value) -> Result<()>) -> Result<std::result::Result<(serde_json::Value, Vec<u8>), ExitCode>> {
-    let mut start = match &a.from {
+    let start = match &a.from {
         Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
         None => serde_json::to_vec(&serde_json::json!({ "seed": a.seed, "entities": a.entities, "nodes": a.nodes, "edges_per_entity": a.edges_per_entity }))?,
     };
@@ -90,61 +93,141 @@ pub fn run(a: &RunArgs, engine: &EngineArgs, mut each: impl FnMut(&serde_json::V
         b.set_style(indicatif::ProgressStyle::with_template("{spinner} ecs [{bar:40}] {pos}/{len} ticks {per_sec} eta {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
         b
     });
-    let mut done = 0u64;
-    let mut digest = sha2::Sha256::new();
-    let mut summary = serde_json::Value::Null;
-    let mut undecodable = serde_json::Value::Null;
-    let mut snapshot = Vec::new();
-    use sha2::Digest;
-    while done < a.ticks || done == 0 {
-        let n = CHUNK.min(a.ticks - done);
-        let mode = "reports,snapshot";
-        let r = run_op(engine, ops::OP_ECS_RUN, &make_fields(&[&start, n.to_string().as_bytes(), &events, mode.as_bytes(), inject.as_bytes()]))?;
-        if r.status == abi::STATUS_ERROR {
-            if let Some(b) = &bar {
-                b.finish_and_clear();
-            }
-            report_error(&r.body);
-            return Ok(Err(ExitCode::from(2)));
-        }
-        let mut v: serde_json::Value = serde_json::from_slice(&r.body)?;
-        if let Some(reports) = v.get("reports").and_then(|x| x.as_array()) {
-            for line in reports {
-                let h = line.get("state_hash").and_then(|h| h.as_str()).and_then(omega_core::hex::decode_array::<32>).unwrap_or_default();
-                digest.update(h);
-                each(line)?;
-            }
-        }
-        let b64 = v.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default();
-        snapshot = omega_core::note::b64_decode(b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?;
-        start = snapshot.clone();
-        if undecodable.is_null() {
-            undecodable = v.get("undecodable").cloned().unwrap_or_default();
-        }
-        if let Some(o) = v.as_object_mut() {
-            o.remove("snapshot");
-            o.remove("reports");
-        }
-        summary = v;
-        done += n;
-        if let Some(b) = &bar {
-            b.set_position(done);
-        }
-        if a.ticks == 0 {
-            break;
-        }
-    }
+    let mut each = |line: &serde_json::Value| if a.quiet { Ok(()) } else { each(line) };
+    let out = match engine.engine {
+        EngineKind::Native => run_native(a, &start, &events, &inject, bar.as_ref(), &mut each),
+        EngineKind::Wasm => run_chunked(a, engine, start, &events, &inject, bar.as_ref(), &mut each),
+    };
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    if let Some(o) = summary.as_object_mut() {
-        o.insert("ticks".into(), a.ticks.into());
-        o.insert("digest".into(), omega_core::hex::encode(&digest.finalize()).into());
-        o.insert("undecodable".into(), undecodable);
+    let out = out?;
+    if let Err(body) = &out {
+        report_error(body);
+    }
+    Ok(out.map_err(|_| ExitCode::from(2)))
+}
+
+/// What a run returns: (summary, snapshot), or the engine's error body.
+type Ran = std::result::Result<(serde_json::Value, Vec<u8>), Vec<u8>>;
+
+/// The run on the native engine: op 19's request decoding and checks, in
+/// its order, then its loop, here.
+fn run_native(a: &RunArgs, start: &[u8], events: &[u8], inject: &str, bar: Option<&indicatif::ProgressBar>, each: &mut impl FnMut(&serde_json::Value) -> Result<()>) -> Result<Ran> {
+    use omega_core::api::{Call, Op};
+    let request = make_fields(&[start, a.ticks.to_string().as_bytes(), events, b"snapshot", inject.as_bytes()]);
+    let refused = |e: omega_core::api::ApiError| Ok(Err(e.to_response().body));
+    let req = match Call::decode(Op::EcsRun, &request) {
+        Ok(Call::EcsRun(r)) => r,
+        Ok(_) => bail!("op 19 decoded as another op"),
+        Err(e) => return refused(e),
+    };
+    let world = match ops::ecs_start(req.start) {
+        Ok(w) => w,
+        Err(e) => return refused(e),
+    };
+    let (cmds, history, undecodable) = match ops::ecs_commands(req.events.unwrap_or_default()) {
+        Ok(x) => x,
+        Err(e) => return refused(e),
+    };
+    let inject = req.inject;
+    let mut run = omega_core::ecs::Run::new(world, cmds, inject);
+    for done in 1..=a.ticks {
+        let r = run.step();
+        if !a.quiet {
+            // the line the op's reports give, through the same JSON value
+            each(&serde_json::to_value(ops::tick_json(&r))?)?;
+        }
+        if let Some(b) = bar.filter(|_| done % 64 == 0 || done == a.ticks) {
+            b.set_position(done);
+        }
+    }
+    // the op's body (less the parts the summary drops), made into the summary the same way
+    let body = serde_json::json!({
+        "status": "ok",
+        "start_tick": run.start_tick(),
+        "end_tick": run.tick(),
+        "state_hash": omega_core::hex::encode(&run.state_hash()),
+        "digest": omega_core::hex::encode(&run.digest()),
+        "checkpoints": [],
+        "history": history,
+        "undecodable": undecodable,
+    });
+    Ok(Ok((summarize(body, a.ticks, &run.digest()), run.world().encode())))
+}
+
+/// The run on the wasm engine: op 19 in chunks, each starting from the
+/// snapshot the last returned (the digest over all the tick hashes is made
+/// here, from the reports).
+fn run_chunked(a: &RunArgs, engine: &EngineArgs, mut start: Vec<u8>, events: &[u8], inject: &str, bar: Option<&indicatif::ProgressBar>, each: &mut impl FnMut(&serde_json::Value) -> Result<()>) -> Result<Ran> {
+    use sha2::Digest;
+    let chunk = chunk_ticks(a, &start);
+    let mut done = 0u64;
+    let mut digest = sha2::Sha256::new();
+    loop {
+        let n = chunk.min(a.ticks - done);
+        let r = run_op(engine, ops::OP_ECS_RUN, &make_fields(&[&start, n.to_string().as_bytes(), events, b"reports,snapshot", inject.as_bytes()]))?;
+        if r.status == abi::STATUS_ERROR {
+            return Ok(Err(r.body));
+        }
+        let mut v: serde_json::Value = serde_json::from_slice(&r.body)?;
+        for line in v.get("reports").and_then(|x| x.as_array()).map(Vec::as_slice).unwrap_or_default() {
+            let h = line.get("state_hash").and_then(|h| h.as_str()).and_then(omega_core::hex::decode_array::<32>).unwrap_or_default();
+            digest.update(h);
+            each(line)?;
+        }
+        let b64 = v.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default();
+        start = omega_core::note::b64_decode(b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?;
+        done += n;
+        if let Some(b) = bar {
+            b.set_position(done);
+        }
+        if done >= a.ticks {
+            // every chunk reports the same history and undecodable payloads
+            let digest: [u8; 32] = digest.finalize().into();
+            if let Some(o) = v.as_object_mut() {
+                o.remove("reports");
+                o.remove("snapshot");
+            }
+            return Ok(Ok((summarize(v, a.ticks, &digest), start)));
+        }
+    }
+}
+
+/// Ticks per op call on the wasm engine. Each call re-sends the world (a
+/// snapshot, base64, both ways) and re-reads the events, returns its ticks'
+/// reports in one body, and has the fuel budget of one call; the progress
+/// bar moves once a call. So a call covers about [`CHUNK_WORK`] slot and
+/// edge updates, a few seconds of wasm: 1,000 ticks for worlds up to 1,000
+/// entities with 3 edges each, 100 at 10,000, 10 at 100,000, and at least
+/// [`CHUNK_MIN`] (so the snapshot round trip stays small next to the ticks).
+/// The size changes no output byte: a run split at any tick equals one run.
+fn chunk_ticks(a: &RunArgs, start: &[u8]) -> u64 {
+    let size = match omega_core::ecs::World::peek(start) {
+        Some(i) => u64::from(i.slots) + u64::from(i.edges),
+        None => u64::from(a.entities).saturating_mul(1 + u64::from(a.edges_per_entity)),
+    };
+    (CHUNK_WORK / size.max(1)).clamp(CHUNK_MIN, CHUNK_MAX)
+}
+
+/// Slot and edge updates per wasm call (see [`chunk_ticks`]).
+const CHUNK_WORK: u64 = 4_000_000;
+/// The fewest ticks per wasm call.
+const CHUNK_MIN: u64 = 4;
+/// The most ticks per wasm call.
+const CHUNK_MAX: u64 = 1000;
+
+/// The summary line's object from op 19's body: the run's `ticks` and
+/// `digest` (over every tick, across chunks) in, `start_tick` and the
+/// checkpoints out.
+fn summarize(mut v: serde_json::Value, ticks: u64, digest: &[u8; 32]) -> serde_json::Value {
+    if let Some(o) = v.as_object_mut() {
+        o.insert("ticks".into(), ticks.into());
+        o.insert("digest".into(), omega_core::hex::encode(digest).into());
         o.remove("start_tick");
         o.remove("checkpoints");
     }
-    Ok(Ok((summary, snapshot)))
+    v
 }
 
 /// `omega ecs`.
@@ -262,7 +345,7 @@ pub fn diff(a: &Path, b: &Path, engine: &EngineArgs) -> Result<ExitCode> {
         let snap = |h: &serde_json::Value, ticks: u64, prestep: bool| -> Result<Vec<u8>> {
             let mut a = args_of(h, ticks)?;
             a.quiet = true;
-            match run_mode(&a, engine, if prestep { "summary,snapshot,prestep" } else { "summary,snapshot" })? {
+            match run_mode(&a, engine, if prestep { "snapshot,prestep" } else { "snapshot" })? {
                 Ok(s) => Ok(s),
                 Err(_) => bail!("re-running a log to tick {t} failed"),
             }

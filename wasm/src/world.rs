@@ -1,8 +1,9 @@
 //! The ECS world in JS: `new World(seed, entities)`, `step(n)`, `stateHash()`,
 //! `metrics()`, `snapshot()`, `World.restore(bytes)`. Reports are the CLI's
-//! tick JSON, parsed.
+//! tick JSON, parsed. Stepping goes through [`Run`], the loop op 19 and
+//! `omega ecs` use.
 use crate::{js_error, parse_json};
-use omega_core::ecs::{Command, Config, World as CoreWorld};
+use omega_core::ecs::{Command, Config, Run, World as CoreWorld};
 use omega_core::{ErrorCode, ops};
 use wasm_bindgen::prelude::*;
 
@@ -32,7 +33,7 @@ export interface TickReport {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct World {
-    inner: CoreWorld,
+    run: Run,
     last: Option<omega_core::ecs::TickReport>,
 }
 
@@ -61,17 +62,18 @@ impl World {
         let edges_per_entity = int("edges_per_entity", edges_per_entity.unwrap_or(f64::from(d.edges_per_entity)), 0, Config::MAX_EDGES_PER_ENTITY)?;
         let config = Config { nodes, entities, edges_per_entity };
         let inner = CoreWorld::try_new(seed as u64, config).map_err(|e| js_error(e.code(), &e.to_string(), None, None))?;
-        Ok(World { inner, last: None })
+        Ok(World::of(inner))
     }
 
     /// Rebuilds a world from `snapshot()` bytes (the caps of a new world
     /// hold: 4005 past them, 4001 for malformed bytes); stepping it continues exactly.
     pub fn restore(bytes: &[u8]) -> Result<World, JsValue> {
-        CoreWorld::restore(bytes).map(|inner| World { inner, last: None }).map_err(|e| js_error(e.code(), &e.to_string(), None, None))
+        CoreWorld::restore(bytes).map(World::of).map_err(|e| js_error(e.code(), &e.to_string(), None, None))
     }
 
     /// Runs `n` ticks (commands: an optional array of command objects in the
-    /// JSON form, applied at the tick they name). Returns the reports.
+    /// JSON form, applied at the tick they name; those naming a tick outside
+    /// this call's never apply). Returns the reports.
     #[wasm_bindgen(unchecked_return_type = "TickReport[]")]
     pub fn step(&mut self, n: u32, #[wasm_bindgen(unchecked_param_type = "object[] | undefined")] commands: JsValue) -> Result<JsValue, JsValue> {
         let mut cmds: Vec<Command> = Vec::new();
@@ -83,11 +85,10 @@ impl World {
                 cmds.push(cmd);
             }
         }
+        self.run.set_commands(cmds);
         let out = js_sys::Array::new();
         for _ in 0..n {
-            let t = self.inner.tick() + 1;
-            let now: Vec<Command> = cmds.iter().filter(|c| c.tick == t).copied().collect();
-            let r = self.inner.step(&now);
+            let r = self.run.step();
             let text = serde_json_text(&ops::tick_json(&r));
             out.push(&parse_json(&text)?);
             self.last = Some(r);
@@ -98,13 +99,13 @@ impl World {
     /// The tick last computed.
     #[wasm_bindgen(getter)]
     pub fn tick(&self) -> f64 {
-        self.inner.tick() as f64
+        self.run.tick() as f64
     }
 
     /// SHA-256 of the world's canonical encoding, hex.
     #[wasm_bindgen(js_name = stateHash)]
     pub fn state_hash(&self) -> String {
-        omega_core::hex::encode(&self.inner.state_hash())
+        omega_core::hex::encode(&self.run.world().state_hash())
     }
 
     /// The last tick's report (null before the first step).
@@ -118,13 +119,19 @@ impl World {
 
     /// The canonical encoding (OMGW): a snapshot `World.restore` takes.
     pub fn snapshot(&self) -> Vec<u8> {
-        self.inner.encode()
+        self.run.world().encode()
     }
 
     /// Live entities.
     #[wasm_bindgen(getter)]
     pub fn entities(&self) -> u32 {
-        self.inner.len()
+        self.run.world().len()
+    }
+}
+
+impl World {
+    fn of(world: CoreWorld) -> World {
+        World { run: Run::new(world, [], None), last: None }
     }
 }
 

@@ -7,6 +7,8 @@
 //!   snapshot ([`World::encode`]) and [`World::restore`];
 //! - [`systems`]: sensors → signal → PID → safety → field → topology →
 //!   arbiter, plain functions in that fixed order, with the original constants;
+//! - [`Run`]: the per-tick loop (injected flip, commands, systems, digest,
+//!   checkpoints) that op 19, the JS `World` and `omega ecs` all use;
 //! - [`Command`]: spawn, despawn, link, unlink, set target, sensor reading,
 //!   in a binary and a JSON form, carried as event payloads.
 //!
@@ -18,8 +20,10 @@
 
 pub mod command;
 pub mod fx;
+mod run;
 pub mod systems;
 mod world;
 
 pub use command::{Command, Op};
+pub use run::{Inject, Run};
 pub use world::{Alert, COMPONENTS, Config, Decision, EDGE_BYTES, Entity, MEMORY_BUDGET, Metrics, Migration, NODE_BYTES, SLOT_BYTES, SnapshotInfo, TickReport, World, WorldError, memory_estimate};
