@@ -4,15 +4,26 @@
 //! randomness, no floats, no hash-map iteration. The same code runs natively
 //! and inside the wasm32 blob, and must give the same bytes on every engine.
 //!
-//! Modules (one noun each, re-exported flat):
-//! - [`Key`], [`EventId`]: the 224-bit canonical key and its 112-bit event id;
-//! - [`Event`]: an event and its canonical binary encoding;
-//! - [`CompactRange`], [`merkle`]: the RFC 6962 / RFC 9162 Merkle tree hash;
-//! - [`State`]: what a reconciled history leaves behind (the prior state);
-//! - [`Reconciler`], [`reconcile()`]: canonical order, invariants, obstruction;
-//! - [`json`] (feature `json`): the JSON event form and result rendering;
-//! - [`abi`]: the byte-level call entry shared by the native engine and the blob;
-//! - [`sample`]: the deterministic sample histories used by demo, benches and tests.
+//! One module per stage of the pipeline, in the order data flows:
+//! - [`event`]: the 224-bit canonical [`Key`], the [`Event`] and its
+//!   canonical bytes, the framed `.omega` log ([`event::frame`]), and the
+//!   deterministic sample histories ([`event::sample`]);
+//! - [`reconcile`](mod@reconcile): events in any order become one canonical history or an
+//!   [`Obstruction`] listing every violation; [`State`] is what a history
+//!   leaves behind (the prior of the next batch);
+//! - [`tree`]: the RFC 6962 / RFC 9162 Merkle tree and its inclusion and
+//!   consistency proofs;
+//! - [`certify`]: C2SP signed notes and Ed25519 keys ([`certify::note`]);
+//!   checkpoints, quorum certificates, committees and chains ([`certify::cert`]);
+//! - [`replay`]: state snapshots and crash bundles;
+//! - [`ecs`]: the fixed-point world a history drives, and [`ecs::Run`], its loop;
+//! - [`api`]: the typed way in — [`api::Op`], one request type per op
+//!   ([`api::request::Call`]), the handlers ([`api::ops`]), [`api::ApiError`]
+//!   and every stable code ([`api::code`]), the JSON forms ([`api::json`])
+//!   and the byte transport every engine shares ([`api::abi`]).
+//!
+//! Each module re-exports what its users need; the most used types are also
+//! here at the root.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
