@@ -1,55 +1,31 @@
-// Golden vectors (tests/vectors): the manifest, the request bytes of a case and
-// the exact response bytes it must produce. Shared by the Node and Chromium suites.
-import { readFileSync, existsSync } from "node:fs";
+// Golden vectors (tests/vectors): the cases of the manifest (read by
+// manifest.mjs, the one JS reader), with the request bytes of each and the
+// exact response bytes it must produce. Shared by the Node and Chromium suites.
+import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { readManifest, requestBytes, requestFiles, responseBytes } from "./manifest.mjs";
 
-export const VECTORS_DIR = fileURLToPath(new URL("../vectors/", import.meta.url));
-const MANIFEST = new URL("../vectors/manifest.json", import.meta.url);
+export { OP_RECONCILE_BINARY, OP_RECONCILE_JSON } from "./manifest.mjs";
 
-/** Ops whose request is `u32 LE events length | events | prior`. */
-export const OP_RECONCILE_JSON = 1;
-export const OP_RECONCILE_BINARY = 2;
+const VECTORS = new URL("../vectors/", import.meta.url);
+export const VECTORS_DIR = fileURLToPath(VECTORS);
 
-/** Loads the manifest and every file it names. Throws with a clear message when absent. */
+/**
+ * Every case of the manifest with its files read: `expected`, `request` and
+ * `response` as bytes, and `fields` (ops other than 1 and 2) or `input` and
+ * `prior` (ops 1 and 2) as bytes, the others null. Throws with a clear message
+ * when the manifest is absent or refused.
+ */
 export function loadCases() {
-  if (!existsSync(MANIFEST)) {
-    throw new Error(`no golden vectors: ${fileURLToPath(MANIFEST)} is missing (run \`cargo xtask vectors\`)`);
-  }
-  const manifest = JSON.parse(readFileSync(MANIFEST, "utf8"));
-  if (manifest.version !== 1) throw new Error(`manifest version ${manifest.version}, expected 1`);
-  if (!Array.isArray(manifest.cases) || manifest.cases.length === 0) throw new Error("manifest has no cases");
-  const read = (rel) => readFileSync(new URL(rel, new URL("../vectors/", import.meta.url)));
-  return manifest.cases.map((c) => {
+  const read = (rel) => readFileSync(new URL(rel, VECTORS));
+  return readManifest(VECTORS).cases.map((c) => {
+    const files = requestFiles(c).map(read);
     const expected = read(c.expected);
-    const response = Buffer.concat([Buffer.from([c.status]), expected]);
-    if (Array.isArray(c.fields)) {
-      // ops 3..12: the request is the fields, each `u32 LE length | bytes`
-      const fields = c.fields.map(read);
-      return { ...c, fields, input: null, prior: null, expected, request: fieldsRequest(fields), response };
-    }
-    const input = read(c.input);
-    const prior = c.prior == null ? null : read(c.prior);
-    return { ...c, input, prior, expected, request: request(input, prior), response };
+    const bytes = { expected, request: Buffer.from(requestBytes(c, files)), response: Buffer.from(responseBytes(c, expected)) };
+    if (c.fields) return { ...c, fields: files, input: null, prior: null, ...bytes };
+    return { ...c, input: files[0], prior: c.prior === null ? null : files[1], ...bytes };
   });
-}
-
-/** The raw-ABI request: u32 little-endian length of `events`, `events`, then `prior` (if any). */
-export function request(events, prior) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(events.length, 0);
-  return Buffer.concat([len, events, prior ?? Buffer.alloc(0)]);
-}
-
-/** The request of ops 3..12: each field as `u32 little-endian length | bytes`. */
-export function fieldsRequest(fields) {
-  return Buffer.concat(
-    fields.flatMap((f) => {
-      const len = Buffer.alloc(4);
-      len.writeUInt32LE(f.length, 0);
-      return [len, f];
-    }),
-  );
 }
 
 /** Offset of the first differing byte of `a` and `b`, or -1 when equal. */

@@ -5,6 +5,7 @@
 //! builds it first and sets OMEGA_REQUIRE_BLOB=1, so a missing blob fails
 //! instead of skipping the wasm-engine checks.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use omega_core::api::vectors::{Case, Manifest};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -42,6 +43,29 @@ pub fn err(o: &Output) -> String {
 /// The golden vectors folder.
 pub fn vectors() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
+/// The golden vectors manifest, through the one typed reader every Rust user shares.
+pub fn manifest() -> Manifest {
+    let path = vectors().join(omega_core::api::vectors::FILE_NAME);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e} (run `cargo xtask vectors`)", path.display()));
+    Manifest::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The golden vector case `name`.
+pub fn case(name: &str) -> Case {
+    manifest().cases.into_iter().find(|c| c.name == name).unwrap_or_else(|| panic!("the vectors manifest has no case `{name}`"))
+}
+
+/// A case's request bytes, read from the vectors folder.
+pub fn request(c: &Case) -> Vec<u8> {
+    c.request_bytes(|rel| std::fs::read(vectors().join(rel))).unwrap_or_else(|e| panic!("case {}: {e}", c.name))
+}
+
+/// A case's exact response bytes (status, then the expected body).
+pub fn response(c: &Case) -> Vec<u8> {
+    let body = std::fs::read(vectors().join(&c.expected)).unwrap_or_else(|e| panic!("case {}: reading {}: {e}", c.name, c.expected));
+    c.response_bytes(&body)
 }
 
 /// The blob `cargo xtask blob` built, if there is one (required under OMEGA_REQUIRE_BLOB).

@@ -6,6 +6,7 @@
 //! silently. Every engine (native, wasmtime, Node, Chromium) must reproduce the
 //! expected files byte for byte.
 use omega_core::abi;
+use omega_core::api::vectors::{self, Manifest, Request};
 use omega_core::sample::{self, Shape};
 use omega_core::cert::{self, Certificate};
 use omega_core::note::SignerKey;
@@ -604,6 +605,12 @@ fn field_cases() -> Vec<FieldCase> {
     out
 }
 
+/// A case's manifest entry: `op`, `request` and `status` from the call, the rest as named.
+fn entry(name: &str, about: &str, op: u32, request: Request, expected: &str, status: u8) -> vectors::Case {
+    let op = omega_core::api::Op::try_from(op).unwrap_or_else(|e| panic!("case {name}: {e}"));
+    vectors::Case { name: name.to_string(), about: about.to_string(), op, request, expected: expected.to_string(), status }
+}
+
 fn render() -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();
     let mut manifest = Vec::new();
@@ -612,15 +619,8 @@ fn render() -> BTreeMap<PathBuf, Vec<u8>> {
         let prior = c.prior.as_ref().map(|_| format!("reconcile/{}.prior.json", c.name));
         let expected = format!("reconcile/{}.out.json", c.name);
         let resp = abi::call(c.op, &abi::make_request(&c.input, c.prior.as_deref().unwrap_or(&[])));
-        manifest.push(serde_json::json!({
-            "name": c.name,
-            "about": c.about,
-            "op": c.op,
-            "input": input,
-            "prior": prior,
-            "expected": expected,
-            "status": resp.status,
-        }));
+        let request = Request::Reconcile { input: input.clone(), prior: prior.clone() };
+        manifest.push(entry(c.name, c.about, c.op, request, &expected, resp.status));
         files.insert(PathBuf::from(&input), c.input);
         if let (Some(p), Some(bytes)) = (prior, c.prior) {
             files.insert(PathBuf::from(p), bytes);
@@ -631,23 +631,18 @@ fn render() -> BTreeMap<PathBuf, Vec<u8>> {
         let expected = format!("certify/{}.out.json", c.name);
         let paths: Vec<String> = c.fields.iter().map(|(f, _)| format!("certify/{}.{f}", c.name)).collect();
         let resp = ops::call(c.op, &make_fields(&c.fields.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>()));
-        manifest.push(serde_json::json!({
-            "name": c.name,
-            "about": c.about,
-            "op": c.op,
-            "fields": paths,
-            "expected": expected,
-            "status": resp.status,
-        }));
+        manifest.push(entry(c.name, c.about, c.op, Request::Fields(paths.clone()), &expected, resp.status));
         for (p, (_, bytes)) in paths.iter().zip(c.fields) {
             files.insert(PathBuf::from(p), bytes);
         }
         files.insert(PathBuf::from(expected), resp.body);
     }
-    let m = serde_json::json!({ "version": 1, "generator": "cargo xtask vectors", "cases": manifest });
-    let mut text = serde_json::to_vec_pretty(&m).unwrap_or_default();
-    text.push(b'\n');
-    files.insert(PathBuf::from("manifest.json"), text);
+    let text = Manifest::new(manifest).to_json();
+    // Never write a manifest the readers (this module's parser, tests/js/manifest.mjs) would refuse.
+    if let Err(e) = Manifest::parse(&text) {
+        panic!("gen-vectors made a manifest its own reader refuses: {e}");
+    }
+    files.insert(PathBuf::from(vectors::FILE_NAME), text);
     files
 }
 
