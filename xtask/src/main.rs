@@ -532,6 +532,10 @@ impl Ctx {
             }),
         ));
         suites.push((
+            "cargo test of the blob's crate (natively) and of xtask itself",
+            Box::new(|| run(self.cargo().args(["test", "--release", "-p", "omega-wasm", "-p", "xtask"]))),
+        ));
+        suites.push((
             "golden vectors up to date (gen-vectors --check)",
             Box::new(|| self.vectors(true)),
         ));
@@ -541,7 +545,7 @@ impl Ctx {
         ));
         suites.push((
             "Node: the npm package on every golden vector, the certify API, and independent checks (plain-JS RFC 6962, node:crypto signed notes)",
-            Box::new(|| self.node_test(&["node.test.mjs", "independent.test.mjs", "certify.test.mjs", "log.test.mjs", "ecs.test.mjs"], &sha)),
+            Box::new(|| self.node_test(&["manifest.test.mjs", "node.test.mjs", "independent.test.mjs", "certify.test.mjs", "log.test.mjs", "ecs.test.mjs"], &sha)),
         ));
         suites.push((
             "Chromium: the blob in a headless browser on every golden vector",
