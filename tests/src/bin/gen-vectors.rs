@@ -594,6 +594,31 @@ fn field_cases() -> Vec<FieldCase> {
         ops::OP_CERTIFY,
         vec![("result.json", r1.clone()), ("origin.txt", vec![b'o'; 65_536]), ("key.txt", key_text(0)), ("prev.bin", vec![]), ("committee.json", comm.clone())],
     );
+    // op 22: any C2SP signed note against verifier keys
+    let vkey = |i: usize| keys[i].verifier().to_string().into_bytes();
+    let quorum_note = c0.to_note().into_bytes();
+    push(
+        "note-verify-quorum",
+        "the genesis certificate's note, five signatures, checked against three of the keys: valid, the others unknown",
+        ops::OP_NOTE_VERIFY,
+        vec![("note.txt", quorum_note.clone()), ("vkey0.txt", vkey(0)), ("vkey1.txt", vkey(2)), ("vkey2.txt", vkey(6))],
+    );
+    let text = "go.sum database tree\n31\nJWC6RPEwrfR1W6+uTxh7+QTEl5mq5ob6xFSW4pyMzOY=\n";
+    let foreign = omega_core::note::Note { text: text.to_string(), signatures: vec![keys[5].sign_note(text), keys[6].sign_note(text)] }.to_text().into_bytes();
+    push("note-verify-foreign", "a checkpoint note that is not omega's (Go checksum-database form), signed by two keys, checked against one", ops::OP_NOTE_VERIFY, vec![("note.txt", foreign.clone()), ("vkey0.txt", vkey(5))]);
+    let mut forged = foreign.clone();
+    // a base64 digit inside the last signature (past its 4-byte key id), so the line still parses
+    let at = forged.iter().rposition(|b| *b == b' ').unwrap_or_default() + 12;
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    push(
+        "note-verify-bad-line",
+        "the same note with the last signature altered, checked against its key: invalid, though another given key's line verifies",
+        ops::OP_NOTE_VERIFY,
+        vec![("note.txt", forged), ("vkey0.txt", vkey(5)), ("vkey1.txt", vkey(6))],
+    );
+    push("note-verify-no-key", "a note and no verifier key: refused (3301)", ops::OP_NOTE_VERIFY, vec![("note.txt", foreign.clone())]);
+    push("note-verify-not-a-note", "text with no signature block: refused (3501)", ops::OP_NOTE_VERIFY, vec![("note.txt", b"just text\n".to_vec()), ("vkey0.txt", vkey(0))]);
+
     let twin = omega_core::note::VerifierKey::new("omega.example/twin", *keys[0].verifier().public()).unwrap_or_else(|e| panic!("{e}"));
     let twins = serde_json::to_vec_pretty(&serde_json::json!({ "threshold": 2, "members": [keys[0].verifier().to_string(), twin.to_string()] })).unwrap_or_default();
     push(
