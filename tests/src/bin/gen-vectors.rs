@@ -452,6 +452,18 @@ fn field_cases() -> Vec<FieldCase> {
         *b ^= 1;
     }
     push("explain-bundle-corrupt", "a corrupt bundle is refused (its SHA-256 does not match)", ops::OP_EXPLAIN_BUNDLE, vec![("bundle.omb", bad_bundle)]);
+    push(
+        "bundle-unknown-format",
+        "a format other than json, binary or omega is refused (3301); before the typed API it was read as JSON",
+        ops::OP_BUNDLE,
+        vec![("events.json", js(&third)), ("format.txt", b"yaml".to_vec()), ("prior.json", r2.clone())],
+    );
+    push(
+        "bundle-bad-event",
+        "a JSON event with a bad field: the error names its index and field, as every other op's does (before the typed API, op 17 left them out)",
+        ops::OP_BUNDLE,
+        vec![("events.json", br#"[{"lamport": 1, "node": 1, "stream": 0, "seq": 0}, {"lamport": 2, "node": -1, "stream": 0, "seq": 0}]"#.to_vec()), ("format.txt", b"json".to_vec()), ("prior.json", vec![])],
+    );
     push("bundle-clean-batch", "a batch that does not obstruct has no bundle (3903)", ops::OP_BUNDLE, vec![("events.json", js(&small())), ("format.txt", b"json".to_vec()), ("prior.json", vec![])]);
 
     // --- the ECS world ---
