@@ -8,11 +8,19 @@
 //! so that a run of a fast op lasts long enough to measure); a row shows the
 //! median time per call over the runs, the spread (fastest and slowest run),
 //! the wasm/native ratio, and the throughput in the unit people compare.
+//!
+//! A second table times the `omega` binary itself, spawned whole, start-up
+//! included: `omega reconcile` on a 10-event file and `omega ecs` for 1,000
+//! ticks of a 1,000-entity world, `--engine native` against `--engine wasm`
+//! (after one warm-up run each, which fills the module cache; see
+//! `crate::kernel`). Both engines must print the same bytes there too.
 // Timing statistics are floats by nature; nothing here feeds a state or a hash.
 #![allow(clippy::float_arithmetic)]
-use crate::wasm::Blob;
+use crate::kernel::{Kernel, Native, Wasm};
+use crate::wasm::{self, Blob};
 use anyhow::{Result, anyhow, bail};
-use omega_core::abi::{self, Response};
+use omega_core::abi;
+use omega_core::api::Op;
 use omega_core::cert::{self, Committee};
 use omega_core::ecs::{Config, World};
 use omega_core::note::SignerKey;
@@ -20,7 +28,8 @@ use omega_core::ops::{self, make_fields};
 use omega_core::sample::{self, Shape};
 use omega_core::{Event, EventId, Outcome, State, frame, json};
 use std::io::Write as _;
-use std::process::ExitCode;
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 /// What to run, from the command line.
@@ -58,7 +67,7 @@ impl Options {
 struct Workload {
     name: &'static str,
     size: String,
-    op: u32,
+    op: Op,
     request: Vec<u8>,
     /// The status a correct answer has.
     status: u8,
@@ -90,21 +99,6 @@ fn stats(mut v: Vec<f64>) -> Stats {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     };
     Stats { median, min: v.first().copied().unwrap_or(0.0), max: v.last().copied().unwrap_or(0.0) }
-}
-
-/// The two engines behind one interface.
-enum Engine<'a> {
-    Native,
-    Wasm(&'a mut Blob),
-}
-
-impl Engine<'_> {
-    fn call(&mut self, op: u32, req: &[u8]) -> Result<Response> {
-        match self {
-            Engine::Native => Ok(abi::call(op, req)),
-            Engine::Wasm(b) => b.call(op, req),
-        }
-    }
 }
 
 fn reconcile_events(opts: &Options) -> Vec<Event> {
@@ -173,7 +167,7 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
         Workload {
             name: "reconcile",
             size: format!("{ev}, 100-byte payloads, shuffled"),
-            op: abi::OP_RECONCILE_BINARY,
+            op: Op::ReconcileBinary,
             request: abi::make_request(&binary, &[]),
             status: abi::STATUS_OK,
             amount: nf,
@@ -184,7 +178,7 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
         Workload {
             name: "merkle root",
             size: format!("{} leaf hashes", thousands(n as u64)),
-            op: ops::OP_MERKLE_ROOT,
+            op: Op::MerkleRoot,
             request: make_fields(&[&leaf_bytes]),
             status: abi::STATUS_OK,
             amount: nf,
@@ -195,7 +189,7 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
         Workload {
             name: "inclusion proof",
             size: format!("leaf {index} of {}, with the root", thousands(n as u64)),
-            op: ops::OP_PROVE_INCLUSION,
+            op: Op::ProveInclusion,
             request: make_fields(&[&leaf_bytes, b"leaves", index.as_bytes()]),
             status: abi::STATUS_OK,
             amount: 1.0,
@@ -206,7 +200,7 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
         Workload {
             name: "verify inclusion",
             size: format!("a proof in a tree of {}", thousands(n as u64)),
-            op: ops::OP_VERIFY_INCLUSION,
+            op: Op::VerifyInclusion,
             request: make_fields(&[&proof.body]),
             status: abi::STATUS_OK,
             amount: 1.0,
@@ -217,7 +211,7 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
         Workload {
             name: "verify certificate",
             size: "1 of 1, one signature".into(),
-            op: ops::OP_VERIFY,
+            op: Op::Verify,
             request: make_fields(&[&one, &committee1]),
             status: abi::STATUS_OK,
             amount: 1.0,
@@ -228,7 +222,7 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
         Workload {
             name: "verify certificate",
             size: "5 of 7, batched".into(),
-            op: ops::OP_VERIFY,
+            op: Op::Verify,
             request: make_fields(&[&five, &committee5]),
             status: abi::STATUS_OK,
             amount: 5.0,
@@ -239,7 +233,7 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
         Workload {
             name: "ingest",
             size: format!("framed log, {ev}, {:.1} MB", log.len() as f64 / 1e6),
-            op: ops::OP_INGEST,
+            op: Op::Ingest,
             amount: log.len() as f64,
             request: make_fields(&[&log]),
             status: abi::STATUS_OK,
@@ -250,7 +244,7 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
         Workload {
             name: "ecs tick",
             size: format!("{} entities, {} edges", thousands(u64::from(opts.entities)), thousands(u64::from(opts.entities) * 3)),
-            op: ops::OP_ECS_RUN,
+            op: Op::EcsRun,
             request: make_fields(&[&world, ticks.as_bytes(), b"", b"summary", b""]),
             status: abi::STATUS_OK,
             amount: 1.0,
@@ -263,7 +257,7 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
 }
 
 /// Seconds per call of `req` on `engine`: `calls` calls in a row.
-fn time_calls(engine: &mut Engine<'_>, op: u32, req: &[u8], calls: u32) -> Result<f64> {
+fn time_calls(engine: &mut dyn Kernel, op: Op, req: &[u8], calls: u32) -> Result<f64> {
     let t = Instant::now();
     for _ in 0..calls {
         std::hint::black_box(engine.call(op, req)?);
@@ -272,7 +266,7 @@ fn time_calls(engine: &mut Engine<'_>, op: u32, req: &[u8], calls: u32) -> Resul
 }
 
 /// One engine's runs of one workload: seconds per unit of `w.amount`.
-fn measure(engine: &mut Engine<'_>, w: &Workload, opts: &Options, bar: &indicatif::ProgressBar) -> Result<Stats> {
+fn measure(engine: &mut dyn Kernel, w: &Workload, opts: &Options, bar: &indicatif::ProgressBar) -> Result<Stats> {
     // calibrate: enough calls that a run lasts `min_run`
     let once = time_calls(engine, w.op, &w.request, 1)?;
     let calls = if once >= opts.min_run.as_secs_f64() { 1 } else { (opts.min_run.as_secs_f64() / once.max(1e-9)).ceil().min(1e6) as u32 };
@@ -329,15 +323,110 @@ fn fmt_rate(r: f64) -> String {
     }
 }
 
+/// One workload of the end-to-end table: `omega ARGS --engine E`, spawned.
+struct CliCase {
+    name: &'static str,
+    size: String,
+    args: Vec<String>,
+    /// Timed runs per engine.
+    runs: usize,
+}
+
+/// One row of the end-to-end table: seconds per run of the whole process.
+struct CliRow {
+    name: &'static str,
+    size: String,
+    runs: usize,
+    native: Stats,
+    wasm: Stats,
+}
+
+/// Runs `exe args --engine engine` once: its wall time and standard output
+/// (it must exit 0).
+fn spawn_once(exe: &Path, args: &[String], engine: &str, blob: &Path) -> Result<(f64, Vec<u8>)> {
+    let mut cmd = Command::new(exe);
+    cmd.args(args).args(["--engine", engine]).stdin(Stdio::null()).stderr(Stdio::piped());
+    if engine == "wasm" {
+        cmd.arg("--blob").arg(blob);
+    }
+    let t = Instant::now();
+    let o = cmd.output().map_err(|e| anyhow!("running {}: {e}", exe.display()))?;
+    let secs = t.elapsed().as_secs_f64();
+    if !o.status.success() {
+        bail!("`omega {} --engine {engine}` failed ({}): {}", args.join(" "), o.status, String::from_utf8_lossy(&o.stderr).trim());
+    }
+    Ok((secs, o.stdout))
+}
+
+/// The end-to-end workloads: their inputs are written to `dir`.
+fn cli_cases(opts: &Options, dir: &Path) -> Result<Vec<CliCase>> {
+    let mut events = sample::history(opts.seed, Shape { nodes: 2, streams: 1, per_stream: 5, payload: 32 });
+    sample::shuffle(&mut events, opts.seed);
+    let input = dir.join("sample-10.json");
+    std::fs::write(&input, json::events_to_json(&events)).map_err(|e| anyhow!("writing {}: {e}", input.display()))?;
+    let input = input.to_str().ok_or_else(|| anyhow!("the temporary folder {} is not UTF-8", dir.display()))?.to_string();
+    let strings = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+    Ok(vec![
+        CliCase {
+            name: "start-up",
+            size: format!("omega reconcile, {} events", events.len()),
+            args: strings(&["reconcile", "--no-bundle", "--input", &input]),
+            runs: (opts.runs * 4).max(10),
+        },
+        CliCase {
+            name: "ecs run",
+            size: "omega ecs, 1,000 ticks, 1,000 entities".into(),
+            args: strings(&["ecs", "--quiet", "--ticks", "1000", "--entities", "1000", "--seed", &opts.seed.to_string()]),
+            runs: opts.runs,
+        },
+    ])
+}
+
+/// Times the end-to-end workloads: for each, one warm-up run per engine
+/// (same output required; the wasm one fills the module cache), then the
+/// timed runs, engines alternating.
+fn measure_cli(cases: &[CliCase], blob: &Path, bar: &indicatif::ProgressBar) -> Result<Vec<CliRow>> {
+    let exe = std::env::current_exe().map_err(|e| anyhow!("where is this omega? {e}"))?;
+    let mut rows = Vec::new();
+    for c in cases {
+        bar.set_message(format!("{} ({})", c.name, c.size));
+        let (_, native) = spawn_once(&exe, &c.args, "native", blob)?;
+        let (_, wasm) = spawn_once(&exe, &c.args, "wasm", blob)?;
+        if native != wasm {
+            bail!("{}: `--engine native` and `--engine wasm` printed different bytes (a determinism bug; run `omega crosscheck`)", c.name);
+        }
+        let (mut n, mut w) = (Vec::with_capacity(c.runs), Vec::with_capacity(c.runs));
+        for _ in 0..c.runs {
+            n.push(spawn_once(&exe, &c.args, "native", blob)?.0);
+            w.push(spawn_once(&exe, &c.args, "wasm", blob)?.0);
+            bar.inc(2);
+        }
+        rows.push(CliRow { name: c.name, size: c.size.clone(), runs: c.runs, native: stats(n), wasm: stats(w) });
+    }
+    Ok(rows)
+}
+
 /// Runs the benchmark and prints the table (or JSON).
 pub fn run(opts: &Options, blob: Result<Blob>) -> Result<ExitCode> {
-    let mut blob = blob?;
+    let mut wasm_kernel = Wasm(blob?);
+    let mut native_kernel = Native;
     let started = Instant::now();
     if !opts.json {
         eprintln!("omega bench: generating the inputs (seed {})...", opts.seed);
     }
     let work = workloads(opts)?;
-    let bar = indicatif::ProgressBar::new((work.len() * opts.runs * 2) as u64);
+    let tmp = std::env::temp_dir().join(format!("omega-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| anyhow!("creating {}: {e}", tmp.display()))?;
+    let cases = cli_cases(opts, &tmp);
+    let cases = match cases {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    let cli_runs: usize = cases.iter().map(|c| c.runs * 2).sum();
+    let bar = indicatif::ProgressBar::new((work.len() * opts.runs * 2 + cli_runs) as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} bench [{bar:40}] {pos}/{len} runs {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
@@ -345,23 +434,35 @@ pub fn run(opts: &Options, blob: Result<Blob>) -> Result<ExitCode> {
     for w in &work {
         bar.set_message(format!("{} ({})", w.name, w.size));
         // the same bytes on both engines, before any timing
-        let native = abi::call(w.op, &w.request);
-        let wasm = blob.call(w.op, &w.request)?;
+        let native = native_kernel.call(w.op, &w.request)?;
+        let wasm = wasm_kernel.call(w.op, &w.request)?;
         if native.status != w.status {
             bar.abandon();
-            bail!("{}: the native engine answered status {}: {}", w.name, native.status, String::from_utf8_lossy(&native.body));
+            bail!("{}: the {} engine answered status {}: {}", w.name, native_kernel.name(), native.status, String::from_utf8_lossy(&native.body));
         }
         if native.to_bytes() != wasm.to_bytes() {
             bar.abandon();
             bail!("{}: the engines gave different bytes for the same request (a determinism bug; run `omega crosscheck`)", w.name);
         }
-        let n = measure(&mut Engine::Native, w, opts, &bar)?;
-        let b = measure(&mut Engine::Wasm(&mut blob), w, opts, &bar)?;
+        let n = measure(&mut native_kernel, w, opts, &bar)?;
+        let b = measure(&mut wasm_kernel, w, opts, &bar)?;
         let rate = |s: &Stats| if s.median > 0.0 { w.amount / w.scale / s.median } else { 0.0 };
         rows.push(Row { name: w.name, size: w.size.clone(), unit: w.unit, native_rate: rate(&n), wasm_rate: rate(&b), native: n, wasm: b });
     }
+    let cli = measure_cli(&cases, &wasm_kernel.0.path, &bar);
+    let _ = std::fs::remove_dir_all(&tmp);
+    let cli = match cli {
+        Ok(c) => c,
+        Err(e) => {
+            bar.abandon();
+            return Err(e);
+        }
+    };
     bar.finish_and_clear();
+    let blob = &wasm_kernel.0;
+    let cache = wasm::module_cache_dir();
     let elapsed = started.elapsed();
+    let ratio = |n: &Stats, w: &Stats| if n.median > 0.0 { w.median / n.median } else { 0.0 };
     let mut out = std::io::stdout().lock();
     if opts.json {
         let st = |s: &Stats| serde_json::json!({ "median_s": s.median, "min_s": s.min, "max_s": s.max });
@@ -371,8 +472,19 @@ pub fn run(opts: &Options, blob: Result<Blob>) -> Result<ExitCode> {
                 serde_json::json!({
                     "workload": r.name, "size": r.size, "unit": r.unit,
                     "native": st(&r.native), "wasm": st(&r.wasm),
-                    "ratio": if r.native.median > 0.0 { r.wasm.median / r.native.median } else { 0.0 },
+                    "ratio": ratio(&r.native, &r.wasm),
                     "native_throughput": r.native_rate, "wasm_throughput": r.wasm_rate,
+                    "same_bytes": true,
+                })
+            })
+            .collect();
+        let cli: Vec<_> = cli
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "workload": r.name, "size": r.size, "runs": r.runs,
+                    "native": st(&r.native), "wasm": st(&r.wasm),
+                    "ratio": ratio(&r.native, &r.wasm),
                     "same_bytes": true,
                 })
             })
@@ -381,6 +493,8 @@ pub fn run(opts: &Options, blob: Result<Blob>) -> Result<ExitCode> {
             "omega": omega_core::VERSION, "machine": machine(), "blob_sha256": blob.sha256,
             "runs": opts.runs, "events": opts.events, "entities": opts.entities, "seed": opts.seed,
             "elapsed_s": elapsed.as_secs_f64(), "rows": rows,
+            "module_cache": cache.as_ref().map(|d| d.display().to_string()),
+            "end_to_end": cli,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         return Ok(ExitCode::SUCCESS);
@@ -393,9 +507,8 @@ pub fn run(opts: &Options, blob: Result<Blob>) -> Result<ExitCode> {
         "{:<19} {:<42} {:>30} {:>30} {:>7} {:>9} {:>9}  unit",
         "workload", "size", "native", "blob (wasmtime)", "ratio", "native", "blob"
     )?;
+    let cell = |s: &Stats| format!("{} ({}..{})", fmt_time(s.median), fmt_short(s.min), fmt_short(s.max));
     for r in &rows {
-        let cell = |s: &Stats| format!("{} ({}..{})", fmt_time(s.median), fmt_short(s.min), fmt_short(s.max));
-        let ratio = if r.native.median > 0.0 { r.wasm.median / r.native.median } else { 0.0 };
         writeln!(
             out,
             "{:<19} {:<42} {:>30} {:>30} {:>6.2}x {:>9} {:>9}  {}",
@@ -403,13 +516,23 @@ pub fn run(opts: &Options, blob: Result<Blob>) -> Result<ExitCode> {
             r.size,
             cell(&r.native),
             cell(&r.wasm),
-            ratio,
+            ratio(&r.native, &r.wasm),
             fmt_rate(r.native_rate),
             fmt_rate(r.wasm_rate),
             r.unit
         )?;
     }
-    writeln!(out, "\ntimes are per call (per tick for `ecs tick`); ratio = blob / native; {:.1} s in all", elapsed.as_secs_f64())?;
+    writeln!(out, "\ntimes are per call (per tick for `ecs tick`); ratio = blob / native")?;
+    writeln!(
+        out,
+        "\nend to end: the omega binary spawned per run, start-up included, after one warm-up run per engine (module cache: {})\n",
+        cache.as_ref().map_or_else(|| "off".to_string(), |d| d.display().to_string())
+    )?;
+    writeln!(out, "{:<19} {:<42} {:>30} {:>30} {:>7}  runs", "workload", "size", "--engine native", "--engine wasm", "ratio")?;
+    for r in &cli {
+        writeln!(out, "{:<19} {:<42} {:>30} {:>30} {:>6.2}x  {}", r.name, r.size, cell(&r.native), cell(&r.wasm), ratio(&r.native, &r.wasm), r.runs)?;
+    }
+    writeln!(out, "\ntimes are per process run; {:.1} s in all", elapsed.as_secs_f64())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -422,7 +545,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -3,13 +3,21 @@
 //! The blob is the wasm-bindgen `_bg.wasm` file the npm package ships. Its
 //! wasm-bindgen imports are defined as traps (the raw exports never call
 //! them); NaNs are canonicalised; memory and fuel are bounded.
+//!
+//! Compiling the blob (Cranelift) takes about a second, so it happens at most
+//! once per process (one `Engine` for the process, one `Module` per blob) and,
+//! with the module cache on, once per machine: the compiled module is kept in
+//! `<cache>/omega/modules/` ([`module_cache_dir`]). The `crate::kernel` docs
+//! say where, what is cached, and why loading a cached module is safe.
 use anyhow::{Context, Result, anyhow, bail};
 use omega_core::abi::Response;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use wasmtime::{Config, Engine, Instance, Linker, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use wasmtime::{Config, Engine, Instance, Linker, Memory, Module, ModuleVersionStrategy, ResourceLimiter, Store, Trap, TypedFunc};
 
 /// Bounds for one blob instance.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bounds {
     /// Largest linear memory, in bytes.
     pub max_memory: usize,
@@ -48,13 +56,224 @@ impl ResourceLimiter for Limiter {
     }
 }
 
-/// A loaded blob, ready for calls.
-pub struct Blob {
+/// The `Config` flags omega sets; part of the cache file name, with the
+/// engine's own compatibility hash (which covers these and the target CPU).
+const CONFIG_FLAGS: &str = "cranelift_nan_canonicalization,consume_fuel";
+
+/// The one wasmtime engine of the process (every blob compiles with it).
+fn engine() -> Result<&'static Engine> {
+    static ENGINE: OnceLock<std::result::Result<Engine, String>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let mut config = Config::new();
+            config.cranelift_nan_canonicalization(true);
+            config.consume_fuel(true);
+            Engine::new(&config).map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| anyhow!("{e}"))
+}
+
+/// Whether `OMEGA_VERBOSE` asks for a line about the module cache.
+fn verbose() -> bool {
+    std::env::var_os("OMEGA_VERBOSE").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Where compiled modules are kept, or `None` when the cache is off
+/// (`OMEGA_NO_MODULE_CACHE` set to anything but empty or `0`) or no folder
+/// is known: `$OMEGA_CACHE_DIR/omega/modules`, else
+/// `$XDG_CACHE_HOME/omega/modules` (when absolute), else
+/// `$HOME/.cache/omega/modules`.
+pub fn module_cache_dir() -> Option<PathBuf> {
+    if std::env::var_os("OMEGA_NO_MODULE_CACHE").is_some_and(|v| !v.is_empty() && v != "0") {
+        return None;
+    }
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let base = var("OMEGA_CACHE_DIR")
+        .or_else(|| var("XDG_CACHE_HOME").filter(|p| p.is_absolute()))
+        .or_else(|| var("HOME").map(|h| h.join(".cache")))?;
+    Some(base.join("omega").join("modules"))
+}
+
+/// Feeds `Hash` output into SHA-256: a hash that is the same in every
+/// process (std's `DefaultHasher` promises no such thing).
+struct Sha256Hasher(sha2::Sha256);
+
+impl std::hash::Hasher for Sha256Hasher {
+    fn write(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(&mut self.0, bytes);
+    }
+    fn finish(&self) -> u64 {
+        let d = sha2::Digest::finalize(self.0.clone());
+        u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+    }
+}
+
+/// The cache file name of a blob: `<blob sha256>-wasmtime<major>-<config hash>.cwasm`,
+/// the config hash covering [`CONFIG_FLAGS`] and the engine's
+/// `precompile_compatibility_hash` (full wasmtime version, target, CPU
+/// features, tunables), so a file is only ever offered to an engine that
+/// can run it.
+fn cache_file_name(engine: &Engine, blob_sha256: &str) -> String {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = Sha256Hasher(<sha2::Sha256 as sha2::Digest>::new());
+    CONFIG_FLAGS.hash(&mut h);
+    engine.precompile_compatibility_hash().hash(&mut h);
+    format!("{blob_sha256}-wasmtime{}-{:016x}.cwasm", ModuleVersionStrategy::WasmtimeVersion.as_str(), h.finish())
+}
+
+/// First bytes of a cache file; then the SHA-256 of the rest (the bytes
+/// `Module::serialize` gave), then those bytes.
+const CACHE_MAGIC: &[u8; 16] = b"omega cwasm v1\n\0";
+
+/// The module in a cache file, if the file is whole: its recorded SHA-256
+/// must match its bytes. Err says why not (for `OMEGA_VERBOSE`).
+fn read_cached(engine: &Engine, path: &Path) -> std::result::Result<Module, String> {
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => "absent".to_string(),
+        _ => format!("unreadable ({e})"),
+    })?;
+    let head = CACHE_MAGIC.len() + 32;
+    if bytes.len() < head || &bytes[..CACHE_MAGIC.len()] != CACHE_MAGIC {
+        return Err("not an omega module cache file".into());
+    }
+    let payload = &bytes[head..];
+    if omega_core::sha256(payload)[..] != bytes[CACHE_MAGIC.len()..head] {
+        return Err("corrupt (its SHA-256 does not match the one recorded when it was written)".into());
+    }
+    // SAFETY: `Module::deserialize` may only be given bytes `Module::serialize`
+    // produced. These bytes hash to the SHA-256 that `write_cached` recorded
+    // beside them, computed from `Module::serialize`'s output just before the
+    // file was written (atomically, under a name keyed by the engine's
+    // compatibility hash), so they are those bytes, unchanged: a truncated,
+    // half-written or bit-flipped file fails the check above and is never
+    // deserialized. The very bytes that were hashed are the ones deserialized
+    // (copied into wasmtime's own memory, not mapped from the file), so the
+    // file changing afterwards cannot affect the module. Wasmtime itself
+    // rejects, with an error, output of another version or configuration.
+    // The cache folder is trusted like the user's other files: whoever can
+    // write it can write a matching hash too.
+    unsafe { Module::deserialize(engine, payload) }.map_err(|e| format!("not loadable: {e}"))
+}
+
+/// Writes `module` to the cache file `path`: to a unique temporary file in
+/// the same folder, renamed into place (so readers see the old file, no
+/// file, or the whole new one).
+fn write_cached(module: &Module, path: &Path) -> Result<()> {
+    let payload = module.serialize().map_err(|e| anyhow!("{e}"))?;
+    let dir = path.parent().ok_or_else(|| anyhow!("no folder"))?;
+    std::fs::create_dir_all(dir)?;
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("module");
+    let tmp = dir.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
+    let written = (|| -> Result<()> {
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(CACHE_MAGIC)?;
+        f.write_all(&omega_core::sha256(&payload))?;
+        f.write_all(&payload)?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    } else {
+        prune_cache(dir);
+    }
+    written
+}
+
+/// Compiled modules kept in the cache folder; when a new one is written the
+/// older ones beyond this many (by modification time) are removed, so
+/// rebuilding the blob again and again does not fill the disk.
+const CACHE_KEEP: usize = 8;
+
+/// Removes the cache files beyond the newest [`CACHE_KEEP`], and temporary
+/// files left by a process that died while writing (older than an hour).
+/// Best effort: a reader that loses its file to this just compiles.
+fn prune_cache(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let now = std::time::SystemTime::now();
+    let mut modules = Vec::new();
+    for e in entries.flatten() {
+        let path = e.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        let Ok(modified) = e.metadata().and_then(|m| m.modified()) else { continue };
+        if name.ends_with(".cwasm") && !name.starts_with('.') {
+            modules.push((modified, path));
+        } else if name.starts_with('.') && name.ends_with(".tmp") && now.duration_since(modified).is_ok_and(|d| d.as_secs() > 3600) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    modules.sort_by_key(|m| std::cmp::Reverse(m.0));
+    for (_, path) in modules.iter().skip(CACHE_KEEP) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// The compiled module of a blob: from this process's table, else from the
+/// module cache, else compiled (and then written to the cache). The cache
+/// never fails the call: any trouble with it means compiling.
+fn module(engine: &Engine, bytes: &[u8], sha256: &str, path: &Path) -> Result<Module> {
+    static MODULES: Mutex<Vec<(String, Module)>> = Mutex::new(Vec::new());
+    let mut modules = MODULES.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, m)) = modules.iter().find(|(s, _)| s == sha256) {
+        return Ok(m.clone());
+    }
+    let file = module_cache_dir().map(|d| d.join(cache_file_name(engine, sha256)));
+    let cached = file.as_deref().map(|f| read_cached(engine, f));
+    let m = match cached {
+        Some(Ok(m)) => {
+            if verbose() {
+                eprintln!("omega: module cache: loaded {}", file.as_deref().unwrap_or(path).display());
+            }
+            m
+        }
+        _ => {
+            let m = Module::from_binary(engine, bytes)
+                .map_err(|e| anyhow!("{e}"))
+                .with_context(|| format!("{} is not a valid wasm module", path.display()))?;
+            match (&file, cached) {
+                (Some(f), Some(Err(why))) => {
+                    let wrote = write_cached(&m, f);
+                    if verbose() {
+                        let was = if why == "absent" { String::new() } else { format!("{} was {why}; ", f.display()) };
+                        match wrote {
+                            Ok(()) => eprintln!("omega: module cache: {was}compiled the blob and wrote {}", f.display()),
+                            Err(e) => eprintln!("omega: module cache: {was}compiled the blob, but could not write {}: {e}", f.display()),
+                        }
+                    }
+                }
+                _ => {
+                    if verbose() {
+                        eprintln!("omega: module cache: off (OMEGA_NO_MODULE_CACHE, or no cache folder); compiled the blob");
+                    }
+                }
+            }
+            m
+        }
+    };
+    modules.push((sha256.to_string(), m.clone()));
+    Ok(m)
+}
+
+/// One instance of the blob and its typed exports.
+struct Live {
     store: Store<Limiter>,
     memory: Memory,
     alloc: TypedFunc<u32, u32>,
     free: TypedFunc<(u32, u32), ()>,
     call: TypedFunc<(u32, u32, u32), u32>,
+}
+
+/// A loaded blob, ready for calls: the compiled module and (between calls
+/// that succeed) one live instance.
+pub struct Blob {
+    module: Module,
+    /// The instance calls run in; `None` after a failed call (the next call
+    /// instantiates the module again).
+    live: Option<Live>,
+    bounds: Bounds,
     fuel: u64,
     /// Where it was loaded from.
     pub path: PathBuf,
@@ -75,10 +294,10 @@ pub fn default_blob_candidates() -> Vec<PathBuf> {
         v.push(PathBuf::from(p));
     }
     // target/<profile>/omega -> <repo>/wasm/dist/omega_wasm_bg.wasm
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(repo) = exe.parent().and_then(Path::parent).and_then(Path::parent) {
-            v.push(repo.join("wasm/dist/omega_wasm_bg.wasm"));
-        }
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(repo) = exe.parent().and_then(Path::parent).and_then(Path::parent)
+    {
+        v.push(repo.join("wasm/dist/omega_wasm_bg.wasm"));
     }
     v.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasm/dist/omega_wasm_bg.wasm"));
     v
@@ -103,35 +322,55 @@ pub fn find_blob(explicit: Option<&Path>) -> Result<PathBuf> {
 }
 
 impl Blob {
-    /// Loads and instantiates the blob at `path`.
+    /// Loads the blob at `path` (compiled at most once per process, and
+    /// taken from the module cache when it is there) and instantiates it.
     pub fn load(path: &Path, bounds: Bounds) -> Result<Blob> {
         let bytes = std::fs::read(path).with_context(|| format!("reading the blob {}", path.display()))?;
         let sha256 = omega_core::hex::encode(&omega_core::sha256(&bytes));
-        let mut config = Config::new();
-        config.cranelift_nan_canonicalization(true);
-        config.consume_fuel(true);
-        let engine = Engine::new(&config).map_err(|e| anyhow!("{e}"))?;
-        let module = Module::from_binary(&engine, &bytes)
-            .map_err(|e| anyhow!("{e}"))
-            .with_context(|| format!("{} is not a valid wasm module", path.display()))?;
-        let mut linker: Linker<Limiter> = Linker::new(&engine);
-        linker.define_unknown_imports_as_traps(&module).map_err(|e| anyhow!("{e}"))?;
-        let mut store = Store::new(&engine, Limiter { max_memory: bounds.max_memory, refused: None });
+        let module = module(engine()?, &bytes, &sha256, path)?;
+        let mut blob = Blob { module, live: None, bounds, fuel: bounds.fuel, path: path.to_path_buf(), sha256 };
+        blob.live = Some(blob.instantiate()?);
+        Ok(blob)
+    }
+
+    /// A fresh instance of the module, in a fresh store (instantiation is cheap).
+    fn instantiate(&self) -> Result<Live> {
+        let engine = self.module.engine();
+        let mut linker: Linker<Limiter> = Linker::new(engine);
+        linker.define_unknown_imports_as_traps(&self.module).map_err(|e| anyhow!("{e}"))?;
+        let mut store = Store::new(engine, Limiter { max_memory: self.bounds.max_memory, refused: None });
         store.limiter(|l| l);
-        store.set_fuel(bounds.fuel).map_err(|e| anyhow!("{e}"))?;
-        let instance: Instance = linker.instantiate(&mut store, &module).map_err(|e| anyhow!("instantiating the blob: {e}"))?;
+        store.set_fuel(self.bounds.fuel).map_err(|e| anyhow!("{e}"))?;
+        let instance: Instance = linker.instantiate(&mut store, &self.module).map_err(|e| anyhow!("instantiating the blob: {e}"))?;
         let memory = instance.get_memory(&mut store, "memory").ok_or_else(|| anyhow!("the blob exports no memory"))?;
         let f = |name: &str| anyhow!("the blob lacks the raw export `{name}`; is it an omega blob of this version?");
         let alloc = instance.get_typed_func::<u32, u32>(&mut store, "omega_alloc").map_err(|_| f("omega_alloc"))?;
         let free = instance.get_typed_func::<(u32, u32), ()>(&mut store, "omega_free").map_err(|_| f("omega_free"))?;
         let call = instance.get_typed_func::<(u32, u32, u32), u32>(&mut store, "omega_call").map_err(|_| f("omega_call"))?;
-        Ok(Blob { store, memory, alloc, free, call, fuel: bounds.fuel, path: path.to_path_buf(), sha256 })
+        Ok(Live { store, memory, alloc, free, call })
     }
 
+    /// Runs one op on request bytes in the blob. A call that fails (a trap,
+    /// a refused allocation) drops the instance; the next call gets a fresh
+    /// one from the same compiled module.
+    pub fn call(&mut self, op: u32, input: &[u8]) -> Result<Response> {
+        let mut live = match self.live.take() {
+            Some(l) => l,
+            None => self.instantiate()?,
+        };
+        let r = live.call(op, input, self.fuel);
+        if r.is_ok() {
+            self.live = Some(live);
+        }
+        r
+    }
+}
+
+impl Live {
     /// Why a call trapped, in words: out of fuel, the memory bound, or (a
     /// bug in omega) the trap itself. After a trap the instance is not
-    /// used again (nothing is freed in it): the blob is loaded per command.
-    fn trapped(&mut self, what: &str, e: &wasmtime::Error) -> anyhow::Error {
+    /// used again (nothing is freed in it): `Blob::call` drops it.
+    fn trapped(&mut self, what: &str, e: &wasmtime::Error, fuel: u64) -> anyhow::Error {
         if let Some(want) = self.store.data_mut().refused.take() {
             return anyhow!(
                 "the blob reached its memory bound of {} MiB in {what} (it asked for {} MiB); raise --max-memory-mib (at most 4096) or give it a smaller input",
@@ -140,20 +379,20 @@ impl Blob {
             );
         }
         match e.downcast_ref::<Trap>() {
-            Some(Trap::OutOfFuel) => anyhow!("the blob ran out of fuel ({} units) in {what}; raise --fuel or give it a smaller input", self.fuel),
+            Some(Trap::OutOfFuel) => anyhow!("the blob ran out of fuel ({fuel} units) in {what}; raise --fuel or give it a smaller input"),
             Some(t) => anyhow!("the blob trapped in {what}: {t} (a bug in omega; please report it with the input)"),
             None => anyhow!("the blob failed in {what}: {e}"),
         }
     }
 
-    /// Runs one op on request bytes in the blob.
-    pub fn call(&mut self, op: u32, input: &[u8]) -> Result<Response> {
-        self.store.set_fuel(self.fuel).map_err(|e| anyhow!("{e}"))?;
+    /// One op in this instance, with `fuel` for the call.
+    fn call(&mut self, op: u32, input: &[u8], fuel: u64) -> Result<Response> {
+        self.store.set_fuel(fuel).map_err(|e| anyhow!("{e}"))?;
         self.store.data_mut().refused = None;
         let len = u32::try_from(input.len()).context("request over 4 GiB")?;
         let ptr = match self.alloc.call(&mut self.store, len) {
             Ok(p) => p,
-            Err(e) => return Err(self.trapped("omega_alloc", &e)),
+            Err(e) => return Err(self.trapped("omega_alloc", &e, fuel)),
         };
         if ptr == 0 {
             bail!(
@@ -167,10 +406,10 @@ impl Blob {
         // A trap in the call is the error to report; the request is not freed then.
         let resp = match self.call.call(&mut self.store, (op, ptr, len)) {
             Ok(r) => r,
-            Err(e) => return Err(self.trapped(&format!("op {op}"), &e)),
+            Err(e) => return Err(self.trapped(&format!("op {op}"), &e, fuel)),
         };
         if let Err(e) = self.free.call(&mut self.store, (ptr, len)) {
-            return Err(self.trapped("omega_free", &e));
+            return Err(self.trapped("omega_free", &e, fuel));
         }
         if resp == 0 {
             bail!(
@@ -187,5 +426,63 @@ impl Blob {
         self.free.call(&mut self.store, (resp, body_len.saturating_add(8))).map_err(|e| anyhow!("{e}"))?;
         let status = u8::try_from(status).map_err(|_| anyhow!("the blob answered an unknown status {status}"))?;
         Ok(Response { status, body })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn blob_path() -> Option<PathBuf> {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasm/dist/omega_wasm_bg.wasm");
+        p.is_file().then_some(p)
+    }
+
+    const SAMPLE: &[u8] = include_bytes!("../../tests/vectors/reconcile/demo-sample.in.json");
+
+    /// After a trap (here: out of fuel) the instance is dropped and the next
+    /// call runs in a fresh one from the same compiled module.
+    #[test]
+    fn a_trap_drops_the_instance_and_the_next_call_gets_a_fresh_one() {
+        let Some(path) = blob_path() else { return };
+        let req = omega_core::abi::make_request(SAMPLE, &[]);
+        let want = omega_core::abi::call(omega_core::abi::OP_RECONCILE_JSON, &req);
+        let version = omega_core::abi::call(0, &[]);
+        let mut blob = Blob::load(&path, Bounds { fuel: 2_000_000, ..Bounds::default() }).unwrap();
+        assert!(blob.live.is_some());
+        assert_eq!(blob.call(0, &[]).unwrap(), version);
+        let e = blob.call(omega_core::abi::OP_RECONCILE_JSON, &req).unwrap_err().to_string();
+        assert!(e.contains("ran out of fuel (2000000 units) in op 1"), "{e}");
+        assert!(blob.live.is_none(), "the trapped instance must not be reused");
+        assert_eq!(blob.call(0, &[]).unwrap(), version);
+        assert!(blob.live.is_some());
+        // the same compiled module, enough fuel: the right answer
+        let mut big = Blob::load(&path, Bounds::default()).unwrap();
+        assert_eq!(big.call(omega_core::abi::OP_RECONCILE_JSON, &req).unwrap(), want);
+        assert_eq!(big.call(omega_core::abi::OP_RECONCILE_JSON, &req).unwrap(), want);
+    }
+
+    /// A refused memory growth is reported as the memory bound, and the
+    /// instance (grown to its bound) is replaced.
+    #[test]
+    fn the_memory_bound_is_reported_and_the_next_call_works() {
+        let Some(path) = blob_path() else { return };
+        let mut blob = Blob::load(&path, Bounds { max_memory: 24 << 20, ..Bounds::default() }).unwrap();
+        let huge = vec![b' '; 40 << 20];
+        let e = blob.call(omega_core::abi::OP_RECONCILE_JSON, &huge).unwrap_err().to_string();
+        assert!(e.contains("memory bound of 24 MiB"), "{e}");
+        assert!(blob.live.is_none());
+        let req = omega_core::abi::make_request(b"[]", &[]);
+        assert_eq!(blob.call(omega_core::abi::OP_RECONCILE_JSON, &req).unwrap(), omega_core::abi::call(omega_core::abi::OP_RECONCILE_JSON, &req));
+    }
+
+    #[test]
+    fn the_cache_file_name_is_stable_and_keyed() {
+        let Ok(engine) = engine() else { return };
+        let a = cache_file_name(engine, "ab");
+        assert_eq!(a, cache_file_name(engine, "ab"));
+        assert_ne!(a, cache_file_name(engine, "cd"));
+        assert!(a.starts_with("ab-wasmtime") && a.ends_with(".cwasm"), "{a}");
     }
 }
