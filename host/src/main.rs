@@ -4,20 +4,18 @@
 //!
 //! Exit codes: 0 ok, 1 obstruction (or a difference, for `crosscheck`),
 //! 2 bad input or usage.
-mod bench;
-mod certify;
-mod demo;
-mod doctor;
-mod ecs;
+mod commands;
 mod guard;
-mod log;
+mod kernel;
 mod wasm;
 
-use anyhow::{Context, Result, anyhow, bail};
+use commands::{bench, certify, demo, doctor, ecs, log};
+
+use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
 use omega_core::abi::{self, Response};
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -255,13 +253,15 @@ enum Command {
         #[command(flatten)]
         blob: BlobArgs,
     },
-    /// What this machine has and lacks for each part of omega, with the command that fixes each missing part.
+    /// Is this omega ready to run on both engines? The blob, its stamp and version, and a self-test.
     ///
-    /// Checks the rust targets, the pinned wasm-bindgen CLI, the blob (its SHA-256 and whether it
-    /// matches the sources), Node, npm, Chromium and playwright-core, then runs a golden vector
-    /// on both engines. Exit 0 when all is well, 1 otherwise.
+    /// Names the blob it would load (where it was found, size, SHA-256), the stamp `cargo xtask
+    /// blob` wrote beside it (the omega version and commit it was built from), the version the
+    /// blob reports against this omega's, then runs an embedded golden vector natively and on the
+    /// blob: both must give the same bytes. Reads no source tree; the developer's toolchain checks
+    /// are `cargo xtask doctor`. Exit 0 when every row is ok or warn, 1 otherwise.
     Doctor {
-        /// Print JSON ({"ok", "checks": [{"part", "status", "detail", "fix"}]}) instead of the table.
+        /// Print JSON ({"ok", "version", "checks": [{"part", "status", "detail", "fix"}]}) instead of the table.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -374,22 +374,43 @@ enum Command {
         #[command(flatten)]
         engine: EngineArgs,
     },
-    /// Print a certificate's C2SP signed-note text.
+    /// Print a certificate's C2SP signed-note text (`--cert`), or check any
+    /// signed note against verifier keys (`omega note verify`).
+    #[command(args_conflicts_with_subcommands = true)]
     Note {
-        /// The certificate.
-        #[arg(long, value_name = "CERT")]
-        cert: PathBuf,
+        #[command(subcommand)]
+        action: Option<NoteCommand>,
+        /// The certificate whose note text to print.
+        #[arg(long, value_name = "CERT", required = true)]
+        cert: Option<PathBuf>,
         #[command(flatten)]
         engine: EngineArgs,
     },
 }
 
-/// Runs one op on the chosen engine.
+#[derive(Subcommand, Debug)]
+enum NoteCommand {
+    /// Verify a C2SP signed note (any origin, not only omega's) against
+    /// verifier keys, as Go's `note.Open` does: lines by other keys are
+    /// ignored, a line by a given key that does not verify makes it invalid,
+    /// and at least one given key must have signed. Exit 0 valid, 1 invalid,
+    /// 2 malformed.
+    Verify {
+        /// The signed note (a file, or `-` for stdin).
+        #[arg(long, value_name = "NOTE", default_value = "-")]
+        input: String,
+        /// A verifier key, `name+hexid+base64` as `omega keygen` prints it (repeat for several).
+        #[arg(long = "vkey", value_name = "KEY", required = true)]
+        vkeys: Vec<String>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+}
+
+/// Runs one op on the chosen engine (the wasm kernel is opened once per
+/// process and reused; see `kernel`).
 pub(crate) fn run_op(engine: &EngineArgs, op: u32, input: &[u8]) -> Result<Response> {
-    match engine.engine {
-        EngineKind::Native => Ok(abi::call(op, input)),
-        EngineKind::Wasm => engine.blob.load()?.call(op, input),
-    }
+    kernel::run(engine, op, input)
 }
 
 pub(crate) fn read_input(path: &str) -> Result<Vec<u8>> {
@@ -418,123 +439,14 @@ pub(crate) fn exit_for(resp: &Response) -> ExitCode {
     }
 }
 
-fn cmd_reconcile(
-    input: &str,
-    prior: Option<&Path>,
-    format: InputFormat,
-    bundle: Option<Option<&Path>>,
-    engine: &EngineArgs,
-) -> Result<ExitCode> {
-    let events: log::Bytes = if format == InputFormat::Omega && input != "-" {
-        log::map(Path::new(input))?
-    } else {
-        log::Bytes::Owned(read_input(input)?)
-    };
-    let prior = match prior {
-        Some(p) => std::fs::read(p).with_context(|| format!("cannot read the prior state {}", p.display()))?,
-        None => Vec::new(),
-    };
-    if events.len() > u32::MAX as usize {
-        bail!("input is over 4 GiB; split it into batches and pass each result as --prior to the next");
-    }
-    let (resp, fmt): (Response, &[u8]) = match format {
-        InputFormat::Json => (run_op(engine, abi::OP_RECONCILE_JSON, &abi::make_request(&events, &prior))?, b"json"),
-        InputFormat::Binary => (run_op(engine, abi::OP_RECONCILE_BINARY, &abi::make_request(&events, &prior))?, b"binary"),
-        InputFormat::Omega => (run_op(engine, omega_core::ops::OP_RECONCILE_LOG, &omega_core::ops::make_fields(&[&events, &prior]))?, b"omega"),
-    };
-    if resp.status == abi::STATUS_ERROR {
-        report_error(&resp.body);
-    } else {
-        std::io::stdout().write_all(&resp.body).context("writing standard output")?;
-    }
-    if resp.status == abi::STATUS_OBSTRUCTION {
-        if let Some(path) = bundle {
-            // The obstruction is the answer (exit 1) whether or not its bundle could be kept.
-            if let Err(e) = log::write_bundle(engine, &events, fmt, &prior, &resp, path) {
-                eprintln!("omega: warning: the obstruction above stands, but its crash bundle was not written: {e:#}");
-            }
-        }
-    }
-    Ok(exit_for(&resp))
-}
-
-fn default_vectors() -> PathBuf {
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(repo) = exe.parent().and_then(Path::parent).and_then(Path::parent) {
-            let p = repo.join("tests/vectors");
-            if p.join("manifest.json").is_file() {
-                return p;
-            }
-        }
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
-}
-
-fn first_difference(a: &[u8], b: &[u8]) -> usize {
-    a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()))
-}
-
-fn cmd_crosscheck(vectors: Option<&Path>, blob: &BlobArgs) -> Result<ExitCode> {
-    let dir = vectors.map_or_else(default_vectors, Path::to_path_buf);
-    let manifest_path = dir.join("manifest.json");
-    let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(&manifest_path).with_context(|| format!("cannot read {}", manifest_path.display()))?,
-    )
-    .with_context(|| format!("{} is not JSON", manifest_path.display()))?;
-    let cases = manifest.get("cases").and_then(|c| c.as_array()).ok_or_else(|| anyhow!("manifest has no `cases` array"))?;
-    let mut blob = blob.load()?;
-    println!("blob: {} (sha256 {})", blob.path.display(), blob.sha256);
-    let (mut passed, mut failed) = (0usize, 0usize);
-    for case in cases {
-        let field = |k: &str| case.get(k).and_then(|v| v.as_str());
-        let name = field("name").unwrap_or("?");
-        let read = |rel: &str| std::fs::read(dir.join(rel)).with_context(|| format!("case {name}: reading {rel}"));
-        let op = u32::try_from(case.get("op").and_then(|v| v.as_u64()).unwrap_or(1)).unwrap_or(u32::MAX);
-        let req = if let Some(fields) = case.get("fields").and_then(|f| f.as_array()) {
-            // ops 3..12: the request is the listed files, each length-prefixed
-            let files = fields
-                .iter()
-                .map(|f| read(f.as_str().ok_or_else(|| anyhow!("case {name}: a field is not a path"))?))
-                .collect::<Result<Vec<_>>>()?;
-            omega_core::ops::make_fields(&files.iter().map(Vec::as_slice).collect::<Vec<_>>())
-        } else {
-            let input = read(field("input").ok_or_else(|| anyhow!("case {name}: no input"))?)?;
-            let prior = match field("prior") {
-                Some(p) => read(p)?,
-                None => Vec::new(),
-            };
-            abi::make_request(&input, &prior)
-        };
-        let mut expected = vec![u8::try_from(case.get("status").and_then(|v| v.as_u64()).unwrap_or(9)).unwrap_or(9)];
-        expected.extend(read(field("expected").ok_or_else(|| anyhow!("case {name}: no expected"))?)?);
-        let native = abi::call(op, &req).to_bytes();
-        let wasm = blob.call(op, &req)?.to_bytes();
-        if native == expected && wasm == expected {
-            passed += 1;
-            println!("ok    {name}");
-        } else {
-            failed += 1;
-            println!(
-                "DIFF  {name}: native {} (first difference at byte {}), wasm {} (first difference at byte {})",
-                if native == expected { "matches" } else { "differs" },
-                first_difference(&native, &expected),
-                if wasm == expected { "matches" } else { "differs" },
-                first_difference(&wasm, &expected),
-            );
-        }
-    }
-    println!("crosscheck: {passed} passed, {failed} failed");
-    Ok(if failed == 0 && passed > 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
 fn main() -> ExitCode {
     guard::install();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Reconcile { input, prior, format, bundle, no_bundle, engine } => {
-            cmd_reconcile(input, prior.as_deref(), *format, (!*no_bundle).then_some(bundle.as_deref()), engine)
+            commands::reconcile::run(input, prior.as_deref(), *format, (!*no_bundle).then_some(bundle.as_deref()), engine)
         }
-        Command::Crosscheck { vectors, blob } => cmd_crosscheck(vectors.as_deref(), blob),
+        Command::Crosscheck { vectors, blob } => commands::crosscheck::run(vectors.as_deref(), blob),
         Command::Demo { blob } => demo::run(blob),
         Command::Doctor { json, blob } => doctor::run(*json, blob),
         Command::Bench { quick, json, events, entities, runs, seed, blob } => {
@@ -583,7 +495,9 @@ fn main() -> ExitCode {
             certify::prove(input, *format, *index, *old_size, engine)
         }
         Command::VerifyProof { proof, engine } => certify::verify_proof(proof, engine),
-        Command::Note { cert, engine } => certify::note(cert, engine),
+        Command::Note { action: Some(NoteCommand::Verify { input, vkeys, engine }), .. } => certify::note_verify(input, vkeys, engine),
+        Command::Note { action: None, cert: Some(cert), engine } => certify::note(cert, engine),
+        Command::Note { action: None, cert: None, .. } => Err(anyhow::anyhow!("give --cert CERT, or `omega note verify`")),
     };
     match result {
         Ok(code) => code,

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 /// 3,000 events from 4 nodes × 3 streams, in shuffled arrival order: the golden
 /// vector `demo-sample`, checked on every engine.
-const SAMPLE: &[u8] = include_bytes!("../../tests/vectors/reconcile/demo-sample.in.json");
+const SAMPLE: &[u8] = include_bytes!("../../../tests/vectors/reconcile/demo-sample.in.json");
 
 fn field<'a>(v: &'a serde_json::Value, k: &str) -> &'a str {
     v.get(k).and_then(|x| x.as_str()).unwrap_or("?")

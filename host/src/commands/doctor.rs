@@ -27,9 +27,9 @@ const VERSION: &str = omega_core::VERSION;
 /// embedded when omega is built, so it runs wherever omega is installed.
 const SELF_TEST_CASE: &str = "small-shuffled-with-duplicates";
 const SELF_TEST_INPUT: &[u8] =
-    include_bytes!("../../tests/vectors/reconcile/small-shuffled-with-duplicates.in.json");
+    include_bytes!("../../../tests/vectors/reconcile/small-shuffled-with-duplicates.in.json");
 const SELF_TEST_EXPECTED: &[u8] =
-    include_bytes!("../../tests/vectors/reconcile/small-shuffled-with-duplicates.out.json");
+    include_bytes!("../../../tests/vectors/reconcile/small-shuffled-with-duplicates.out.json");
 /// The stamp beside the blob is the blob's path plus this suffix (written by `cargo xtask blob`).
 const STAMP_SUFFIX: &str = ".sources";
 /// How to get a blob, for an installed omega.

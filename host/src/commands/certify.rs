@@ -341,3 +341,19 @@ pub fn verify_proof(proof: &Path, engine: &EngineArgs) -> Result<ExitCode> {
         Err(code) => Ok(code),
     }
 }
+
+/// `omega note verify`: a C2SP signed note (any, not only omega's) checked
+/// against the given verifier keys (op 22). Prints the report; exit 0 when
+/// valid, 1 when not, 2 when the note or a key is malformed.
+pub fn note_verify(note: &str, vkeys: &[String], engine: &EngineArgs) -> Result<ExitCode> {
+    let n = read_input(note)?;
+    let mut fields: Vec<&[u8]> = vec![&n];
+    fields.extend(vkeys.iter().map(|k| k.trim().as_bytes()));
+    match run(engine, ops::OP_NOTE_VERIFY, &fields)? {
+        Ok(r) => {
+            print(&r.body)?;
+            Ok(exit_for(&r))
+        }
+        Err(code) => Ok(code),
+    }
+}
