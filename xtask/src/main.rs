@@ -519,7 +519,9 @@ impl Ctx {
         suites.push((
             "cargo test (unit, integration, property tests, benches in test mode)",
             Box::new(|| {
-                run(self.cargo().env("OMEGA_REQUIRE_BLOB", "1").args([
+                // the compiled-blob cache of the tests lives in target/, not in the user's home
+                let cache = self.root.join("target/test-module-cache");
+                run(self.cargo().env("OMEGA_REQUIRE_BLOB", "1").env("OMEGA_CACHE_DIR", &cache).args([
                     "test",
                     "--release",
                     "--workspace",
