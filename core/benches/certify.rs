@@ -17,9 +17,10 @@
 //! timed loops (about 0.2 s in release).
 #![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 use criterion::{Criterion, criterion_group, criterion_main};
-use omega_core::cert::{self, Certificate, Committee};
-use omega_core::note::{SignerKey, VerifierKey};
-use omega_core::{Event, EventId, Outcome, State, abi, hex, json, ops, reconcile};
+use omega_core::certify::cert::{self, Certificate, Committee};
+use omega_core::certify::note::{SignerKey, VerifierKey};
+use omega_core::api::{abi, json, ops};
+use omega_core::{Event, EventId, Outcome, State, hex, reconcile};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -2,8 +2,10 @@
 //! headline number), plus the RFC 6962 hashing alone for scale.
 //! Run: `cargo bench -p omega-core --bench reconcile`.
 use criterion::{Criterion, criterion_group, criterion_main};
-use omega_core::sample::{Shape, history, shuffle};
-use omega_core::{Outcome, State, abi, merkle, reconcile};
+use omega_core::event::sample::{Shape, history, shuffle};
+use omega_core::api::abi;
+use omega_core::tree::merkle;
+use omega_core::{Outcome, State, reconcile};
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {

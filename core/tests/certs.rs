@@ -2,9 +2,10 @@
 //! flip anywhere in the binary certificate or in its signed-note text is
 //! either refused by the parser (a typed error) or judged invalid with a
 //! reason. And certificates round-trip byte for byte between both forms.
-use omega_core::cert::{self, Attested, Certificate, Checkpoint, Committee, Kind, SigStatus};
-use omega_core::note::{self, NoteSignature, SignerKey, VerifierKey};
-use omega_core::{ErrorCode, merkle};
+use omega_core::certify::cert::{self, Attested, Certificate, Checkpoint, Committee, Kind, SigStatus};
+use omega_core::certify::note::{self, NoteSignature, SignerKey, VerifierKey};
+use omega_core::ErrorCode;
+use omega_core::tree::merkle;
 use proptest::prelude::*;
 
 fn keys() -> Vec<SignerKey> {
@@ -95,9 +96,9 @@ proptest! {
             b = m;
         }
         let _ = Certificate::read(&b);
-        let _ = omega_core::note::Note::parse(&b);
-        let _ = omega_core::ops::parse_committee(&b);
-        let _ = omega_core::ops::parse_result(&b);
+        let _ = omega_core::certify::note::Note::parse(&b);
+        let _ = omega_core::api::ops::parse_committee(&b);
+        let _ = omega_core::api::ops::parse_result(&b);
     }
 
     /// Random byte edits of a valid certificate are rejected or still valid only

@@ -4,8 +4,8 @@
 //! flips, byte overwrites, truncations, insertions and splices. CI runs the
 //! default number of cases; set OMEGA_FUZZ_CASES for a longer run, and add any
 //! input that ever fails to `tests/corpus/` so it is replayed forever after.
-use omega_core::frame::{self, Frames, HEADER_LEN};
-use omega_core::snapshot::{Bundle, Snapshot};
+use omega_core::event::frame::{self, Frames, HEADER_LEN};
+use omega_core::replay::snapshot::{Bundle, Snapshot};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -122,7 +122,7 @@ proptest! {
 
 /// A clean log of `n` events with `payload`-byte payloads, and where each frame starts and ends.
 fn sample_log(n: u64, payload: usize) -> (Vec<u8>, Vec<(usize, usize)>) {
-    let ev = omega_core::sample::history(7, omega_core::sample::Shape { nodes: 1, streams: 1, per_stream: n, payload });
+    let ev = omega_core::event::sample::history(7, omega_core::event::sample::Shape { nodes: 1, streams: 1, per_stream: n, payload });
     let log = frame::encode_log(&ev);
     let mut spans = Vec::new();
     let mut at = HEADER_LEN;

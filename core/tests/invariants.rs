@@ -26,7 +26,7 @@ fn clean_history_and_duplicates() {
     let Outcome::Ok(s) = reconcile(&State::new(), &[b.clone(), a.clone(), b.clone()]) else { panic!() };
     assert_eq!((s.state.tree_size(), s.duplicates, s.appended), (2, 1, 2));
     assert_eq!(s.state.frontier(), Some(b.key()));
-    assert_eq!(s.state.root(), omega_core::merkle::root(&[a.leaf_hash(), b.leaf_hash()]));
+    assert_eq!(s.state.root(), omega_core::tree::merkle::root(&[a.leaf_hash(), b.leaf_hash()]));
 }
 
 #[test]

@@ -3,8 +3,8 @@
 //! every passing vector, and property tests against `merkle::root`.
 #![cfg(feature = "json")]
 
-use omega_core::merkle::{self, leaf_hash};
-use omega_core::proof::{
+use omega_core::tree::merkle::{self, leaf_hash};
+use omega_core::tree::proof::{
     Subtree, consistency_nodes, consistency_proof, inclusion_nodes, inclusion_proof,
     root_from_inclusion, verify_consistency, verify_inclusion,
 };
@@ -828,8 +828,8 @@ proptest! {
     /// never a panic; an inclusion proof from leaves equals the core's.
     #[test]
     fn raw_leaf_hashes_give_a_root_or_3407(bytes in proptest::collection::vec(any::<u8>(), 0..700), index in 0u64..40) {
-        use omega_core::abi::{STATUS_ERROR, STATUS_OK};
-        use omega_core::ops::{self, make_fields};
+        use omega_core::api::abi::{STATUS_ERROR, STATUS_OK};
+        use omega_core::api::ops::{self, make_fields};
         let r = ops::call(ops::OP_MERKLE_ROOT, &make_fields(&[&bytes]));
         let p = ops::call(ops::OP_PROVE_INCLUSION, &make_fields(&[&bytes, b"leaves", index.to_string().as_bytes()]));
         let v: serde_json::Value = serde_json::from_slice(&r.body).expect("JSON");

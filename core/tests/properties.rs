@@ -1,8 +1,9 @@
 //! Property tests: the result is a function of the set of distinct events,
 //! whatever the arrival order and however many duplicates; splitting a clean
 //! history into batches gives the same state; decoders never panic.
-use omega_core::sample::{self, Shape};
-use omega_core::{Event, EventId, Limits, Outcome, Reconciler, State, abi, json, reconcile};
+use omega_core::event::sample::{self, Shape};
+use omega_core::api::{abi, json};
+use omega_core::{Event, EventId, Limits, Outcome, Reconciler, State, reconcile};
 use proptest::prelude::*;
 
 /// A history from a random shape, optionally damaged so that some cases obstruct.
@@ -128,7 +129,8 @@ proptest! {
     /// all the leaves, and it verifies between the two roots.
     #[test]
     fn consistency_from_compact_range_is_the_rfc_proof(old in 0usize..300, add in 0usize..300, seed in any::<u8>()) {
-        use omega_core::{CompactRange, merkle, proof};
+        use omega_core::CompactRange;
+        use omega_core::tree::{merkle, proof};
         let leaves: Vec<[u8; 32]> = (0..old + add).map(|i| merkle::leaf_hash(&[seed, (i >> 8) as u8, i as u8])).collect();
         let mut range = CompactRange::new();
         for l in &leaves[..old] {

@@ -1,7 +1,7 @@
 //! The kernel behind every command: one interface over the two engines, and
 //! the one kernel a process opens.
 //!
-//! [`Native`] is omega-core linked into `omega` (`omega_core::abi::call`);
+//! [`Native`] is omega-core linked into `omega` (`omega_core::api::abi::call`);
 //! [`Wasm`] is the blob in wasmtime (`crate::wasm::Blob`). Both take the
 //! same request bytes and give the same response bytes.
 //!
@@ -56,7 +56,7 @@
 use crate::wasm::{self, Blob, Bounds};
 use crate::{EngineArgs, EngineKind};
 use anyhow::{Result, anyhow};
-use omega_core::abi::{self, Response};
+use omega_core::api::abi::{self, Response};
 use omega_core::api::Op;
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};

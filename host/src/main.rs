@@ -1,6 +1,6 @@
 //! `omega`: the command-line host. Every command runs on engine `native`
 //! (omega-core linked in) or `wasm` (the blob in wasmtime); both go through
-//! `omega_core::abi::call`, so they give the same bytes.
+//! `omega_core::api::abi::call`, so they give the same bytes.
 //!
 //! Exit codes: 0 ok, 1 obstruction (or a difference, for `crosscheck`),
 //! 2 bad input or usage.
@@ -13,7 +13,7 @@ use commands::{bench, certify, demo, doctor, ecs, log};
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
-use omega_core::abi::{self, Response};
+use omega_core::api::abi::{self, Response};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -487,7 +487,7 @@ fn main() -> ExitCode {
             log::ingest(input, fix, engine)
         }
         Command::Sample { seed, nodes, streams, per_stream, payload, shuffle, format, out } => {
-            log::sample(*seed, omega_core::sample::Shape { nodes: *nodes, streams: *streams, per_stream: *per_stream, payload: *payload }, *shuffle, *format, out)
+            log::sample(*seed, omega_core::event::sample::Shape { nodes: *nodes, streams: *streams, per_stream: *per_stream, payload: *payload }, *shuffle, *format, out)
         }
         Command::Snapshot { state, log: l, prior, out, engine } => log::snapshot(state.as_deref(), l.as_deref(), prior.as_deref(), out, engine),
         Command::Replay { snapshot, log: l, cert, engine } => log::replay(snapshot.as_deref(), l, cert.as_deref(), engine),

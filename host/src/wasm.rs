@@ -10,7 +10,7 @@
 //! `<cache>/omega/modules/` ([`module_cache_dir`]). The `crate::kernel` docs
 //! say where, what is cached, and why loading a cached module is safe.
 use anyhow::{Context, Result, anyhow, bail};
-use omega_core::abi::Response;
+use omega_core::api::abi::Response;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -446,21 +446,21 @@ mod tests {
     #[test]
     fn a_trap_drops_the_instance_and_the_next_call_gets_a_fresh_one() {
         let Some(path) = blob_path() else { return };
-        let req = omega_core::abi::make_request(SAMPLE, &[]);
-        let want = omega_core::abi::call(omega_core::abi::OP_RECONCILE_JSON, &req);
-        let version = omega_core::abi::call(0, &[]);
+        let req = omega_core::api::abi::make_request(SAMPLE, &[]);
+        let want = omega_core::api::abi::call(omega_core::api::abi::OP_RECONCILE_JSON, &req);
+        let version = omega_core::api::abi::call(0, &[]);
         let mut blob = Blob::load(&path, Bounds { fuel: 2_000_000, ..Bounds::default() }).unwrap();
         assert!(blob.live.is_some());
         assert_eq!(blob.call(0, &[]).unwrap(), version);
-        let e = blob.call(omega_core::abi::OP_RECONCILE_JSON, &req).unwrap_err().to_string();
+        let e = blob.call(omega_core::api::abi::OP_RECONCILE_JSON, &req).unwrap_err().to_string();
         assert!(e.contains("ran out of fuel (2000000 units) in op 1"), "{e}");
         assert!(blob.live.is_none(), "the trapped instance must not be reused");
         assert_eq!(blob.call(0, &[]).unwrap(), version);
         assert!(blob.live.is_some());
         // the same compiled module, enough fuel: the right answer
         let mut big = Blob::load(&path, Bounds::default()).unwrap();
-        assert_eq!(big.call(omega_core::abi::OP_RECONCILE_JSON, &req).unwrap(), want);
-        assert_eq!(big.call(omega_core::abi::OP_RECONCILE_JSON, &req).unwrap(), want);
+        assert_eq!(big.call(omega_core::api::abi::OP_RECONCILE_JSON, &req).unwrap(), want);
+        assert_eq!(big.call(omega_core::api::abi::OP_RECONCILE_JSON, &req).unwrap(), want);
     }
 
     /// A refused memory growth is reported as the memory bound, and the
@@ -470,11 +470,11 @@ mod tests {
         let Some(path) = blob_path() else { return };
         let mut blob = Blob::load(&path, Bounds { max_memory: 24 << 20, ..Bounds::default() }).unwrap();
         let huge = vec![b' '; 40 << 20];
-        let e = blob.call(omega_core::abi::OP_RECONCILE_JSON, &huge).unwrap_err().to_string();
+        let e = blob.call(omega_core::api::abi::OP_RECONCILE_JSON, &huge).unwrap_err().to_string();
         assert!(e.contains("memory bound of 24 MiB"), "{e}");
         assert!(blob.live.is_none());
-        let req = omega_core::abi::make_request(b"[]", &[]);
-        assert_eq!(blob.call(omega_core::abi::OP_RECONCILE_JSON, &req).unwrap(), omega_core::abi::call(omega_core::abi::OP_RECONCILE_JSON, &req));
+        let req = omega_core::api::abi::make_request(b"[]", &[]);
+        assert_eq!(blob.call(omega_core::api::abi::OP_RECONCILE_JSON, &req).unwrap(), omega_core::api::abi::call(omega_core::api::abi::OP_RECONCILE_JSON, &req));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! names, a bogus signature line in front of a genuine one, `keygen --force`
 //! on a symlink, `--out` naming a directory, and `verify-proof` verdicts.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-use omega_core::cert::Certificate;
-use omega_core::note::{self, SignerKey, VerifierKey};
+use omega_core::certify::cert::Certificate;
+use omega_core::certify::note::{self, SignerKey, VerifierKey};
 mod common;
 use common::{code, engines, err, omega, s, tmp, vectors};
 use std::path::{Path, PathBuf};

@@ -218,14 +218,14 @@ fn sample_streams_the_same_bytes() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/reconcile/demo-sample.in.json");
     assert_eq!(std::fs::read(dir.join("demo.json")).unwrap(), std::fs::read(golden).unwrap());
-    let shape = omega_core::sample::Shape { nodes: 3, streams: 2, per_stream: 7, payload: 13 };
-    let events = omega_core::sample::history(5, shape);
+    let shape = omega_core::event::sample::Shape { nodes: 3, streams: 2, per_stream: 7, payload: 13 };
+    let events = omega_core::event::sample::history(5, shape);
     let mut binary = Vec::new();
     for e in &events {
         e.encode_into(&mut binary);
     }
-    let framed = omega_core::frame::encode_log(&events);
-    let json = omega_core::json::events_to_json(&events);
+    let framed = omega_core::event::frame::encode_log(&events);
+    let json = omega_core::api::json::events_to_json(&events);
     for (format, want) in [("binary", binary), ("omega", framed), ("json", json)] {
         let r = omega(&dir, &["sample", "--seed", "5", "--nodes", "3", "--streams", "2", "--per-stream", "7", "--payload", "13", "--format", format, "--out", "s.out"]);
         assert_eq!(r.code, Some(0), "{format}: {}", r.stderr);
@@ -233,5 +233,5 @@ fn sample_streams_the_same_bytes() {
     }
     let r = omega(&dir, &["sample", "--nodes", "0", "--format", "json", "--out", "empty.json"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert_eq!(std::fs::read(dir.join("empty.json")).unwrap(), omega_core::json::events_to_json(&[]));
+    assert_eq!(std::fs::read(dir.join("empty.json")).unwrap(), omega_core::api::json::events_to_json(&[]));
 }

@@ -9,11 +9,12 @@
 //! `Error`s with the stable `code` (and `index`/`field` where known).
 use crate::certify::bytes_of;
 use crate::js_error;
-use omega_core::cert::Checkpoint;
-use omega_core::frame::Frames;
-use omega_core::note::Note;
-use omega_core::sample::SplitMix64;
-use omega_core::{ErrorCode, Event, EventId, Limits, State, hex, json};
+use omega_core::certify::cert::Checkpoint;
+use omega_core::event::frame::Frames;
+use omega_core::certify::note::Note;
+use omega_core::event::sample::SplitMix64;
+use omega_core::api::json;
+use omega_core::{ErrorCode, Event, EventId, Limits, State, hex};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -274,7 +275,7 @@ pub fn sample_batch(
     batch: u32,
     rounds: u32,
 ) -> Result<Vec<u8>, JsValue> {
-    let state = omega_core::abi::parse_any_prior(&crate::prior_bytes(&prior)?).map_err(|(code, msg)| js_error(code, &msg, None, None))?;
+    let state = omega_core::api::abi::parse_any_prior(&crate::prior_bytes(&prior)?).map_err(|(code, msg)| js_error(code, &msg, None, None))?;
     Ok(encode_all(&to_js(extension(&state, u64::from(batch), u64::from(rounds)))?))
 }
 
@@ -328,7 +329,7 @@ fn checkpoint_js(cp: &Checkpoint) -> Result<JsValue, JsValue> {
 #[allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use omega_core::sample::{self, Shape};
+    use omega_core::event::sample::{self, Shape};
     use omega_core::{Outcome, reconcile};
 
     fn sample() -> Vec<Event> {
@@ -375,16 +376,16 @@ mod tests {
     #[test]
     fn log_events_are_the_valid_prefix() {
         let ev = sample();
-        let log = omega_core::frame::encode_log(&ev);
+        let log = omega_core::event::frame::encode_log(&ev);
         assert_eq!(log_events(&log).unwrap(), encode_all(&ev));
         // a torn tail: the frames before it
-        let report = omega_core::frame::scan(&log[..log.len() - 3]);
+        let report = omega_core::event::frame::scan(&log[..log.len() - 3]);
         let prefix = log_events(&log[..log.len() - 3]).unwrap();
         assert_eq!(prefix, encode_all(&ev[..ev.len() - 1]));
         assert_eq!(report.frames, ev.len() as u64 - 1);
         // a flipped bit in frame 2's event: frames 0 and 1
         let mut bad = log.clone();
-        let at = omega_core::frame::HEADER_LEN + 2 * 8 + ev[0].encoded_len() + ev[1].encoded_len() + 8 + 3;
+        let at = omega_core::event::frame::HEADER_LEN + 2 * 8 + ev[0].encoded_len() + ev[1].encoded_len() + 8 + 3;
         bad[at] ^= 1;
         assert_eq!(log_events(&bad).unwrap(), encode_all(&ev[..2]));
         assert_eq!(log_events(b"nope, not a log at all").unwrap_err().code, 3801);

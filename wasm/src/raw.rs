@@ -6,7 +6,7 @@
 //! - `omega_call(op, ptr, len) -> resp`: runs `op` on the request bytes and
 //!   returns a buffer `status u32 LE | body length u32 LE | body`, which the
 //!   host frees with `omega_free(resp, 8 + body length)`; 0 on allocation failure.
-use omega_core::abi;
+use omega_core::api::abi;
 use std::alloc::{Layout, alloc, dealloc};
 
 fn layout(len: u32) -> Option<Layout> {

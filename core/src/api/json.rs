@@ -706,15 +706,35 @@ fn prior_err(s: impl Into<String>) -> JsonError {
     JsonError::Prior(s.into())
 }
 
-fn hex32(obj: &Map<String, Value>, field: &str) -> Result<[u8; 32], JsonError> {
+/// A 32-byte hash given as 64 lowercase hex digits under `field`: the one
+/// accessor every JSON input (prior, result, proof) reads hashes with; each
+/// maps `None` to its own error.
+pub(crate) fn get_hash(obj: &Map<String, Value>, field: &str) -> Option<[u8; 32]> {
+    obj.get(field).and_then(Value::as_str).and_then(hex::decode_array::<32>)
+}
+
+/// An unsigned integer under `field` (the one accessor, as [`get_hash`]).
+pub(crate) fn get_u64(obj: &Map<String, Value>, field: &str) -> Option<u64> {
+    obj.get(field).and_then(Value::as_u64)
+}
+
+/// A list of 64-hex hashes (a proof, a consistency path).
+pub(crate) fn get_hashes(v: Option<&Value>) -> Option<Vec<[u8; 32]>> {
+    match v {
+        Some(Value::Array(a)) => a.iter().map(|h| h.as_str().and_then(hex::decode_array::<32>)).collect(),
+        _ => None,
+    }
+}
+
+fn prior_hash(obj: &Map<String, Value>, field: &str) -> Result<[u8; 32], JsonError> {
     match obj.get(field) {
-        Some(Value::String(s)) => hex::decode_array(s).ok_or_else(|| prior_err(format!("`{field}` is not 64 lowercase hex characters"))),
+        Some(Value::String(_)) => get_hash(obj, field).ok_or_else(|| prior_err(format!("`{field}` is not 64 lowercase hex characters"))),
         _ => Err(prior_err(format!("`{field}` is missing or not a string"))),
     }
 }
 
-fn u64_field(obj: &Map<String, Value>, field: &str) -> Result<u64, JsonError> {
-    obj.get(field).and_then(Value::as_u64).ok_or_else(|| prior_err(format!("`{field}` is missing or not a non-negative integer")))
+fn prior_u64(obj: &Map<String, Value>, field: &str) -> Result<u64, JsonError> {
+    get_u64(obj, field).ok_or_else(|| prior_err(format!("`{field}` is missing or not a non-negative integer")))
 }
 
 fn key_field(obj: &Map<String, Value>, field: &str) -> Result<Key, JsonError> {
@@ -743,7 +763,7 @@ pub fn parse_prior(text: &[u8]) -> Result<State, JsonError> {
         Some(Value::String(s)) if s == "ok" => {}
         _ => return Err(prior_err("only a result with \"status\": \"ok\" can be a prior state")),
     }
-    let size = u64_field(&obj, "tree_size")?;
+    let size = prior_u64(&obj, "tree_size")?;
     let peaks = match obj.get("compact_range") {
         Some(Value::Array(a)) => a
             .iter()
@@ -763,24 +783,24 @@ pub fn parse_prior(text: &[u8]) -> Result<State, JsonError> {
             .iter()
             .map(|h| {
                 let Value::Object(h) = h else { return Err(prior_err("`heads` holds a non-object")) };
-                let node = u32::try_from(u64_field(h, "node")?).map_err(|_| prior_err("head `node` out of range"))?;
-                let stream = u16::try_from(u64_field(h, "stream")?).map_err(|_| prior_err("head `stream` out of range"))?;
+                let node = u32::try_from(prior_u64(h, "node")?).map_err(|_| prior_err("head `node` out of range"))?;
+                let stream = u16::try_from(prior_u64(h, "stream")?).map_err(|_| prior_err("head `stream` out of range"))?;
                 let key = key_field(h, "key")?;
                 if let Some(id) = h.get("id") {
                     if id.as_str() != Some(key.event_id().to_hex().as_str()) {
                         return Err(prior_err("a head's `id` is not the id inside its `key`"));
                     }
                 }
-                Ok(Head { node, stream, seq: u64_field(h, "seq")?, key, leaf_hash: hex32(h, "leaf_hash")? })
+                Ok(Head { node, stream, seq: prior_u64(h, "seq")?, key, leaf_hash: prior_hash(h, "leaf_hash")? })
             })
             .collect::<Result<Vec<_>, _>>()?,
         _ => return Err(prior_err("`heads` is missing or not an array")),
     };
     let state = State::from_parts(range, frontier, heads).map_err(|e: StateError| prior_err(e.to_string()))?;
-    if hex32(&obj, "root")? != state.root() {
+    if prior_hash(&obj, "root")? != state.root() {
         return Err(prior_err(StateError::RootMismatch.to_string()));
     }
-    if hex32(&obj, "state_hash")? != state.state_hash() {
+    if prior_hash(&obj, "state_hash")? != state.state_hash() {
         return Err(prior_err(StateError::StateHashMismatch.to_string()));
     }
     Ok(state)

@@ -214,15 +214,12 @@ fn committee(f: Option<&[u8]>) -> Result<Option<Committee>, ApiError> {
     committee_of(v).map(Some).map_err(|e| fail(&e))
 }
 
-fn h32(o: &Map<String, Value>, k: &str) -> Result<Hash, CertError> {
-    o.get(k)
-        .and_then(Value::as_str)
-        .and_then(hex::decode_array::<32>)
-        .ok_or_else(|| CertError::Input(format!("result: `{k}` must be 64 lowercase hex digits")))
+fn result_hash(o: &Map<String, Value>, k: &str) -> Result<Hash, CertError> {
+    json::get_hash(o, k).ok_or_else(|| CertError::Input(format!("result: `{k}` must be 64 lowercase hex digits")))
 }
 
-fn u64f(o: &Map<String, Value>, k: &str) -> Result<u64, CertError> {
-    o.get(k).and_then(Value::as_u64).ok_or_else(|| CertError::Input(format!("result: `{k}` must be an unsigned integer")))
+fn result_u64(o: &Map<String, Value>, k: &str) -> Result<u64, CertError> {
+    json::get_u64(o, k).ok_or_else(|| CertError::Input(format!("result: `{k}` must be an unsigned integer")))
 }
 
 /// Reads what a reconcile result (ok or obstruction JSON) attests.
@@ -242,41 +239,38 @@ fn result_of(v: Value, bytes: &[u8]) -> Result<Attested, CertError> {
     let Value::Object(o) = v else { return Err(CertError::Input("result: expected the JSON object omega reconcile prints".into())) };
     if o.contains_key("end_tick") {
         let h = o.get("history").and_then(Value::as_object).ok_or_else(|| CertError::Input("ecs summary: `history` is missing".into()))?;
-        let tree_size = u64f(h, "tree_size")?;
-        let root = h32(h, "root")?;
+        let tree_size = result_u64(h, "tree_size")?;
+        let root = result_hash(h, "root")?;
         return Ok(Attested {
             kind: Kind::Ecs,
             tree_size,
             root,
-            state_hash: h32(&o, "state_hash")?,
+            state_hash: result_hash(&o, "state_hash")?,
             evidence: None,
-            tick: Some(u64f(&o, "end_tick")?),
+            tick: Some(result_u64(&o, "end_tick")?),
             prior_tree_size: tree_size,
             prior_root: root,
             prior_state_hash: [0; 32],
             consistency: Vec::new(),
         });
     }
-    let prior_tree_size = u64f(&o, "prior_tree_size")?;
-    let prior_root = h32(&o, "prior_root")?;
-    let prior_state_hash = h32(&o, "prior_state_hash")?;
+    let prior_tree_size = result_u64(&o, "prior_tree_size")?;
+    let prior_root = result_hash(&o, "prior_root")?;
+    let prior_state_hash = result_hash(&o, "prior_state_hash")?;
     match o.get("status").and_then(Value::as_str) {
         Some("ok") => {
             // An ok result must also be a valid prior: that checks root and state hash agree.
             json::parse_prior(bytes).map_err(|e| CertError::Input(format!("result: {e}")))?;
             let consistency = match o.get("consistency") {
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .map(|h| h.as_str().and_then(hex::decode_array::<32>))
-                    .collect::<Option<Vec<_>>>()
+                Some(c @ Value::Array(_)) => json::get_hashes(Some(c))
                     .ok_or_else(|| CertError::Input("result: `consistency` must hold 64-hex hashes".into()))?,
                 _ => return Err(CertError::Input("result: `consistency` is missing".into())),
             };
             Ok(Attested {
                 kind: Kind::State,
-                tree_size: u64f(&o, "tree_size")?,
-                root: h32(&o, "root")?,
-                state_hash: h32(&o, "state_hash")?,
+                tree_size: result_u64(&o, "tree_size")?,
+                root: result_hash(&o, "root")?,
+                state_hash: result_hash(&o, "state_hash")?,
                 evidence: None,
                 tick: None,
                 prior_tree_size,
@@ -290,7 +284,7 @@ fn result_of(v: Value, bytes: &[u8]) -> Result<Attested, CertError> {
             tree_size: prior_tree_size,
             root: prior_root,
             state_hash: prior_state_hash,
-            evidence: Some(h32(&o, "evidence_hash")?),
+            evidence: Some(result_hash(&o, "evidence_hash")?),
             tick: None,
             prior_tree_size,
             prior_root,
@@ -657,24 +651,17 @@ fn proof_obj(bytes: &[u8], known: &[&str]) -> Result<Map<String, Value>, ApiErro
     Ok(o)
 }
 
-fn pu64(o: &Map<String, Value>, k: &str) -> Result<u64, ApiError> {
-    o.get(k).and_then(Value::as_u64).ok_or_else(|| err(code::PROOF_JSON, &format!("proof JSON: `{k}` must be an unsigned integer")))
+fn proof_u64(o: &Map<String, Value>, k: &str) -> Result<u64, ApiError> {
+    json::get_u64(o, k).ok_or_else(|| err(code::PROOF_JSON, &format!("proof JSON: `{k}` must be an unsigned integer")))
 }
 
-fn ph(o: &Map<String, Value>, k: &str) -> Result<Hash, ApiError> {
-    o.get(k)
-        .and_then(Value::as_str)
-        .and_then(hex::decode_array::<32>)
-        .ok_or_else(|| err(code::PROOF_JSON, &format!("proof JSON: `{k}` must be 64 lowercase hex digits")))
+fn proof_hash(o: &Map<String, Value>, k: &str) -> Result<Hash, ApiError> {
+    json::get_hash(o, k).ok_or_else(|| err(code::PROOF_JSON, &format!("proof JSON: `{k}` must be 64 lowercase hex digits")))
 }
 
-fn plist(o: &Map<String, Value>) -> Result<Vec<Hash>, ApiError> {
+fn proof_hashes(o: &Map<String, Value>) -> Result<Vec<Hash>, ApiError> {
     match o.get("proof") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|h| h.as_str().and_then(hex::decode_array::<32>))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| err(code::PROOF_JSON, "proof JSON: `proof` must hold 64-hex hashes")),
+        Some(Value::Array(_)) => json::get_hashes(o.get("proof")).ok_or_else(|| err(code::PROOF_JSON, "proof JSON: `proof` must hold 64-hex hashes")),
         _ => Err(err(code::PROOF_JSON, "proof JSON: `proof` must be an array")),
     }
 }
@@ -689,13 +676,13 @@ fn checked(r: Result<(), proof::ProofError>) -> Response {
 
 fn verify_inclusion(p: &[u8]) -> Result<Response, ApiError> {
     let o = proof_obj(p, &["leaf_index", "tree_size", "leaf_hash", "proof", "root"])?;
-    let (i, n, leaf, root, pr) = (pu64(&o, "leaf_index")?, pu64(&o, "tree_size")?, ph(&o, "leaf_hash")?, ph(&o, "root")?, plist(&o)?);
+    let (i, n, leaf, root, pr) = (proof_u64(&o, "leaf_index")?, proof_u64(&o, "tree_size")?, proof_hash(&o, "leaf_hash")?, proof_hash(&o, "root")?, proof_hashes(&o)?);
     Ok(checked(proof::verify_inclusion(&leaf, i, n, &pr, &root)))
 }
 
 fn verify_consistency(p: &[u8]) -> Result<Response, ApiError> {
     let o = proof_obj(p, &["old_size", "new_size", "old_root", "new_root", "proof"])?;
-    let (m, n, a, b, pr) = (pu64(&o, "old_size")?, pu64(&o, "new_size")?, ph(&o, "old_root")?, ph(&o, "new_root")?, plist(&o)?);
+    let (m, n, a, b, pr) = (proof_u64(&o, "old_size")?, proof_u64(&o, "new_size")?, proof_hash(&o, "old_root")?, proof_hash(&o, "new_root")?, proof_hashes(&o)?);
     Ok(checked(proof::verify_consistency(m, n, &a, &b, &pr)))
 }
 

@@ -3,8 +3,8 @@
 //! engine, so native and wasm print the same bytes.
 use crate::{EngineArgs, InputFormat, exit_for, read_input, report_error, run_op};
 use anyhow::{Context, Result, anyhow, bail};
-use omega_core::abi::{self, Response};
-use omega_core::ops::{self, make_fields};
+use omega_core::api::abi::{self, Response};
+use omega_core::api::ops::{self, make_fields};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -211,7 +211,7 @@ fn write_cert(resp: &Response, out: &Path) -> Result<ExitCode> {
         .and_then(|o| o.remove("certificate"))
         .and_then(|c| c.as_str().map(str::to_string))
         .ok_or_else(|| anyhow!("no certificate in the response"))?;
-    let bytes = omega_core::note::b64_decode(&b64).ok_or_else(|| anyhow!("the certificate is not base64"))?;
+    let bytes = omega_core::certify::note::b64_decode(&b64).ok_or_else(|| anyhow!("the certificate is not base64"))?;
     write_atomic(out, &bytes, false)?;
     if let Some(o) = v.as_object_mut() {
         o.insert("out".into(), serde_json::Value::from(out.display().to_string()));
@@ -331,7 +331,7 @@ pub fn prove(input: &str, format: InputFormat, index: Option<u64>, old_size: Opt
 pub fn verify_proof(proof: &Path, engine: &EngineArgs) -> Result<ExitCode> {
     let p = read(proof, "proof file")?;
     // Only picks the op; the core parses the proof strictly (a repeated key is 3007).
-    let v = omega_core::json::parse_strict(&p).unwrap_or_default();
+    let v = omega_core::api::json::parse_strict(&p).unwrap_or_default();
     let op = if v.get("leaf_index").is_some() { ops::OP_VERIFY_INCLUSION } else { ops::OP_VERIFY_CONSISTENCY };
     match run(engine, op, &[&p])? {
         Ok(r) => {

@@ -2,7 +2,7 @@
 //! blob in wasmtime; both must give the expected bytes.
 use crate::BlobArgs;
 use anyhow::{Context, Result};
-use omega_core::abi;
+use omega_core::api::abi;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

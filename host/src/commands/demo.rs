@@ -1,8 +1,9 @@
 //! `omega demo`: the main job on the embedded sample.
 use crate::BlobArgs;
 use anyhow::{Result, anyhow, bail};
-use omega_core::abi::{self, Response};
-use omega_core::{Event, Limits, json};
+use omega_core::api::abi::{self, Response};
+use omega_core::api::json;
+use omega_core::{Event, Limits};
 use std::process::ExitCode;
 use std::time::Instant;
 

@@ -15,7 +15,7 @@
 use crate::BlobArgs;
 use crate::wasm::{self, Blob};
 use anyhow::{Context, Result, anyhow};
-use omega_core::abi::{self, Response};
+use omega_core::api::abi::{self, Response};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -1,8 +1,8 @@
 //! `omega ecs`: run the world (one JSON line per tick) and `omega ecs diff`.
 use crate::{EngineArgs, EngineKind, report_error, run_op};
 use anyhow::{Context, Result, anyhow, bail};
-use omega_core::abi;
-use omega_core::ops::{self, make_fields};
+use omega_core::api::abi;
+use omega_core::api::ops::{self, make_fields};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -177,7 +177,7 @@ fn run_chunked(a: &RunArgs, engine: &EngineArgs, mut start: Vec<u8>, events: &[u
             each(line)?;
         }
         let b64 = v.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default();
-        start = omega_core::note::b64_decode(b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?;
+        start = omega_core::certify::note::b64_decode(b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?;
         done += n;
         if let Some(b) = bar {
             b.set_position(done);
@@ -267,8 +267,8 @@ fn read_log(p: &Path) -> Result<(serde_json::Value, Vec<(u64, String)>)> {
     let mut lines = text.lines();
     // Strict JSON (a repeated key is refused, 3007), like every JSON input omega reads.
     let strict = |n: usize, l: &str| {
-        omega_core::json::parse_strict(l.as_bytes()).map_err(|e| match e {
-            omega_core::json::JsonError::Syntax { detail } if n == 1 => {
+        omega_core::api::json::parse_strict(l.as_bytes()).map_err(|e| match e {
+            omega_core::api::json::JsonError::Syntax { detail } if n == 1 => {
                 anyhow!("{}: the first line is not an omega ecs header ({detail})", p.display())
             }
             e => anyhow!("error {}: {}, line {n}: {e}", omega_core::ErrorCode::code(&e), p.display()),
@@ -322,7 +322,7 @@ fn run_mode(a: &RunArgs, engine: &EngineArgs, mode: &str) -> Result<std::result:
     }
     let v: serde_json::Value = serde_json::from_slice(&r.body)?;
     let b64 = v.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default();
-    Ok(Ok(omega_core::note::b64_decode(b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?))
+    Ok(Ok(omega_core::certify::note::b64_decode(b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?))
 }
 
 /// `omega ecs diff A B`: two snapshots, or two `omega ecs` logs (their

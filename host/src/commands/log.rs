@@ -2,9 +2,9 @@
 //! and crash bundles: the framed log on disk.
 use crate::{EngineArgs, EngineKind, exit_for, report_error, run_op};
 use anyhow::{Context, Result, anyhow, bail};
-use omega_core::abi::{self, Response};
-use omega_core::frame;
-use omega_core::ops::{self, make_fields};
+use omega_core::api::abi::{self, Response};
+use omega_core::event::frame;
+use omega_core::api::ops::{self, make_fields};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -113,7 +113,7 @@ pub fn append(log: &Path, input: &str, binary: bool) -> Result<ExitCode> {
         omega_core::Event::decode_all(&events, &omega_core::Limits::default())
             .map_err(|(i, at, e)| anyhow!("event {i} (starting at byte {at}): {e}"))
     } else {
-        omega_core::json::parse_events(&events, &omega_core::Limits::default()).map_err(|e| anyhow!("error {}: {e}", omega_core::ErrorCode::code(&e)))
+        omega_core::api::json::parse_events(&events, &omega_core::Limits::default()).map_err(|e| anyhow!("error {}: {e}", omega_core::ErrorCode::code(&e)))
     };
     let parsed = match parsed {
         Ok(p) => p,
@@ -405,7 +405,7 @@ pub fn snapshot(state: Option<&Path>, log: Option<&Path>, prior: Option<&Path>, 
     }
     let mut v: serde_json::Value = serde_json::from_slice(&r.body)?;
     let b64 = v.as_object_mut().and_then(|o| o.remove("snapshot")).and_then(|s| s.as_str().map(str::to_string)).unwrap_or_default();
-    let bytes = omega_core::note::b64_decode(&b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?;
+    let bytes = omega_core::certify::note::b64_decode(&b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?;
     std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
     if let Some(o) = v.as_object_mut() {
         o.insert("out".into(), serde_json::Value::from(out.display().to_string()));
@@ -437,7 +437,7 @@ pub fn write_bundle(engine: &EngineArgs, events: &[u8], format: &[u8], prior: &[
     }
     let v: serde_json::Value = serde_json::from_slice(&r.body)?;
     let b64 = v.get("bundle").and_then(|b| b.as_str()).unwrap_or_default();
-    let bytes = omega_core::note::b64_decode(b64).ok_or_else(|| anyhow!("bundle is not base64"))?;
+    let bytes = omega_core::certify::note::b64_decode(b64).ok_or_else(|| anyhow!("bundle is not base64"))?;
     let evidence: serde_json::Value = serde_json::from_slice(&resp.body).unwrap_or_default();
     let hash = evidence.get("evidence_hash").and_then(|h| h.as_str()).unwrap_or("unknown");
     let default = format!("omega-bundle-{}.omb", hash.get(..12).unwrap_or(hash));
@@ -492,7 +492,7 @@ pub fn explain_bundle(bundle: &Path, json: bool, engine: &EngineArgs) -> Result<
 /// first against the limits omega's readers enforce and the sample caps
 /// (error 4101, exit 2, nothing written); unshuffled, the events are
 /// generated and written one at a time, so a large log needs little memory.
-pub fn sample(seed: u64, shape: omega_core::sample::Shape, shuffle: Option<u64>, format: crate::InputFormat, out: &Path) -> Result<ExitCode> {
+pub fn sample(seed: u64, shape: omega_core::event::sample::Shape, shuffle: Option<u64>, format: crate::InputFormat, out: &Path) -> Result<ExitCode> {
     use omega_core::ErrorCode as _;
     use std::io::BufWriter;
     if let Err(e) = shape.check(&omega_core::Limits::default(), frame::DEFAULT_MAX_FRAME, shuffle.is_some()) {
@@ -503,11 +503,11 @@ pub fn sample(seed: u64, shape: omega_core::sample::Shape, shuffle: Option<u64>,
     let mut w = BufWriter::with_capacity(1 << 20, f);
     let events: Box<dyn Iterator<Item = omega_core::Event>> = match shuffle {
         Some(s) => {
-            let mut all = omega_core::sample::history(seed, shape);
-            omega_core::sample::shuffle(&mut all, s);
+            let mut all = omega_core::event::sample::history(seed, shape);
+            omega_core::event::sample::shuffle(&mut all, s);
             Box::new(all.into_iter())
         }
-        None => Box::new(omega_core::sample::History::new(seed, shape)),
+        None => Box::new(omega_core::event::sample::History::new(seed, shape)),
     };
     let mut buf = Vec::new();
     let mut n = 0u64;
@@ -522,7 +522,7 @@ pub fn sample(seed: u64, shape: omega_core::sample::Shape, shuffle: Option<u64>,
         match format {
             crate::InputFormat::Json => {
                 // one row of events_to_json's array: "[\n  ROW\n]\n" for one event
-                let one = omega_core::json::events_to_json(std::slice::from_ref(&e));
+                let one = omega_core::api::json::events_to_json(std::slice::from_ref(&e));
                 let row = one.get(4..one.len().saturating_sub(3)).unwrap_or_default();
                 buf.extend_from_slice(if n == 0 { &b"\n  "[..] } else { &b",\n  "[..] });
                 buf.extend_from_slice(row);

@@ -5,13 +5,14 @@
 //! from the files (CI runs this), so the vectors can never drift from the code
 //! silently. Every engine (native, wasmtime, Node, Chromium) must reproduce the
 //! expected files byte for byte.
-use omega_core::abi;
+use omega_core::api::abi;
 use omega_core::api::vectors::{self, Manifest, Request};
-use omega_core::sample::{self, Shape};
-use omega_core::cert::{self, Certificate};
-use omega_core::note::SignerKey;
-use omega_core::ops::{self, make_fields};
-use omega_core::{Event, EventId, json};
+use omega_core::event::sample::{self, Shape};
+use omega_core::certify::cert::{self, Certificate};
+use omega_core::certify::note::SignerKey;
+use omega_core::api::ops::{self, make_fields};
+use omega_core::api::json;
+use omega_core::{Event, EventId};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -244,7 +245,7 @@ fn enc(c: &Certificate) -> Vec<u8> {
 fn cert_of(resp_body: &[u8]) -> Certificate {
     let v: serde_json::Value = serde_json::from_slice(resp_body).unwrap_or_default();
     let b = v.get("certificate").and_then(|c| c.as_str()).unwrap_or_default();
-    Certificate::decode(&omega_core::note::b64_decode(b).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"))
+    Certificate::decode(&omega_core::certify::note::b64_decode(b).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Certify cases: keys from fixed seeds, a 5-of-7 committee, a chain of three
@@ -399,7 +400,7 @@ fn field_cases() -> Vec<FieldCase> {
         b
     };
     // --- the framed log: ingest reports, reconcile, snapshot, replay, crash bundles ---
-    use omega_core::frame;
+    use omega_core::event::frame;
     let small_log = frame::encode_log(&small());
     push("ingest-clean", "a clean log of the small history: every frame valid", ops::OP_INGEST, vec![("log.omega", small_log.clone())]);
     let mut torn = small_log.clone();
@@ -421,7 +422,7 @@ fn field_cases() -> Vec<FieldCase> {
     push("snapshot", "a snapshot of the first result's state", ops::OP_SNAPSHOT, vec![("result.json", r1.clone())]);
     let snap_body = ops::call(ops::OP_SNAPSHOT, &make_fields(&[&r1])).body;
     let snap: serde_json::Value = serde_json::from_slice(&snap_body).unwrap_or_default();
-    let snap = omega_core::note::b64_decode(snap.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default()).unwrap_or_default();
+    let snap = omega_core::certify::note::b64_decode(snap.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default()).unwrap_or_default();
     let second_log = frame::encode_log(&second);
     push(
         "replay-match",
@@ -445,7 +446,7 @@ fn field_cases() -> Vec<FieldCase> {
     push("bundle", "a crash bundle for batch 3 against the state after batch 2", ops::OP_BUNDLE, vec![("events.json", js(&third)), ("format.txt", b"json".to_vec()), ("prior.json", r2.clone())]);
     let bundle_body = ops::call(ops::OP_BUNDLE, &make_fields(&[&js(&third), b"json", &r2])).body;
     let bv: serde_json::Value = serde_json::from_slice(&bundle_body).unwrap_or_default();
-    let bundle_bytes = omega_core::note::b64_decode(bv.get("bundle").and_then(|s| s.as_str()).unwrap_or_default()).unwrap_or_default();
+    let bundle_bytes = omega_core::certify::note::b64_decode(bv.get("bundle").and_then(|s| s.as_str()).unwrap_or_default()).unwrap_or_default();
     push("explain-bundle", "the bundle reproduces the same obstruction, byte for byte", ops::OP_EXPLAIN_BUNDLE, vec![("bundle.omb", bundle_bytes.clone())]);
     let mut bad_bundle = bundle_bytes;
     if let Some(b) = bad_bundle.get_mut(40) {
@@ -616,7 +617,7 @@ fn field_cases() -> Vec<FieldCase> {
         vec![("note.txt", quorum_note.clone()), ("vkey0.txt", vkey(0)), ("vkey1.txt", vkey(2)), ("vkey2.txt", vkey(6))],
     );
     let text = "go.sum database tree\n31\nJWC6RPEwrfR1W6+uTxh7+QTEl5mq5ob6xFSW4pyMzOY=\n";
-    let foreign = omega_core::note::Note { text: text.to_string(), signatures: vec![keys[5].sign_note(text), keys[6].sign_note(text)] }.to_text().into_bytes();
+    let foreign = omega_core::certify::note::Note { text: text.to_string(), signatures: vec![keys[5].sign_note(text), keys[6].sign_note(text)] }.to_text().into_bytes();
     push("note-verify-foreign", "a checkpoint note that is not omega's (Go checksum-database form), signed by two keys, checked against one", ops::OP_NOTE_VERIFY, vec![("note.txt", foreign.clone()), ("vkey0.txt", vkey(5))]);
     let mut forged = foreign.clone();
     // a base64 digit inside the last signature (past its 4-byte key id), so the line still parses
@@ -631,7 +632,7 @@ fn field_cases() -> Vec<FieldCase> {
     push("note-verify-no-key", "a note and no verifier key: refused (3301)", ops::OP_NOTE_VERIFY, vec![("note.txt", foreign.clone())]);
     push("note-verify-not-a-note", "text with no signature block: refused (3501)", ops::OP_NOTE_VERIFY, vec![("note.txt", b"just text\n".to_vec()), ("vkey0.txt", vkey(0))]);
 
-    let twin = omega_core::note::VerifierKey::new("omega.example/twin", *keys[0].verifier().public()).unwrap_or_else(|e| panic!("{e}"));
+    let twin = omega_core::certify::note::VerifierKey::new("omega.example/twin", *keys[0].verifier().public()).unwrap_or_else(|e| panic!("{e}"));
     let twins = serde_json::to_vec_pretty(&serde_json::json!({ "threshold": 2, "members": [keys[0].verifier().to_string(), twin.to_string()] })).unwrap_or_default();
     push(
         "certify-committee-one-key-twice",
