@@ -9,60 +9,14 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
-/** What `certify` and `cosign` return: the certificate and what it attests. */
-export interface CertificateResult {
-  status: "ok";
-  hash: string;
-  kind: "state" | "obstruction" | "ecs";
-  origin: string;
-  tree_size: number;
-  root: string;
-  state_hash: string;
-  height: number;
-  prev: string | null;
-  committee: string | null;
-  evidence: string | null;
-  /** Kind ecs: the world tick attested. */
-  tick: number | null;
-  signers: string[];
-  /** The binary certificate (OMGC); pass it to cosign/verifyCertificate or save it. */
-  certificate: Uint8Array;
-}
+/**
+ * What `certify` and `cosign` return: the certificate and what it attests (op 4's body,
+ * `CertificateReport`), with the binary certificate (OMGC) as bytes: pass it to
+ * cosign/verifyCertificate or save it.
+ */
+export type CertificateResult = Omit<CertificateReport, "certificate"> & { certificate: Uint8Array };
 /** A committee: `threshold` distinct members of `members` (C2SP verifier keys, each public key once) must sign. */
 export interface Committee { threshold: number; members: string[] }
-export interface Problem { code: number; message: string }
-/**
- * One signature line. A member counts once if any of its lines verifies: `valid` is its first
- * verifying line, `duplicate` a later verifying one, `bad_signature` a line with its name and key
- * id that does not verify (never counted, never hiding a genuine line), `unknown_key` a stranger.
- */
-export interface SignatureCheck { name: string; key_id: string; status: "valid" | "bad_signature" | "unknown_key" | "duplicate" }
-export interface ChainReport {
-  status: "valid" | "invalid";
-  links: { height: number; hash: string; valid: boolean }[];
-  problems: Problem[];
-}
-export interface VerifyReport {
-  status: "valid" | "invalid";
-  hash: string;
-  kind: "state" | "obstruction" | "ecs";
-  origin: string;
-  tree_size: number;
-  height: number;
-  committee: string;
-  threshold: number;
-  valid_signers: number;
-  batched: boolean;
-  signatures: SignatureCheck[];
-  problems: Problem[];
-  chain?: ChainReport;
-}
-export interface Keypair { name: string; key_id: string; verifier_key: string; signer_key: string }
-export interface InclusionProof { leaf_index: number; tree_size: number; leaf_hash: string; proof: string[]; root: string }
-export interface ConsistencyProof { old_size: number; new_size: number; old_root: string; new_root: string; proof: string[] }
-/** A proof that does not verify is returned (`invalid`, with code 3401, 3402 or 3403), not thrown; malformed proof JSON throws. */
-export interface ProofVerdict { status: "valid" | "invalid"; code?: number; reason?: string }
-export interface MerkleRoot { tree_size: number; root: string }
 /** A certificate as bytes (binary OMGC) or as its signed-note text. */
 export type CertificateInput = Uint8Array | string;
 "#;
@@ -181,7 +135,7 @@ pub fn verify_chain(
 }
 
 /// Every field of a certificate in words (`text`), and with a committee the verdict.
-#[wasm_bindgen(js_name = explainCertificate, unchecked_return_type = "{ text: string; verdict?: VerifyReport }")]
+#[wasm_bindgen(js_name = explainCertificate, unchecked_return_type = "Explanation")]
 pub fn explain_certificate(
     #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Committee | string | undefined")] committee: JsValue,
@@ -250,4 +204,17 @@ pub fn verify_consistency(
     #[wasm_bindgen(unchecked_param_type = "ConsistencyProof | string")] proof: JsValue,
 ) -> Result<JsValue, JsValue> {
     run(ops::OP_VERIFY_CONSISTENCY, &[&bytes_of(&proof)?])
+}
+
+/// Checks any C2SP signed note (not only omega's) against verifier keys
+/// (`name+hexid+base64`), as Go's `note.Open` does: lines by keys not given
+/// are ignored, a line by a given key that does not verify makes the note
+/// invalid, and at least one given key must have signed. An invalid note is
+/// returned (`status: "invalid"`), not thrown; a malformed note or key throws
+/// (3501, 3503, 3504, 3505), as does an empty key list (3301).
+#[wasm_bindgen(js_name = verifyNote, unchecked_return_type = "NoteVerdict")]
+pub fn verify_note(note: &str, #[wasm_bindgen(js_name = verifierKeys)] verifier_keys: Vec<String>) -> Result<JsValue, JsValue> {
+    let mut fields: Vec<&[u8]> = vec![note.as_bytes()];
+    fields.extend(verifier_keys.iter().map(|k| k.as_bytes()));
+    run(ops::OP_NOTE_VERIFY, &fields)
 }

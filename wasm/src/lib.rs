@@ -21,10 +21,18 @@ use omega_core::{Event, Limits, Outcome, Reconciler as CoreReconciler, ErrorCode
 use wasm_bindgen::prelude::*;
 
 mod certify;
+mod format;
 mod log;
 mod world;
 #[cfg(target_arch = "wasm32")]
 mod raw;
+
+/// The TypeScript declarations of every response body (`ReconcileResult`,
+/// `VerifyReport`, `TickReport`, ...), generated from omega-core's
+/// `api::response` types: `cargo run -p omega-tests --bin gen-ts` writes the
+/// file, `-- --check` (and `cargo test`) fail when it is stale.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_RESPONSES: &str = include_str!("../types/omega.d.ts");
 
 /// The crate version.
 #[wasm_bindgen]
@@ -107,7 +115,7 @@ pub fn reconcile_json(events: &str, prior: JsValue) -> Result<String, JsValue> {
 
 /// Reconciles an array of event objects (or JSON text) and returns the result
 /// as a plain object with the same fields as the CLI's JSON.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "ReconcileResult")]
 pub fn reconcile(events: JsValue, prior: JsValue) -> Result<JsValue, JsValue> {
     let text = match events.as_string() {
         Some(s) => s,
@@ -231,6 +239,7 @@ impl Reconciler {
     }
 
     /// Reconciles the queued events; returns the result object.
+    #[wasm_bindgen(unchecked_return_type = "ReconcileResult")]
     pub fn flush(&mut self) -> Result<JsValue, JsValue> {
         parse_json(&self.flush_json())
     }

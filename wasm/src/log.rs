@@ -4,32 +4,6 @@ use crate::certify::{bytes_of, run};
 use omega_core::ops;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &str = r#"
-export interface IngestReport {
-  status: "clean" | "damaged";
-  frames: number;
-  events: number;
-  bytes: number;
-  valid_bytes: number;
-  first_bad_offset: number | null;
-  error: { code: number; message: string } | null;
-  /** Only for a damaged log with a good header: intact frames after the first bad one, and the damaged bytes. */
-  after_damage?: { intact_frames: number; damaged_bytes: number };
-}
-export interface ReplayReport {
-  status: "replayed" | "match" | "diverged";
-  events: number;
-  kind: "state" | "obstruction";
-  tree_size: number;
-  root: string;
-  state_hash: string;
-  evidence_hash: string | null;
-  certificate: string | null;
-  first_divergence: { field: string; certified: string; replayed: string } | null;
-}
-"#;
-
 /// Checks every frame of a `.omega` log (its bytes) and reports, as `omega ingest` does.
 /// A damaged tail is reported, not thrown: the valid prefix is what `valid_bytes` says.
 #[wasm_bindgen(unchecked_return_type = "IngestReport")]
@@ -38,7 +12,7 @@ pub fn ingest(log: &[u8]) -> Result<JsValue, JsValue> {
 }
 
 /// Reconciles the events of a clean log (throws with the frame's code and offset if it is damaged).
-#[wasm_bindgen(js_name = reconcileLog)]
+#[wasm_bindgen(js_name = reconcileLog, unchecked_return_type = "ReconcileResult")]
 pub fn reconcile_log(log: &[u8], #[wasm_bindgen(unchecked_param_type = "object | string | Uint8Array | undefined")] prior: JsValue) -> Result<JsValue, JsValue> {
     run(ops::OP_RECONCILE_LOG, &[log, &bytes_of(&prior)?])
 }
@@ -55,7 +29,7 @@ pub fn replay(
 }
 
 /// Reconciles a crash bundle's batch again: `{reproduced, result, ...}`.
-#[wasm_bindgen(js_name = explainBundle)]
+#[wasm_bindgen(js_name = explainBundle, unchecked_return_type = "BundleExplanation")]
 pub fn explain_bundle(bundle: &[u8]) -> Result<JsValue, JsValue> {
     run(ops::OP_EXPLAIN_BUNDLE, &[bundle])
 }

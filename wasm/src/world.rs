@@ -9,24 +9,7 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
-export interface TickReport {
-  tick: number;
-  state_hash: string;
-  decision: "QUARANTINE" | "ALERT" | "BALANCE" | "OPTIMIZE";
-  threat: string;
-  entropy: string;
-  coherence: string;
-  resonance: string;
-  stability: string;
-  pulse: string;
-  weights: [string, string, string, string];
-  alerts: { kind: "energy" | "amplitude"; entity: string; value: string }[];
-  migrations: { entity: string; from: number; to: number }[];
-  rejected: { index: number; reason: string }[];
-  saturations: number;
-  entities: number;
-  edges: number;
-}
+// `TickReport` is declared with the response types (wasm/types/omega.d.ts, generated).
 "#;
 
 /// The fixed-point ECS world, bit-identical on every engine.

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// The inputs of the blob, relative to the workspace root; a folder stands for
 /// every file under it.
-pub const BLOB_SOURCES: [&str; 6] = ["Cargo.toml", "Cargo.lock", "core/Cargo.toml", "core/src", "wasm/Cargo.toml", "wasm/src"];
+pub const BLOB_SOURCES: [&str; 7] = ["Cargo.toml", "Cargo.lock", "core/Cargo.toml", "core/src", "wasm/Cargo.toml", "wasm/src", "wasm/types"];
 
 /// The stamp beside the blob is the blob's path plus this suffix. Its lines:
 /// [`sources_sha256`] of the sources the blob was built from, the blob's
