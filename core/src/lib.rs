@@ -54,18 +54,5 @@ pub use reconcile::{
 };
 pub use tree::{CompactRange, ProofError, Subtree};
 
-// The paths before the stages had folders; kept while the workspace moves over.
-#[doc(hidden)]
-pub use certify::{cert, note};
-#[doc(hidden)]
-pub use event::{frame, sample};
-#[doc(hidden)]
-pub use replay::snapshot;
-#[doc(hidden)]
-pub use tree::{merkle, proof};
-#[cfg(feature = "json")]
-#[doc(hidden)]
-pub use api::{abi, json, ops};
-
 /// The crate version, as the blob's `version()` reports it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

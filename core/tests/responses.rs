@@ -8,11 +8,11 @@
 //! body is compared byte for byte; none is only deserialised.
 #![cfg(feature = "json")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test fails by panicking
-use omega_core::abi;
+use omega_core::api::abi;
 use omega_core::api::Op;
 use omega_core::api::response::{self, Body, TickReport, Validity};
 use omega_core::api::vectors::Manifest;
-use omega_core::ops::make_fields;
+use omega_core::api::ops::make_fields;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -167,7 +167,7 @@ fn bodies_outside_the_vectors_round_trip() {
     let config = br#"{"seed": 3, "entities": 40, "nodes": 3, "edges_per_entity": 2}"#;
     let Body::EcsRun(run) = check(Op::EcsRun, &[config, b"5", b"", b"reports,snapshot"]) else { panic!() };
     assert_eq!(run.reports.as_ref().map(Vec::len), Some(5));
-    let snap = omega_core::note::b64_decode(run.snapshot.as_deref().unwrap()).unwrap();
+    let snap = omega_core::certify::note::b64_decode(run.snapshot.as_deref().unwrap()).unwrap();
     let Body::EcsRun(quiet) = check(Op::EcsRun, &[config, b"5", b"", b"prestep"]) else { panic!() };
     assert!(quiet.reports.is_none() && quiet.snapshot.is_none());
     assert!(matches!(check(Op::EcsDiff, &[&snap, &snap]), Body::EcsDiff(d) if d.same && d.first_difference.is_none()));
@@ -185,7 +185,7 @@ fn compact_tick_reports_round_trip() {
     let mut run = Run::new(world, vec![bad], None);
     let mut lines = Vec::new();
     run.step_n(200, |r| {
-        let line = omega_core::ops::to_compact_json(&omega_core::ops::tick_json(r));
+        let line = omega_core::api::ops::to_compact_json(&omega_core::api::ops::tick_json(r));
         assert_eq!(serde_json::to_vec(&TickReport::from(r)).unwrap(), line, "tick {}", r.tick);
         lines.push(line);
     });
@@ -204,7 +204,8 @@ fn compact_tick_reports_round_trip() {
 fn conversions_from_kernel_values_print_the_golden_bytes() {
     use omega_core::api::vectors::Request;
     use omega_core::api::response::{IngestReport, ReconcileResult};
-    use omega_core::{Event, Limits, json};
+    use omega_core::api::json;
+    use omega_core::{Event, Limits};
     let dir = vectors();
     let manifest = Manifest::parse(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
@@ -224,7 +225,7 @@ fn conversions_from_kernel_values_print_the_golden_bytes() {
                 reconciles += 1;
             }
             (Request::Fields(fields), Op::Ingest) => {
-                let report = omega_core::frame::scan(&read(&fields[0]));
+                let report = omega_core::event::frame::scan(&read(&fields[0]));
                 assert_eq!(response::to_json(&IngestReport::from(&report)), want, "{}", c.name);
                 ingests += 1;
             }

@@ -1,10 +1,10 @@
 //! The certify half of the JS API: keys, certificates, quorum, chains and
 //! RFC 9162 proofs. Every function builds an ABI request and runs
-//! `omega_core::abi::call`, the same entry the CLI and wasmtime use, so the
+//! `omega_core::api::abi::call`, the same entry the CLI and wasmtime use, so the
 //! results are the CLI's JSON, parsed.
 use crate::{parse_json, throw_body};
-use omega_core::abi;
-use omega_core::ops::{self, make_fields};
+use omega_core::api::abi;
+use omega_core::api::ops::{self, make_fields};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -51,7 +51,7 @@ pub(crate) fn run(op: u32, fields: &[&[u8]]) -> Result<JsValue, JsValue> {
 /// Replaces the base64 `certificate` field by its bytes.
 fn with_cert_bytes(v: JsValue) -> Result<JsValue, JsValue> {
     let b64 = js_sys::Reflect::get(&v, &"certificate".into())?.as_string().unwrap_or_default();
-    let bytes = omega_core::note::b64_decode(&b64).unwrap_or_default();
+    let bytes = omega_core::certify::note::b64_decode(&b64).unwrap_or_default();
     js_sys::Reflect::set(&v, &"certificate".into(), &js_sys::Uint8Array::from(bytes.as_slice()))?;
     Ok(v)
 }

@@ -13,11 +13,12 @@
 //!   that touches no JS import, so wasmtime can run it with every wasm-bindgen
 //!   import defined as a trap.
 //!
-//! Both faces end in `omega_core::abi::call`, the function the native engine
+//! Both faces end in `omega_core::api::abi::call`, the function the native engine
 //! calls too.
-use omega_core::abi::{self, Response};
-use omega_core::sample::{self, Shape};
-use omega_core::{Event, Limits, Outcome, Reconciler as CoreReconciler, ErrorCode, json};
+use omega_core::api::abi::{self, Response};
+use omega_core::event::sample::{self, Shape};
+use omega_core::api::json;
+use omega_core::{ErrorCode, Event, Limits, Outcome, Reconciler as CoreReconciler};
 use wasm_bindgen::prelude::*;
 
 mod certify;
@@ -141,7 +142,7 @@ const JS_SAMPLE_MEMORY: u64 = 1 << 30;
 fn shape(nodes: u32, streams: u16, per_stream: u32, payload: u32) -> Result<Shape, JsValue> {
     let s = Shape { nodes, streams, per_stream: u64::from(per_stream), payload: payload as usize };
     let refuse = |e: &dyn core::fmt::Display| js_error(4101, &e.to_string(), None, None);
-    s.check(&Limits::default(), omega_core::frame::DEFAULT_MAX_FRAME, true).map_err(|e| refuse(&e))?;
+    s.check(&Limits::default(), omega_core::event::frame::DEFAULT_MAX_FRAME, true).map_err(|e| refuse(&e))?;
     if s.memory() > JS_SAMPLE_MEMORY {
         return Err(refuse(&format_args!(
             "sample shape: {} events take about {} bytes in memory; the limit in the browser and Node is {JS_SAMPLE_MEMORY} (use `omega sample` for larger ones)",

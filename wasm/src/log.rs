@@ -1,7 +1,7 @@
 //! The framed-log half of the JS API: ingest a `.omega` log's bytes,
 //! reconcile it, replay it against a certificate, reproduce a crash bundle.
 use crate::certify::{bytes_of, run};
-use omega_core::ops;
+use omega_core::api::ops;
 use wasm_bindgen::prelude::*;
 
 /// Checks every frame of a `.omega` log (its bytes) and reports, as `omega ingest` does.

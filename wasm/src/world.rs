@@ -4,7 +4,8 @@
 //! `omega ecs` use.
 use crate::{js_error, parse_json};
 use omega_core::ecs::{Command, Config, Run, World as CoreWorld};
-use omega_core::{ErrorCode, ops};
+use omega_core::ErrorCode;
+use omega_core::api::ops;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
