@@ -35,7 +35,7 @@ pub(crate) fn bytes_of(v: &JsValue) -> Result<Vec<u8>, JsValue> {
             .ok()
             .and_then(|s| s.as_string())
             .map(String::into_bytes)
-            .ok_or_else(|| crate::js_error(3002, "value cannot be converted to JSON", None, None))
+            .ok_or_else(|| crate::js_error(omega_core::api::code::JSON_SHAPE, "value cannot be converted to JSON", None, None))
     }
 }
 
@@ -62,7 +62,7 @@ fn with_cert_bytes(v: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = generateKeypair, unchecked_return_type = "Keypair")]
 pub fn generate_keypair(name: &str) -> Result<JsValue, JsValue> {
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| crate::js_error(3506, &format!("no secure random source: {e}"), None, None))?;
+    getrandom::fill(&mut seed).map_err(|e| crate::js_error(omega_core::api::code::NO_RANDOM, &format!("no secure random source: {e}"), None, None))?;
     run(ops::OP_KEYGEN, &[name.as_bytes(), &seed])
 }
 

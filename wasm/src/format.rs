@@ -9,6 +9,7 @@
 //! `Error`s with the stable `code` (and `index`/`field` where known).
 use crate::certify::bytes_of;
 use crate::js_error;
+use omega_core::api::code;
 use omega_core::certify::cert::Checkpoint;
 use omega_core::event::frame::Frames;
 use omega_core::certify::note::Note;
@@ -143,7 +144,7 @@ const BATCH_EVENT_MEMORY: u64 = 32 + 128;
 /// payloads; every choice and byte from SplitMix64 seeded by `batch`. Code 4101
 /// when it would not fit in memory or a seq or Lamport time would pass 2^64 − 1.
 pub(crate) fn extension(prior: &State, batch: u64, rounds: u64) -> Result<Vec<Event>, Fail> {
-    let refuse = |m: String| Fail { code: 4101, message: format!("sample batch: {m}"), index: None, field: None };
+    let refuse = |m: String| Fail { code: code::SAMPLE_SHAPE, message: format!("sample batch: {m}"), index: None, field: None };
     // (node, stream, first seq of the batch)
     let mut heads: Vec<(u32, u16, u64)> = Vec::new();
     for h in prior.heads() {

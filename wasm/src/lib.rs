@@ -15,6 +15,7 @@
 //!
 //! Both faces end in `omega_core::api::abi::call`, the function the native engine
 //! calls too.
+use omega_core::api::code;
 use omega_core::api::abi::{self, Response};
 use omega_core::event::sample::{self, Shape};
 use omega_core::api::json;
@@ -98,11 +99,11 @@ fn stringify(v: &JsValue) -> Result<String, JsValue> {
     js_sys::JSON::stringify(v)
         .ok()
         .and_then(|s| s.as_string())
-        .ok_or_else(|| js_error(3002, "value cannot be converted to JSON", None, None))
+        .ok_or_else(|| js_error(code::JSON_SHAPE, "value cannot be converted to JSON", None, None))
 }
 
 pub(crate) fn parse_json(text: &str) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(text).map_err(|_| js_error(3001, "internal: result is not JSON", None, None))
+    js_sys::JSON::parse(text).map_err(|_| js_error(code::JSON_SYNTAX, "internal: result is not JSON", None, None))
 }
 
 /// Reconciles JSON event text against an optional prior (a previous `ok`
@@ -141,7 +142,7 @@ const JS_SAMPLE_MEMORY: u64 = 1 << 30;
 /// the blob's own memory.
 fn shape(nodes: u32, streams: u16, per_stream: u32, payload: u32) -> Result<Shape, JsValue> {
     let s = Shape { nodes, streams, per_stream: u64::from(per_stream), payload: payload as usize };
-    let refuse = |e: &dyn core::fmt::Display| js_error(4101, &e.to_string(), None, None);
+    let refuse = |e: &dyn core::fmt::Display| js_error(code::SAMPLE_SHAPE, &e.to_string(), None, None);
     s.check(&Limits::default(), omega_core::event::frame::DEFAULT_MAX_FRAME, true).map_err(|e| refuse(&e))?;
     if s.memory() > JS_SAMPLE_MEMORY {
         return Err(refuse(&format_args!(

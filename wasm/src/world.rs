@@ -3,6 +3,7 @@
 //! tick JSON, parsed. Stepping goes through [`Run`], the loop op 19 and
 //! `omega ecs` use.
 use crate::{js_error, parse_json};
+use omega_core::api::code;
 use omega_core::ecs::{Command, Config, Run, World as CoreWorld};
 use omega_core::ErrorCode;
 use omega_core::api::ops;
@@ -30,7 +31,7 @@ impl World {
     #[wasm_bindgen(constructor)]
     pub fn new(seed: f64, entities: f64, nodes: Option<f64>, #[wasm_bindgen(js_name = edgesPerEntity)] edges_per_entity: Option<f64>) -> Result<World, JsValue> {
         if !(seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_991.0) {
-            return Err(js_error(4002, "the seed must be a non-negative integer", None, None));
+            return Err(js_error(code::WORLD_CONFIG, "the seed must be a non-negative integer", None, None));
         }
         let d = Config::default();
         // a JS number outside u32 would wrap in the u32 conversion: refuse it instead
@@ -38,7 +39,7 @@ impl World {
             if v.is_finite() && v.fract() == 0.0 && v >= f64::from(min) && v <= f64::from(max) {
                 Ok(v as u32)
             } else {
-                Err(js_error(4002, &format!("world config: `{k}` must be an integer from {min} to {max}"), None, None))
+                Err(js_error(code::WORLD_CONFIG, &format!("world config: `{k}` must be an integer from {min} to {max}"), None, None))
             }
         };
         let entities = int("entities", entities, 0, Config::MAX_ENTITIES)?;
@@ -65,7 +66,7 @@ impl World {
             let arr = js_sys::Array::from(&commands);
             for (i, c) in arr.iter().enumerate() {
                 let text = js_sys::JSON::stringify(&c).ok().and_then(|s| s.as_string()).unwrap_or_default();
-                let cmd = Command::decode(text.as_bytes()).map_err(|why| js_error(4004, &format!("command {i}: {why}"), Some(i), None))?;
+                let cmd = Command::decode(text.as_bytes()).map_err(|why| js_error(code::WORLD_COMMAND, &format!("command {i}: {why}"), Some(i), None))?;
                 cmds.push(cmd);
             }
         }
