@@ -30,3 +30,24 @@ fn names_are_unique() {
     let names: BTreeSet<&str> = code::ALL.iter().map(|(_, n)| *n).collect();
     assert_eq!(names.len(), code::ALL.len());
 }
+
+/// The rows of FORMATS.md's op table (`| 3 | keygen | ...`): number and name.
+fn documented_ops() -> Vec<(u32, String)> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/FORMATS.md")).unwrap();
+    let start = text.find("| op | name | fields |").expect("FORMATS.md has the op table");
+    text[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cols: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cols[1].parse().unwrap(), cols[2].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn formats_md_lists_every_op_by_number_and_name() {
+    let want: Vec<(u32, String)> = omega_core::api::Op::ALL.iter().map(|op| (op.code(), op.name().to_string())).collect();
+    assert_eq!(documented_ops(), want, "docs/FORMATS.md's op table and omega_core::api::Op disagree");
+}
