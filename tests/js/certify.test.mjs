@@ -82,6 +82,29 @@ describe("interop with node:crypto (an independent signed-note implementation)",
     assert.deepEqual(bad.signatures.map((s) => s.status), ["valid", "bad_signature", "valid"]);
   });
 
+  test("verifyNote checks any signed note node:crypto signs, the way Go's note.Open does", () => {
+    const [a, b, c] = ["witness.example/a", "witness.example/b", "witness.example/c"].map(nodeSigner);
+    // not an omega checkpoint: any text, as another log or a witness would sign it
+    const body = "sum.golang.org\n7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+    const note = `${body}\n${a.line(body)}${b.line(body)}`;
+    const ok = omega.verifyNote(note, [a.verifier, c.verifier]);
+    assert.equal(ok.status, "valid");
+    assert.deepEqual(ok.verified_by, ["witness.example/a"]);
+    assert.deepEqual(ok.signatures.map((s) => s.status), ["valid", "unknown_key"]);
+    assert.equal(ok.text, body);
+    // only c given: nobody it trusts signed
+    assert.equal(omega.verifyNote(note, [c.verifier]).status, "invalid");
+    // a line by a given key that does not verify makes the note invalid, even beside a good one
+    const forged = note.replace(/(\u2014 witness\.example\/b \S{10})\S/, (m, p) => p + (m.endsWith("A") ? "B" : "A"));
+    const bad = omega.verifyNote(forged, [a.verifier, b.verifier]);
+    assert.equal(bad.status, "invalid");
+    assert.deepEqual(bad.signatures.map((s) => s.status), ["valid", "invalid"]);
+    // refusals throw with a code
+    assert.throws(() => omega.verifyNote(note, []), (e) => e.code === 3301);
+    assert.throws(() => omega.verifyNote("no signatures\n", [a.verifier]), (e) => e.code === 3501);
+    assert.throws(() => omega.verifyNote(note, ["not a key"]), (e) => e.code === 3503);
+  });
+
   test("omega's verifier keys and key ids match the C2SP recipe", () => {
     const kp = omega.keypairFromSeed("omega.example/m0", new Uint8Array(32).fill(1));
     assert.equal(kp.verifier_key, json(cases.keygen).verifier_key);
