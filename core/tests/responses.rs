@@ -174,24 +174,46 @@ fn bodies_outside_the_vectors_round_trip() {
 }
 
 /// The declared-order tick report (what `omega ecs` prints per line, compact,
-/// and the JS `World.step` returns) is `TickReport` too, and
-/// `TickReport::from` the kernel's report prints the same line.
+/// and the JS `World.step` returns) is `TickReport` too: on the op-19
+/// vectors that give reports (one with a rejected command and alerts), the
+/// world run again tick by tick gives, through `TickReport::from`, the
+/// reports of the golden body, and each compact line reads back as the same
+/// `TickReport` and prints the same line.
 #[test]
 fn compact_tick_reports_round_trip() {
-    use omega_core::ecs::{Command, Config, Entity, Op as EcsOp, Run, World};
-    let world = World::new(9, Config { nodes: 3, entities: 40, edges_per_entity: 2 });
-    // a command naming a dead entity is rejected: the `rejected` list is not empty
-    let bad = Command { tick: 3, op: EcsOp::Despawn { entity: Entity { index: 999, generation: 0 } } };
-    let mut run = Run::new(world, vec![bad], None);
+    use omega_core::api::ops::{ecs_commands, ecs_start};
+    use omega_core::api::response::{EcsRunReport, to_compact_json};
+    use omega_core::api::vectors::Request;
+    use omega_core::ecs::Run;
+    let dir = vectors();
+    let manifest = Manifest::parse(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
     let mut lines = Vec::new();
-    run.step_n(200, |r| {
-        let line = omega_core::api::ops::to_compact_json(&omega_core::api::ops::tick_json(r));
-        assert_eq!(serde_json::to_vec(&TickReport::from(r)).unwrap(), line, "tick {}", r.tick);
-        lines.push(line);
-    });
+    let mut runs = 0;
+    for c in manifest.cases.iter().filter(|c| c.op == Op::EcsRun && c.status == 0) {
+        let Request::Fields(fields) = &c.request else { panic!("{}: op 19 takes fields", c.name) };
+        let golden: EcsRunReport = serde_json::from_slice(&read(&c.expected)).unwrap();
+        let Some(reports) = golden.reports else { continue };
+        let field = |i: usize| fields.get(i).map(|f| read(f)).unwrap_or_default();
+        assert!(field(4).is_empty(), "{}: an injected flip is not run here", c.name);
+        let ticks: u64 = String::from_utf8(field(1)).unwrap().trim().parse().unwrap();
+        let (cmds, history, _) = ecs_commands(&field(2)).unwrap();
+        assert_eq!(history, golden.history, "{}", c.name);
+        let mut run = Run::new(ecs_start(&field(0)).unwrap(), cmds, None);
+        let mut i = 0;
+        run.step_n(ticks, |r| {
+            let typed = TickReport::from(r);
+            assert_eq!(reports.get(i).map(|s| &s.0), Some(&typed), "{} tick {}", c.name, r.tick);
+            lines.push(to_compact_json(&typed));
+            i += 1;
+        });
+        assert_eq!(i, reports.len(), "{}", c.name);
+        runs += 1;
+    }
+    assert!(runs >= 2, "{runs} op-19 vectors with reports");
     for line in &lines {
         let t: TickReport = serde_json::from_slice(line).unwrap();
-        assert_eq!(serde_json::to_vec(&t).unwrap(), *line);
+        assert_eq!(to_compact_json(&t), *line);
     }
     let text = String::from_utf8(lines.concat()).unwrap();
     assert!(text.contains("\"rejected\":[{"), "no tick with a rejected command");

@@ -6,7 +6,7 @@ use crate::{js_error, parse_json};
 use omega_core::api::code;
 use omega_core::ecs::{Command, Config, Run, World as CoreWorld};
 use omega_core::ErrorCode;
-use omega_core::api::ops;
+use omega_core::api::response;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -74,7 +74,7 @@ impl World {
         let out = js_sys::Array::new();
         for _ in 0..n {
             let r = self.run.step();
-            let text = serde_json_text(&ops::tick_json(&r));
+            let text = serde_json_text(&r);
             out.push(&parse_json(&text)?);
             self.last = Some(r);
         }
@@ -98,7 +98,7 @@ impl World {
     pub fn metrics(&self) -> Result<JsValue, JsValue> {
         match &self.last {
             None => Ok(JsValue::NULL),
-            Some(r) => parse_json(&serde_json_text(&ops::tick_json(r))),
+            Some(r) => parse_json(&serde_json_text(r)),
         }
     }
 
@@ -120,7 +120,7 @@ impl World {
     }
 }
 
-fn serde_json_text(v: &ops::TickJson) -> String {
+fn serde_json_text(r: &omega_core::ecs::TickReport) -> String {
     // the same bytes the CLI prints for a tick (compact)
-    String::from_utf8(ops::to_compact_json(v)).unwrap_or_default()
+    String::from_utf8(response::to_compact_json(&response::TickReport::from(r))).unwrap_or_default()
 }

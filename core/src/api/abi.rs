@@ -94,5 +94,5 @@ pub fn respond(outcome: &Outcome) -> Response {
         Outcome::Ok(_) => STATUS_OK,
         Outcome::Obstruction(_) => STATUS_OBSTRUCTION,
     };
-    Response { status, body: json::outcome_to_json(outcome) }
+    Response { status, body: super::response::to_json(&super::response::ReconcileResult::from(outcome)) }
 }

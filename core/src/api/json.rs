@@ -1,7 +1,9 @@
 //! The JSON forms: events in, results and errors out. Every engine (the CLI's
 //! native path, the blob behind the host's raw ABI, the blob behind the JS
 //! API) goes through these functions, so every engine parses and prints the
-//! same bytes.
+//! same bytes. The results and errors are the types of
+//! [`response`](super::response) ([`ReconcileResult`], [`ErrorBody`]);
+//! the functions here only name them for callers that hold kernel values.
 //!
 //! Event form: an array of objects with `lamport`, `node`, `stream`, `seq`
 //! (integers), optional `id` (28 lowercase hex characters; when absent,
@@ -13,7 +15,8 @@ use crate::event::{Event, Limits};
 use crate::hex;
 use crate::event::key::{EventId, Key};
 use crate::tree::merkle::CompactRange;
-use crate::reconcile::{Evidence, Obstruction, Outcome, Summary, Violation};
+use crate::api::response::{ErrorBody, ReconcileOk, ReconcileResult, to_json};
+use crate::reconcile::{Evidence, Outcome, Summary, Violation};
 use crate::reconcile::state::{Head, State, StateError};
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -516,79 +519,6 @@ pub fn events_to_json(events: &[Event]) -> Vec<u8> {
 
 // ---------- results ----------
 
-#[derive(Serialize)]
-struct HeadJson {
-    node: u32,
-    stream: u16,
-    seq: u64,
-    id: String,
-    key: String,
-    leaf_hash: String,
-}
-
-impl From<&Head> for HeadJson {
-    fn from(h: &Head) -> Self {
-        HeadJson {
-            node: h.node,
-            stream: h.stream,
-            seq: h.seq,
-            id: h.id().to_hex(),
-            key: h.key.to_hex(),
-            leaf_hash: hex::encode(&h.leaf_hash),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct OkJson {
-    status: &'static str,
-    tree_size: u64,
-    root: String,
-    state_hash: String,
-    frontier: Option<String>,
-    prior_tree_size: u64,
-    prior_root: String,
-    prior_state_hash: String,
-    appended: u64,
-    duplicates: u64,
-    heads: Vec<HeadJson>,
-    compact_range: Vec<String>,
-    consistency: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct EvidenceJson {
-    key: String,
-    seq: u64,
-    leaf_hash: String,
-    payload_sha256: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ViolationJson {
-    code: u16,
-    reason: &'static str,
-    message: String,
-    events: Vec<EvidenceJson>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dep: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expected_seq: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    frontier: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ObstructionJson {
-    status: &'static str,
-    prior_tree_size: u64,
-    prior_root: String,
-    prior_state_hash: String,
-    duplicates: u64,
-    evidence_hash: String,
-    violations: Vec<ViolationJson>,
-}
-
 /// A sentence saying what a violation means.
 pub fn violation_message(v: &Violation) -> String {
     use crate::reconcile::Reason::*;
@@ -617,87 +547,22 @@ pub fn violation_message(v: &Violation) -> String {
     }
 }
 
-fn evidence_json(e: &Evidence) -> EvidenceJson {
-    EvidenceJson {
-        key: e.key.to_hex(),
-        seq: e.seq,
-        leaf_hash: hex::encode(&e.leaf_hash),
-        payload_sha256: e.payload_sha256.as_ref().map(|h| hex::encode(h)),
-    }
-}
-
-fn pretty<T: Serialize>(v: &T) -> Vec<u8> {
-    // Serialising these plain structs cannot fail; an empty body would show it if it did.
-    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
-    out.push(b'\n');
-    out
-}
-
-/// The result JSON of a clean batch. It is also a valid `--prior` for the next batch.
+/// The result JSON of a clean batch ([`ReconcileOk`]). It is also a valid `--prior` for the next batch.
 pub fn summary_to_json(s: &Summary) -> Vec<u8> {
-    pretty(&OkJson {
-        status: "ok",
-        tree_size: s.state.tree_size(),
-        root: hex::encode(&s.state.root()),
-        state_hash: hex::encode(&s.state_hash),
-        frontier: s.state.frontier().map(|k| k.to_hex()),
-        prior_tree_size: s.prior_tree_size,
-        prior_root: hex::encode(&s.prior_root),
-        prior_state_hash: hex::encode(&s.prior_state_hash),
-        appended: s.appended,
-        duplicates: s.duplicates,
-        heads: s.state.heads().iter().map(HeadJson::from).collect(),
-        compact_range: s.state.range().peaks().iter().map(|p| hex::encode(p)).collect(),
-        consistency: s.consistency.iter().map(|p| hex::encode(p)).collect(),
-    })
+    to_json(&ReconcileOk::from(s))
 }
 
-/// The result JSON of an obstructed batch.
-pub fn obstruction_to_json(o: &Obstruction) -> Vec<u8> {
-    pretty(&ObstructionJson {
-        status: "obstruction",
-        prior_tree_size: o.prior_tree_size,
-        prior_root: hex::encode(&o.prior_root),
-        prior_state_hash: hex::encode(&o.prior_state_hash),
-        duplicates: o.duplicates,
-        evidence_hash: hex::encode(&o.evidence_hash),
-        violations: o
-            .violations
-            .iter()
-            .map(|v| ViolationJson {
-                code: v.code,
-                reason: v.reason.as_str(),
-                message: violation_message(v),
-                events: v.events.iter().map(evidence_json).collect(),
-                dep: v.dep.map(|d| d.to_hex()),
-                expected_seq: v.expected_seq,
-                frontier: v.frontier.map(|k| k.to_hex()),
-            })
-            .collect(),
-    })
-}
-
-/// The result JSON of either outcome.
+/// The result JSON of either outcome ([`ReconcileResult`]): what ops 1, 2 and 14 print.
 pub fn outcome_to_json(o: &Outcome) -> Vec<u8> {
-    match o {
-        Outcome::Ok(s) => summary_to_json(s),
-        Outcome::Obstruction(x) => obstruction_to_json(x),
-    }
+    to_json(&ReconcileResult::from(o))
 }
 
-/// The error JSON: `{"status": "error", "code": N, "message": "...", "index": i?, "field": "f"?}`.
+/// The error JSON ([`ErrorBody`]): `{"status": "error", "code": N, "message": "...", "index": i?, "field": "f"?}`.
 pub fn error_to_json(code: u16, message: &str, index: Option<usize>, field: Option<&str>) -> Vec<u8> {
-    #[derive(Serialize)]
-    struct ErrJson<'a> {
-        status: &'static str,
-        code: u16,
-        message: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        index: Option<usize>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        field: Option<&'a str>,
-    }
-    pretty(&ErrJson { status: "error", code, message, index, field })
+    let mut body = ErrorBody::new(code, message);
+    body.index = index;
+    body.field = field.map(String::from);
+    to_json(&body)
 }
 
 // ---------- prior state ----------

@@ -1,13 +1,16 @@
 //! The handlers of every op: a decoded request ([`Call`]) in, a response
 //! out. Every engine (CLI native, the blob in wasmtime, the blob in JS) runs
 //! these, so they all print the same bytes. [`handle`] matches on every
-//! `Call`, so a new op does not compile without its handler.
+//! `Call`, so a new op does not compile without its handler. Each handler
+//! builds its body as the op's [`response`](super::response) type and
+//! prints it with [`to_json`]; the status (0, 1 or 2) is decided here.
 use super::error::ApiError;
 use super::op::Op;
 use super::request::{self as req, Call, EventFormat};
 use crate::api::abi::{Response, STATUS_OBSTRUCTION, STATUS_OK};
 use crate::api::code;
-use crate::certify::cert::{self, Attested, CertError, Certificate, Committee, Kind, Problem, Verdict};
+use super::response::{self as resp, to_json};
+use crate::certify::cert::{self, Attested, CertError, Certificate, Committee, Kind};
 use crate::error::ErrorCode;
 use crate::event::{Event, Limits};
 use crate::hash::Hash;
@@ -65,10 +68,19 @@ pub const OP_NOTE_VERIFY: u32 = Op::NoteVerify as u32;
 
 pub use super::request::{make_fields, split_fields};
 
-fn pretty<T: Serialize>(v: &T) -> Vec<u8> {
-    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
-    out.push(b'\n');
-    out
+/// A response: the status and the body's type, printed by [`to_json`].
+fn respond<T: Serialize>(status: u8, body: &T) -> Response {
+    Response { status, body: to_json(body) }
+}
+
+/// Status 0 or 1: valid or not (a verdict, a note, a diff).
+fn status_of(ok: bool) -> u8 {
+    if ok { STATUS_OK } else { STATUS_OBSTRUCTION }
+}
+
+/// A count as the bodies print it.
+fn len_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 fn err(code: u16, msg: &str) -> ApiError {
@@ -87,20 +99,14 @@ pub fn call(op: u32, input: &[u8]) -> Response {
 /// Runs one decoded request.
 pub fn handle(call: Call<'_>) -> Result<Response, ApiError> {
     match call {
-        Call::Version => Ok(Response {
-            status: STATUS_OK,
-            body: format!("{{\n  \"version\": \"{}\"\n}}\n", crate::VERSION).into_bytes(),
-        }),
+        Call::Version => Ok(respond(STATUS_OK, &resp::Version { version: crate::VERSION.into() })),
         Call::Reconcile(r) => reconcile(&r),
         Call::Keygen(k) => keygen(k.name, k.seed),
         Call::Certify(c) => certify(&c),
         Call::Cosign(c) => cosign(c.certificate, c.key),
         Call::Verify(v) => verify(v.certificate, v.committee, &v.chain),
         Call::Explain(e) => explain(e.certificate, e.committee),
-        Call::Note(c) => Certificate::read(c).map_err(|e| fail(&e)).map(|c| Response {
-            status: STATUS_OK,
-            body: pretty(&serde_json::json!({ "note": c.to_note() })),
-        }),
+        Call::Note(c) => Certificate::read(c).map_err(|e| fail(&e)).map(|c| respond(STATUS_OK, &resp::CertificateNote::from(&c))),
         Call::ProveInclusion(p) => prove(Op::ProveInclusion, &p),
         Call::ProveConsistency(p) => prove(Op::ProveConsistency, &p),
         Call::VerifyInclusion(p) => verify_inclusion(p),
@@ -144,15 +150,15 @@ fn decode_events(events: &[u8], format: EventFormat) -> Result<Vec<Event>, ApiEr
 fn keygen(name: &str, seed: &[u8]) -> Result<Response, ApiError> {
     let seed: [u8; 32] = seed.try_into().map_err(|_| ApiError::bad_request("the seed must be 32 bytes"))?;
     let k = SignerKey::from_seed(name, seed).map_err(|e| fail(&e))?;
-    Ok(Response {
-        status: STATUS_OK,
-        body: pretty(&serde_json::json!({
-            "name": name,
-            "key_id": format!("{:08x}", k.verifier().id()),
-            "verifier_key": k.verifier().to_string(),
-            "signer_key": k.to_text(),
-        })),
-    })
+    Ok(respond(
+        STATUS_OK,
+        &resp::Keypair {
+            key_id: format!("{:08x}", k.verifier().id()),
+            name: name.into(),
+            signer_key: k.to_text(),
+            verifier_key: k.verifier().to_string(),
+        },
+    ))
 }
 
 fn signer(key: &str) -> Result<SignerKey, ApiError> {
@@ -295,46 +301,9 @@ fn result_of(v: Value, bytes: &[u8]) -> Result<Attested, CertError> {
     }
 }
 
-#[derive(Serialize)]
-struct CertJson {
-    status: &'static str,
-    hash: String,
-    kind: &'static str,
-    origin: String,
-    tree_size: u64,
-    root: String,
-    state_hash: String,
-    height: u64,
-    prev: Option<String>,
-    committee: Option<String>,
-    evidence: Option<String>,
-    tick: Option<u64>,
-    signers: Vec<String>,
-    certificate: String,
-}
-
 fn cert_response(c: &Certificate) -> Result<Response, ApiError> {
-    let cp = &c.checkpoint;
-    let bytes = c.encode().map_err(|e| fail(&e))?;
-    Ok(Response {
-        status: STATUS_OK,
-        body: pretty(&CertJson {
-            status: "ok",
-            hash: hex::encode(&c.hash()),
-            kind: cp.kind.as_str(),
-            origin: cp.origin.clone(),
-            tree_size: cp.tree_size,
-            root: hex::encode(&cp.root),
-            state_hash: hex::encode(&cp.state_hash),
-            height: cp.height,
-            prev: cp.prev.map(|h| hex::encode(&h)),
-            committee: cp.committee.map(|h| hex::encode(&h)),
-            evidence: cp.evidence.map(|h| hex::encode(&h)),
-            tick: cp.tick,
-            signers: c.signatures.iter().map(|s| s.name.clone()).collect(),
-            certificate: note::b64(&bytes),
-        }),
-    })
+    let body = resp::CertificateReport::try_from(c).map_err(|e| fail(&e))?;
+    Ok(respond(STATUS_OK, &body))
 }
 
 fn certify(r: &req::Certify<'_>) -> Result<Response, ApiError> {
@@ -353,42 +322,11 @@ fn cosign(c: &[u8], key: &str) -> Result<Response, ApiError> {
     cert_response(&c)
 }
 
-#[derive(Serialize)]
-struct ProblemJson {
-    code: u16,
-    message: String,
-}
-
-fn problems(ps: &[Problem]) -> Vec<ProblemJson> {
-    ps.iter().map(|p| ProblemJson { code: p.code(), message: p.to_string() }).collect()
-}
-
-fn verdict_json(c: &Certificate, comm: &Committee, v: &Verdict) -> Value {
-    serde_json::json!({
-        "status": if v.valid { "valid" } else { "invalid" },
-        "hash": hex::encode(&c.hash()),
-        "kind": c.checkpoint.kind.as_str(),
-        "origin": c.checkpoint.origin,
-        "tree_size": c.checkpoint.tree_size,
-        "height": c.checkpoint.height,
-        "committee": hex::encode(&comm.hash()),
-        "threshold": v.threshold,
-        "valid_signers": v.valid_signers,
-        "batched": v.batched,
-        "signatures": v.checks.iter().map(|s| serde_json::json!({
-            "name": s.name,
-            "key_id": format!("{:08x}", s.id),
-            "status": s.status.as_str(),
-        })).collect::<Vec<_>>(),
-        "problems": problems(&v.problems),
-    })
-}
-
 fn verify(c: &[u8], comm: Option<&[u8]>, chain: &[&[u8]]) -> Result<Response, ApiError> {
     let c = Certificate::read(c).map_err(|e| fail(&e))?;
     let comm = committee(comm)?.ok_or_else(|| err(code::COMMITTEE, "committee: a committee is required to verify"))?;
     let v = cert::verify(&c, &comm);
-    let mut out = verdict_json(&c, &comm, &v);
+    let mut out = resp::VerifyReport::new(&c, &comm, &v);
     let mut valid = v.valid;
     if !chain.is_empty() {
         let mut certs = Vec::with_capacity(chain.len() + 1);
@@ -398,125 +336,22 @@ fn verify(c: &[u8], comm: Option<&[u8]>, chain: &[&[u8]]) -> Result<Response, Ap
         certs.push(c.clone());
         let cv = cert::verify_chain(&certs, &comm);
         valid &= cv.valid;
-        if let Value::Object(o) = &mut out {
-            o.insert(
-                "chain".into(),
-                serde_json::json!({
-                    "status": if cv.valid { "valid" } else { "invalid" },
-                    "links": cv.links.iter().map(|(h, hash, ok)| serde_json::json!({
-                        "height": h, "hash": hex::encode(hash), "valid": ok,
-                    })).collect::<Vec<_>>(),
-                    "problems": problems(&cv.problems),
-                }),
-            );
-            o.insert("status".into(), Value::from(if valid { "valid" } else { "invalid" }));
-        }
+        out.chain = Some(resp::ChainReport::from(&cv));
+        out.status = valid.into();
     }
-    Ok(Response { status: if valid { STATUS_OK } else { STATUS_OBSTRUCTION }, body: pretty(&out) })
-}
-
-/// Every field of a certificate in words, and (with a committee) why it is or is not valid.
-pub fn explain_lines(c: &Certificate, verdict: Option<(&Committee, &Verdict)>) -> Vec<String> {
-    let cp = &c.checkpoint;
-    let mut l = Vec::new();
-    l.push(format!("certificate {}", hex::encode(&c.hash())));
-    l.push(format!("  origin       {}  (the log this checkpoint belongs to)", cp.origin));
-    l.push(format!("  tree size    {}  (events in the canonical history)", cp.tree_size));
-    l.push(format!("  root         {}  (RFC 6962 Merkle root over their leaf hashes)", hex::encode(&cp.root)));
-    l.push(format!(
-        "  kind         {}  ({})",
-        cp.kind.as_str(),
-        match cp.kind {
-            Kind::State => "the history reconciled cleanly to this tree and state",
-            Kind::Obstruction => "a batch obstructed: the history is unchanged and the evidence is committed",
-            Kind::Ecs => "after the tick below, the ECS world driven by this history has this state hash",
-        }
-    ));
-    l.push(format!("  state hash   {}  (SHA-256 of the reconcile state)", hex::encode(&cp.state_hash)));
-    match &cp.prev {
-        None => l.push(format!("  height       {}  (genesis: the first certificate of its chain)", cp.height)),
-        Some(p) => {
-            l.push(format!("  height       {}  (position in the chain)", cp.height));
-            l.push(format!("  previous     {}  (hash of the certificate at height {})", hex::encode(p), cp.height.saturating_sub(1)));
-            l.push(format!("  consistency  {} hash(es)  (RFC 9162 proof that this tree extends the previous one)", cp.consistency.len()));
-        }
-    }
-    match &cp.committee {
-        None => l.push("  committee    none named  (any committee may judge it)".to_string()),
-        Some(h) => l.push(format!("  committee    {}  (hash of the committee expected to sign)", hex::encode(h))),
-    }
-    if let Some(e) = &cp.evidence {
-        l.push(format!("  evidence     {}  (SHA-256 of the obstruction's evidence)", hex::encode(e)));
-    }
-    if let Some(t) = cp.tick {
-        l.push(format!("  tick         {t}  (the world tick whose state hash is attested)"));
-    }
-    l.push(format!("  signatures   {}", c.signatures.len()));
-    match verdict {
-        None => {
-            for s in &c.signatures {
-                l.push(format!("    {} (key id {:08x})", s.name, s.id));
-            }
-            l.push("verdict: not judged (pass a committee to verify it)".to_string());
-        }
-        Some((comm, v)) => {
-            for s in &v.checks {
-                let why = match s.status {
-                    cert::SigStatus::Valid => "valid: counts toward the quorum",
-                    cert::SigStatus::BadSignature => "BAD: a member's signature that does not verify; it does not count",
-                    cert::SigStatus::UnknownKey => "not a committee member; ignored",
-                    cert::SigStatus::Duplicate => "the same member again; counted once",
-                };
-                l.push(format!("    {} (key id {:08x}): {why}", s.name, s.id));
-            }
-            l.push(format!(
-                "verdict: {} ({} of {} distinct member signatures valid, threshold {}; committee {})",
-                if v.valid { "VALID" } else { "INVALID" },
-                v.valid_signers,
-                comm.members().len(),
-                v.threshold,
-                hex::encode(&comm.hash())
-            ));
-            for p in &v.problems {
-                l.push(format!("  reason {}: {p}", p.code()));
-            }
-        }
-    }
-    l
+    Ok(respond(status_of(valid), &out))
 }
 
 fn explain(c: &[u8], comm: Option<&[u8]>) -> Result<Response, ApiError> {
     let c = Certificate::read(c).map_err(|e| fail(&e))?;
     let comm = committee(comm)?;
     let v = comm.as_ref().map(|k| cert::verify(&c, k));
-    let lines = explain_lines(&c, comm.as_ref().zip(v.as_ref()));
-    let mut out = serde_json::json!({ "text": lines.join("\n") + "\n" });
-    if let (Some(k), Some(v), Value::Object(o)) = (&comm, &v, &mut out) {
-        o.insert("verdict".into(), verdict_json(&c, k, v));
-    }
-    let status = if v.as_ref().is_some_and(|v| !v.valid) { STATUS_OBSTRUCTION } else { STATUS_OK };
-    Ok(Response { status, body: pretty(&out) })
-}
-
-/// One signature line of a note and what the given keys say of it.
-#[derive(Debug, Serialize)]
-struct NoteLineJson {
-    name: String,
-    key_id: String,
-    /// `valid`, `invalid` (a given key's line that does not verify) or `unknown_key`.
-    status: &'static str,
-}
-
-/// Op 22's answer.
-#[derive(Debug, Serialize)]
-struct NoteVerifyJson {
-    /// `valid` when a given key signed the note and no line by a given key fails; else `invalid`.
-    status: &'static str,
-    /// The signed text.
-    text: String,
-    /// The names of the given keys whose signature verifies, in the order given.
-    verified_by: Vec<String>,
-    signatures: Vec<NoteLineJson>,
+    let lines = super::explain::explain_lines(&c, comm.as_ref().zip(v.as_ref()));
+    let out = resp::Explanation {
+        text: lines.join("\n") + "\n",
+        verdict: comm.as_ref().zip(v.as_ref()).map(|(k, v)| resp::VerifyReport::new(&c, k, v)),
+    };
+    Ok(respond(status_of(v.as_ref().is_none_or(|v| v.valid)), &out))
 }
 
 /// Op 22: a C2SP signed note checked against verifier keys, as Go's
@@ -541,24 +376,24 @@ fn note_verify(r: &req::NoteVerify<'_>) -> Result<Response, ApiError> {
     let mut lines = Vec::with_capacity(note.signatures.len());
     for s in &note.signatures {
         let status = match keys.iter().position(|k| k.name() == s.name && k.id() == s.id) {
-            None => "unknown_key",
+            None => resp::NoteLineStatus::UnknownKey,
             Some(i) if keys.get(i).is_some_and(|k| k.verify(note.text.as_bytes(), &s.sig)) => {
                 if let Some(v) = verified.get_mut(i) {
                     *v = true;
                 }
-                "valid"
+                resp::NoteLineStatus::Valid
             }
             Some(_) => {
                 bad = true;
-                "invalid"
+                resp::NoteLineStatus::Invalid
             }
         };
-        lines.push(NoteLineJson { name: s.name.clone(), key_id: format!("{:08x}", s.id), status });
+        lines.push(resp::NoteLineCheck { name: s.name.clone(), key_id: format!("{:08x}", s.id), status });
     }
     let verified_by: Vec<String> = keys.iter().zip(&verified).filter(|(_, v)| **v).map(|(k, _)| k.name().to_string()).collect();
     let valid = !bad && !verified_by.is_empty();
-    let body = NoteVerifyJson { status: if valid { "valid" } else { "invalid" }, text: note.text, verified_by, signatures: lines };
-    Ok(Response { status: if valid { STATUS_OK } else { STATUS_OBSTRUCTION }, body: pretty(&body) })
+    let body = resp::NoteVerdict { status: valid.into(), text: note.text, verified_by, signatures: lines };
+    Ok(respond(status_of(valid), &body))
 }
 
 /// Leaf hashes given as they are: 32 bytes each, in tree order.
@@ -578,8 +413,8 @@ fn raw_leaves(bytes: &[u8]) -> Result<Vec<Hash>, ApiError> {
 
 fn merkle_root(leaves: &[u8]) -> Result<Response, ApiError> {
     let leaves = raw_leaves(leaves)?;
-    let body = serde_json::json!({ "tree_size": leaves.len(), "root": hex::encode(&crate::tree::merkle::root(&leaves)) });
-    Ok(Response { status: STATUS_OK, body: pretty(&body) })
+    let body = resp::MerkleRoot { root: hex::encode(&crate::tree::merkle::root(&leaves)), tree_size: len_u64(leaves.len()) };
+    Ok(respond(STATUS_OK, &body))
 }
 
 fn history(events: &[u8], format: EventFormat) -> Result<Vec<Hash>, ApiError> {
@@ -592,26 +427,6 @@ fn history(events: &[u8], format: EventFormat) -> Result<Vec<Hash>, ApiError> {
     })
 }
 
-/// Inclusion proof JSON, fields in the documented order.
-#[derive(Serialize)]
-struct InclusionJson {
-    leaf_index: u64,
-    tree_size: u64,
-    leaf_hash: String,
-    proof: Vec<String>,
-    root: String,
-}
-
-/// Consistency proof JSON, fields in the documented order.
-#[derive(Serialize)]
-struct ConsistencyJson {
-    old_size: u64,
-    new_size: u64,
-    old_root: String,
-    new_root: String,
-    proof: Vec<String>,
-}
-
 fn prove(op: Op, r: &req::Prove<'_>) -> Result<Response, ApiError> {
     let leaves = history(r.events, r.format)?;
     let n = r.at;
@@ -620,7 +435,7 @@ fn prove(op: Op, r: &req::Prove<'_>) -> Result<Response, ApiError> {
     let body = if op == Op::ProveInclusion {
         let p = proof::inclusion_proof(&leaves, n).map_err(|e| fail(&e))?;
         let leaf = usize::try_from(n).ok().and_then(|i| leaves.get(i)).copied().unwrap_or_default();
-        pretty(&InclusionJson {
+        to_json(&resp::InclusionProof {
             leaf_index: n,
             tree_size: size,
             leaf_hash: hex::encode(&leaf),
@@ -630,7 +445,7 @@ fn prove(op: Op, r: &req::Prove<'_>) -> Result<Response, ApiError> {
     } else {
         let p = proof::consistency_proof(&leaves, n).map_err(|e| fail(&e))?;
         let old = usize::try_from(n).ok().and_then(|m| leaves.get(..m)).map(crate::tree::merkle::root).unwrap_or_default();
-        pretty(&ConsistencyJson {
+        to_json(&resp::ConsistencyProof {
             old_size: n,
             new_size: size,
             old_root: hex::encode(&old),
@@ -667,11 +482,7 @@ fn proof_hashes(o: &Map<String, Value>) -> Result<Vec<Hash>, ApiError> {
 }
 
 fn checked(r: Result<(), proof::ProofError>) -> Response {
-    let (status, body) = match r {
-        Ok(()) => (STATUS_OK, serde_json::json!({ "status": "valid" })),
-        Err(e) => (STATUS_OBSTRUCTION, serde_json::json!({ "status": "invalid", "code": e.code(), "reason": e.to_string() })),
-    };
-    Response { status, body: pretty(&body) }
+    respond(status_of(r.is_ok()), &resp::ProofVerdict::from(r))
 }
 
 fn verify_inclusion(p: &[u8]) -> Result<Response, ApiError> {
@@ -686,63 +497,9 @@ fn verify_consistency(p: &[u8]) -> Result<Response, ApiError> {
     Ok(checked(proof::verify_consistency(m, n, &a, &b, &pr)))
 }
 
-/// The ingest report of a log scan.
-#[derive(Debug, Serialize)]
-pub struct IngestJson {
-    /// "clean" or "damaged".
-    pub status: &'static str,
-    /// Valid frames.
-    pub frames: u64,
-    /// Events in them.
-    pub events: u64,
-    /// File size.
-    pub bytes: u64,
-    /// Valid prefix length.
-    pub valid_bytes: u64,
-    /// Offset of the first bad frame, or null.
-    pub first_bad_offset: Option<u64>,
-    /// The first problem, or null.
-    pub error: Option<ErrorJson>,
-    /// Only for a damaged log past a good header: what follows the first bad frame.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after_damage: Option<AfterDamageJson>,
-}
-
-/// What follows the first bad frame (see `frame::AfterDamage`).
-#[derive(Debug, Serialize)]
-pub struct AfterDamageJson {
-    /// Intact frames after the first bad one: 0 means the damage is a tail that `--repair` may cut.
-    pub intact_frames: u64,
-    /// Damaged bytes from the first bad frame on.
-    pub damaged_bytes: u64,
-}
-
-/// An error inside a report.
-#[derive(Debug, Serialize)]
-pub struct ErrorJson {
-    /// Stable code.
-    pub code: u16,
-    /// What and where.
-    pub message: String,
-}
-
-/// The report JSON for a scan.
-pub fn ingest_json(r: &crate::event::frame::Report) -> IngestJson {
-    IngestJson {
-        status: if r.error.is_none() { "clean" } else { "damaged" },
-        frames: r.frames,
-        events: r.events,
-        bytes: r.bytes,
-        valid_bytes: r.valid_bytes,
-        first_bad_offset: r.first_bad_offset,
-        error: r.error.as_ref().map(|e| ErrorJson { code: e.code(), message: e.to_string() }),
-        after_damage: r.after_damage.map(|a| AfterDamageJson { intact_frames: a.intact_frames, damaged_bytes: a.damaged_bytes }),
-    }
-}
-
 /// The ingest response: status 0 for a clean log, 1 for a damaged one.
 pub fn ingest_response(r: &crate::event::frame::Report) -> Response {
-    Response { status: if r.error.is_none() { STATUS_OK } else { STATUS_OBSTRUCTION }, body: pretty(&ingest_json(r)) }
+    respond(status_of(r.error.is_none()), &resp::IngestReport::from(r))
 }
 
 fn ingest(log: &[u8]) -> Response {
@@ -775,16 +532,7 @@ fn reconcile_log(log: &[u8], prior: &[u8]) -> Result<Response, ApiError> {
 fn snapshot(from: &[u8]) -> Result<Response, ApiError> {
     let state = prior_state(from)?;
     let snap = crate::replay::snapshot::Snapshot { state };
-    let bytes = snap.encode();
-    let body = serde_json::json!({
-        "status": "ok",
-        "hash": hex::encode(&snap.hash()),
-        "tree_size": snap.state.tree_size(),
-        "root": hex::encode(&snap.state.root()),
-        "state_hash": hex::encode(&snap.state.state_hash()),
-        "snapshot": note::b64(&bytes),
-    });
-    Ok(Response { status: STATUS_OK, body: pretty(&body) })
+    Ok(respond(STATUS_OK, &resp::SnapshotReport::from(&snap)))
 }
 
 fn replay(snap: Option<&[u8]>, log: &[u8], cert_bytes: Option<&[u8]>) -> Result<Response, ApiError> {
@@ -799,7 +547,7 @@ fn replay(snap: Option<&[u8]>, log: &[u8], cert_bytes: Option<&[u8]>) -> Result<
         crate::Outcome::Ok(s) => (Kind::State, s.state.tree_size(), s.state.root(), s.state_hash, None),
         crate::Outcome::Obstruction(o) => (Kind::Obstruction, o.prior_tree_size, o.prior_root, o.prior_state_hash, Some(o.evidence_hash)),
     };
-    let mut divergence: Option<Value> = None;
+    let mut divergence: Option<resp::Divergence> = None;
     if let Some(c) = &cert {
         let cp = &c.checkpoint;
         let checks: [(&str, String, String); 5] = [
@@ -814,26 +562,26 @@ fn replay(snap: Option<&[u8]>, log: &[u8], cert_bytes: Option<&[u8]>) -> Result<
             ),
         ];
         if let Some((f, want, got)) = checks.into_iter().find(|(_, a, b)| a != b) {
-            divergence = Some(serde_json::json!({ "field": f, "certified": want, "replayed": got }));
+            divergence = Some(resp::Divergence { certified: want, field: f.into(), replayed: got });
         }
     }
     let status = match (&cert, &divergence) {
-        (None, _) => "replayed",
-        (Some(_), None) => "match",
-        (Some(_), Some(_)) => "diverged",
+        (None, _) => resp::ReplayStatus::Replayed,
+        (Some(_), None) => resp::ReplayStatus::Match,
+        (Some(_), Some(_)) => resp::ReplayStatus::Diverged,
     };
-    let body = serde_json::json!({
-        "status": status,
-        "events": events.len(),
-        "kind": kind.as_str(),
-        "tree_size": size,
-        "root": hex::encode(&root),
-        "state_hash": hex::encode(&state_hash),
-        "evidence_hash": evidence.map(|e| hex::encode(&e)),
-        "certificate": cert.as_ref().map(|c| hex::encode(&c.hash())),
-        "first_divergence": divergence,
-    });
-    Ok(Response { status: if status == "diverged" { STATUS_OBSTRUCTION } else { STATUS_OK }, body: pretty(&body) })
+    let body = resp::ReplayReport {
+        certificate: cert.as_ref().map(|c| hex::encode(&c.hash())),
+        events: len_u64(events.len()),
+        evidence_hash: evidence.map(|e| hex::encode(&e)),
+        first_divergence: divergence,
+        kind: kind.into(),
+        root: hex::encode(&root),
+        state_hash: hex::encode(&state_hash),
+        status,
+        tree_size: size,
+    };
+    Ok(respond(status_of(status != resp::ReplayStatus::Diverged), &body))
 }
 
 fn bundle(r: &req::Bundle<'_>) -> Result<Response, ApiError> {
@@ -842,86 +590,27 @@ fn bundle(r: &req::Bundle<'_>) -> Result<Response, ApiError> {
     let Some((b, o)) = crate::replay::snapshot::Bundle::capture(&prior, &events) else {
         return Err(err(code::NOTHING_TO_BUNDLE, "the batch does not obstruct; there is nothing to bundle"));
     };
-    let bytes = b.encode();
-    let body = serde_json::json!({
-        "status": "ok",
-        "evidence_hash": hex::encode(&o.evidence_hash),
-        "violations": o.violations.len(),
-        "bundle": note::b64(&bytes),
-    });
-    Ok(Response { status: STATUS_OK, body: pretty(&body) })
+    let body = resp::BundleReport {
+        bundle: note::b64(&b.encode()),
+        evidence_hash: hex::encode(&o.evidence_hash),
+        status: resp::StatusOk::Is,
+        violations: len_u64(o.violations.len()),
+    };
+    Ok(respond(STATUS_OK, &body))
 }
 
 fn explain_bundle(b: &[u8]) -> Result<Response, ApiError> {
     let b = crate::replay::snapshot::Bundle::decode(b).map_err(|e| fail(&e))?;
     let (out, same) = b.reproduce();
-    let result: Value = serde_json::from_slice(&json::outcome_to_json(&out)).unwrap_or(Value::Null);
-    let body = serde_json::json!({
-        "reproduced": same,
-        "events": b.events.len(),
-        "prior_tree_size": b.prior.tree_size(),
-        "prior_state_hash": hex::encode(&b.prior.state_hash()),
-        "recorded_evidence_hash": hex::encode(&crate::sha256(&b.evidence)),
-        "result": result,
-    });
-    Ok(Response { status: if same { STATUS_OK } else { STATUS_OBSTRUCTION }, body: pretty(&body) })
-}
-
-/// A tick report as JSON, fields in a fixed order; fixed-point values as exact decimal strings.
-#[derive(Debug, Serialize)]
-pub struct TickJson {
-    tick: u64,
-    state_hash: String,
-    decision: &'static str,
-    threat: String,
-    entropy: String,
-    coherence: String,
-    resonance: String,
-    stability: String,
-    pulse: String,
-    weights: [String; 4],
-    alerts: Vec<Value>,
-    migrations: Vec<Value>,
-    rejected: Vec<Value>,
-    saturations: u64,
-    entities: u32,
-    edges: u32,
-}
-
-/// Compact JSON bytes of any report.
-pub fn to_compact_json<T: Serialize>(v: &T) -> Vec<u8> {
-    serde_json::to_vec(v).unwrap_or_default()
-}
-
-/// The JSON of a tick report.
-pub fn tick_json(r: &crate::ecs::TickReport) -> TickJson {
-    let m = &r.metrics;
-    TickJson {
-        tick: r.tick,
-        state_hash: hex::encode(&r.state_hash),
-        decision: r.decision.as_str(),
-        threat: m.threat.to_string(),
-        entropy: m.entropy.to_string(),
-        coherence: m.coherence.to_string(),
-        resonance: m.resonance.to_string(),
-        stability: m.stability.to_string(),
-        pulse: m.pulse.to_string(),
-        weights: m.weights.map(|w| w.to_string()),
-        alerts: r
-            .alerts
-            .iter()
-            .map(|a| serde_json::json!({ "kind": a.kind, "entity": a.entity.to_string(), "value": a.value.to_string() }))
-            .collect(),
-        migrations: r
-            .migrations
-            .iter()
-            .map(|m| serde_json::json!({ "entity": m.entity.to_string(), "from": m.from, "to": m.to }))
-            .collect(),
-        rejected: r.rejected.iter().map(|(i, why)| serde_json::json!({ "index": i, "reason": why })).collect(),
-        saturations: r.saturations,
-        entities: r.entities,
-        edges: r.edges,
-    }
+    let body = resp::BundleExplanation {
+        events: len_u64(b.events.len()),
+        prior_state_hash: hex::encode(&b.prior.state_hash()),
+        prior_tree_size: b.prior.tree_size(),
+        recorded_evidence_hash: hex::encode(&crate::sha256(&b.evidence)),
+        reproduced: same,
+        result: resp::Sorted(resp::ReconcileResult::from(&out)),
+    };
+    Ok(respond(status_of(same), &body))
 }
 
 /// Parses `"tick:index:generation:component:bit"` (component by name or number).
@@ -943,7 +632,7 @@ pub fn ecs_start(start: &[u8]) -> Result<crate::ecs::World, ApiError> {
         return World::restore(start).map_err(|e| fail(&e));
     }
     let bad = |w: &str| err(code::WORLD_CONFIG, &format!("world config: {w}"));
-    let v: Value = if start.is_empty() { serde_json::json!({}) } else { strict_json(start, "world config", |d| bad(&format!("not JSON ({d})")))? };
+    let v: Value = if start.is_empty() { Value::Object(Map::new()) } else { strict_json(start, "world config", |d| bad(&format!("not JSON ({d})")))? };
     let Value::Object(o) = v else { return Err(bad("expected an object {\"seed\", \"entities\", \"nodes\", \"edges_per_entity\"}")) };
     if let Some(k) = o.keys().find(|k| !["seed", "entities", "nodes", "edges_per_entity"].contains(&k.as_str())) {
         return Err(bad(&format!("unknown field `{k}`")));
@@ -964,11 +653,11 @@ pub fn ecs_start(start: &[u8]) -> Result<crate::ecs::World, ApiError> {
     World::try_new(seed, Config { nodes, entities, edges_per_entity }).map_err(|e| fail(&e))
 }
 
-/// Commands from an events field (JSON events; empty for none), the history's
-/// root and size, and the undecodable payloads.
-pub fn ecs_commands(events: &[u8]) -> Result<(Vec<crate::ecs::Command>, Value, Vec<Value>), ApiError> {
+/// Commands from an events field (JSON events; empty for none), the history
+/// they come from, and the undecodable payloads.
+pub fn ecs_commands(events: &[u8]) -> Result<(Vec<crate::ecs::Command>, resp::EcsHistory, Vec<resp::Undecodable>), ApiError> {
     if events.is_empty() {
-        return Ok((Vec::new(), serde_json::json!({ "tree_size": 0, "root": hex::encode(&crate::tree::merkle::empty_root()) }), Vec::new()));
+        return Ok((Vec::new(), resp::EcsHistory::empty(), Vec::new()));
     }
     let evs = json::parse_events(events, &Limits::default()).map_err(ApiError::from)?;
     let state = match crate::reconcile(&crate::State::new(), &evs) {
@@ -978,9 +667,8 @@ pub fn ecs_commands(events: &[u8]) -> Result<(Vec<crate::ecs::Command>, Value, V
         }
     };
     let (cmds, bad) = crate::ecs::command::from_events(&evs);
-    let bad = bad.into_iter().map(|(k, why)| serde_json::json!({ "key": k.to_hex(), "reason": why })).collect();
-    let history = serde_json::json!({ "tree_size": state.tree_size(), "root": hex::encode(&state.root()), "state_hash": hex::encode(&state.state_hash()) });
-    Ok((cmds, history, bad))
+    let bad = bad.into_iter().map(|(k, why)| resp::Undecodable { key: k.to_hex(), reason: why }).collect();
+    Ok((cmds, resp::EcsHistory::from(&state), bad))
 }
 
 fn ecs_run(r: &req::EcsRun<'_>) -> Result<Response, ApiError> {
@@ -994,33 +682,26 @@ fn ecs_run(r: &req::EcsRun<'_>) -> Result<Response, ApiError> {
     let mut lines = Vec::new();
     run.step_n(n, |r| {
         if reports {
-            lines.push(tick_json(r));
+            lines.push(resp::Sorted(resp::TickReport::from(r)));
         }
     });
     if r.mode.prestep {
         // the start of the next tick: its injection and commands, no systems yet
         run.prestep();
     }
-    let checkpoints: Vec<Value> = run.checkpoints().iter().map(|(t, h)| serde_json::json!({ "tick": t, "state_hash": hex::encode(h) })).collect();
-    let mut body = serde_json::json!({
-        "status": "ok",
-        "start_tick": run.start_tick(),
-        "end_tick": run.tick(),
-        "state_hash": hex::encode(&run.state_hash()),
-        "digest": hex::encode(&run.digest()),
-        "checkpoints": checkpoints,
-        "history": history,
-        "undecodable": undecodable,
-    });
-    if let Value::Object(o) = &mut body {
-        if reports {
-            o.insert("reports".into(), serde_json::to_value(&lines).unwrap_or_default());
-        }
-        if r.mode.snapshot {
-            o.insert("snapshot".into(), Value::from(note::b64(&run.world().encode())));
-        }
-    }
-    Ok(Response { status: STATUS_OK, body: pretty(&body) })
+    let body = resp::EcsRunReport {
+        checkpoints: run.checkpoints().iter().map(|(t, h)| resp::EcsCheckpoint { state_hash: hex::encode(h), tick: *t }).collect(),
+        digest: hex::encode(&run.digest()),
+        end_tick: run.tick(),
+        history,
+        reports: reports.then_some(lines),
+        snapshot: r.mode.snapshot.then(|| note::b64(&run.world().encode())),
+        start_tick: run.start_tick(),
+        state_hash: hex::encode(&run.state_hash()),
+        status: resp::StatusOk::Is,
+        undecodable,
+    };
+    Ok(respond(STATUS_OK, &body))
 }
 
 fn ecs_diff(a: &[u8], b: &[u8]) -> Result<Response, ApiError> {
@@ -1028,16 +709,11 @@ fn ecs_diff(a: &[u8], b: &[u8]) -> Result<Response, ApiError> {
     let wb = crate::ecs::World::restore(b).map_err(|e| err(e.code(), &format!("B: {e}")))?;
     let d = wa.first_difference(&wb);
     let same = d.is_none();
-    let body = serde_json::json!({
-        "same": same,
-        "tick_a": wa.tick(),
-        "tick_b": wb.tick(),
-        "first_difference": d.map(|(entity, component, va, vb)| serde_json::json!({
-            "entity": entity,
-            "component": component,
-            "a": va,
-            "b": vb,
-        })),
-    });
-    Ok(Response { status: if same { STATUS_OK } else { STATUS_OBSTRUCTION }, body: pretty(&body) })
+    let body = resp::EcsDiff {
+        first_difference: d.map(|(entity, component, a, b)| resp::Difference { a, b, component, entity }),
+        same,
+        tick_a: wa.tick(),
+        tick_b: wb.tick(),
+    };
+    Ok(respond(status_of(same), &body))
 }

@@ -1,18 +1,22 @@
 //! The response bodies of the byte ABI, typed: one type per op's ok (and
-//! obstruction) body, and [`ErrorBody`] for every refusal. Each type prints
-//! exactly the bytes the op prints today (`serde_json::to_vec_pretty` and a
-//! final newline, see [`to_json`]): field order, which fields are `null` and
-//! which are left out are part of the type. `core/tests/responses.rs` holds
-//! every golden vector to it (parse, print again, same bytes).
+//! obstruction) body, and [`ErrorBody`] for every refusal. These types are
+//! the only definition of the bodies: every handler in
+//! [`ops`](super::ops) builds its type (from the kernel's values through the
+//! `From` conversions below) and prints it with [`to_json`]
+//! (`serde_json::to_vec_pretty` and a final newline); errors print as
+//! [`ErrorBody`]. Field order, which fields are `null` and which are left
+//! out are part of the type. `core/tests/responses.rs` holds every golden
+//! vector to it (parse, print again, same bytes).
 //!
 //! Two orders occur, and each type says which one it has:
-//! - declared order, for the bodies printed from a struct (the reconcile
-//!   results, certificates, proofs, the ingest report, tick reports);
-//! - alphabetical order, for the bodies built as a `serde_json::Value`
-//!   (serde_json without `preserve_order` keeps object keys sorted): those
-//!   types declare their fields alphabetically, and [`Sorted`] wraps a
-//!   declared-order type that appears inside one (the result in
-//!   [`BundleExplanation`], the tick reports in [`EcsRunReport`]).
+//! - declared order (the reconcile results, certificates, proofs, the
+//!   ingest report, tick reports);
+//! - alphabetical order, for the bodies that were first printed from a
+//!   `serde_json::Value` (serde_json without `preserve_order` keeps object
+//!   keys sorted), kept so the bytes do not change: those types declare
+//!   their fields alphabetically, and [`Sorted`] wraps a declared-order type
+//!   that appears inside one (the result in [`BundleExplanation`], the tick
+//!   reports in [`EcsRunReport`]).
 //!
 //! Reading is strict: an unknown field is refused (`deny_unknown_fields`), a
 //! field that is always printed is required to be there (an `Option` one may
@@ -69,8 +73,8 @@ tag! {
     StatusError = "error";
 }
 
-/// A value printed through `serde_json::Value`, as the ops that build their
-/// body with `serde_json::json!` print it: object keys sorted at every depth.
+/// A value printed through `serde_json::Value`: object keys sorted at every
+/// depth, as inside the alphabetical-order bodies.
 /// Reading takes the keys in any order (and is as strict as `T`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Sorted<T>(pub T);
@@ -100,6 +104,13 @@ pub fn to_json<T: Serialize>(body: &T) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(body).unwrap_or_default();
     out.push(b'\n');
     out
+}
+
+/// A body's bytes on one line (no spaces, no final newline): how `omega ecs`
+/// prints each [`TickReport`] and the JS `World` reads it.
+pub fn to_compact_json<T: Serialize>(body: &T) -> Vec<u8> {
+    // As in `to_json`: these types cannot fail to serialise.
+    serde_json::to_vec(body).unwrap_or_default()
 }
 
 // ---------- every op ----------
@@ -1066,6 +1077,144 @@ impl From<&crate::event::frame::Report> for IngestReport {
             error: r.error.as_ref().map(|e| Problem { code: e.code(), message: e.to_string() }),
             after_damage: r.after_damage.map(|a| AfterDamage { intact_frames: a.intact_frames, damaged_bytes: a.damaged_bytes }),
         }
+    }
+}
+
+impl From<&crate::api::ApiError> for ErrorBody {
+    fn from(e: &crate::api::ApiError) -> Self {
+        ErrorBody { status: StatusError::Is, code: e.code, message: e.message.clone(), index: e.index, field: e.field.clone() }
+    }
+}
+
+impl From<&crate::certify::cert::Problem> for Problem {
+    fn from(p: &crate::certify::cert::Problem) -> Self {
+        use crate::ErrorCode as _;
+        use alloc::string::ToString;
+        Problem { code: p.code(), message: p.to_string() }
+    }
+}
+
+impl From<&crate::certify::cert::SigCheck> for SignatureCheck {
+    fn from(s: &crate::certify::cert::SigCheck) -> Self {
+        SignatureCheck { key_id: alloc::format!("{:08x}", s.id), name: s.name.clone(), status: s.status.into() }
+    }
+}
+
+impl From<&crate::certify::cert::ChainVerdict> for ChainReport {
+    fn from(v: &crate::certify::cert::ChainVerdict) -> Self {
+        ChainReport {
+            links: v
+                .links
+                .iter()
+                .map(|(height, hash, valid)| ChainLink { hash: crate::hex::encode(hash), height: *height, valid: *valid })
+                .collect(),
+            problems: v.problems.iter().map(Problem::from).collect(),
+            status: v.valid.into(),
+        }
+    }
+}
+
+impl VerifyReport {
+    /// A certificate's verdict under a committee (no chain: `chain` is
+    /// `None` and `status` the certificate's own).
+    pub fn new(
+        c: &crate::certify::cert::Certificate,
+        committee: &crate::certify::cert::Committee,
+        v: &crate::certify::cert::Verdict,
+    ) -> Self {
+        let cp = &c.checkpoint;
+        VerifyReport {
+            batched: v.batched,
+            chain: None,
+            committee: crate::hex::encode(&committee.hash()),
+            hash: crate::hex::encode(&c.hash()),
+            height: cp.height,
+            kind: cp.kind.into(),
+            origin: cp.origin.clone(),
+            problems: v.problems.iter().map(Problem::from).collect(),
+            signatures: v.checks.iter().map(SignatureCheck::from).collect(),
+            status: v.valid.into(),
+            threshold: v.threshold,
+            tree_size: cp.tree_size,
+            valid_signers: v.valid_signers,
+        }
+    }
+}
+
+/// A certificate as ops 4 and 5 print it; refused when it cannot be
+/// encoded (the binary form is part of the body).
+impl TryFrom<&crate::certify::cert::Certificate> for CertificateReport {
+    type Error = crate::certify::cert::CertError;
+    fn try_from(c: &crate::certify::cert::Certificate) -> Result<Self, Self::Error> {
+        use crate::hex::encode;
+        let cp = &c.checkpoint;
+        let bytes = c.encode()?;
+        Ok(CertificateReport {
+            status: StatusOk::Is,
+            hash: encode(&c.hash()),
+            kind: cp.kind.into(),
+            origin: cp.origin.clone(),
+            tree_size: cp.tree_size,
+            root: encode(&cp.root),
+            state_hash: encode(&cp.state_hash),
+            height: cp.height,
+            prev: cp.prev.map(|h| encode(&h)),
+            committee: cp.committee.map(|h| encode(&h)),
+            evidence: cp.evidence.map(|h| encode(&h)),
+            tick: cp.tick,
+            signers: c.signatures.iter().map(|s| s.name.clone()).collect(),
+            certificate: crate::certify::note::b64(&bytes),
+        })
+    }
+}
+
+impl From<&crate::certify::cert::Certificate> for CertificateNote {
+    fn from(c: &crate::certify::cert::Certificate) -> Self {
+        CertificateNote { note: c.to_note() }
+    }
+}
+
+/// A proof checked: valid, or invalid with the proof error's code and words.
+impl From<Result<(), crate::tree::ProofError>> for ProofVerdict {
+    fn from(r: Result<(), crate::tree::ProofError>) -> Self {
+        use crate::ErrorCode as _;
+        use alloc::string::ToString;
+        match r {
+            Ok(()) => ProofVerdict { code: None, reason: None, status: Validity::Valid },
+            Err(e) => ProofVerdict { code: Some(e.code()), reason: Some(e.to_string()), status: Validity::Invalid },
+        }
+    }
+}
+
+impl From<&crate::replay::snapshot::Snapshot> for SnapshotReport {
+    fn from(s: &crate::replay::snapshot::Snapshot) -> Self {
+        use crate::hex::encode;
+        SnapshotReport {
+            hash: encode(&s.hash()),
+            root: encode(&s.state.root()),
+            snapshot: crate::certify::note::b64(&s.encode()),
+            state_hash: encode(&s.state.state_hash()),
+            status: StatusOk::Is,
+            tree_size: s.state.tree_size(),
+        }
+    }
+}
+
+impl From<&crate::reconcile::state::State> for EcsHistory {
+    /// The history a run is driven by, as op 19 reports it.
+    fn from(s: &crate::reconcile::state::State) -> Self {
+        EcsHistory {
+            root: crate::hex::encode(&s.root()),
+            state_hash: Some(crate::hex::encode(&s.state_hash())),
+            tree_size: s.tree_size(),
+        }
+    }
+}
+
+impl EcsHistory {
+    /// The empty history (no events given): its root, no state hash.
+    pub fn empty() -> Self {
+        EcsHistory { root: crate::hex::encode(&crate::tree::merkle::empty_root()), state_hash: None, tree_size: 0 }
     }
 }
 
