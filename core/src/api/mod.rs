@@ -4,8 +4,11 @@
 #[cfg(feature = "json")]
 pub mod abi;
 pub mod code;
+pub mod explain;
 #[cfg(feature = "json")]
 mod error;
+#[cfg(feature = "json")]
+pub mod input;
 #[cfg(feature = "json")]
 pub mod json;
 mod op;
@@ -15,6 +18,8 @@ pub mod ops;
 pub mod request;
 #[cfg(feature = "json")]
 pub mod response;
+#[cfg(feature = "json")]
+pub mod session;
 #[cfg(feature = "json")]
 pub mod vectors;
 
