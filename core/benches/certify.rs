@@ -20,6 +20,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use omega_core::certify::cert::{self, Certificate, Committee};
 use omega_core::certify::note::{SignerKey, VerifierKey};
 use omega_core::api::{abi, json, ops};
+use omega_core::api::Op;
 use omega_core::{Event, EventId, Outcome, State, hex, reconcile};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -157,7 +158,7 @@ fn bench(c: &mut Criterion) {
     let request = ops::make_fields(&[&one.encode().expect("encode"), committee_json.as_bytes()]);
     g.bench_function("abi_verify_op_5of7", |b| {
         b.iter(|| {
-            let r = abi::call(ops::OP_VERIFY, black_box(&request));
+            let r = abi::call(Op::Verify.code(), black_box(&request));
             assert_eq!(r.status, abi::STATUS_OK);
             r
         })

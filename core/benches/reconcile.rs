@@ -4,6 +4,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use omega_core::event::sample::{Shape, history, shuffle};
 use omega_core::api::abi;
+use omega_core::api::Op;
 use omega_core::tree::merkle;
 use omega_core::{Outcome, State, reconcile};
 use std::hint::black_box;
@@ -29,7 +30,7 @@ fn bench(c: &mut Criterion) {
     let request = abi::make_request(&bytes, &[]);
     g.bench_function("abi_reconcile_binary_1m", |b| {
         b.iter(|| {
-            let resp = abi::call(abi::OP_RECONCILE_BINARY, black_box(&request));
+            let resp = abi::call(Op::ReconcileBinary.code(), black_box(&request));
             assert_eq!(resp.status, abi::STATUS_OK);
             resp
         })

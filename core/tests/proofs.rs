@@ -9,6 +9,7 @@ use omega_core::tree::proof::{
     root_from_inclusion, verify_consistency, verify_inclusion,
 };
 use omega_core::{ErrorCode, Hash, ProofError, hex};
+use omega_core::api::Op;
 use proptest::prelude::*;
 use serde::Deserialize;
 
@@ -830,8 +831,8 @@ proptest! {
     fn raw_leaf_hashes_give_a_root_or_3407(bytes in proptest::collection::vec(any::<u8>(), 0..700), index in 0u64..40) {
         use omega_core::api::abi::{STATUS_ERROR, STATUS_OK};
         use omega_core::api::ops::{self, make_fields};
-        let r = ops::call(ops::OP_MERKLE_ROOT, &make_fields(&[&bytes]));
-        let p = ops::call(ops::OP_PROVE_INCLUSION, &make_fields(&[&bytes, b"leaves", index.to_string().as_bytes()]));
+        let r = ops::run(Op::MerkleRoot, &make_fields(&[&bytes]));
+        let p = ops::run(Op::ProveInclusion, &make_fields(&[&bytes, b"leaves", index.to_string().as_bytes()]));
         let v: serde_json::Value = serde_json::from_slice(&r.body).expect("JSON");
         if bytes.len() % 32 == 0 {
             let leaves: Vec<Hash> = bytes.chunks_exact(32).map(|c| c.try_into().expect("32 bytes")).collect();

@@ -3,6 +3,7 @@
 //! history into batches gives the same state; decoders never panic.
 use omega_core::event::sample::{self, Shape};
 use omega_core::api::{abi, json};
+use omega_core::api::Op;
 use omega_core::{Event, EventId, Limits, Outcome, Reconciler, State, reconcile};
 use proptest::prelude::*;
 
@@ -116,8 +117,8 @@ proptest! {
             text[i.index(m)] ^= b | 1;
         }
         let k = cut.index(bin.len() + 1);
-        let _ = abi::call(abi::OP_RECONCILE_BINARY, &abi::make_request(&bin[..k], &[]));
-        let _ = abi::call(abi::OP_RECONCILE_JSON, &abi::make_request(&text, &[]));
+        let _ = abi::call(Op::ReconcileBinary.code(), &abi::make_request(&bin[..k], &[]));
+        let _ = abi::call(Op::ReconcileJson.code(), &abi::make_request(&text, &[]));
     }
 }
 

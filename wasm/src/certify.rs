@@ -4,6 +4,7 @@
 //! results are the CLI's JSON, parsed.
 use crate::{parse_json, throw_body};
 use omega_core::api::abi;
+use omega_core::api::Op;
 use omega_core::api::ops::{self, make_fields};
 use wasm_bindgen::prelude::*;
 
@@ -40,8 +41,8 @@ pub(crate) fn bytes_of(v: &JsValue) -> Result<Vec<u8>, JsValue> {
 }
 
 /// Runs an op; throws on an error response, else returns the parsed body.
-pub(crate) fn run(op: u32, fields: &[&[u8]]) -> Result<JsValue, JsValue> {
-    let r = abi::call(op, &make_fields(fields));
+pub(crate) fn run(op: Op, fields: &[&[u8]]) -> Result<JsValue, JsValue> {
+    let r = ops::run(op, &make_fields(fields));
     if r.status == abi::STATUS_ERROR {
         return Err(throw_body(&r.body));
     }
@@ -63,13 +64,13 @@ fn with_cert_bytes(v: JsValue) -> Result<JsValue, JsValue> {
 pub fn generate_keypair(name: &str) -> Result<JsValue, JsValue> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| crate::js_error(omega_core::api::code::NO_RANDOM, &format!("no secure random source: {e}"), None, None))?;
-    run(ops::OP_KEYGEN, &[name.as_bytes(), &seed])
+    run(Op::Keygen, &[name.as_bytes(), &seed])
 }
 
 /// The key pair for a given 32-byte seed (deterministic; for tests and key recovery).
 #[wasm_bindgen(js_name = keypairFromSeed, unchecked_return_type = "Keypair")]
 pub fn keypair_from_seed(name: &str, seed: &[u8]) -> Result<JsValue, JsValue> {
-    run(ops::OP_KEYGEN, &[name.as_bytes(), seed])
+    run(Op::Keygen, &[name.as_bytes(), seed])
 }
 
 /// Certifies a reconcile result (the object or JSON text `reconcile` returns,
@@ -86,7 +87,7 @@ pub fn certify(
     #[wasm_bindgen(unchecked_param_type = "Committee | string | undefined")] committee: JsValue,
 ) -> Result<JsValue, JsValue> {
     let (r, p, c) = (bytes_of(&result)?, bytes_of(&prev)?, bytes_of(&committee)?);
-    with_cert_bytes(run(ops::OP_CERTIFY, &[&r, origin.as_bytes(), signer_key.as_bytes(), &p, &c])?)
+    with_cert_bytes(run(Op::Certify, &[&r, origin.as_bytes(), signer_key.as_bytes(), &p, &c])?)
 }
 
 /// Adds `signerKey`'s signature to a certificate. Throws 3605 when a line by
@@ -97,7 +98,7 @@ pub fn cosign(
     #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue,
     #[wasm_bindgen(js_name = signerKey)] signer_key: &str,
 ) -> Result<JsValue, JsValue> {
-    with_cert_bytes(run(ops::OP_COSIGN, &[&bytes_of(&cert)?, signer_key.as_bytes()])?)
+    with_cert_bytes(run(Op::Cosign, &[&bytes_of(&cert)?, signer_key.as_bytes()])?)
 }
 
 /// Verifies a certificate against a committee (k distinct members with valid
@@ -108,7 +109,7 @@ pub fn verify_certificate(
     #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Committee | string")] committee: JsValue,
 ) -> Result<JsValue, JsValue> {
-    run(ops::OP_VERIFY, &[&bytes_of(&cert)?, &bytes_of(&committee)?])
+    run(Op::Verify, &[&bytes_of(&cert)?, &bytes_of(&committee)?])
 }
 
 /// Verifies a chain of certificates (any order) back to genesis: each valid,
@@ -131,7 +132,7 @@ pub fn verify_chain(
     } else {
         fields.extend(bytes.iter().map(Vec::as_slice));
     }
-    run(ops::OP_VERIFY, &fields)
+    run(Op::Verify, &fields)
 }
 
 /// Every field of a certificate in words (`text`), and with a committee the verdict.
@@ -140,13 +141,13 @@ pub fn explain_certificate(
     #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Committee | string | undefined")] committee: JsValue,
 ) -> Result<JsValue, JsValue> {
-    run(ops::OP_EXPLAIN, &[&bytes_of(&cert)?, &bytes_of(&committee)?])
+    run(Op::Explain, &[&bytes_of(&cert)?, &bytes_of(&committee)?])
 }
 
 /// The C2SP signed-note text of a certificate.
 #[wasm_bindgen(js_name = certificateNote)]
 pub fn certificate_note(#[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue) -> Result<String, JsValue> {
-    let v = run(ops::OP_NOTE, &[&bytes_of(&cert)?])?;
+    let v = run(Op::Note, &[&bytes_of(&cert)?])?;
     Ok(js_sys::Reflect::get(&v, &"note".into())?.as_string().unwrap_or_default())
 }
 
@@ -163,7 +164,7 @@ pub fn inclusion_proof(
     index: f64,
 ) -> Result<JsValue, JsValue> {
     let (ev, fmt) = events_and_format(&events)?;
-    run(ops::OP_PROVE_INCLUSION, &[&ev, fmt, int_text(index)?.as_bytes()])
+    run(Op::ProveInclusion, &[&ev, fmt, int_text(index)?.as_bytes()])
 }
 
 /// The RFC 9162 consistency proof from the first `oldSize` leaves to the whole history.
@@ -173,7 +174,7 @@ pub fn consistency_proof(
     #[wasm_bindgen(js_name = oldSize)] old_size: f64,
 ) -> Result<JsValue, JsValue> {
     let (ev, fmt) = events_and_format(&events)?;
-    run(ops::OP_PROVE_CONSISTENCY, &[&ev, fmt, int_text(old_size)?.as_bytes()])
+    run(Op::ProveConsistency, &[&ev, fmt, int_text(old_size)?.as_bytes()])
 }
 
 fn int_text(x: f64) -> Result<String, JsValue> {
@@ -189,13 +190,13 @@ fn int_text(x: f64) -> Result<String, JsValue> {
 /// Throws code 3407 when the length is not a multiple of 32.
 #[wasm_bindgen(js_name = merkleRoot, unchecked_return_type = "MerkleRoot")]
 pub fn merkle_root(leaf_hashes: &[u8]) -> Result<JsValue, JsValue> {
-    run(ops::OP_MERKLE_ROOT, &[leaf_hashes])
+    run(Op::MerkleRoot, &[leaf_hashes])
 }
 
 /// Checks an inclusion proof (the object `inclusionProof` returns); needs only the proof.
 #[wasm_bindgen(js_name = verifyInclusion, unchecked_return_type = "ProofVerdict")]
 pub fn verify_inclusion(#[wasm_bindgen(unchecked_param_type = "InclusionProof | string")] proof: JsValue) -> Result<JsValue, JsValue> {
-    run(ops::OP_VERIFY_INCLUSION, &[&bytes_of(&proof)?])
+    run(Op::VerifyInclusion, &[&bytes_of(&proof)?])
 }
 
 /// Checks a consistency proof (the object `consistencyProof` returns).
@@ -203,7 +204,7 @@ pub fn verify_inclusion(#[wasm_bindgen(unchecked_param_type = "InclusionProof | 
 pub fn verify_consistency(
     #[wasm_bindgen(unchecked_param_type = "ConsistencyProof | string")] proof: JsValue,
 ) -> Result<JsValue, JsValue> {
-    run(ops::OP_VERIFY_CONSISTENCY, &[&bytes_of(&proof)?])
+    run(Op::VerifyConsistency, &[&bytes_of(&proof)?])
 }
 
 /// Checks any C2SP signed note (not only omega's) against verifier keys
@@ -216,5 +217,5 @@ pub fn verify_consistency(
 pub fn verify_note(note: &str, #[wasm_bindgen(js_name = verifierKeys)] verifier_keys: Vec<String>) -> Result<JsValue, JsValue> {
     let mut fields: Vec<&[u8]> = vec![note.as_bytes()];
     fields.extend(verifier_keys.iter().map(|k| k.as_bytes()));
-    run(ops::OP_NOTE_VERIFY, &fields)
+    run(Op::NoteVerify, &fields)
 }

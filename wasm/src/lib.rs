@@ -16,6 +16,7 @@
 //! Both faces end in `omega_core::api::abi::call`, the function the native engine
 //! calls too.
 use omega_core::api::code;
+use omega_core::api::Op;
 use omega_core::api::abi::{self, Response};
 use omega_core::event::sample::{self, Shape};
 use omega_core::api::json;
@@ -112,7 +113,7 @@ pub(crate) fn parse_json(text: &str) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = reconcileJson)]
 pub fn reconcile_json(events: &str, prior: JsValue) -> Result<String, JsValue> {
     let req = abi::make_request(events.as_bytes(), &prior_bytes(&prior)?);
-    body_or_throw(abi::call(abi::OP_RECONCILE_JSON, &req))
+    body_or_throw(abi::call(Op::ReconcileJson.code(), &req))
 }
 
 /// Reconciles an array of event objects (or JSON text) and returns the result
@@ -131,7 +132,7 @@ pub fn reconcile(events: JsValue, prior: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = reconcileBinary)]
 pub fn reconcile_binary(events: &[u8], prior: JsValue) -> Result<String, JsValue> {
     let req = abi::make_request(events, &prior_bytes(&prior)?);
-    body_or_throw(abi::call(abi::OP_RECONCILE_BINARY, &req))
+    body_or_throw(abi::call(Op::ReconcileBinary.code(), &req))
 }
 
 /// Most memory a sample made in the blob may take (1 GiB: a wasm32 memory

@@ -5,7 +5,7 @@
 //! from the files (CI runs this), so the vectors can never drift from the code
 //! silently. Every engine (native, wasmtime, Node, Chromium) must reproduce the
 //! expected files byte for byte.
-use omega_core::api::abi;
+use omega_core::api::{Op, abi};
 use omega_core::api::vectors::{self, Manifest, Request};
 use omega_core::event::sample::{self, Shape};
 use omega_core::certify::cert::{self, Certificate};
@@ -21,14 +21,14 @@ use std::process::ExitCode;
 struct FieldCase {
     name: &'static str,
     about: &'static str,
-    op: u32,
+    op: Op,
     fields: Vec<(&'static str, Vec<u8>)>,
 }
 
 struct Case {
     name: &'static str,
     about: &'static str,
-    op: u32,
+    op: Op,
     input: Vec<u8>,
     input_ext: &'static str,
     prior: Option<Vec<u8>>,
@@ -47,7 +47,7 @@ fn js(events: &[Event]) -> Vec<u8> {
 }
 
 fn ok_body(input: &[u8], prior: &[u8]) -> Vec<u8> {
-    let r = abi::call(abi::OP_RECONCILE_JSON, &abi::make_request(input, prior));
+    let r = ops::run(Op::ReconcileJson, &abi::make_request(input, prior));
     assert_eq!(r.status, abi::STATUS_OK, "a prior-building batch must be ok");
     r.body
 }
@@ -67,7 +67,7 @@ fn small() -> Vec<Event> {
 fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     let mut push = |name, about, input: Vec<u8>, prior: Option<Vec<u8>>| {
-        out.push(Case { name, about, op: abi::OP_RECONCILE_JSON, input, input_ext: "json", prior })
+        out.push(Case { name, about, op: Op::ReconcileJson, input, input_ext: "json", prior })
     };
 
     // --- clean histories ---
@@ -216,7 +216,7 @@ fn cases() -> Vec<Case> {
     out.push(Case {
         name: "binary-sample",
         about: "120 canonical binary events, 100-byte payloads",
-        op: abi::OP_RECONCILE_BINARY,
+        op: Op::ReconcileBinary,
         input: bin.clone(),
         input_ext: "bin",
         prior: None,
@@ -225,7 +225,7 @@ fn cases() -> Vec<Case> {
     out.push(Case {
         name: "binary-truncated",
         about: "the binary batch cut inside its last payload",
-        op: abi::OP_RECONCILE_BINARY,
+        op: Op::ReconcileBinary,
         input: bin,
         input_ext: "bin",
         prior: None,
@@ -270,51 +270,51 @@ fn field_cases() -> Vec<FieldCase> {
     let second = vec![ev(5, 2, 0, 2, &[id(1, 0, 2)], b"b2"), ev(6, 1, 0, 3, &[id(2, 0, 2)], b"a3"), ev(6, 3, 0, 0, &[], b"c0")];
     let r2 = ok_body(&js(&second), &r1);
     let third = vec![Event::new(7, 1, 0, id(1, 0, 3), 3, vec![], b"a3 forged".to_vec())];
-    let r3 = abi::call(abi::OP_RECONCILE_JSON, &abi::make_request(&js(&third), &r2)).body;
+    let r3 = ops::run(Op::ReconcileJson, &abi::make_request(&js(&third), &r2)).body;
 
-    push("keygen", "a key pair from a name and a fixed 32-byte seed", ops::OP_KEYGEN, vec![("name.txt", b"omega.example/m0".to_vec()), ("seed.bin", vec![1; 32])]);
+    push("keygen", "a key pair from a name and a fixed 32-byte seed", Op::Keygen, vec![("name.txt", b"omega.example/m0".to_vec()), ("seed.bin", vec![1; 32])]);
 
     // genesis, cosigned to the quorum
     let f0 = vec![("result.json", r1.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(0)), ("prev.bin", vec![]), ("committee.json", comm.clone())];
-    let mut c0 = cert_of(&ops::call(ops::OP_CERTIFY, &make_fields(&f0.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>())).body);
-    push("certify-genesis", "certify a clean result at height 0, committing to the 5-of-7 committee", ops::OP_CERTIFY, f0);
-    push("cosign", "a second member co-signs the genesis certificate", ops::OP_COSIGN, vec![("cert.bin", enc(&c0)), ("key.txt", key_text(1))]);
-    push("cosign-twice", "the same key cannot sign twice (3605)", ops::OP_COSIGN, vec![("cert.bin", enc(&c0)), ("key.txt", key_text(0))]);
+    let mut c0 = cert_of(&ops::run(Op::Certify, &make_fields(&f0.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>())).body);
+    push("certify-genesis", "certify a clean result at height 0, committing to the 5-of-7 committee", Op::Certify, f0);
+    push("cosign", "a second member co-signs the genesis certificate", Op::Cosign, vec![("cert.bin", enc(&c0)), ("key.txt", key_text(1))]);
+    push("cosign-twice", "the same key cannot sign twice (3605)", Op::Cosign, vec![("cert.bin", enc(&c0)), ("key.txt", key_text(0))]);
     for k in &keys[1..5] {
         c0.cosign(k).unwrap_or_else(|e| panic!("{e}"));
     }
     let f1 = vec![("result.json", r2.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(2)), ("prev.bin", enc(&c0)), ("committee.json", comm.clone())];
-    let mut c1 = cert_of(&ops::call(ops::OP_CERTIFY, &make_fields(&f1.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>())).body);
-    push("certify-extend", "certify the second batch on top of genesis: height 1, prev hash, consistency proof", ops::OP_CERTIFY, f1);
+    let mut c1 = cert_of(&ops::run(Op::Certify, &make_fields(&f1.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>())).body);
+    push("certify-extend", "certify the second batch on top of genesis: height 1, prev hash, consistency proof", Op::Certify, f1);
     push(
         "certify-not-extending",
         "a result that was not reconciled against the previous certificate's tree (3604)",
-        ops::OP_CERTIFY,
+        Op::Certify,
         vec![("result.json", r1.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(2)), ("prev.bin", enc(&c0)), ("committee.json", vec![])],
     );
     for k in [&keys[0], &keys[1], &keys[3], &keys[4]] {
         c1.cosign(k).unwrap_or_else(|e| panic!("{e}"));
     }
     let f2 = vec![("result.json", r3.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(3)), ("prev.bin", enc(&c1)), ("committee.json", comm.clone())];
-    let mut c2 = cert_of(&ops::call(ops::OP_CERTIFY, &make_fields(&f2.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>())).body);
-    push("certify-obstruction", "a quorum certifies that the third batch obstructs (kind obstruction, evidence hash)", ops::OP_CERTIFY, f2);
+    let mut c2 = cert_of(&ops::run(Op::Certify, &make_fields(&f2.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>())).body);
+    push("certify-obstruction", "a quorum certifies that the third batch obstructs (kind obstruction, evidence hash)", Op::Certify, f2);
     for k in &keys[4..7] {
         c2.cosign(k).unwrap_or_else(|e| panic!("{e}"));
     }
     c2.cosign(&keys[0]).unwrap_or_else(|e| panic!("{e}"));
     assert!(cert::verify(&c2, &comm_parsed).valid);
 
-    push("verify-valid", "5 of 7 members signed: valid (batch verified)", ops::OP_VERIFY, vec![("cert.bin", enc(&c1)), ("committee.json", comm.clone())]);
+    push("verify-valid", "5 of 7 members signed: valid (batch verified)", Op::Verify, vec![("cert.bin", enc(&c1)), ("committee.json", comm.clone())]);
     push(
         "verify-chain",
         "the chain genesis -> state -> obstruction: heights, hash links and consistency proofs",
-        ops::OP_VERIFY,
+        Op::Verify,
         vec![("cert.bin", enc(&c2)), ("committee.json", comm.clone()), ("chain-0.bin", enc(&c0)), ("chain-1.bin", enc(&c1))],
     );
     push(
         "verify-chain-gap",
         "a chain with height 1 missing",
-        ops::OP_VERIFY,
+        Op::Verify,
         vec![("cert.bin", enc(&c2)), ("committee.json", comm.clone()), ("chain-0.bin", enc(&c0))],
     );
     // a fork: another height-1 certificate on the same genesis
@@ -328,12 +328,12 @@ fn field_cases() -> Vec<FieldCase> {
     push(
         "verify-chain-fork",
         "two valid certificates extend the same genesis: a fork, reported with both",
-        ops::OP_VERIFY,
+        Op::Verify,
         vec![("cert.bin", enc(&c1)), ("committee.json", comm.clone()), ("chain-0.bin", enc(&c0)), ("fork.bin", enc(&fork))],
     );
     let mut short = c1.clone();
     short.signatures.truncate(4);
-    push("verify-quorum-short", "4 of the 5 required signatures: invalid (3701)", ops::OP_VERIFY, vec![("cert.bin", enc(&short)), ("committee.json", comm.clone())]);
+    push("verify-quorum-short", "4 of the 5 required signatures: invalid (3701)", Op::Verify, vec![("cert.bin", enc(&short)), ("committee.json", comm.clone())]);
     let mut tampered = c1.clone();
     if let Some(s) = tampered.signatures.get_mut(1) {
         if let Some(b) = s.sig.get_mut(10) {
@@ -343,7 +343,7 @@ fn field_cases() -> Vec<FieldCase> {
     push(
         "verify-bad-signature",
         "one flipped signature bit: that member does not count, so 4 of 5: invalid, with the reason",
-        ops::OP_VERIFY,
+        Op::Verify,
         vec![("cert.bin", enc(&tampered)), ("committee.json", comm.clone())],
     );
     let mut stranger = c1.clone();
@@ -354,41 +354,41 @@ fn field_cases() -> Vec<FieldCase> {
     push(
         "verify-stranger-and-duplicate",
         "a stranger's signature and a repeated one never count",
-        ops::OP_VERIFY,
+        Op::Verify,
         vec![("cert.bin", enc(&stranger)), ("committee.json", comm.clone())],
     );
-    push("verify-wrong-committee", "the certificate names another committee (3702)", ops::OP_VERIFY, vec![("cert.bin", enc(&c1)), ("committee.json", committee(4))]);
+    push("verify-wrong-committee", "the certificate names another committee (3702)", Op::Verify, vec![("cert.bin", enc(&c1)), ("committee.json", committee(4))]);
     push(
         "verify-bad-committee",
         "a committee whose threshold exceeds its members (3603)",
-        ops::OP_VERIFY,
+        Op::Verify,
         vec![("cert.bin", enc(&c1)), ("committee.json", committee(8))],
     );
-    push("verify-note-text", "the certificate given as signed-note text instead of binary", ops::OP_VERIFY, vec![("cert.txt", c1.to_note().into_bytes()), ("committee.json", comm.clone())]);
+    push("verify-note-text", "the certificate given as signed-note text instead of binary", Op::Verify, vec![("cert.txt", c1.to_note().into_bytes()), ("committee.json", comm.clone())]);
     let broken = c1.to_note().replacen("omega-kind state", "omega-kind State", 1);
-    push("verify-malformed-note", "a checkpoint line that is not in omega's exact form (3601)", ops::OP_VERIFY, vec![("cert.txt", broken.into_bytes()), ("committee.json", comm.clone())]);
-    push("explain", "every field in words, judged against the committee", ops::OP_EXPLAIN, vec![("cert.bin", enc(&c2)), ("committee.json", comm.clone())]);
-    push("explain-invalid", "an invalid certificate explained, each reason listed", ops::OP_EXPLAIN, vec![("cert.bin", enc(&tampered)), ("committee.json", comm.clone())]);
-    push("note", "the signed-note text of a certificate", ops::OP_NOTE, vec![("cert.bin", enc(&c1))]);
+    push("verify-malformed-note", "a checkpoint line that is not in omega's exact form (3601)", Op::Verify, vec![("cert.txt", broken.into_bytes()), ("committee.json", comm.clone())]);
+    push("explain", "every field in words, judged against the committee", Op::Explain, vec![("cert.bin", enc(&c2)), ("committee.json", comm.clone())]);
+    push("explain-invalid", "an invalid certificate explained, each reason listed", Op::Explain, vec![("cert.bin", enc(&tampered)), ("committee.json", comm.clone())]);
+    push("note", "the signed-note text of a certificate", Op::Note, vec![("cert.bin", enc(&c1))]);
 
     // proofs over the demo sample
     let mut demo = sample::history(2026, Shape::DEMO);
     sample::shuffle(&mut demo, 11);
     let demo_js = js(&demo);
-    push("prove-inclusion", "inclusion proof of leaf 1234 of the demo sample", ops::OP_PROVE_INCLUSION, vec![("events.json", demo_js.clone()), ("format.txt", b"json".to_vec()), ("index.txt", b"1234".to_vec())]);
-    push("prove-consistency", "consistency proof from 1000 to 3000 leaves of the demo sample", ops::OP_PROVE_CONSISTENCY, vec![("events.json", demo_js.clone()), ("format.txt", b"json".to_vec()), ("old.txt", b"1000".to_vec())]);
-    push("prove-index-out-of-range", "index 3000 of a 3000-leaf tree (3401)", ops::OP_PROVE_INCLUSION, vec![("events.json", demo_js.clone()), ("format.txt", b"json".to_vec()), ("index.txt", b"3000".to_vec())]);
-    let inc = ops::call(ops::OP_PROVE_INCLUSION, &make_fields(&[&demo_js, b"json", b"1234"])).body;
-    let con = ops::call(ops::OP_PROVE_CONSISTENCY, &make_fields(&[&demo_js, b"json", b"1000"])).body;
-    push("verify-inclusion", "the inclusion proof above verifies", ops::OP_VERIFY_INCLUSION, vec![("proof.json", inc.clone())]);
-    push("verify-consistency", "the consistency proof above verifies", ops::OP_VERIFY_CONSISTENCY, vec![("proof.json", con.clone())]);
+    push("prove-inclusion", "inclusion proof of leaf 1234 of the demo sample", Op::ProveInclusion, vec![("events.json", demo_js.clone()), ("format.txt", b"json".to_vec()), ("index.txt", b"1234".to_vec())]);
+    push("prove-consistency", "consistency proof from 1000 to 3000 leaves of the demo sample", Op::ProveConsistency, vec![("events.json", demo_js.clone()), ("format.txt", b"json".to_vec()), ("old.txt", b"1000".to_vec())]);
+    push("prove-index-out-of-range", "index 3000 of a 3000-leaf tree (3401)", Op::ProveInclusion, vec![("events.json", demo_js.clone()), ("format.txt", b"json".to_vec()), ("index.txt", b"3000".to_vec())]);
+    let inc = ops::run(Op::ProveInclusion, &make_fields(&[&demo_js, b"json", b"1234"])).body;
+    let con = ops::run(Op::ProveConsistency, &make_fields(&[&demo_js, b"json", b"1000"])).body;
+    push("verify-inclusion", "the inclusion proof above verifies", Op::VerifyInclusion, vec![("proof.json", inc.clone())]);
+    push("verify-consistency", "the consistency proof above verifies", Op::VerifyConsistency, vec![("proof.json", con.clone())]);
     // Merkle root and proofs over leaf hashes given as they are (op 21, format `leaves`)
     let leaves: Vec<u8> = omega_core::history_leaves(&demo).expect("the demo is clean").concat();
-    push("merkle-root", "the RFC 6962 root of the demo sample's 3000 leaf hashes (op 21)", ops::OP_MERKLE_ROOT, vec![("leaves.bin", leaves.clone())]);
-    push("merkle-root-empty", "the root of no leaves: SHA-256 of the empty string", ops::OP_MERKLE_ROOT, vec![("leaves.bin", Vec::new())]);
-    push("merkle-root-13", "the root of the first 13 leaves (an unbalanced tree)", ops::OP_MERKLE_ROOT, vec![("leaves.bin", leaves[..13 * 32].to_vec())]);
-    push("merkle-root-bad-length", "leaf hashes that are not a multiple of 32 bytes (3407)", ops::OP_MERKLE_ROOT, vec![("leaves.bin", leaves[..33].to_vec())]);
-    push("prove-inclusion-leaves", "inclusion proof of leaf 1234 from the leaf hashes (format `leaves`): the same proof as from the events", ops::OP_PROVE_INCLUSION, vec![("leaves.bin", leaves.clone()), ("format.txt", b"leaves".to_vec()), ("index.txt", b"1234".to_vec())]);
+    push("merkle-root", "the RFC 6962 root of the demo sample's 3000 leaf hashes (op 21)", Op::MerkleRoot, vec![("leaves.bin", leaves.clone())]);
+    push("merkle-root-empty", "the root of no leaves: SHA-256 of the empty string", Op::MerkleRoot, vec![("leaves.bin", Vec::new())]);
+    push("merkle-root-13", "the root of the first 13 leaves (an unbalanced tree)", Op::MerkleRoot, vec![("leaves.bin", leaves[..13 * 32].to_vec())]);
+    push("merkle-root-bad-length", "leaf hashes that are not a multiple of 32 bytes (3407)", Op::MerkleRoot, vec![("leaves.bin", leaves[..33].to_vec())]);
+    push("prove-inclusion-leaves", "inclusion proof of leaf 1234 from the leaf hashes (format `leaves`): the same proof as from the events", Op::ProveInclusion, vec![("leaves.bin", leaves.clone()), ("format.txt", b"leaves".to_vec()), ("index.txt", b"1234".to_vec())]);
     let flip = |p: &[u8]| -> Vec<u8> {
         let t = String::from_utf8_lossy(p).into_owned();
         let start = t.find("\"proof\": [").unwrap_or(0);
@@ -402,78 +402,78 @@ fn field_cases() -> Vec<FieldCase> {
     // --- the framed log: ingest reports, reconcile, snapshot, replay, crash bundles ---
     use omega_core::event::frame;
     let small_log = frame::encode_log(&small());
-    push("ingest-clean", "a clean log of the small history: every frame valid", ops::OP_INGEST, vec![("log.omega", small_log.clone())]);
+    push("ingest-clean", "a clean log of the small history: every frame valid", Op::Ingest, vec![("log.omega", small_log.clone())]);
     let mut torn = small_log.clone();
     torn.truncate(torn.len() - 7);
-    push("ingest-torn", "the last frame cut short (a torn write): the valid prefix and where it ends", ops::OP_INGEST, vec![("log.omega", torn.clone())]);
+    push("ingest-torn", "the last frame cut short (a torn write): the valid prefix and where it ends", Op::Ingest, vec![("log.omega", torn.clone())]);
     let mut crc = small_log.clone();
     if let Some(b) = crc.get_mut(100) {
         *b ^= 0x01;
     }
-    push("ingest-crc", "one flipped bit inside frame 1: CRC mismatch at its offset, frame 0 intact", ops::OP_INGEST, vec![("log.omega", crc)]);
-    push("ingest-not-a-log", "a JSON file given as a log: bad magic", ops::OP_INGEST, vec![("log.omega", js(&small()))]);
-    push("ingest-empty", "an empty file: no header", ops::OP_INGEST, vec![("log.omega", vec![])]);
+    push("ingest-crc", "one flipped bit inside frame 1: CRC mismatch at its offset, frame 0 intact", Op::Ingest, vec![("log.omega", crc)]);
+    push("ingest-not-a-log", "a JSON file given as a log: bad magic", Op::Ingest, vec![("log.omega", js(&small()))]);
+    push("ingest-empty", "an empty file: no header", Op::Ingest, vec![("log.omega", vec![])]);
     let mut bin_log = frame::header(frame::DEFAULT_MAX_FRAME).to_vec();
     let mut bs = sample::history(7, Shape { nodes: 3, streams: 2, per_stream: 20, payload: 100 });
     sample::shuffle(&mut bs, 8);
     bin_log.extend_from_slice(&frame::encode_frames(&bs));
-    push("reconcile-log", "reconcile the 120 events of a log (same history as binary-sample)", ops::OP_RECONCILE_LOG, vec![("log.omega", bin_log), ("prior.json", vec![])]);
-    push("reconcile-log-torn", "a damaged log is refused with the frame's code and offset", ops::OP_RECONCILE_LOG, vec![("log.omega", torn), ("prior.json", vec![])]);
-    push("snapshot", "a snapshot of the first result's state", ops::OP_SNAPSHOT, vec![("result.json", r1.clone())]);
-    let snap_body = ops::call(ops::OP_SNAPSHOT, &make_fields(&[&r1])).body;
+    push("reconcile-log", "reconcile the 120 events of a log (same history as binary-sample)", Op::ReconcileLog, vec![("log.omega", bin_log), ("prior.json", vec![])]);
+    push("reconcile-log-torn", "a damaged log is refused with the frame's code and offset", Op::ReconcileLog, vec![("log.omega", torn), ("prior.json", vec![])]);
+    push("snapshot", "a snapshot of the first result's state", Op::Snapshot, vec![("result.json", r1.clone())]);
+    let snap_body = ops::run(Op::Snapshot, &make_fields(&[&r1])).body;
     let snap: serde_json::Value = serde_json::from_slice(&snap_body).unwrap_or_default();
     let snap = omega_core::certify::note::b64_decode(snap.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default()).unwrap_or_default();
     let second_log = frame::encode_log(&second);
     push(
         "replay-match",
         "snapshot after batch 1 + a log of batch 2 replays to exactly what certificate height 1 attests",
-        ops::OP_REPLAY,
+        Op::Replay,
         vec![("snapshot.omsn", snap.clone()), ("log.omega", second_log.clone()), ("cert.bin", enc(&c1))],
     );
     let other_log = frame::encode_log(&other);
     push(
         "replay-diverged",
         "another batch 2: the replay names the first field that differs from the certificate",
-        ops::OP_REPLAY,
+        Op::Replay,
         vec![("snapshot.omsn", snap.clone()), ("log.omega", other_log), ("cert.bin", enc(&c1))],
     );
     push(
         "replay-obstruction",
         "the obstructed batch 3 replays to the obstruction certificate (kind, evidence)",
-        ops::OP_REPLAY,
+        Op::Replay,
         vec![("prior.json", r2.clone()), ("log.omega", frame::encode_log(&third)), ("cert.bin", enc(&c2))],
     );
-    push("bundle", "a crash bundle for batch 3 against the state after batch 2", ops::OP_BUNDLE, vec![("events.json", js(&third)), ("format.txt", b"json".to_vec()), ("prior.json", r2.clone())]);
-    let bundle_body = ops::call(ops::OP_BUNDLE, &make_fields(&[&js(&third), b"json", &r2])).body;
+    push("bundle", "a crash bundle for batch 3 against the state after batch 2", Op::Bundle, vec![("events.json", js(&third)), ("format.txt", b"json".to_vec()), ("prior.json", r2.clone())]);
+    let bundle_body = ops::run(Op::Bundle, &make_fields(&[&js(&third), b"json", &r2])).body;
     let bv: serde_json::Value = serde_json::from_slice(&bundle_body).unwrap_or_default();
     let bundle_bytes = omega_core::certify::note::b64_decode(bv.get("bundle").and_then(|s| s.as_str()).unwrap_or_default()).unwrap_or_default();
-    push("explain-bundle", "the bundle reproduces the same obstruction, byte for byte", ops::OP_EXPLAIN_BUNDLE, vec![("bundle.omb", bundle_bytes.clone())]);
+    push("explain-bundle", "the bundle reproduces the same obstruction, byte for byte", Op::ExplainBundle, vec![("bundle.omb", bundle_bytes.clone())]);
     let mut bad_bundle = bundle_bytes;
     if let Some(b) = bad_bundle.get_mut(40) {
         *b ^= 1;
     }
-    push("explain-bundle-corrupt", "a corrupt bundle is refused (its SHA-256 does not match)", ops::OP_EXPLAIN_BUNDLE, vec![("bundle.omb", bad_bundle)]);
+    push("explain-bundle-corrupt", "a corrupt bundle is refused (its SHA-256 does not match)", Op::ExplainBundle, vec![("bundle.omb", bad_bundle)]);
     push(
         "bundle-unknown-format",
         "a format other than json, binary or omega is refused (3301); before the typed API it was read as JSON",
-        ops::OP_BUNDLE,
+        Op::Bundle,
         vec![("events.json", js(&third)), ("format.txt", b"yaml".to_vec()), ("prior.json", r2.clone())],
     );
     push(
         "bundle-bad-event",
         "a JSON event with a bad field: the error names its index and field, as every other op's does (before the typed API, op 17 left them out)",
-        ops::OP_BUNDLE,
+        Op::Bundle,
         vec![("events.json", br#"[{"lamport": 1, "node": 1, "stream": 0, "seq": 0}, {"lamport": 2, "node": -1, "stream": 0, "seq": 0}]"#.to_vec()), ("format.txt", b"json".to_vec()), ("prior.json", vec![])],
     );
-    push("bundle-clean-batch", "a batch that does not obstruct has no bundle (3903)", ops::OP_BUNDLE, vec![("events.json", js(&small())), ("format.txt", b"json".to_vec()), ("prior.json", vec![])]);
+    push("bundle-clean-batch", "a batch that does not obstruct has no bundle (3903)", Op::Bundle, vec![("events.json", js(&small())), ("format.txt", b"json".to_vec()), ("prior.json", vec![])]);
 
     // --- the ECS world ---
-    use omega_core::ecs::{self, Command, Config, Entity, Op, World};
+    use omega_core::ecs::{self, Command, Config, Entity, Op as Cmd, World};
     let cfg = br#"{"seed": 7, "entities": 1000, "nodes": 5, "edges_per_entity": 3}"#.to_vec();
     push(
         "ecs-1k-10k",
         "10,000 ticks of a 1,000-entity world: the digest of every per-tick state hash, a checkpoint every 1,000 ticks",
-        ops::OP_ECS_RUN,
+        Op::EcsRun,
         vec![("config.json", cfg.clone()), ("ticks.txt", b"10000".to_vec()), ("events.json", vec![]), ("mode.txt", b"summary".to_vec()), ("inject.txt", vec![])],
     );
     let mut w = World::new(7, Config { nodes: 5, entities: 1000, edges_per_entity: 3 });
@@ -484,26 +484,26 @@ fn field_cases() -> Vec<FieldCase> {
     push(
         "ecs-restore-5000",
         "the same world snapshotted at tick 5,000 and continued: its last checkpoints and final hash equal ecs-1k-10k's",
-        ops::OP_ECS_RUN,
+        Op::EcsRun,
         vec![("snapshot.omgw", snap5000.clone()), ("ticks.txt", b"5000".to_vec()), ("events.json", vec![]), ("mode.txt", b"summary".to_vec()), ("inject.txt", vec![])],
     );
     push(
         "ecs-reports",
         "every field of the first 20 tick reports of the 1,000-entity world",
-        ops::OP_ECS_RUN,
+        Op::EcsRun,
         vec![("config.json", cfg.clone()), ("ticks.txt", b"20".to_vec()), ("events.json", vec![]), ("mode.txt", b"reports".to_vec()), ("inject.txt", vec![])],
     );
     // a world driven by a recorded event history: commands as payloads (binary and JSON forms)
     let e = |i: u32| Entity { index: i, generation: 0 };
     let fx = |s: &str| s.parse::<ecs::fx::Fx>().unwrap_or_default();
     let cmds = vec![
-        Command { tick: 3, op: Op::Spawn { node: 2, target: fx("0.75") } },
-        Command { tick: 5, op: Op::Link { a: e(0), b: e(40), weight: fx("0.5") } },
-        Command { tick: 8, op: Op::SetTarget { entity: e(3), value: fx("-2") } },
-        Command { tick: 10, op: Op::Sensor { entity: e(5), value: fx("900") } },
-        Command { tick: 12, op: Op::Unlink { a: e(0), b: e(40) } },
-        Command { tick: 15, op: Op::Despawn { entity: e(7) } },
-        Command { tick: 16, op: Op::SetTarget { entity: e(7), value: fx("1") } }, // rejected: despawned
+        Command { tick: 3, op: Cmd::Spawn { node: 2, target: fx("0.75") } },
+        Command { tick: 5, op: Cmd::Link { a: e(0), b: e(40), weight: fx("0.5") } },
+        Command { tick: 8, op: Cmd::SetTarget { entity: e(3), value: fx("-2") } },
+        Command { tick: 10, op: Cmd::Sensor { entity: e(5), value: fx("900") } },
+        Command { tick: 12, op: Cmd::Unlink { a: e(0), b: e(40) } },
+        Command { tick: 15, op: Cmd::Despawn { entity: e(7) } },
+        Command { tick: 16, op: Cmd::SetTarget { entity: e(7), value: fx("1") } }, // rejected: despawned
     ];
     let mut evs: Vec<Event> = cmds
         .iter()
@@ -518,7 +518,7 @@ fn field_cases() -> Vec<FieldCase> {
     push(
         "ecs-events",
         "40 ticks of a 60-entity world driven by a recorded history: spawn, link, set target, sensor, unlink, despawn, a rejected command and an undecodable payload",
-        ops::OP_ECS_RUN,
+        Op::EcsRun,
         vec![
             ("config.json", br#"{"seed": 3, "entities": 60}"#.to_vec()),
             ("ticks.txt", b"40".to_vec()),
@@ -527,15 +527,15 @@ fn field_cases() -> Vec<FieldCase> {
             ("inject.txt", vec![]),
         ],
     );
-    let ecs_out = ops::call(
-        ops::OP_ECS_RUN,
+    let ecs_out = ops::run(
+        Op::EcsRun,
         &make_fields(&[br#"{"seed": 3, "entities": 60}"#, b"40", &js(&evs), b"summary", b""]),
     )
     .body;
     push(
         "certify-ecs",
         "certify \"after tick 40 of this history the world hash is X\" (kind ecs) from the run's summary",
-        ops::OP_CERTIFY,
+        Op::Certify,
         vec![("result.json", ecs_out), ("origin.txt", origin.clone()), ("key.txt", key_text(4)), ("prev.bin", vec![]), ("committee.json", comm.clone())],
     );
     let mut flipped = World::restore(&snap5000).unwrap_or_else(|e| panic!("{e}"));
@@ -543,40 +543,40 @@ fn field_cases() -> Vec<FieldCase> {
     push(
         "ecs-diff",
         "two snapshots one bit apart: the diff names entity 321:0, component phase",
-        ops::OP_ECS_DIFF,
+        Op::EcsDiff,
         vec![("a.omgw", snap5000.clone()), ("b.omgw", flipped.encode())],
     );
-    push("ecs-bad-config", "an unknown config field (4002)", ops::OP_ECS_RUN, vec![("config.json", br#"{"seed": 1, "entitys": 5}"#.to_vec()), ("ticks.txt", b"1".to_vec())]);
+    push("ecs-bad-config", "an unknown config field (4002)", Op::EcsRun, vec![("config.json", br#"{"seed": 1, "entitys": 5}"#.to_vec()), ("ticks.txt", b"1".to_vec())]);
     let mut torn = snap5000.clone();
     torn.truncate(1000);
-    push("ecs-bad-snapshot", "a truncated world snapshot (4001)", ops::OP_ECS_RUN, vec![("snapshot.omgw", torn), ("ticks.txt", b"1".to_vec())]);
+    push("ecs-bad-snapshot", "a truncated world snapshot (4001)", Op::EcsRun, vec![("snapshot.omgw", torn), ("ticks.txt", b"1".to_vec())]);
     push(
         "ecs-too-large",
         "10,000,000 entities with 64 edges each: every field in range, ~97 GB at the peak of a run, refused up front with the number (4005)",
-        ops::OP_ECS_RUN,
+        Op::EcsRun,
         vec![("config.json", br#"{"seed": 7, "entities": 10000000, "edges_per_entity": 64}"#.to_vec()), ("ticks.txt", b"1".to_vec())],
     );
     let mut hostile = World::new(1, Config { nodes: 1, entities: 0, edges_per_entity: 0 }).encode();
     if let Some(n) = hostile.get_mut(29..33) {
         n.copy_from_slice(&u32::MAX.to_be_bytes());
     }
-    push("ecs-snapshot-nodes", "a 97-byte snapshot claiming 4,294,967,295 topology nodes: past the caps of a new world (4005)", ops::OP_ECS_RUN, vec![("snapshot.omgw", hostile), ("ticks.txt", b"1".to_vec())]);
+    push("ecs-snapshot-nodes", "a 97-byte snapshot claiming 4,294,967,295 topology nodes: past the caps of a new world (4005)", Op::EcsRun, vec![("snapshot.omgw", hostile), ("ticks.txt", b"1".to_vec())]);
 
-    push("verify-inclusion-tampered", "one proof hash changed: invalid (3403)", ops::OP_VERIFY_INCLUSION, vec![("proof.json", flip(&inc))]);
-    push("verify-consistency-tampered", "one proof hash changed: invalid (3403)", ops::OP_VERIFY_CONSISTENCY, vec![("proof.json", flip(&con))]);
+    push("verify-inclusion-tampered", "one proof hash changed: invalid (3403)", Op::VerifyInclusion, vec![("proof.json", flip(&inc))]);
+    push("verify-consistency-tampered", "one proof hash changed: invalid (3403)", Op::VerifyConsistency, vec![("proof.json", flip(&con))]);
 
     // a key twice in one object (3007): refused in every JSON input, whichever value another parser would keep
     let dup_first = |text: &[u8], kv: &str| String::from_utf8_lossy(text).replacen('{', &format!("{{{kv},"), 1).into_bytes();
     push(
         "verify-inclusion-duplicate-key",
         "the inclusion proof of leaf 1234 with `\"leaf_index\": 1235` put in front (3007)",
-        ops::OP_VERIFY_INCLUSION,
+        Op::VerifyInclusion,
         vec![("proof.json", dup_first(&inc, "\"leaf_index\": 1235"))],
     );
     push(
         "certify-duplicate-committee-key",
         "a committee file that gives `threshold` twice (3007)",
-        ops::OP_CERTIFY,
+        Op::Certify,
         vec![
             ("result.json", r1.clone()),
             ("origin.txt", origin.clone()),
@@ -588,7 +588,7 @@ fn field_cases() -> Vec<FieldCase> {
     push(
         "certify-duplicate-result-key",
         "a result that gives `state_hash` twice (3007)",
-        ops::OP_CERTIFY,
+        Op::Certify,
         vec![
             ("result.json", dup_first(&r1, &format!("\"state_hash\": \"{}\"", "0".repeat(64)))),
             ("origin.txt", origin.clone()),
@@ -597,14 +597,14 @@ fn field_cases() -> Vec<FieldCase> {
             ("committee.json", comm.clone()),
         ],
     );
-    push("ecs-duplicate-config-key", "a world config that gives `seed` twice (3007)", ops::OP_ECS_RUN, vec![("config.json", br#"{"seed": 1, "seed": 2}"#.to_vec()), ("ticks.txt", b"1".to_vec())]);
+    push("ecs-duplicate-config-key", "a world config that gives `seed` twice (3007)", Op::EcsRun, vec![("config.json", br#"{"seed": 1, "seed": 2}"#.to_vec()), ("ticks.txt", b"1".to_vec())]);
 
     // fields longer than the certificate format holds, and one key under two names: refused, never written
-    push("keygen-name-too-long", "a key name of 256 bytes: longer than a signature line's one-byte length holds (3502)", ops::OP_KEYGEN, vec![("name.txt", vec![b'n'; 256]), ("seed.bin", vec![1; 32])]);
+    push("keygen-name-too-long", "a key name of 256 bytes: longer than a signature line's one-byte length holds (3502)", Op::Keygen, vec![("name.txt", vec![b'n'; 256]), ("seed.bin", vec![1; 32])]);
     push(
         "certify-origin-too-long",
         "an origin of 65,536 bytes: longer than the binary form's two-byte length holds (3502)",
-        ops::OP_CERTIFY,
+        Op::Certify,
         vec![("result.json", r1.clone()), ("origin.txt", vec![b'o'; 65_536]), ("key.txt", key_text(0)), ("prev.bin", vec![]), ("committee.json", comm.clone())],
     );
     // op 22: any C2SP signed note against verifier keys
@@ -613,12 +613,12 @@ fn field_cases() -> Vec<FieldCase> {
     push(
         "note-verify-quorum",
         "the genesis certificate's note, five signatures, checked against three of the keys: valid, the others unknown",
-        ops::OP_NOTE_VERIFY,
+        Op::NoteVerify,
         vec![("note.txt", quorum_note.clone()), ("vkey0.txt", vkey(0)), ("vkey1.txt", vkey(2)), ("vkey2.txt", vkey(6))],
     );
     let text = "go.sum database tree\n31\nJWC6RPEwrfR1W6+uTxh7+QTEl5mq5ob6xFSW4pyMzOY=\n";
     let foreign = omega_core::certify::note::Note { text: text.to_string(), signatures: vec![keys[5].sign_note(text), keys[6].sign_note(text)] }.to_text().into_bytes();
-    push("note-verify-foreign", "a checkpoint note that is not omega's (Go checksum-database form), signed by two keys, checked against one", ops::OP_NOTE_VERIFY, vec![("note.txt", foreign.clone()), ("vkey0.txt", vkey(5))]);
+    push("note-verify-foreign", "a checkpoint note that is not omega's (Go checksum-database form), signed by two keys, checked against one", Op::NoteVerify, vec![("note.txt", foreign.clone()), ("vkey0.txt", vkey(5))]);
     let mut forged = foreign.clone();
     // a base64 digit inside the last signature (past its 4-byte key id), so the line still parses
     let at = forged.iter().rposition(|b| *b == b' ').unwrap_or_default() + 12;
@@ -626,25 +626,25 @@ fn field_cases() -> Vec<FieldCase> {
     push(
         "note-verify-bad-line",
         "the same note with the last signature altered, checked against its key: invalid, though another given key's line verifies",
-        ops::OP_NOTE_VERIFY,
+        Op::NoteVerify,
         vec![("note.txt", forged), ("vkey0.txt", vkey(5)), ("vkey1.txt", vkey(6))],
     );
-    push("note-verify-no-key", "a note and no verifier key: refused (3301)", ops::OP_NOTE_VERIFY, vec![("note.txt", foreign.clone())]);
-    push("note-verify-not-a-note", "text with no signature block: refused (3501)", ops::OP_NOTE_VERIFY, vec![("note.txt", b"just text\n".to_vec()), ("vkey0.txt", vkey(0))]);
+    push("note-verify-no-key", "a note and no verifier key: refused (3301)", Op::NoteVerify, vec![("note.txt", foreign.clone())]);
+    push("note-verify-not-a-note", "text with no signature block: refused (3501)", Op::NoteVerify, vec![("note.txt", b"just text\n".to_vec()), ("vkey0.txt", vkey(0))]);
 
     let twin = omega_core::certify::note::VerifierKey::new("omega.example/twin", *keys[0].verifier().public()).unwrap_or_else(|e| panic!("{e}"));
     let twins = serde_json::to_vec_pretty(&serde_json::json!({ "threshold": 2, "members": [keys[0].verifier().to_string(), twin.to_string()] })).unwrap_or_default();
     push(
         "certify-committee-one-key-twice",
         "a 2-of-2 committee whose members are one public key under two names: refused, or one private key would be a quorum (3603)",
-        ops::OP_CERTIFY,
+        Op::Certify,
         vec![("result.json", r1.clone()), ("origin.txt", origin.clone()), ("key.txt", key_text(0)), ("prev.bin", vec![]), ("committee.json", twins)],
     );
     out
 }
 
 /// A case's manifest entry: `op`, `request` and `status` from the call, the rest as named.
-fn entry(name: &str, about: &str, op: u32, request: Request, expected: &str, status: u8) -> vectors::Case {
+fn entry(name: &str, about: &str, op: Op, request: Request, expected: &str, status: u8) -> vectors::Case {
     let op = omega_core::api::Op::try_from(op).unwrap_or_else(|e| panic!("case {name}: {e}"));
     vectors::Case { name: name.to_string(), about: about.to_string(), op, request, expected: expected.to_string(), status }
 }
@@ -656,7 +656,7 @@ fn render() -> BTreeMap<PathBuf, Vec<u8>> {
         let input = format!("reconcile/{}.in.{}", c.name, c.input_ext);
         let prior = c.prior.as_ref().map(|_| format!("reconcile/{}.prior.json", c.name));
         let expected = format!("reconcile/{}.out.json", c.name);
-        let resp = abi::call(c.op, &abi::make_request(&c.input, c.prior.as_deref().unwrap_or(&[])));
+        let resp = ops::run(c.op, &abi::make_request(&c.input, c.prior.as_deref().unwrap_or(&[])));
         let request = Request::Reconcile { input: input.clone(), prior: prior.clone() };
         manifest.push(entry(c.name, c.about, c.op, request, &expected, resp.status));
         files.insert(PathBuf::from(&input), c.input);
@@ -668,7 +668,7 @@ fn render() -> BTreeMap<PathBuf, Vec<u8>> {
     for c in field_cases() {
         let expected = format!("certify/{}.out.json", c.name);
         let paths: Vec<String> = c.fields.iter().map(|(f, _)| format!("certify/{}.{f}", c.name)).collect();
-        let resp = ops::call(c.op, &make_fields(&c.fields.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>()));
+        let resp = ops::run(c.op, &make_fields(&c.fields.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>()));
         manifest.push(entry(c.name, c.about, c.op, Request::Fields(paths.clone()), &expected, resp.status));
         for (p, (_, bytes)) in paths.iter().zip(c.fields) {
             files.insert(PathBuf::from(p), bytes);
