@@ -10,10 +10,11 @@
 //! Every command goes through `run_op` (main.rs), which calls [`run`]: the
 //! wasm kernel is opened (blob read, compiled module loaded, instantiated)
 //! on the first call and kept for the rest of the process, so a command that
-//! makes many calls (`omega ecs` runs the world in chunks of 250 ticks, a
-//! reconcile that obstructs also makes its crash bundle) loads the blob once.
-//! A call that traps or fails drops the blob's instance; the next call gets
-//! a fresh instance of the same compiled module (no recompilation).
+//! makes many calls (`omega ecs` opens an ECS session and steps it in
+//! chunks, a reconcile that obstructs also makes its crash bundle) loads the
+//! blob once. A call that traps or fails drops the blob's instance (and the
+//! ECS session in it); the next call gets a fresh instance of the same
+//! compiled module (no recompilation).
 //!
 //! # The module cache
 //!
@@ -57,25 +58,60 @@ use crate::wasm::{self, Blob, Bounds};
 use crate::{EngineArgs, EngineKind};
 use anyhow::{Result, anyhow};
 use omega_core::api::abi::{self, Response};
-use omega_core::api::Op;
+use omega_core::api::{Op, session};
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
 /// An engine that runs the kernel's ops on request bytes.
+///
+/// Besides the ops, a kernel holds at most one resident ECS session
+/// (`omega_core::api::session`): `ecs_open` takes op 19's request bytes,
+/// `ecs_step` runs more ticks of that world and answers op 19's body for the
+/// run so far (its `reports` this step's only), `ecs_close` drops it. The
+/// world stays in the kernel between steps (in the blob's instance on the
+/// wasm engine), so `omega ecs` sends it once. Every engine answers the same
+/// bytes, refusals included.
 pub trait Kernel: Send {
     /// Runs one op; the response is byte-identical on every engine.
     fn call(&mut self, op: Op, input: &[u8]) -> Result<Response>;
+    /// Opens the ECS session from op 19's request bytes (replacing the open
+    /// one; a refused open leaves none): op 19's body for 0 ticks in mode
+    /// `summary`, or op 19's error.
+    fn ecs_open(&mut self, request: &[u8]) -> Result<Response>;
+    /// Runs `ticks` more ticks of the open session; `mode` is op 19's mode
+    /// field (empty: `reports`). Refused (3301) when none is open.
+    fn ecs_step(&mut self, ticks: u64, mode: &str) -> Result<Response>;
+    /// Drops the open session, if any.
+    fn ecs_close(&mut self) -> Result<()>;
     /// The engine's name, as `--engine` spells it.
     fn name(&self) -> &'static str;
 }
 
-/// omega-core linked into this program.
+/// omega-core linked into this program. Its ECS session is the process's
+/// (one for every `Native`, as the blob has one per instance).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Native;
+
+/// The native engine's ECS session.
+static NATIVE_ECS: Mutex<session::Slot> = Mutex::new(session::Slot::new());
+
+fn native_ecs() -> std::sync::MutexGuard<'static, session::Slot> {
+    NATIVE_ECS.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 impl Kernel for Native {
     fn call(&mut self, op: Op, input: &[u8]) -> Result<Response> {
         Ok(abi::call(op.code(), input))
+    }
+    fn ecs_open(&mut self, request: &[u8]) -> Result<Response> {
+        Ok(native_ecs().open(request))
+    }
+    fn ecs_step(&mut self, ticks: u64, mode: &str) -> Result<Response> {
+        Ok(native_ecs().step(ticks, mode.as_bytes()))
+    }
+    fn ecs_close(&mut self) -> Result<()> {
+        native_ecs().close();
+        Ok(())
     }
     fn name(&self) -> &'static str {
         "native"
@@ -89,6 +125,15 @@ pub struct Wasm(pub Blob);
 impl Kernel for Wasm {
     fn call(&mut self, op: Op, input: &[u8]) -> Result<Response> {
         self.0.call(op.code(), input)
+    }
+    fn ecs_open(&mut self, request: &[u8]) -> Result<Response> {
+        self.0.ecs_open(request)
+    }
+    fn ecs_step(&mut self, ticks: u64, mode: &str) -> Result<Response> {
+        self.0.ecs_step(ticks, mode.as_bytes())
+    }
+    fn ecs_close(&mut self) -> Result<()> {
+        self.0.ecs_close()
     }
     fn name(&self) -> &'static str {
         "wasm"
@@ -110,8 +155,16 @@ static OPEN: Mutex<Option<(Key, Wasm)>> = Mutex::new(None);
 /// use and reusing it after.
 pub fn run(engine: &EngineArgs, op: u32, input: &[u8]) -> Result<Response> {
     let op = Op::try_from(op).map_err(|e| anyhow!("{e}"))?;
+    with(engine, |k| k.call(op, input))
+}
+
+/// Runs `f` on the kernel `engine` names: the native one, or the wasm kernel
+/// of this process (opened on first use, kept after, so an ECS session
+/// opened in one call is there in the next). `f` must not call [`run`] or
+/// `with` itself (the wasm kernel is locked while it runs).
+pub fn with<R>(engine: &EngineArgs, f: impl FnOnce(&mut dyn Kernel) -> Result<R>) -> Result<R> {
     match engine.engine {
-        EngineKind::Native => Native.call(op, input),
+        EngineKind::Native => f(&mut Native),
         EngineKind::Wasm => {
             let key = Key { blob: engine.blob.blob.clone(), bounds: engine.blob.bounds() };
             let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
@@ -123,7 +176,7 @@ pub fn run(engine: &EngineArgs, op: u32, input: &[u8]) -> Result<Response> {
                     &mut slot.insert((key, Wasm(blob))).1
                 }
             };
-            kernel.call(op, input)
+            f(kernel)
         }
     }
 }

@@ -264,6 +264,15 @@ struct Live {
     alloc: TypedFunc<u32, u32>,
     free: TypedFunc<(u32, u32), ()>,
     call: TypedFunc<(u32, u32, u32), u32>,
+    /// The ECS session exports (`None` in a blob from before them).
+    ecs: Option<EcsExports>,
+}
+
+/// The raw exports of the resident ECS session (see `wasm/src/raw.rs`).
+struct EcsExports {
+    open: TypedFunc<(u32, u32), u32>,
+    step: TypedFunc<(u32, u32, u32, u32), u32>,
+    close: TypedFunc<(), ()>,
 }
 
 /// A loaded blob, ready for calls: the compiled module and (between calls
@@ -347,18 +356,70 @@ impl Blob {
         let alloc = instance.get_typed_func::<u32, u32>(&mut store, "omega_alloc").map_err(|_| f("omega_alloc"))?;
         let free = instance.get_typed_func::<(u32, u32), ()>(&mut store, "omega_free").map_err(|_| f("omega_free"))?;
         let call = instance.get_typed_func::<(u32, u32, u32), u32>(&mut store, "omega_call").map_err(|_| f("omega_call"))?;
-        Ok(Live { store, memory, alloc, free, call })
+        let ecs = (|| {
+            Some(EcsExports {
+                open: instance.get_typed_func(&mut store, "omega_ecs_open").ok()?,
+                step: instance.get_typed_func(&mut store, "omega_ecs_step").ok()?,
+                close: instance.get_typed_func(&mut store, "omega_ecs_close").ok()?,
+            })
+        })();
+        Ok(Live { store, memory, alloc, free, call, ecs })
     }
 
     /// Runs one op on request bytes in the blob. A call that fails (a trap,
     /// a refused allocation) drops the instance; the next call gets a fresh
     /// one from the same compiled module.
     pub fn call(&mut self, op: u32, input: &[u8]) -> Result<Response> {
+        let fuel = self.fuel;
+        self.in_live(|live| live.call(op, input, fuel))
+    }
+
+    /// Opens the blob's ECS session (`omega_ecs_open`) from op 19's request
+    /// bytes; see `crate::kernel::Kernel::ecs_open`. Failures as in [`Blob::call`].
+    pub fn ecs_open(&mut self, request: &[u8]) -> Result<Response> {
+        let fuel = self.fuel;
+        // a trap is reported as op 19's (the session runs op 19 in parts)
+        self.in_live(|live| {
+            let open = live.ecs_exports("omega_ecs_open")?.open.clone();
+            live.exchange("op 19", request, fuel, |l, ptr, len| open.call(&mut l.store, (ptr, len)))
+        })
+    }
+
+    /// Runs `ticks` more ticks of the blob's ECS session (`omega_ecs_step`);
+    /// `mode` is op 19's mode field. A failed step (a trap: out of fuel, the
+    /// memory bound) drops the instance and the session in it, so the next
+    /// step is refused (3301, no session open).
+    pub fn ecs_step(&mut self, ticks: u64, mode: &[u8]) -> Result<Response> {
+        let fuel = self.fuel;
+        #[allow(clippy::cast_possible_truncation)] // the two halves of ticks
+        let (lo, hi) = (ticks as u32, (ticks >> 32) as u32);
+        self.in_live(|live| {
+            let step = live.ecs_exports("omega_ecs_step")?.step.clone();
+            live.exchange("op 19", mode, fuel, |l, ptr, len| step.call(&mut l.store, (lo, hi, ptr, len)))
+        })
+    }
+
+    /// Drops the blob's ECS session, if any (nothing to do without an instance).
+    pub fn ecs_close(&mut self) -> Result<()> {
+        if self.live.is_none() {
+            return Ok(());
+        }
+        let fuel = self.fuel;
+        self.in_live(|live| {
+            let close = live.ecs_exports("omega_ecs_close")?.close.clone();
+            live.store.set_fuel(fuel).map_err(|e| anyhow!("{e}"))?;
+            close.call(&mut live.store, ()).map_err(|e| live.trapped("omega_ecs_close", &e, fuel))
+        })
+    }
+
+    /// Runs `f` in the live instance (a fresh one when there is none); a
+    /// failure drops it.
+    fn in_live<R>(&mut self, f: impl FnOnce(&mut Live) -> Result<R>) -> Result<R> {
         let mut live = match self.live.take() {
             Some(l) => l,
             None => self.instantiate()?,
         };
-        let r = live.call(op, input, self.fuel);
+        let r = f(&mut live);
         if r.is_ok() {
             self.live = Some(live);
         }
@@ -387,6 +448,20 @@ impl Live {
 
     /// One op in this instance, with `fuel` for the call.
     fn call(&mut self, op: u32, input: &[u8], fuel: u64) -> Result<Response> {
+        let call = self.call.clone();
+        self.exchange(&format!("op {op}"), input, fuel, |l, ptr, len| call.call(&mut l.store, (op, ptr, len)))
+    }
+
+    /// The ECS session exports, or why there are none.
+    fn ecs_exports(&self, name: &str) -> Result<&EcsExports> {
+        self.ecs.as_ref().ok_or_else(|| anyhow!("the blob lacks the raw export `{name}`; is it an omega blob of this version? (rebuild it with `cargo xtask blob`)"))
+    }
+
+    /// One raw call in this instance, with `fuel` for it: `input` written
+    /// into a buffer from `omega_alloc`, `export` called with that buffer
+    /// (pointer, length) and returning a response buffer (status u32 | body
+    /// length u32 | body), the input freed, the response read and freed.
+    fn exchange(&mut self, what: &str, input: &[u8], fuel: u64, export: impl FnOnce(&mut Live, u32, u32) -> wasmtime::Result<u32>) -> Result<Response> {
         self.store.set_fuel(fuel).map_err(|e| anyhow!("{e}"))?;
         self.store.data_mut().refused = None;
         let len = u32::try_from(input.len()).context("request over 4 GiB")?;
@@ -404,9 +479,9 @@ impl Live {
             .write(&mut self.store, ptr as usize, input)
             .map_err(|e| anyhow!("writing the request into the blob: {e}"))?;
         // A trap in the call is the error to report; the request is not freed then.
-        let resp = match self.call.call(&mut self.store, (op, ptr, len)) {
+        let resp = match export(self, ptr, len) {
             Ok(r) => r,
-            Err(e) => return Err(self.trapped(&format!("op {op}"), &e, fuel)),
+            Err(e) => return Err(self.trapped(what, &e, fuel)),
         };
         if let Err(e) = self.free.call(&mut self.store, (ptr, len)) {
             return Err(self.trapped("omega_free", &e, fuel));
@@ -475,6 +550,58 @@ mod tests {
         assert!(blob.live.is_none());
         let req = omega_core::api::abi::make_request(b"[]", &[]);
         assert_eq!(blob.call(omega_core::api::abi::OP_RECONCILE_JSON, &req).unwrap(), omega_core::api::abi::call(omega_core::api::abi::OP_RECONCILE_JSON, &req));
+    }
+
+    /// The blob's ECS session answers the bytes the native one does (the
+    /// same `session::Slot` code), refusals included, and lives in the instance.
+    #[test]
+    fn the_ecs_session_in_the_blob_answers_the_native_bytes() {
+        let Some(path) = blob_path() else { return };
+        use omega_core::api::ops::make_fields;
+        let mut blob = Blob::load(&path, Bounds::default()).unwrap();
+        let mut native = omega_core::api::session::Slot::new();
+        let config: &[u8] = br#"{"seed":5,"entities":40,"nodes":3,"edges_per_entity":2}"#;
+        let open = make_fields(&[config, b"0", b"", b"", b"3:1:0:pid:5"]);
+        // no session yet: refused alike
+        assert_eq!(blob.ecs_step(3, b"").unwrap(), native.step(3, b""));
+        assert_eq!(blob.ecs_step(3, b"").unwrap().status, omega_core::api::abi::STATUS_ERROR);
+        assert_eq!(blob.ecs_open(&open).unwrap(), native.open(&open));
+        for (ticks, mode) in [(0, &b"summary"[..]), (7, b""), (1, b"reports,loud"), (1500, b"summary"), (3, b"reports,snapshot,prestep"), (296, b"snapshot")] {
+            assert_eq!(blob.ecs_step(ticks, mode).unwrap(), native.step(ticks, mode), "{ticks} {}", String::from_utf8_lossy(mode));
+        }
+        // another op in between leaves the session where it was
+        assert_eq!(blob.call(0, &[]).unwrap(), omega_core::api::abi::call(0, &[]));
+        assert_eq!(blob.ecs_step(2, b"reports").unwrap(), native.step(2, b"reports"));
+        // a refused open closes the session
+        let bad = make_fields(&[b"{\"nodes\":0}", b"0", b"", b"", b""]);
+        assert_eq!(blob.ecs_open(&bad).unwrap(), native.open(&bad));
+        assert_eq!(blob.ecs_step(1, b"").unwrap(), native.step(1, b""));
+        assert_eq!(blob.ecs_open(&open).unwrap(), native.open(&open));
+        blob.ecs_close().unwrap();
+        native.close();
+        assert_eq!(blob.ecs_step(1, b"").unwrap(), native.step(1, b""));
+        blob.ecs_close().unwrap();
+    }
+
+    /// A step that traps (out of fuel) drops the instance and the session in
+    /// it: the next step is refused as having no session, and a new open works.
+    #[test]
+    fn a_trapped_step_drops_the_session() {
+        let Some(path) = blob_path() else { return };
+        use omega_core::api::ops::make_fields;
+        let mut blob = Blob::load(&path, Bounds { fuel: 50_000_000, ..Bounds::default() }).unwrap();
+        let open = make_fields(&[br#"{"entities":200}"#, b"0", b"", b"", b""]);
+        assert_eq!(blob.ecs_open(&open).unwrap().status, omega_core::api::abi::STATUS_OK);
+        // 2^32 ticks (ticks_hi 1, ticks_lo 0): far past the fuel
+        let e = blob.ecs_step(1 << 32, b"summary").unwrap_err().to_string();
+        assert!(e.contains("ran out of fuel (50000000 units) in op 19;"), "{e}");
+        assert!(blob.live.is_none());
+        let r = blob.ecs_step(1, b"").unwrap();
+        assert_eq!(r.status, omega_core::api::abi::STATUS_ERROR);
+        assert!(String::from_utf8_lossy(&r.body).contains("no ECS session is open"));
+        blob.ecs_close().unwrap();
+        assert_eq!(blob.ecs_open(&open).unwrap().status, omega_core::api::abi::STATUS_OK);
+        assert_eq!(blob.ecs_step(2, b"summary").unwrap().status, omega_core::api::abi::STATUS_OK);
     }
 
     #[test]

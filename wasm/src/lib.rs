@@ -9,7 +9,8 @@
 //!   `consistencyProof`, `verifyConsistency`), and the log API: `ingest`,
 //!   `reconcileLog`, `replay`, `explainBundle`; and the ECS `World` class;
 //!   errors are thrown as JS `Error`s with a numeric `code`;
-//! - a raw C-ABI for non-JS hosts (`omega_alloc`, `omega_free`, `omega_call`)
+//! - a raw C-ABI for non-JS hosts (`omega_alloc`, `omega_free`, `omega_call`,
+//!   and the resident ECS world `omega_ecs_open`, `omega_ecs_step`, `omega_ecs_close`)
 //!   that touches no JS import, so wasmtime can run it with every wasm-bindgen
 //!   import defined as a trap.
 //!

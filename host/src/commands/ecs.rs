@@ -1,5 +1,5 @@
 //! `omega ecs`: run the world (one JSON line per tick) and `omega ecs diff`.
-use crate::{EngineArgs, EngineKind, report_error, run_op};
+use crate::{EngineArgs, kernel, report_error, run_op};
 use anyhow::{Context, Result, anyhow, bail};
 use omega_core::api::abi;
 use omega_core::api::ops::{self, make_fields};
@@ -77,10 +77,13 @@ fn header(a: &RunArgs) -> Result<serde_json::Value> {
 /// Runs the world; returns the summary and the final snapshot. `each` gets
 /// every tick's JSON line (in order, as it is computed), unless `--quiet`.
 ///
-/// The native engine runs the one [`omega_core::ecs::Run`] op 19 uses, tick
-/// by tick in this process. The wasm engine calls op 19 in chunks (see
-/// [`chunk_ticks`]), each continuing from the snapshot the last one returned;
-/// both print the same bytes.
+/// Both engines run it the same way: an ECS session is opened in the kernel
+/// (`crate::kernel::Kernel::ecs_open`, op 19's request: the world is sent
+/// once) and stepped in chunks (see [`chunk_ticks`]) that only stream the
+/// tick lines and move the progress bar; the world stays in the kernel (in
+/// the blob's instance on the wasm engine) between chunks. The last step's
+/// body is op 19's for the whole run (digest, state hash, history), so both
+/// engines print the bytes one op-19 call would give.
 pub fn run(a: &RunArgs, engine: &EngineArgs, mut each: impl FnMut(&serde_json::Value) -> Result<()>) -> Result<std::result::Result<(serde_json::Value, Vec<u8>), ExitCode>> {
     let start = match &a.from {
         Some(p) => std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
@@ -93,15 +96,20 @@ pub fn run(a: &RunArgs, engine: &EngineArgs, mut each: impl FnMut(&serde_json::V
         b.set_style(indicatif::ProgressStyle::with_template("{spinner} ecs [{bar:40}] {pos}/{len} ticks {per_sec} eta {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
         b
     });
-    let mut each = |line: &serde_json::Value| if a.quiet { Ok(()) } else { each(line) };
-    let out = match engine.engine {
-        EngineKind::Native => run_native(a, &start, &events, &inject, bar.as_ref(), &mut each),
-        EngineKind::Wasm => run_chunked(a, engine, start, &events, &inject, bar.as_ref(), &mut each),
-    };
+    let request = make_fields(&[&start, a.ticks.to_string().as_bytes(), &events, b"reports,snapshot", inject.as_bytes()]);
+    let out = kernel::with(engine, |k| k.ecs_open(&request)).and_then(|opened| {
+        if opened.status == abi::STATUS_ERROR {
+            return Ok(Err(opened.body));
+        }
+        run_session(a, engine, chunk_ticks(a, &start), bar.as_ref(), &mut each)
+    });
+    // the world is dropped from the kernel whatever happened
+    let closed = kernel::with(engine, |k| k.ecs_close());
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
     let out = out?;
+    closed?;
     if let Err(body) = &out {
         report_error(body);
     }
@@ -111,97 +119,53 @@ pub fn run(a: &RunArgs, engine: &EngineArgs, mut each: impl FnMut(&serde_json::V
 /// What a run returns: (summary, snapshot), or the engine's error body.
 type Ran = std::result::Result<(serde_json::Value, Vec<u8>), Vec<u8>>;
 
-/// The run on the native engine: op 19's request decoding and checks, in
-/// its order, then its loop, here.
-fn run_native(a: &RunArgs, start: &[u8], events: &[u8], inject: &str, bar: Option<&indicatif::ProgressBar>, each: &mut impl FnMut(&serde_json::Value) -> Result<()>) -> Result<Ran> {
-    use omega_core::api::{Call, Op};
-    let request = make_fields(&[start, a.ticks.to_string().as_bytes(), events, b"snapshot", inject.as_bytes()]);
-    let refused = |e: omega_core::api::ApiError| Ok(Err(e.to_response().body));
-    let req = match Call::decode(Op::EcsRun, &request) {
-        Ok(Call::EcsRun(r)) => r,
-        Ok(_) => bail!("op 19 decoded as another op"),
-        Err(e) => return refused(e),
-    };
-    let world = match ops::ecs_start(req.start) {
-        Ok(w) => w,
-        Err(e) => return refused(e),
-    };
-    let (cmds, history, undecodable) = match ops::ecs_commands(req.events.unwrap_or_default()) {
-        Ok(x) => x,
-        Err(e) => return refused(e),
-    };
-    let inject = req.inject;
-    let mut run = omega_core::ecs::Run::new(world, cmds, inject);
-    for done in 1..=a.ticks {
-        let r = run.step();
-        if !a.quiet {
-            // the line the op's reports give, through the same JSON value
-            each(&serde_json::to_value(ops::tick_json(&r))?)?;
-        }
-        if let Some(b) = bar.filter(|_| done % 64 == 0 || done == a.ticks) {
-            b.set_position(done);
-        }
-    }
-    // the op's body (less the parts the summary drops), made into the summary the same way
-    let body = serde_json::json!({
-        "status": "ok",
-        "start_tick": run.start_tick(),
-        "end_tick": run.tick(),
-        "state_hash": omega_core::hex::encode(&run.state_hash()),
-        "digest": omega_core::hex::encode(&run.digest()),
-        "checkpoints": [],
-        "history": history,
-        "undecodable": undecodable,
-    });
-    Ok(Ok((summarize(body, a.ticks, &run.digest()), run.world().encode())))
-}
-
-/// The run on the wasm engine: op 19 in chunks, each starting from the
-/// snapshot the last returned (the digest over all the tick hashes is made
-/// here, from the reports).
-fn run_chunked(a: &RunArgs, engine: &EngineArgs, mut start: Vec<u8>, events: &[u8], inject: &str, bar: Option<&indicatif::ProgressBar>, each: &mut impl FnMut(&serde_json::Value) -> Result<()>) -> Result<Ran> {
-    use sha2::Digest;
-    let chunk = chunk_ticks(a, &start);
+/// Steps the open session `chunk` ticks at a time to `a.ticks`: every step
+/// in mode `reports` (`summary` when `--quiet`), the last one with the
+/// snapshot too.
+fn run_session(a: &RunArgs, engine: &EngineArgs, chunk: u64, bar: Option<&indicatif::ProgressBar>, each: &mut impl FnMut(&serde_json::Value) -> Result<()>) -> Result<Ran> {
     let mut done = 0u64;
-    let mut digest = sha2::Sha256::new();
     loop {
         let n = chunk.min(a.ticks - done);
-        let r = run_op(engine, ops::OP_ECS_RUN, &make_fields(&[&start, n.to_string().as_bytes(), events, b"reports,snapshot", inject.as_bytes()]))?;
+        let last = done + n >= a.ticks;
+        let mode = match (a.quiet, last) {
+            (false, false) => "reports",
+            (false, true) => "reports,snapshot",
+            (true, false) => "summary",
+            (true, true) => "snapshot",
+        };
+        let r = kernel::with(engine, |k| k.ecs_step(n, mode))?;
         if r.status == abi::STATUS_ERROR {
             return Ok(Err(r.body));
         }
         let mut v: serde_json::Value = serde_json::from_slice(&r.body)?;
-        for line in v.get("reports").and_then(|x| x.as_array()).map(Vec::as_slice).unwrap_or_default() {
-            let h = line.get("state_hash").and_then(|h| h.as_str()).and_then(omega_core::hex::decode_array::<32>).unwrap_or_default();
-            digest.update(h);
-            each(line)?;
+        if let Some(lines) = v.get("reports").and_then(|x| x.as_array()) {
+            for line in lines {
+                each(line)?;
+            }
         }
-        let b64 = v.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default();
-        start = omega_core::certify::note::b64_decode(b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?;
         done += n;
         if let Some(b) = bar {
             b.set_position(done);
         }
-        if done >= a.ticks {
-            // every chunk reports the same history and undecodable payloads
-            let digest: [u8; 32] = digest.finalize().into();
+        if last {
+            let b64 = v.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default();
+            let snapshot = omega_core::certify::note::b64_decode(b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?;
             if let Some(o) = v.as_object_mut() {
                 o.remove("reports");
                 o.remove("snapshot");
             }
-            return Ok(Ok((summarize(v, a.ticks, &digest), start)));
+            return Ok(Ok((summarize(v, a.ticks), snapshot)));
         }
     }
 }
 
-/// Ticks per op call on the wasm engine. Each call re-sends the world (a
-/// snapshot, base64, both ways) and re-reads the events, returns its ticks'
-/// reports in one body, and has the fuel budget of one call; the progress
-/// bar moves once a call. So a call covers about [`CHUNK_WORK`] slot and
-/// edge updates, a few seconds of wasm: 1,000 ticks for worlds up to 1,000
+/// Ticks per session step. A step returns its ticks' reports in one body,
+/// has the fuel budget of one call on the wasm engine, and moves the
+/// progress bar once. So a step covers about [`CHUNK_WORK`] slot and edge
+/// updates, a few seconds of wasm: 1,000 ticks for worlds up to 1,000
 /// entities with 3 edges each, 100 at 10,000, 10 at 100,000, and at least
-/// [`CHUNK_MIN`] (so the snapshot round trip stays small next to the ticks).
-/// The size changes no output byte: a run split at any tick equals one run.
+/// [`CHUNK_MIN`]. The size changes no output byte: a session stepped in any
+/// chunks answers what one op-19 call does.
 fn chunk_ticks(a: &RunArgs, start: &[u8]) -> u64 {
     let size = match omega_core::ecs::World::peek(start) {
         Some(i) => u64::from(i.slots) + u64::from(i.edges),
@@ -210,20 +174,18 @@ fn chunk_ticks(a: &RunArgs, start: &[u8]) -> u64 {
     (CHUNK_WORK / size.max(1)).clamp(CHUNK_MIN, CHUNK_MAX)
 }
 
-/// Slot and edge updates per wasm call (see [`chunk_ticks`]).
+/// Slot and edge updates per step (see [`chunk_ticks`]).
 const CHUNK_WORK: u64 = 4_000_000;
-/// The fewest ticks per wasm call.
+/// The fewest ticks per step.
 const CHUNK_MIN: u64 = 4;
-/// The most ticks per wasm call.
+/// The most ticks per step.
 const CHUNK_MAX: u64 = 1000;
 
-/// The summary line's object from op 19's body: the run's `ticks` and
-/// `digest` (over every tick, across chunks) in, `start_tick` and the
-/// checkpoints out.
-fn summarize(mut v: serde_json::Value, ticks: u64, digest: &[u8; 32]) -> serde_json::Value {
+/// The summary line's object from op 19's body for the whole run: the run's
+/// `ticks` in, `start_tick` and the checkpoints out.
+fn summarize(mut v: serde_json::Value, ticks: u64) -> serde_json::Value {
     if let Some(o) = v.as_object_mut() {
         o.insert("ticks".into(), ticks.into());
-        o.insert("digest".into(), omega_core::hex::encode(digest).into());
         o.remove("start_tick");
         o.remove("checkpoints");
     }
