@@ -56,7 +56,7 @@
 //! of your home folder.
 use crate::wasm::{self, Blob, Bounds};
 use crate::{EngineArgs, EngineKind};
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use omega_core::api::abi::{self, Response};
 use omega_core::api::{Op, session};
 use std::path::PathBuf;
@@ -153,8 +153,7 @@ static OPEN: Mutex<Option<(Key, Wasm)>> = Mutex::new(None);
 
 /// Runs `op` on the engine `engine` names, opening the wasm kernel on first
 /// use and reusing it after.
-pub fn run(engine: &EngineArgs, op: u32, input: &[u8]) -> Result<Response> {
-    let op = Op::try_from(op).map_err(|e| anyhow!("{e}"))?;
+pub fn run(engine: &EngineArgs, op: Op, input: &[u8]) -> Result<Response> {
     with(engine, |k| k.call(op, input))
 }
 

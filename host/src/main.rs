@@ -13,6 +13,7 @@ use commands::{bench, certify, demo, doctor, ecs, log};
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
+use omega_core::api::Op;
 use omega_core::api::abi::{self, Response};
 use std::io::Read;
 use std::path::PathBuf;
@@ -409,7 +410,7 @@ enum NoteCommand {
 
 /// Runs one op on the chosen engine (the wasm kernel is opened once per
 /// process and reused; see `kernel`).
-pub(crate) fn run_op(engine: &EngineArgs, op: u32, input: &[u8]) -> Result<Response> {
+pub(crate) fn run_op(engine: &EngineArgs, op: Op, input: &[u8]) -> Result<Response> {
     kernel::run(engine, op, input)
 }
 

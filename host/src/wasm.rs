@@ -522,20 +522,20 @@ mod tests {
     fn a_trap_drops_the_instance_and_the_next_call_gets_a_fresh_one() {
         let Some(path) = blob_path() else { return };
         let req = omega_core::api::abi::make_request(SAMPLE, &[]);
-        let want = omega_core::api::abi::call(omega_core::api::abi::OP_RECONCILE_JSON, &req);
+        let want = omega_core::api::abi::call(omega_core::api::Op::ReconcileJson.code(), &req);
         let version = omega_core::api::abi::call(0, &[]);
         let mut blob = Blob::load(&path, Bounds { fuel: 2_000_000, ..Bounds::default() }).unwrap();
         assert!(blob.live.is_some());
         assert_eq!(blob.call(0, &[]).unwrap(), version);
-        let e = blob.call(omega_core::api::abi::OP_RECONCILE_JSON, &req).unwrap_err().to_string();
+        let e = blob.call(omega_core::api::Op::ReconcileJson.code(), &req).unwrap_err().to_string();
         assert!(e.contains("ran out of fuel (2000000 units) in op 1"), "{e}");
         assert!(blob.live.is_none(), "the trapped instance must not be reused");
         assert_eq!(blob.call(0, &[]).unwrap(), version);
         assert!(blob.live.is_some());
         // the same compiled module, enough fuel: the right answer
         let mut big = Blob::load(&path, Bounds::default()).unwrap();
-        assert_eq!(big.call(omega_core::api::abi::OP_RECONCILE_JSON, &req).unwrap(), want);
-        assert_eq!(big.call(omega_core::api::abi::OP_RECONCILE_JSON, &req).unwrap(), want);
+        assert_eq!(big.call(omega_core::api::Op::ReconcileJson.code(), &req).unwrap(), want);
+        assert_eq!(big.call(omega_core::api::Op::ReconcileJson.code(), &req).unwrap(), want);
     }
 
     /// A refused memory growth is reported as the memory bound, and the
@@ -545,11 +545,11 @@ mod tests {
         let Some(path) = blob_path() else { return };
         let mut blob = Blob::load(&path, Bounds { max_memory: 24 << 20, ..Bounds::default() }).unwrap();
         let huge = vec![b' '; 40 << 20];
-        let e = blob.call(omega_core::api::abi::OP_RECONCILE_JSON, &huge).unwrap_err().to_string();
+        let e = blob.call(omega_core::api::Op::ReconcileJson.code(), &huge).unwrap_err().to_string();
         assert!(e.contains("memory bound of 24 MiB"), "{e}");
         assert!(blob.live.is_none());
         let req = omega_core::api::abi::make_request(b"[]", &[]);
-        assert_eq!(blob.call(omega_core::api::abi::OP_RECONCILE_JSON, &req).unwrap(), omega_core::api::abi::call(omega_core::api::abi::OP_RECONCILE_JSON, &req));
+        assert_eq!(blob.call(omega_core::api::Op::ReconcileJson.code(), &req).unwrap(), omega_core::api::abi::call(omega_core::api::Op::ReconcileJson.code(), &req));
     }
 
     /// The blob's ECS session answers the bytes the native one does (the

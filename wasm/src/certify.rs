@@ -122,7 +122,7 @@ pub fn verify_chain(
 ) -> Result<JsValue, JsValue> {
     let mut bytes = certs.iter().map(bytes_of).collect::<Result<Vec<_>, _>>()?;
     let Some(last) = bytes.pop() else {
-        return Err(crate::js_error(abi::CODE_BAD_REQUEST, "verifyChain needs at least one certificate", None, None));
+        return Err(crate::js_error(omega_core::api::code::BAD_REQUEST, "verifyChain needs at least one certificate", None, None));
     };
     let comm = bytes_of(&committee)?;
     let mut fields: Vec<&[u8]> = vec![&last, &comm];
@@ -181,7 +181,7 @@ fn int_text(x: f64) -> Result<String, JsValue> {
     if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 9_007_199_254_740_991.0 {
         Ok(format!("{}", x as u64))
     } else {
-        Err(crate::js_error(abi::CODE_BAD_REQUEST, "an index or size must be a non-negative integer", None, None))
+        Err(crate::js_error(omega_core::api::code::BAD_REQUEST, "an index or size must be a non-negative integer", None, None))
     }
 }
 

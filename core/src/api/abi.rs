@@ -17,24 +17,12 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-/// Op: the version JSON.
-pub const OP_VERSION: u32 = Op::Version as u32;
-/// Op: reconcile JSON events.
-pub const OP_RECONCILE_JSON: u32 = Op::ReconcileJson as u32;
-/// Op: reconcile canonical binary events.
-pub const OP_RECONCILE_BINARY: u32 = Op::ReconcileBinary as u32;
-
 /// Status: the batch extends the history.
 pub const STATUS_OK: u8 = 0;
 /// Status: the batch obstructs.
 pub const STATUS_OBSTRUCTION: u8 = 1;
 /// Status: the request was refused (bad input); the body is the error JSON.
 pub const STATUS_ERROR: u8 = 2;
-
-/// Error code: the request bytes are not framed as the op requires.
-pub const CODE_BAD_REQUEST: u16 = code::BAD_REQUEST;
-/// Error code: the op is unknown.
-pub const CODE_UNKNOWN_OP: u16 = code::UNKNOWN_OP;
 
 /// A response: status and JSON body.
 #[derive(Debug, Clone, PartialEq, Eq)]

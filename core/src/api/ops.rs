@@ -24,48 +24,6 @@ use alloc::vec::Vec;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-// The op numbers as constants, for callers not yet on `Op`: defined from the enum, never apart from it.
-/// Op 3.
-pub const OP_KEYGEN: u32 = Op::Keygen as u32;
-/// Op 4.
-pub const OP_CERTIFY: u32 = Op::Certify as u32;
-/// Op 5.
-pub const OP_COSIGN: u32 = Op::Cosign as u32;
-/// Op 6.
-pub const OP_VERIFY: u32 = Op::Verify as u32;
-/// Op 7.
-pub const OP_EXPLAIN: u32 = Op::Explain as u32;
-/// Op 8.
-pub const OP_NOTE: u32 = Op::Note as u32;
-/// Op 9.
-pub const OP_PROVE_INCLUSION: u32 = Op::ProveInclusion as u32;
-/// Op 10.
-pub const OP_PROVE_CONSISTENCY: u32 = Op::ProveConsistency as u32;
-/// Op 11.
-pub const OP_VERIFY_INCLUSION: u32 = Op::VerifyInclusion as u32;
-/// Op 12.
-pub const OP_VERIFY_CONSISTENCY: u32 = Op::VerifyConsistency as u32;
-/// Op 13.
-pub const OP_INGEST: u32 = Op::Ingest as u32;
-/// Op 14.
-pub const OP_RECONCILE_LOG: u32 = Op::ReconcileLog as u32;
-/// Op 15.
-pub const OP_SNAPSHOT: u32 = Op::Snapshot as u32;
-/// Op 16.
-pub const OP_REPLAY: u32 = Op::Replay as u32;
-/// Op 17.
-pub const OP_BUNDLE: u32 = Op::Bundle as u32;
-/// Op 18.
-pub const OP_EXPLAIN_BUNDLE: u32 = Op::ExplainBundle as u32;
-/// Op 19.
-pub const OP_ECS_RUN: u32 = Op::EcsRun as u32;
-/// Op 20.
-pub const OP_ECS_DIFF: u32 = Op::EcsDiff as u32;
-/// Op 21.
-pub const OP_MERKLE_ROOT: u32 = Op::MerkleRoot as u32;
-/// Op 22.
-pub const OP_NOTE_VERIFY: u32 = Op::NoteVerify as u32;
-
 pub use super::request::{make_fields, split_fields};
 
 use super::input::{committee, proof_hash, proof_hashes, proof_obj, proof_u64, result_of, strict_json};

@@ -14,7 +14,7 @@
 //! Writing ([`Manifest::to_json`]) gives the manifest's exact bytes: the
 //! fields sorted, two-space indent, a final newline.
 use crate::api::Op;
-use crate::api::abi::{OP_RECONCILE_BINARY, OP_RECONCILE_JSON, STATUS_ERROR, STATUS_OBSTRUCTION, STATUS_OK};
+use crate::api::abi::{STATUS_ERROR, STATUS_OBSTRUCTION, STATUS_OK};
 use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
@@ -253,7 +253,7 @@ impl TryFrom<RawCase> for Case {
             return Err(format!("case `{name}`: status {} is not 0 (ok), 1 (obstruction) or 2 (error)", c.status));
         }
         check_path(&name, "expected", &c.expected)?;
-        let reconcile = c.op == OP_RECONCILE_JSON || c.op == OP_RECONCILE_BINARY;
+        let reconcile = matches!(op, Op::ReconcileJson | Op::ReconcileBinary);
         let request = match (reconcile, c.input, c.prior, c.fields) {
             (true, Some(input), Some(prior), None) => {
                 check_path(&name, "input", &input)?;

@@ -156,7 +156,7 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
     let leaf_bytes: Vec<u8> = leaves.concat();
     let log = frame::encode_log(&events);
     let index = (n / 3).to_string();
-    let proof = abi::call(ops::OP_PROVE_INCLUSION, &make_fields(&[&leaf_bytes, b"leaves", index.as_bytes()]));
+    let proof = abi::call(Op::ProveInclusion.code(), &make_fields(&[&leaf_bytes, b"leaves", index.as_bytes()]));
     if proof.status != abi::STATUS_OK {
         bail!("could not make the inclusion proof: {}", String::from_utf8_lossy(&proof.body));
     }

@@ -3,8 +3,9 @@
 //! engine, so native and wasm print the same bytes.
 use crate::{EngineArgs, InputFormat, exit_for, read_input, report_error, run_op};
 use anyhow::{Context, Result, anyhow, bail};
+use omega_core::api::Op;
 use omega_core::api::abi::{self, Response};
-use omega_core::api::ops::{self, make_fields};
+use omega_core::api::ops::make_fields;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -169,7 +170,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Runs an op; on an error response prints it and returns Err(exit 2).
-fn run(engine: &EngineArgs, op: u32, fields: &[&[u8]]) -> Result<std::result::Result<Response, ExitCode>> {
+fn run(engine: &EngineArgs, op: Op, fields: &[&[u8]]) -> Result<std::result::Result<Response, ExitCode>> {
     let resp = run_op(engine, op, &make_fields(fields))?;
     if resp.status == abi::STATUS_ERROR {
         report_error(&resp.body);
@@ -190,7 +191,7 @@ fn print(bytes: &[u8]) -> Result<()> {
 pub fn keygen(name: &str, out: &Path, force: bool, engine: &EngineArgs) -> Result<ExitCode> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| anyhow!("the system's random source failed: {e}"))?;
-    let resp = match run(engine, ops::OP_KEYGEN, &[name.as_bytes(), &seed])? {
+    let resp = match run(engine, Op::Keygen, &[name.as_bytes(), &seed])? {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
@@ -237,7 +238,7 @@ pub fn certify(
     let key = read_key(key)?;
     let prev = prev.map(|p| read(p, "previous certificate")).transpose()?.unwrap_or_default();
     let committee = committee.map(|p| read(p, "committee file")).transpose()?.unwrap_or_default();
-    match run(engine, ops::OP_CERTIFY, &[&result, origin.as_bytes(), &key, &prev, &committee])? {
+    match run(engine, Op::Certify, &[&result, origin.as_bytes(), &key, &prev, &committee])? {
         Ok(r) => write_cert(&r, out),
         Err(code) => Ok(code),
     }
@@ -252,7 +253,7 @@ pub fn cosign(cert: &Path, key: &Path, out: Option<&Path>, engine: &EngineArgs) 
     not_a_directory(out, "certificate")?;
     let _lock = if same_file(cert, out) { Some(lock_in_place(cert)?) } else { None };
     let c = read(cert, "certificate")?;
-    match run(engine, ops::OP_COSIGN, &[&c, &key])? {
+    match run(engine, Op::Cosign, &[&c, &key])? {
         Ok(r) => write_cert(&r, out),
         Err(code) => Ok(code),
     }
@@ -265,7 +266,7 @@ pub fn verify(cert: &Path, committee: &Path, chain: &[PathBuf], engine: &EngineA
     let chain: Vec<Vec<u8>> = chain.iter().map(|p| read(p, "chain certificate")).collect::<Result<_>>()?;
     let mut fields: Vec<&[u8]> = vec![&c, &k];
     fields.extend(chain.iter().map(Vec::as_slice));
-    match run(engine, ops::OP_VERIFY, &fields)? {
+    match run(engine, Op::Verify, &fields)? {
         Ok(r) => {
             print(&r.body)?;
             Ok(exit_for(&r))
@@ -278,7 +279,7 @@ pub fn verify(cert: &Path, committee: &Path, chain: &[PathBuf], engine: &EngineA
 pub fn explain(cert: &Path, committee: Option<&Path>, json: bool, engine: &EngineArgs) -> Result<ExitCode> {
     let c = read(cert, "certificate")?;
     let k = committee.map(|p| read(p, "committee file")).transpose()?.unwrap_or_default();
-    match run(engine, ops::OP_EXPLAIN, &[&c, &k])? {
+    match run(engine, Op::Explain, &[&c, &k])? {
         Ok(r) => {
             if json {
                 print(&r.body)?;
@@ -295,7 +296,7 @@ pub fn explain(cert: &Path, committee: Option<&Path>, json: bool, engine: &Engin
 /// `omega note`.
 pub fn note(cert: &Path, engine: &EngineArgs) -> Result<ExitCode> {
     let c = read(cert, "certificate")?;
-    match run(engine, ops::OP_NOTE, &[&c])? {
+    match run(engine, Op::Note, &[&c])? {
         Ok(r) => {
             let v = body_json(&r)?;
             print(v.get("note").and_then(|t| t.as_str()).unwrap_or_default().as_bytes())?;
@@ -314,8 +315,8 @@ pub fn prove(input: &str, format: InputFormat, index: Option<u64>, old_size: Opt
         InputFormat::Omega => b"omega",
     };
     let (op, n) = match (index, old_size) {
-        (Some(i), None) => (ops::OP_PROVE_INCLUSION, i),
-        (None, Some(m)) => (ops::OP_PROVE_CONSISTENCY, m),
+        (Some(i), None) => (Op::ProveInclusion, i),
+        (None, Some(m)) => (Op::ProveConsistency, m),
         _ => bail!("give exactly one of --index (inclusion proof) or --old-size (consistency proof)"),
     };
     match run(engine, op, &[&events, fmt, n.to_string().as_bytes()])? {
@@ -332,7 +333,7 @@ pub fn verify_proof(proof: &Path, engine: &EngineArgs) -> Result<ExitCode> {
     let p = read(proof, "proof file")?;
     // Only picks the op; the core parses the proof strictly (a repeated key is 3007).
     let v = omega_core::api::json::parse_strict(&p).unwrap_or_default();
-    let op = if v.get("leaf_index").is_some() { ops::OP_VERIFY_INCLUSION } else { ops::OP_VERIFY_CONSISTENCY };
+    let op = if v.get("leaf_index").is_some() { Op::VerifyInclusion } else { Op::VerifyConsistency };
     match run(engine, op, &[&p])? {
         Ok(r) => {
             print(&r.body)?;
@@ -349,7 +350,7 @@ pub fn note_verify(note: &str, vkeys: &[String], engine: &EngineArgs) -> Result<
     let n = read_input(note)?;
     let mut fields: Vec<&[u8]> = vec![&n];
     fields.extend(vkeys.iter().map(|k| k.trim().as_bytes()));
-    match run(engine, ops::OP_NOTE_VERIFY, &fields)? {
+    match run(engine, Op::NoteVerify, &fields)? {
         Ok(r) => {
             print(&r.body)?;
             Ok(exit_for(&r))

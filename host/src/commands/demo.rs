@@ -1,6 +1,7 @@
 //! `omega demo`: the main job on the embedded sample.
 use crate::BlobArgs;
 use anyhow::{Result, anyhow, bail};
+use omega_core::api::Op;
 use omega_core::api::abi::{self, Response};
 use omega_core::api::json;
 use omega_core::{Event, Limits};
@@ -38,10 +39,10 @@ fn show(label: &str, resp: &Response, secs: f64) -> Result<serde_json::Value> {
 fn both(blob: &mut crate::wasm::Blob, events: &[u8]) -> Result<(Response, serde_json::Value)> {
     let req = abi::make_request(events, &[]);
     let t = Instant::now();
-    let native = abi::call(abi::OP_RECONCILE_JSON, &req);
+    let native = abi::call(Op::ReconcileJson.code(), &req);
     let vn = show("native", &native, t.elapsed().as_secs_f64())?;
     let t = Instant::now();
-    let wasm = blob.call(abi::OP_RECONCILE_JSON, &req)?;
+    let wasm = blob.call(Op::ReconcileJson.code(), &req)?;
     show("wasm", &wasm, t.elapsed().as_secs_f64())?;
     if native != wasm {
         bail!("the engines disagree: this is a bug in omega; please report it with this input");

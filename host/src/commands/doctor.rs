@@ -15,6 +15,7 @@
 use crate::BlobArgs;
 use crate::wasm::{self, Blob};
 use anyhow::{Context, Result, anyhow};
+use omega_core::api::Op;
 use omega_core::api::abi::{self, Response};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -104,7 +105,7 @@ pub fn run(json: bool, args: &BlobArgs) -> Result<ExitCode> {
     let mut checks = vec![Check::ok(OMEGA, format!("omega {VERSION} at {exe}"))];
     let (blob_check, found) = blob_file(args.blob.as_deref());
     checks.push(blob_check);
-    let native = abi::call(abi::OP_RECONCILE_JSON, &self_test_request());
+    let native = abi::call(Op::ReconcileJson.code(), &self_test_request());
     checks.push(self_test_native(&native));
     match &found {
         None => {
@@ -438,7 +439,7 @@ fn stamp(blob: &Path, blob_sha: &str) -> Check {
 /// The version the blob reports (op 0), against this program's.
 fn blob_version(blob: &mut Blob) -> Check {
     let fix = format!("use the blob of omega {VERSION}: {GET_BLOB}");
-    let answer = blob.call(abi::OP_VERSION, &[]).and_then(|r| {
+    let answer = blob.call(Op::Version.code(), &[]).and_then(|r| {
         if r.status != abi::STATUS_OK {
             return Err(anyhow!("status {}", r.status));
         }
@@ -517,7 +518,7 @@ fn self_test_native(native: &Response) -> Check {
 fn self_test_wasm(blob: &mut Blob, native: &Response) -> Check {
     let fix = format!("use the blob of omega {VERSION}: {GET_BLOB}");
     let started = Instant::now();
-    match blob.call(abi::OP_RECONCILE_JSON, &self_test_request()) {
+    match blob.call(Op::ReconcileJson.code(), &self_test_request()) {
         Err(e) => Check::new(
             WASM,
             Status::Fail,
@@ -579,10 +580,10 @@ mod tests {
     #[test]
     fn the_embedded_self_test_is_the_golden_answer_natively() {
         assert_eq!(
-            golden(&abi::call(abi::OP_RECONCILE_JSON, &self_test_request())),
+            golden(&abi::call(Op::ReconcileJson.code(), &self_test_request())),
             Ok(())
         );
-        let mut bad = abi::call(abi::OP_RECONCILE_JSON, &self_test_request());
+        let mut bad = abi::call(Op::ReconcileJson.code(), &self_test_request());
         bad.body[10] ^= 1;
         assert!(golden(&bad).unwrap_err().contains("byte 10"));
     }

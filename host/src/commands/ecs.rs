@@ -1,8 +1,9 @@
 //! `omega ecs`: run the world (one JSON line per tick) and `omega ecs diff`.
 use crate::{EngineArgs, kernel, report_error, run_op};
 use anyhow::{Context, Result, anyhow, bail};
+use omega_core::api::Op;
 use omega_core::api::abi;
-use omega_core::api::ops::{self, make_fields};
+use omega_core::api::ops::make_fields;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -277,7 +278,7 @@ fn run_mode(a: &RunArgs, engine: &EngineArgs, mode: &str) -> Result<std::result:
     let start = serde_json::to_vec(&serde_json::json!({ "seed": a.seed, "entities": a.entities, "nodes": a.nodes, "edges_per_entity": a.edges_per_entity }))?;
     let events = a.events.as_ref().map(std::fs::read).transpose().context("cannot read the events")?.unwrap_or_default();
     let inject = a.inject.clone().unwrap_or_default();
-    let r = run_op(engine, ops::OP_ECS_RUN, &make_fields(&[&start, a.ticks.to_string().as_bytes(), &events, mode.as_bytes(), inject.as_bytes()]))?;
+    let r = run_op(engine, Op::EcsRun, &make_fields(&[&start, a.ticks.to_string().as_bytes(), &events, mode.as_bytes(), inject.as_bytes()]))?;
     if r.status == abi::STATUS_ERROR {
         report_error(&r.body);
         return Ok(Err(ExitCode::from(2)));
@@ -315,7 +316,7 @@ pub fn diff(a: &Path, b: &Path, engine: &EngineArgs) -> Result<ExitCode> {
         let (pa, pb) = (snap(&ha, t - 1, true)?, snap(&hb, t - 1, true)?);
         if pa != pb { (pa, pb, Some(t)) } else { (snap(&ha, t, false)?, snap(&hb, t, false)?, Some(t)) }
     };
-    let r = run_op(engine, ops::OP_ECS_DIFF, &make_fields(&[&sa, &sb]))?;
+    let r = run_op(engine, Op::EcsDiff, &make_fields(&[&sa, &sb]))?;
     if r.status == abi::STATUS_ERROR {
         report_error(&r.body);
         return Ok(ExitCode::from(2));

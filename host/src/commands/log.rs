@@ -2,6 +2,7 @@
 //! and crash bundles: the framed log on disk.
 use crate::{EngineArgs, EngineKind, exit_for, report_error, run_op};
 use anyhow::{Context, Result, anyhow, bail};
+use omega_core::api::Op;
 use omega_core::api::abi::{self, Response};
 use omega_core::event::frame;
 use omega_core::api::ops::{self, make_fields};
@@ -259,7 +260,7 @@ pub fn ingest(input: &Path, fix: Fix, engine: &EngineArgs) -> Result<ExitCode> {
             }
             ops::ingest_response(&r)
         }
-        EngineKind::Wasm => run_op(engine, ops::OP_INGEST, &make_fields(&[&bytes]))?,
+        EngineKind::Wasm => run_op(engine, Op::Ingest, &make_fields(&[&bytes]))?,
     };
     if resp.status == abi::STATUS_ERROR {
         report_error(&resp.body);
@@ -382,7 +383,7 @@ pub fn snapshot(state: Option<&Path>, log: Option<&Path>, prior: Option<&Path>, 
         (None, Some(l)) => {
             let bytes = map(l)?;
             let p = prior.map(std::fs::read).transpose()?.unwrap_or_default();
-            let r = run_op(engine, ops::OP_RECONCILE_LOG, &make_fields(&[&bytes, &p]))?;
+            let r = run_op(engine, Op::ReconcileLog, &make_fields(&[&bytes, &p]))?;
             match r.status {
                 abi::STATUS_OK => r.body,
                 abi::STATUS_OBSTRUCTION => {
@@ -398,7 +399,7 @@ pub fn snapshot(state: Option<&Path>, log: Option<&Path>, prior: Option<&Path>, 
         }
         _ => bail!("give exactly one of --state (a result or state file) or --log"),
     };
-    let r = run_op(engine, ops::OP_SNAPSHOT, &make_fields(&[&from]))?;
+    let r = run_op(engine, Op::Snapshot, &make_fields(&[&from]))?;
     if r.status == abi::STATUS_ERROR {
         report_error(&r.body);
         return Ok(ExitCode::from(2));
@@ -419,7 +420,7 @@ pub fn replay(snap: Option<&Path>, log: &Path, cert: Option<&Path>, engine: &Eng
     let s = snap.map(std::fs::read).transpose().context("cannot read the snapshot")?.unwrap_or_default();
     let c = cert.map(std::fs::read).transpose().context("cannot read the certificate")?.unwrap_or_default();
     let l = map(log)?;
-    let r = run_op(engine, ops::OP_REPLAY, &make_fields(&[&s, &l, &c]))?;
+    let r = run_op(engine, Op::Replay, &make_fields(&[&s, &l, &c]))?;
     if r.status == abi::STATUS_ERROR {
         report_error(&r.body);
         return Ok(ExitCode::from(2));
@@ -430,7 +431,7 @@ pub fn replay(snap: Option<&Path>, log: &Path, cert: Option<&Path>, engine: &Eng
 
 /// After an obstruction: writes the crash bundle and says where.
 pub fn write_bundle(engine: &EngineArgs, events: &[u8], format: &[u8], prior: &[u8], resp: &Response, path: Option<&Path>) -> Result<()> {
-    let r = run_op(engine, ops::OP_BUNDLE, &make_fields(&[events, format, prior]))?;
+    let r = run_op(engine, Op::Bundle, &make_fields(&[events, format, prior]))?;
     if r.status != abi::STATUS_OK {
         report_error(&r.body);
         return Ok(());
@@ -450,7 +451,7 @@ pub fn write_bundle(engine: &EngineArgs, events: &[u8], format: &[u8], prior: &[
 /// `omega explain --bundle B`.
 pub fn explain_bundle(bundle: &Path, json: bool, engine: &EngineArgs) -> Result<ExitCode> {
     let b = std::fs::read(bundle).with_context(|| format!("cannot read {}", bundle.display()))?;
-    let r = run_op(engine, ops::OP_EXPLAIN_BUNDLE, &make_fields(&[&b]))?;
+    let r = run_op(engine, Op::ExplainBundle, &make_fields(&[&b]))?;
     if r.status == abi::STATUS_ERROR {
         report_error(&r.body);
         return Ok(ExitCode::from(2));

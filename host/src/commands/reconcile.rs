@@ -3,6 +3,7 @@
 use super::log;
 use crate::{EngineArgs, InputFormat, exit_for, read_input, report_error, run_op};
 use anyhow::{Context, Result, bail};
+use omega_core::api::Op;
 use omega_core::api::abi::{self, Response};
 use std::io::Write;
 use std::path::Path;
@@ -29,9 +30,9 @@ pub(crate) fn run(
         bail!("input is over 4 GiB; split it into batches and pass each result as --prior to the next");
     }
     let (resp, fmt): (Response, &[u8]) = match format {
-        InputFormat::Json => (run_op(engine, abi::OP_RECONCILE_JSON, &abi::make_request(&events, &prior))?, b"json"),
-        InputFormat::Binary => (run_op(engine, abi::OP_RECONCILE_BINARY, &abi::make_request(&events, &prior))?, b"binary"),
-        InputFormat::Omega => (run_op(engine, omega_core::api::ops::OP_RECONCILE_LOG, &omega_core::api::ops::make_fields(&[&events, &prior]))?, b"omega"),
+        InputFormat::Json => (run_op(engine, Op::ReconcileJson, &abi::make_request(&events, &prior))?, b"json"),
+        InputFormat::Binary => (run_op(engine, Op::ReconcileBinary, &abi::make_request(&events, &prior))?, b"binary"),
+        InputFormat::Omega => (run_op(engine, Op::ReconcileLog, &omega_core::api::ops::make_fields(&[&events, &prior]))?, b"omega"),
     };
     if resp.status == abi::STATUS_ERROR {
         report_error(&resp.body);
