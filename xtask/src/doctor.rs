@@ -9,7 +9,8 @@
 //!
 //! Exit 0 when every check is `ok` or `warn`, 1 otherwise. Tools that are not
 //! on the PATH are reported as `missing`, never as errors.
-use crate::sources::{self, BLOB_SOURCES, Stamp};
+use crate::sources::{self, BLOB_SOURCES};
+use omega_report::{Check, Stamp, Status, table};
 use crate::{BARE_TARGET, BLOB, CHROMIUM, WASM_TARGET, sha256_hex};
 use anyhow::{Context, Result};
 use std::ffi::OsStr;
@@ -20,60 +21,6 @@ use std::time::{Duration, Instant};
 
 /// How long one probe (`node --version`, ...) may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Status {
-    Ok,
-    Missing,
-    Stale,
-    Warn,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Missing => "missing",
-            Status::Stale => "stale",
-            Status::Warn => "warn",
-        }
-    }
-
-    /// Does this status make the exit code 1?
-    fn fails(self) -> bool {
-        matches!(self, Status::Missing | Status::Stale)
-    }
-}
-
-/// One row of the report.
-#[derive(Debug)]
-struct Check {
-    part: &'static str,
-    status: Status,
-    detail: String,
-    /// The command that fixes it ("" when there is nothing to fix).
-    fix: String,
-}
-
-impl Check {
-    fn new(
-        part: &'static str,
-        status: Status,
-        detail: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Check {
-        Check {
-            part,
-            status,
-            detail: detail.into(),
-            fix: fix.into(),
-        }
-    }
-
-    fn ok(part: &'static str, detail: impl Into<String>) -> Check {
-        Check::new(part, Status::Ok, detail, "")
-    }
-}
 
 /// `cargo xtask doctor [--json] [--blob PATH]`: the report for the checkout at `root`.
 pub fn run(root: &Path, json: bool, blob: Option<&Path>) -> Result<ExitCode> {
@@ -98,35 +45,13 @@ pub fn run(root: &Path, json: bool, blob: Option<&Path>) -> Result<ExitCode> {
     let ok = !checks.iter().any(|c| c.status.fails());
     let mut out = std::io::stdout().lock();
     if json {
-        // Written by hand to keep the keys in this order (serde_json sorts them).
-        let rows: Vec<String> = checks
-            .iter()
-            .map(|c| {
-                format!(
-                    "    {{\"part\": {}, \"status\": {}, \"detail\": {}, \"fix\": {}}}",
-                    serde_json::Value::from(c.part),
-                    serde_json::Value::from(c.status.as_str()),
-                    serde_json::Value::from(c.detail.as_str()),
-                    serde_json::Value::from(c.fix.as_str()),
-                )
-            })
-            .collect();
-        let root = serde_json::Value::from(root.display().to_string());
-        writeln!(
-            out,
-            "{{\n  \"ok\": {ok},\n  \"root\": {root},\n  \"checks\": [\n{}\n  ]\n}}",
-            rows.join(",\n")
-        )
-        .context("writing standard output")?;
+        let head = [("root", omega_report::json_string(&root.display().to_string()))];
+        write!(out, "{}", omega_report::json(&checks, &head)).context("writing standard output")?;
     } else {
         writeln!(out, "cargo xtask doctor: checkout {}\n", root.display())
             .context("writing standard output")?;
         write!(out, "{}", table(&checks)).context("writing standard output")?;
-        let warns = match checks.iter().filter(|c| c.status == Status::Warn).count() {
-            0 => String::new(),
-            1 => " (1 warning)".to_string(),
-            n => format!(" ({n} warnings)"),
-        };
+        let warns = omega_report::warnings(&checks);
         let summary = match checks.iter().filter(|c| c.status.fails()).count() {
             0 => format!("all well{warns}"),
             1 => format!(
@@ -149,56 +74,6 @@ pub fn run(root: &Path, json: bool, blob: Option<&Path>) -> Result<ExitCode> {
     })
 }
 
-/// The detail column wraps at this many characters (a SHA-256 fits on one line).
-const DETAIL_WIDTH: usize = 72;
-
-/// Splits `text` at spaces into lines of at most `width` characters (a longer word keeps a line to itself).
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for word in text.split(' ') {
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
-                line.push(' ');
-                line.push_str(word);
-            }
-            _ => lines.push(word.to_string()),
-        }
-    }
-    lines
-}
-
-/// The report as a table: part, status, detail (wrapped), fix.
-fn table(checks: &[Check]) -> String {
-    let head = Check::new("part", Status::Ok, "detail", "fix");
-    let rows: Vec<(&Check, &str, Vec<String>)> = std::iter::once((&head, "status"))
-        .chain(checks.iter().map(|c| (c, c.status.as_str())))
-        .map(|(c, status)| (c, status, wrap(&c.detail, DETAIL_WIDTH)))
-        .collect();
-    let w0 = rows
-        .iter()
-        .map(|r| r.0.part.chars().count())
-        .max()
-        .unwrap_or(0);
-    let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
-    let w2 = rows
-        .iter()
-        .flat_map(|r| r.2.iter().map(|l| l.chars().count()))
-        .max()
-        .unwrap_or(0);
-    let mut s = String::new();
-    for (c, status, detail) in &rows {
-        for (i, d) in detail.iter().enumerate() {
-            let line = if i == 0 {
-                format!("{:<w0$}  {status:<w1$}  {d:<w2$}  {}", c.part, c.fix)
-            } else {
-                format!("{:<w0$}  {:<w1$}  {d}", "", "")
-            };
-            s.push_str(line.trim_end());
-            s.push('\n');
-        }
-    }
-    s
-}
 
 // ---- probes -------------------------------------------------------------
 
@@ -644,15 +519,10 @@ mod tests {
     /// A checkout holding every input of [`BLOB_SOURCES`], and a blob.
     fn checkout(name: &str) -> (PathBuf, PathBuf) {
         let root = tmp(name);
-        for f in [
-            "Cargo.toml",
-            "Cargo.lock",
-            "core/Cargo.toml",
-            "core/src/lib.rs",
-            "wasm/Cargo.toml",
-            "wasm/src/lib.rs",
-        ] {
-            let p = root.join(f);
+        // one file per source (a folder gets one file inside), so a source added to the list is here too
+        for src in BLOB_SOURCES {
+            let f = if src.contains('.') { src.to_string() } else { format!("{src}/lib.rs") };
+            let p = root.join(&f);
             fs::create_dir_all(p.parent().unwrap()).unwrap();
             fs::write(&p, format!("// {f}\n")).unwrap();
         }

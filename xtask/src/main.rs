@@ -431,7 +431,7 @@ impl Ctx {
         );
         // The stamp: `cargo xtask doctor` compares it with the sources, `omega doctor`
         // with the blob and its own version.
-        let stamp = format!("{BLOB}{}", sources::STAMP_SUFFIX);
+        let stamp = format!("{BLOB}{}", omega_report::STAMP_SUFFIX);
         fs::write(self.root.join(&stamp), sources::stamp_text(&sources, &sha, &commit))
             .with_context(|| format!("writing {stamp}"))?;
         println!("    sources sha256: {sources}, version {}, commit {commit} (in {stamp})", sources::VERSION);

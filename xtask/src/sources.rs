@@ -9,54 +9,18 @@ use std::path::Path;
 /// every file under it.
 pub const BLOB_SOURCES: [&str; 7] = ["Cargo.toml", "Cargo.lock", "core/Cargo.toml", "core/src", "wasm/Cargo.toml", "wasm/src", "wasm/types"];
 
-/// The stamp beside the blob is the blob's path plus this suffix. Its lines:
-/// [`sources_sha256`] of the sources the blob was built from, the blob's
-/// SHA-256, `version X.Y.Z` (the workspace version), and `commit HASH` (the
-/// checkout's `HEAD`, with `-dirty` when the sources differ from it; `unknown`
-/// without git). Readers ignore lines they do not know.
-pub const STAMP_SUFFIX: &str = ".sources";
-
 /// The workspace version (xtask's own: `version.workspace = true`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The stamp file of the blob at `blob`.
+/// The stamp file of the blob at `blob` (the stamp's format is
+/// `omega_report::Stamp`, which `omega doctor` reads too).
 pub fn stamp_path(blob: &Path) -> std::path::PathBuf {
-    let mut p = blob.as_os_str().to_owned();
-    p.push(STAMP_SUFFIX);
-    p.into()
+    omega_report::Stamp::path(blob)
 }
 
-/// The stamp's text (see [`STAMP_SUFFIX`]).
+/// The stamp's text for this checkout's version.
 pub fn stamp_text(sources: &str, blob_sha: &str, commit: &str) -> String {
-    format!("{sources}\n{blob_sha}\nversion {VERSION}\ncommit {commit}\n")
-}
-
-/// A stamp read back.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Stamp {
-    pub sources: String,
-    pub blob: String,
-    pub version: Option<String>,
-    pub commit: Option<String>,
-}
-
-impl Stamp {
-    /// None unless the first two lines are SHA-256s (lowercase hex).
-    pub fn parse(text: &str) -> Option<Stamp> {
-        let is_sha = |s: &&str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        let mut lines = text.lines().map(str::trim);
-        let sources = lines.next().filter(is_sha)?.to_string();
-        let blob = lines.next().filter(is_sha)?.to_string();
-        let (mut version, mut commit) = (None, None);
-        for line in lines {
-            match line.split_once(' ') {
-                Some(("version", v)) => version = Some(v.trim().to_string()),
-                Some(("commit", c)) => commit = Some(c.trim().to_string()),
-                _ => {}
-            }
-        }
-        Some(Stamp { sources, blob, version, commit })
-    }
+    omega_report::Stamp { sources: sources.into(), blob: blob_sha.into(), version: Some(VERSION.into()), commit: Some(commit.into()) }.to_text()
 }
 
 /// The checkout's `HEAD` commit, with `-dirty` when any of [`BLOB_SOURCES`]

@@ -16,6 +16,7 @@ use crate::BlobArgs;
 use crate::wasm::{self, Blob};
 use anyhow::{Context, Result, anyhow};
 use omega_core::api::Op;
+use omega_report::{Check, Stamp, Status, table};
 use omega_core::api::abi::{self, Response};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -35,62 +36,6 @@ const SELF_TEST_EXPECTED: &[u8] =
 const STAMP_SUFFIX: &str = ".sources";
 /// How to get a blob, for an installed omega.
 const GET_BLOB: &str = "--blob PATH or $OMEGA_BLOB=PATH (an omega_wasm_bg.wasm); in an omega checkout: cargo xtask blob";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Status {
-    Ok,
-    Warn,
-    Missing,
-    Stale,
-    Fail,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Warn => "warn",
-            Status::Missing => "missing",
-            Status::Stale => "stale",
-            Status::Fail => "fail",
-        }
-    }
-
-    /// Does this status make the exit code 1?
-    fn fails(self) -> bool {
-        matches!(self, Status::Missing | Status::Stale | Status::Fail)
-    }
-}
-
-/// One row of the report.
-#[derive(Debug)]
-struct Check {
-    part: &'static str,
-    status: Status,
-    detail: String,
-    /// What fixes it ("" when there is nothing to fix).
-    fix: String,
-}
-
-impl Check {
-    fn new(
-        part: &'static str,
-        status: Status,
-        detail: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Check {
-        Check {
-            part,
-            status,
-            detail: detail.into(),
-            fix: fix.into(),
-        }
-    }
-
-    fn ok(part: &'static str, detail: impl Into<String>) -> Check {
-        Check::new(part, Status::Ok, detail, "")
-    }
-}
 
 const OMEGA: &str = "omega";
 const BLOB: &str = "blob";
@@ -146,26 +91,8 @@ pub fn run(json: bool, args: &BlobArgs) -> Result<ExitCode> {
     let ok = !checks.iter().any(|c| c.status.fails());
     let mut out = std::io::stdout().lock();
     if json {
-        // Written by hand to keep the keys in this order (serde_json sorts them).
-        let rows: Vec<String> = checks
-            .iter()
-            .map(|c| {
-                format!(
-                    "    {{\"part\": {}, \"status\": {}, \"detail\": {}, \"fix\": {}}}",
-                    serde_json::Value::from(c.part),
-                    serde_json::Value::from(c.status.as_str()),
-                    serde_json::Value::from(c.detail.as_str()),
-                    serde_json::Value::from(c.fix.as_str()),
-                )
-            })
-            .collect();
-        writeln!(
-            out,
-            "{{\n  \"ok\": {ok},\n  \"version\": {},\n  \"checks\": [\n{}\n  ]\n}}",
-            serde_json::Value::from(VERSION),
-            rows.join(",\n")
-        )
-        .context("writing standard output")?;
+        let head = [("version", omega_report::json_string(VERSION))];
+        write!(out, "{}", omega_report::json(&checks, &head)).context("writing standard output")?;
     } else {
         writeln!(out, "omega doctor: omega {VERSION}\n").context("writing standard output")?;
         write!(out, "{}", table(&checks)).context("writing standard output")?;
@@ -181,11 +108,7 @@ pub fn run(json: bool, args: &BlobArgs) -> Result<ExitCode> {
 
 /// The last line of the table.
 fn summary(checks: &[Check], have_blob: bool) -> String {
-    let warns = match checks.iter().filter(|c| c.status == Status::Warn).count() {
-        0 => String::new(),
-        1 => " (1 warning)".to_string(),
-        n => format!(" ({n} warnings)"),
-    };
+    let warns = omega_report::warnings(checks);
     let fails = checks.iter().filter(|c| c.status.fails()).count();
     if !have_blob {
         let native = if checks.iter().any(|c| c.part == NATIVE && c.status.fails()) {
@@ -204,65 +127,9 @@ fn summary(checks: &[Check], have_blob: bool) -> String {
     }
 }
 
-/// The detail column wraps at this many characters (a SHA-256 fits on one line).
-const DETAIL_WIDTH: usize = 72;
-
-/// Splits `text` at spaces into lines of at most `width` characters (a longer word keeps a line to itself).
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for word in text.split(' ') {
-        match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
-                line.push(' ');
-                line.push_str(word);
-            }
-            _ => lines.push(word.to_string()),
-        }
-    }
-    lines
-}
-
-/// The report as a table: part, status, detail (wrapped), fix.
-fn table(checks: &[Check]) -> String {
-    let head = Check::new("part", Status::Ok, "detail", "fix");
-    let rows: Vec<(&Check, &str, Vec<String>)> = std::iter::once((&head, "status"))
-        .chain(checks.iter().map(|c| (c, c.status.as_str())))
-        .map(|(c, status)| (c, status, wrap(&c.detail, DETAIL_WIDTH)))
-        .collect();
-    let w0 = rows
-        .iter()
-        .map(|r| r.0.part.chars().count())
-        .max()
-        .unwrap_or(0);
-    let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
-    let w2 = rows
-        .iter()
-        .flat_map(|r| r.2.iter().map(|l| l.chars().count()))
-        .max()
-        .unwrap_or(0);
-    let mut s = String::new();
-    for (c, status, detail) in &rows {
-        for (i, d) in detail.iter().enumerate() {
-            let line = if i == 0 {
-                format!("{:<w0$}  {status:<w1$}  {d:<w2$}  {}", c.part, c.fix)
-            } else {
-                format!("{:<w0$}  {:<w1$}  {d}", "", "")
-            };
-            s.push_str(line.trim_end());
-            s.push('\n');
-        }
-    }
-    s
-}
 
 fn sha256_hex(bytes: &[u8]) -> String {
     omega_core::hex::encode(&omega_core::sha256(bytes))
-}
-
-fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 // ---- the blob -----------------------------------------------------------
@@ -337,38 +204,6 @@ fn blob_file(explicit: Option<&Path>) -> (Check, Option<(PathBuf, String)>) {
     (Check::new(BLOB, status, detail, fix), Some((path, sha)))
 }
 
-/// What `cargo xtask blob` wrote beside the blob: the SHA-256 of the sources,
-/// the blob's SHA-256, then `key value` lines (`version`, `commit`).
-#[derive(Debug, PartialEq, Eq)]
-struct Stamp {
-    sources: String,
-    blob: String,
-    version: Option<String>,
-    commit: Option<String>,
-}
-
-impl Stamp {
-    /// None unless the first two lines are SHA-256s (lowercase hex).
-    fn parse(text: &str) -> Option<Stamp> {
-        let mut lines = text.lines().map(str::trim);
-        let sources = lines.next().filter(|l| is_sha256_hex(l))?.to_string();
-        let blob = lines.next().filter(|l| is_sha256_hex(l))?.to_string();
-        let (mut version, mut commit) = (None, None);
-        for line in lines {
-            match line.split_once(' ') {
-                Some(("version", v)) => version = Some(v.trim().to_string()),
-                Some(("commit", c)) => commit = Some(c.trim().to_string()),
-                _ => {}
-            }
-        }
-        Some(Stamp {
-            sources,
-            blob,
-            version,
-            commit,
-        })
-    }
-}
 
 /// The stamp row: which omega the blob was built from, and is it still the blob that was stamped?
 fn stamp(blob: &Path, blob_sha: &str) -> Check {
@@ -550,34 +385,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stamps_parse_with_or_without_version_lines() {
-        let (a, b) = ("a".repeat(64), "b".repeat(64));
-        assert_eq!(
-            Stamp::parse(&format!("{a}\n{b}\n")),
-            Some(Stamp {
-                sources: a.clone(),
-                blob: b.clone(),
-                version: None,
-                commit: None
-            })
-        );
-        assert_eq!(
-            Stamp::parse(&format!(
-                "{a}\n{b}\nversion 1.2.3\ncommit abc-dirty\nfuture thing\n"
-            )),
-            Some(Stamp {
-                sources: a.clone(),
-                blob: b.clone(),
-                version: Some("1.2.3".into()),
-                commit: Some("abc-dirty".into())
-            })
-        );
-        assert_eq!(Stamp::parse(&format!("{a}\n")), None);
-        assert_eq!(Stamp::parse(&format!("{}\n{b}\n", "A".repeat(64))), None);
-        assert_eq!(Stamp::parse("not a hash\n"), None);
-    }
-
-    #[test]
     fn the_embedded_self_test_is_the_golden_answer_natively() {
         assert_eq!(
             golden(&abi::call(Op::ReconcileJson.code(), &self_test_request())),
@@ -586,11 +393,5 @@ mod tests {
         let mut bad = abi::call(Op::ReconcileJson.code(), &self_test_request());
         bad.body[10] ^= 1;
         assert!(golden(&bad).unwrap_err().contains("byte 10"));
-    }
-
-    #[test]
-    fn wrap_keeps_lines_within_the_width() {
-        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
-        assert_eq!(wrap(&"x".repeat(9), 5), vec!["x".repeat(9)]);
     }
 }
