@@ -388,12 +388,7 @@ fn node(root: bool) -> Check {
     let at = which("node")
         .map(|p| format!(" at {}", p.display()))
         .unwrap_or_default();
-    let major: u32 = v
-        .trim_start_matches('v')
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
+    let major = crate::node_major(&v);
     if major < 18 {
         return Check::new(
             PART,

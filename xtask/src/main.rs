@@ -625,12 +625,7 @@ fn ensure_node() -> Result<()> {
     let fix = "apt-get install -y nodejs npm  (Node 18 or newer)";
     let node = version_of("node").ok_or_else(|| missing("node", fix))?;
     version_of("npm").ok_or_else(|| missing("npm", fix))?;
-    let major: u32 = node
-        .trim_start_matches('v')
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
+    let major = node_major(&node);
     if major < 18 {
         return Err(missing(&format!("Node 18 or newer (found {node})"), fix));
     }
@@ -669,4 +664,9 @@ fn ensure_chromium() -> Result<()> {
         return Err(missing(CHROMIUM, fix));
     }
     Ok(())
+}
+
+/// The major version in `node --version`'s answer (`v20.11.1` -> 20; 0 when unreadable).
+pub(crate) fn node_major(version: &str) -> u32 {
+    version.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0)
 }
