@@ -194,7 +194,11 @@ fn rust_target(part: &'static str, target: &str, optional: bool) -> Check {
 
 /// The wasm-bindgen version pinned in the workspace Cargo.toml (`wasm-bindgen = "=x.y.z"`).
 fn pinned_wasm_bindgen(root: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    pinned_wasm_bindgen_in(&std::fs::read_to_string(root.join("Cargo.toml")).ok()?)
+}
+
+/// The pin in the text of a Cargo.toml (setup and doctor read it the same way).
+pub(crate) fn pinned_wasm_bindgen_in(text: &str) -> Option<String> {
     text.lines()
         .map(str::trim)
         .filter(|l| l.starts_with("wasm-bindgen ") || l.starts_with("wasm-bindgen="))

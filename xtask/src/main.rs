@@ -270,13 +270,7 @@ impl Ctx {
     fn pinned_wasm_bindgen(&self) -> Result<String> {
         let text =
             fs::read_to_string(self.root.join("Cargo.toml")).context("reading Cargo.toml")?;
-        text.lines()
-            .map(str::trim)
-            .filter(|l| l.starts_with("wasm-bindgen ") || l.starts_with("wasm-bindgen="))
-            .find_map(|l| {
-                let rest = &l[l.find("\"=")? + 2..];
-                Some(rest[..rest.find('"')?].to_string())
-            })
+        doctor::pinned_wasm_bindgen_in(&text)
             .context("Cargo.toml pins no `wasm-bindgen = \"=x.y.z\"` in [workspace.dependencies]")
     }
 
