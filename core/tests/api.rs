@@ -45,6 +45,11 @@ fn samples() -> Vec<Call<'static>> {
         Call::EcsDiff(request::EcsDiff { a: b"a", b: b"b" }),
         Call::MerkleRoot(&[0; 64]),
         Call::NoteVerify(request::NoteVerify { note: b"n", keys: vec!["k1", "k2"] }),
+        Call::Cut(request::Cut { prior: b"{}", carry: Some(b"OMGP"), fresh: Some(b"e"), horizon: 4, delay: 0 }),
+        Call::Cut(request::Cut { prior: b"", carry: None, fresh: Some(b"e"), horizon: 2, delay: 7 }),
+        Call::Cut(request::Cut { prior: b"", carry: None, fresh: None, horizon: u32::MAX, delay: 0 }),
+        Call::Merge(vec![b"a", b"b"]),
+        Call::Fraud(request::Fraud { committee: b"c", a: b"a", b: b"b" }),
     ]
 }
 
@@ -89,7 +94,7 @@ proptest! {
     /// Any bytes, as any op's request: decoding never panics, and the
     /// kernel answers every one with a status it documents.
     #[test]
-    fn any_bytes_decode_without_panicking(op in 0u32..=24, fields in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..24), 0..6), raw in proptest::collection::vec(any::<u8>(), 0..40)) {
+    fn any_bytes_decode_without_panicking(op in 0u32..=26, fields in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..24), 0..6), raw in proptest::collection::vec(any::<u8>(), 0..40)) {
         let framed = request::make_fields(&fields.iter().map(Vec::as_slice).collect::<Vec<_>>());
         for input in [&framed[..], &raw[..]] {
             if let Ok(op) = Op::try_from(op) {

@@ -7,7 +7,8 @@
 //!   `verifyCertificate`, `verifyChain`, `explainCertificate`,
 //!   `certificateNote`, `inclusionProof`, `verifyInclusion`, `merkleRoot`,
 //!   `consistencyProof`, `verifyConsistency`), and the log API: `ingest`,
-//!   `reconcileLog`, `replay`, `explainBundle`; and the ECS `World` class;
+//!   `reconcileLog`, `replay`, `explainBundle`; the cluster API: `cut`,
+//!   `mergeCertificates`, `verifyFraud`; and the ECS `World` class;
 //!   errors are thrown as JS `Error`s with a numeric `code`;
 //! - a raw C-ABI for non-JS hosts (`omega_alloc`, `omega_free`, `omega_call`,
 //!   and the resident ECS world `omega_ecs_open`, `omega_ecs_step`, `omega_ecs_close`)
@@ -25,6 +26,7 @@ use omega_core::{ErrorCode, Event, Limits, Outcome, Reconciler as CoreReconciler
 use wasm_bindgen::prelude::*;
 
 mod certify;
+mod cluster;
 mod format;
 mod log;
 mod world;

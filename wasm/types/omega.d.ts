@@ -617,3 +617,58 @@ export type EcsDiff = {
   /** World B's tick. */
   tick_b: number,
 };
+
+/** What a batch cut decided. */
+export type CutStatus = "ok" | "obstruction" | "empty";
+
+/**
+ * Op 23 (status 0 ok or empty, 1 obstruction): one batch cut at a seal.
+ * Declared order.
+ */
+export type CutReport = {
+  /** What the cut decided. */
+  status: CutStatus,
+  /** Events in the batch. */
+  batch: number,
+  /** Carried events that wait for a predecessor or a dependency. */
+  waiting: number,
+  /** Carried events that are ready but not cut (at or above the watermark, or behind an obstruction). */
+  held: number,
+  /** Events given up after waiting `horizon` seals (in the batch). */
+  expired: number,
+  /** Events rejected at once: equivocation, stale, a prior head's id, at or before the frontier (in the batch). */
+  rejected: number,
+  /** Inputs dropped as byte-identical copies (of each other or of a prior head). */
+  duplicates: number,
+  /** Exactly what op 2 prints for reconcile(prior, batch); `null` when empty. */
+  result: ReconcileResult | null,
+  /** The batch's events, canonical binary in canonical order, standard base64. */
+  events: string,
+  /** What the next cut takes as its carry (OMGP), standard base64. */
+  carry: string,
+};
+
+/** Whether two certificates prove that a member signed two checkpoints at one height. */
+export type FraudStatus = "proven" | "not_proven";
+
+/**
+ * Op 25 (status 0 proven, 1 not proven): two certificates checked as a
+ * proof that a committee member signed two checkpoints at one height.
+ * Declared order.
+ */
+export type FraudReport = {
+  /** Proven or not. */
+  status: FraudStatus,
+  /** Certificate A's height. */
+  height: number,
+  /** Certificate A's origin. */
+  origin: string,
+  /** Certificate A's checkpoint hash. */
+  a: string,
+  /** Certificate B's checkpoint hash. */
+  b: string,
+  /** The verifier keys of the members with a valid signature on both, sorted. */
+  signers: Array<string>,
+  /** Why it is not a proof, or `null` when proven. */
+  reason: string | null,
+};

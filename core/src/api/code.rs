@@ -49,6 +49,8 @@ codes! {
     BAD_REQUEST = 3301,
     /// Unknown ABI op.
     UNKNOWN_OP = 3302,
+    /// Carry (OMGP, op 23) malformed.
+    CARRY = 3310,
     /// Proof: index not in the tree, or old size above new size.
     PROOF_RANGE = 3401,
     /// Proof: wrong number of hashes for the sizes.
@@ -85,6 +87,8 @@ codes! {
     COSIGN = 3605,
     /// Not a reconcile result omega can certify.
     RESULT = 3606,
+    /// Certificates to merge attest different checkpoints.
+    MERGE = 3607,
     /// Verdict problem: quorum not met.
     QUORUM = 3701,
     /// Verdict problem: the checkpoint names another committee.

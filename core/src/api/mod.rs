@@ -4,6 +4,7 @@
 #[cfg(feature = "json")]
 pub mod abi;
 pub mod code;
+pub mod cut;
 pub mod explain;
 #[cfg(feature = "json")]
 mod error;

@@ -53,11 +53,17 @@ pub enum Op {
     MerkleRoot = 21,
     /// Verify any C2SP signed note against verifier keys.
     NoteVerify = 22,
+    /// Cut the next batch at a seal: what is appended, what waits, what is given up.
+    Cut = 23,
+    /// Merge the signature lines of certificates of one checkpoint.
+    Merge = 24,
+    /// Check a fraud proof: one member signed two checkpoints at one height.
+    Fraud = 25,
 }
 
 impl Op {
     /// Every op, in wire order.
-    pub const ALL: [Op; 23] = [
+    pub const ALL: [Op; 26] = [
         Op::Version,
         Op::ReconcileJson,
         Op::ReconcileBinary,
@@ -81,10 +87,13 @@ impl Op {
         Op::EcsDiff,
         Op::MerkleRoot,
         Op::NoteVerify,
+        Op::Cut,
+        Op::Merge,
+        Op::Fraud,
     ];
 
     /// The highest op number this build knows.
-    pub const LAST: u32 = Op::NoteVerify as u32;
+    pub const LAST: u32 = Op::Fraud as u32;
 
     /// The wire number.
     pub const fn code(self) -> u32 {
@@ -117,6 +126,9 @@ impl Op {
             Op::EcsDiff => "ECS diff",
             Op::MerkleRoot => "Merkle root",
             Op::NoteVerify => "note verify",
+            Op::Cut => "batch cut",
+            Op::Merge => "merge",
+            Op::Fraud => "fraud",
         }
     }
 }

@@ -82,6 +82,9 @@ pub fn handle(call: Call<'_>) -> Result<Response, ApiError> {
         Call::EcsDiff(d) => ecs_diff(d.a, d.b),
         Call::MerkleRoot(leaves) => merkle_root(leaves),
         Call::NoteVerify(n) => note_verify(&n),
+        Call::Cut(c) => cut(&c),
+        Call::Merge(certs) => merge(&certs),
+        Call::Fraud(f) => fraud(&f),
     }
 }
 
@@ -219,6 +222,112 @@ fn note_verify(r: &req::NoteVerify<'_>) -> Result<Response, ApiError> {
     let valid = !bad && !verified_by.is_empty();
     let body = resp::NoteVerdict { status: valid.into(), text: note.text, verified_by, signatures: lines };
     Ok(respond(status_of(valid), &body))
+}
+
+/// Op 23: the batch cut at a seal (see [`crate::api::cut`] for the rule).
+/// Status 0 for ok and empty, 1 for obstruction.
+fn cut(r: &req::Cut<'_>) -> Result<Response, ApiError> {
+    use crate::api::cut::{self as c, CutStatus};
+    let prior = prior_state(r.prior)?;
+    let carry = match r.carry {
+        None => Vec::new(),
+        Some(b) => c::decode_carry(b).map_err(|e| fail(&e))?,
+    };
+    let fresh = match r.fresh {
+        None => Vec::new(),
+        Some(b) => decode_events(b, EventFormat::Binary)?,
+    };
+    let out = c::cut(&prior, carry, fresh, r.horizon, r.delay);
+    let mut events = Vec::new();
+    for e in &out.batch {
+        e.encode_into(&mut events);
+    }
+    let body = resp::CutReport {
+        status: out.status.into(),
+        batch: len_u64(out.batch.len()),
+        waiting: out.waiting,
+        held: out.held,
+        expired: out.expired,
+        rejected: out.rejected,
+        duplicates: out.duplicates,
+        result: out.outcome.as_ref().map(resp::ReconcileResult::from),
+        events: note::b64(&events),
+        carry: note::b64(&c::encode_carry(&out.carry)),
+    };
+    Ok(respond(status_of(out.status != CutStatus::Obstruction), &body))
+}
+
+/// Op 24: the signature lines of certificates of one checkpoint, merged:
+/// the first one's lines, then each later one's lines not already present
+/// (byte-equal name, key id and signature), in input order. Nothing is
+/// verified here (op 6 does that).
+fn merge(certs: &[&[u8]]) -> Result<Response, ApiError> {
+    let mut merged: Option<Certificate> = None;
+    for (i, b) in certs.iter().enumerate() {
+        let c = Certificate::read(b).map_err(|e| ApiError::within(&format!("certificate {i}: "), &e))?;
+        let Some(m) = merged.as_mut() else {
+            merged = Some(c);
+            continue;
+        };
+        if c.hash() != m.hash() {
+            return Err(err(
+                code::MERGE,
+                &format!(
+                    "certificate {i} attests checkpoint {} but certificate 0 attests {}; only signatures on one checkpoint merge",
+                    hex::encode(&c.hash()),
+                    hex::encode(&m.hash())
+                ),
+            ));
+        }
+        for s in c.signatures {
+            if !m.signatures.contains(&s) {
+                if m.signatures.len() >= note::MAX_SIGNATURES {
+                    return Err(fail(&CertError::Sign(format!("merged, the certificate would hold more than {} signature lines", note::MAX_SIGNATURES))));
+                }
+                m.signatures.push(s);
+            }
+        }
+    }
+    let m = merged.ok_or_else(|| ApiError::bad_request("merge takes one or more certificates"))?;
+    cert_response(&m)
+}
+
+/// Op 25: proven when A and B are certificates of one origin and height
+/// with different checkpoints, and a committee member has a signature line
+/// on each that verifies (strict Ed25519). Status 0 proven, 1 not.
+fn fraud(r: &req::Fraud<'_>) -> Result<Response, ApiError> {
+    let comm = committee(Some(r.committee))?.ok_or_else(|| err(code::COMMITTEE, "committee: a committee is required"))?;
+    let a = Certificate::read(r.a).map_err(|e| ApiError::within("certificate A: ", &e))?;
+    let b = Certificate::read(r.b).map_err(|e| ApiError::within("certificate B: ", &e))?;
+    let (body_a, body_b) = (a.checkpoint.body(), b.checkpoint.body());
+    let signed = |c: &Certificate, body: &str, m: &VerifierKey| {
+        c.signatures.iter().any(|s| s.name == m.name() && s.id == m.id() && m.verify(body.as_bytes(), &s.sig))
+    };
+    let mut signers: Vec<String> =
+        comm.members().iter().filter(|m| signed(&a, &body_a, m) && signed(&b, &body_b, m)).map(|m| m.to_string()).collect();
+    signers.sort_unstable();
+    let (ca, cb) = (&a.checkpoint, &b.checkpoint);
+    let reason = if ca.origin != cb.origin {
+        Some(format!("the certificates are of different logs (origin {} and {})", ca.origin, cb.origin))
+    } else if ca.height != cb.height {
+        Some(format!("the certificates are at different heights ({} and {})", ca.height, cb.height))
+    } else if a.hash() == b.hash() {
+        Some(String::from("the certificates attest the same checkpoint: signing it twice is no contradiction"))
+    } else if signers.is_empty() {
+        Some(String::from("no committee member has a valid signature on both checkpoints"))
+    } else {
+        None
+    };
+    let body = resp::FraudReport {
+        status: if reason.is_none() { resp::FraudStatus::Proven } else { resp::FraudStatus::NotProven },
+        height: ca.height,
+        origin: ca.origin.clone(),
+        a: hex::encode(&a.hash()),
+        b: hex::encode(&b.hash()),
+        signers,
+        reason: reason.clone(),
+    };
+    Ok(respond(status_of(reason.is_none()), &body))
 }
 
 /// Leaf hashes given as they are: 32 bytes each, in tree order.

@@ -327,6 +327,32 @@ pub struct NoteVerify<'a> {
     pub keys: Vec<&'a str>,
 }
 
+/// Op 23: cut the next batch at a seal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cut<'a> {
+    /// The prior, in any of its forms (empty: the empty history).
+    pub prior: &'a [u8],
+    /// The carry (OMGP) a previous cut returned; none for an empty one.
+    pub carry: Option<&'a [u8]>,
+    /// Fresh events, canonical binary, concatenated.
+    pub fresh: Option<&'a [u8]>,
+    /// Seals an event may wait before it is given up (at least 1).
+    pub horizon: u32,
+    /// Seals every event is held before it may be appended (field 4; absent or empty: 0).
+    pub delay: u32,
+}
+
+/// Op 25: check a fraud proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fraud<'a> {
+    /// The committee JSON.
+    pub committee: &'a [u8],
+    /// Certificate (or signed note) A.
+    pub a: &'a [u8],
+    /// Certificate (or signed note) B.
+    pub b: &'a [u8],
+}
+
 /// The decoded request of any op.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call<'a> {
@@ -374,6 +400,12 @@ pub enum Call<'a> {
     MerkleRoot(&'a [u8]),
     /// Op 22.
     NoteVerify(NoteVerify<'a>),
+    /// Op 23.
+    Cut(Cut<'a>),
+    /// Op 24: one or more certificates.
+    Merge(Vec<&'a [u8]>),
+    /// Op 25.
+    Fraud(Fraud<'a>),
 }
 
 impl<'a> Call<'a> {
@@ -480,6 +512,30 @@ impl<'a> Call<'a> {
                 }
                 Call::NoteVerify(NoteVerify { note, keys })
             }
+            Op::Cut => {
+                let f = fields()?;
+                let prior = f.bytes(0, "the prior")?;
+                const HORIZON: &str = "the horizon must be a decimal integer from 1 to 4294967295";
+                let horizon = decimal(f.bytes(3, "the horizon")?, HORIZON)?;
+                let horizon = u32::try_from(horizon).ok().filter(|h| *h >= 1).ok_or_else(|| ApiError::bad_request(HORIZON))?;
+                const DELAY: &str = "the delay must be a decimal integer from 0 to 4294967295";
+                let delay = match f.opt(4) {
+                    None => 0,
+                    Some(d) => u32::try_from(decimal(d, DELAY)?).map_err(|_| ApiError::bad_request(DELAY))?,
+                };
+                Call::Cut(Cut { prior, carry: f.opt(1), fresh: f.opt(2), horizon, delay })
+            }
+            Op::Merge => {
+                let certs = fields()?.rest(0);
+                if certs.is_empty() {
+                    return Err(ApiError::bad_request(format!("{op} takes one or more certificates, one per field")));
+                }
+                Call::Merge(certs)
+            }
+            Op::Fraud => {
+                let f = fields()?;
+                Call::Fraud(Fraud { committee: f.bytes(0, "the committee JSON")?, a: f.bytes(1, "certificate A")?, b: f.bytes(2, "certificate B")? })
+            }
         })
     }
 
@@ -509,6 +565,9 @@ impl<'a> Call<'a> {
             Call::EcsDiff(_) => Op::EcsDiff,
             Call::MerkleRoot(_) => Op::MerkleRoot,
             Call::NoteVerify(_) => Op::NoteVerify,
+            Call::Cut(_) => Op::Cut,
+            Call::Merge(_) => Op::Merge,
+            Call::Fraud(_) => Op::Fraud,
         }
     }
 
@@ -543,6 +602,10 @@ impl<'a> Call<'a> {
                 f.extend(n.keys.iter().map(|k| k.as_bytes()));
                 make_fields(&f)
             }
+            Call::Cut(c) if c.delay == 0 => make_fields(&[c.prior, opt_bytes(c.carry), opt_bytes(c.fresh), &dec(u64::from(c.horizon))]),
+            Call::Cut(c) => make_fields(&[c.prior, opt_bytes(c.carry), opt_bytes(c.fresh), &dec(u64::from(c.horizon)), &dec(u64::from(c.delay))]),
+            Call::Merge(certs) => make_fields(certs),
+            Call::Fraud(f) => make_fields(&[f.committee, f.a, f.b]),
         }
     }
 }

@@ -938,6 +938,94 @@ body! {
     }
 }
 
+// ---------- ops 23 to 25: the cluster ----------
+
+/// What a batch cut decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CutStatus {
+    /// The batch extends the history (`result` is the ok result).
+    Ok,
+    /// The batch obstructs (`result` is the obstruction); its events are dropped.
+    Obstruction,
+    /// Nothing to cut at this seal: no result, the state is unchanged.
+    Empty,
+}
+
+impl From<crate::api::cut::CutStatus> for CutStatus {
+    fn from(s: crate::api::cut::CutStatus) -> Self {
+        use crate::api::cut::CutStatus as S;
+        match s {
+            S::Ok => CutStatus::Ok,
+            S::Obstruction => CutStatus::Obstruction,
+            S::Empty => CutStatus::Empty,
+        }
+    }
+}
+
+/// Whether two certificates prove that a member signed two checkpoints at one height.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum FraudStatus {
+    /// Same origin and height, different checkpoints, a member's valid signature on both.
+    Proven,
+    /// Not a proof; `reason` says why.
+    NotProven,
+}
+
+body! {
+    /// Op 23 (status 0 ok or empty, 1 obstruction): one batch cut at a seal.
+    /// Declared order.
+    #[serde(deny_unknown_fields)]
+    pub struct CutReport {
+        /// What the cut decided.
+        pub status: CutStatus,
+        /// Events in the batch.
+        pub batch: u64,
+        /// Carried events that wait for a predecessor or a dependency.
+        pub waiting: u64,
+        /// Carried events that are ready but not cut (at or above the watermark, or behind an obstruction).
+        pub held: u64,
+        /// Events given up after waiting `horizon` seals (in the batch).
+        pub expired: u64,
+        /// Events rejected at once: equivocation, stale, a prior head's id, at or before the frontier (in the batch).
+        pub rejected: u64,
+        /// Inputs dropped as byte-identical copies (of each other or of a prior head).
+        pub duplicates: u64,
+        /// Exactly what op 2 prints for reconcile(prior, batch); `null` when empty.
+        #[serde(deserialize_with = "nullable")]
+        pub result: Option<ReconcileResult>,
+        /// The batch's events, canonical binary in canonical order, standard base64.
+        pub events: String,
+        /// What the next cut takes as its carry (OMGP), standard base64.
+        pub carry: String,
+    }
+
+    /// Op 25 (status 0 proven, 1 not proven): two certificates checked as a
+    /// proof that a committee member signed two checkpoints at one height.
+    /// Declared order.
+    #[serde(deny_unknown_fields)]
+    pub struct FraudReport {
+        /// Proven or not.
+        pub status: FraudStatus,
+        /// Certificate A's height.
+        pub height: u64,
+        /// Certificate A's origin.
+        pub origin: String,
+        /// Certificate A's checkpoint hash.
+        pub a: String,
+        /// Certificate B's checkpoint hash.
+        pub b: String,
+        /// The verifier keys of the members with a valid signature on both, sorted.
+        pub signers: Vec<String>,
+        /// Why it is not a proof, or `null` when proven.
+        #[serde(deserialize_with = "nullable")]
+        pub reason: Option<String>,
+    }
+}
+
 // ---------- from the kernel's values ----------
 
 impl ErrorBody {
@@ -1232,7 +1320,7 @@ pub enum Body {
     Reconcile(ReconcileResult),
     /// Op 3.
     Keypair(Keypair),
-    /// Ops 4, 5.
+    /// Ops 4, 5, 24.
     Certificate(CertificateReport),
     /// Op 6.
     Verify(VerifyReport),
@@ -1264,6 +1352,10 @@ pub enum Body {
     MerkleRoot(MerkleRoot),
     /// Op 22.
     NoteVerdict(NoteVerdict),
+    /// Op 23.
+    Cut(CutReport),
+    /// Op 25.
+    Fraud(FraudReport),
 }
 
 /// Why [`parse`] refused a body.
@@ -1311,7 +1403,7 @@ pub fn parse(op: Op, status: u8, body: &[u8]) -> Result<Body, ParseError> {
             read(body, |r| Body::Reconcile(ReconcileResult::Obstruction(r)))
         }
         (Op::Keygen, 0) => read(body, Body::Keypair),
-        (Op::Certify | Op::Cosign, 0) => read(body, Body::Certificate),
+        (Op::Certify | Op::Cosign | Op::Merge, 0) => read(body, Body::Certificate),
         (Op::Verify, 0 | 1) => read(body, Body::Verify),
         (Op::Explain, 0 | 1) => read(body, Body::Explanation),
         (Op::Note, 0) => read(body, Body::Note),
@@ -1327,6 +1419,8 @@ pub fn parse(op: Op, status: u8, body: &[u8]) -> Result<Body, ParseError> {
         (Op::EcsDiff, 0 | 1) => read(body, Body::EcsDiff),
         (Op::MerkleRoot, 0) => read(body, Body::MerkleRoot),
         (Op::NoteVerify, 0 | 1) => read(body, Body::NoteVerdict),
+        (Op::Cut, 0 | 1) => read(body, Body::Cut),
+        (Op::Fraud, 0 | 1) => read(body, Body::Fraud),
         _ => Err(ParseError::NoSuchBody { op, status }),
     }
 }
@@ -1449,6 +1543,10 @@ pub fn typescript() -> Result<String, String> {
     out.add::<EcsRunReport>();
     out.add::<Difference>();
     out.add::<EcsDiff>();
+    out.add::<CutStatus>();
+    out.add::<CutReport>();
+    out.add::<FraudStatus>();
+    out.add::<FraudReport>();
     // Every type a declaration names is declared here too.
     let missing: Vec<&String> = out.wanted.difference(&out.names).collect();
     if !missing.is_empty() {

@@ -643,6 +643,134 @@ fn field_cases() -> Vec<FieldCase> {
     out
 }
 
+/// Canonical binary events, concatenated.
+fn binary(events: &[Event]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in events {
+        e.encode_into(&mut out);
+    }
+    out
+}
+
+/// Runs op 23 and gives what the host passes on: the next prior (the result
+/// re-serialised when ok, else the same prior) and the carry bytes.
+fn cut_next(prior: &[u8], carry: &[u8], fresh: &[u8], horizon: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    use omega_core::api::response::{self, Body, ReconcileResult};
+    let r = ops::run(Op::Cut, &make_fields(&[prior, carry, fresh, horizon]));
+    let Ok(Body::Cut(c)) = response::parse(Op::Cut, r.status, &r.body) else { panic!("not a cut: {}", String::from_utf8_lossy(&r.body)) };
+    let next = match &c.result {
+        Some(ok @ ReconcileResult::Ok(_)) => response::to_json(ok),
+        _ => prior.to_vec(),
+    };
+    (next, omega_core::certify::note::b64_decode(&c.carry).unwrap_or_else(|| panic!("carry is base64")))
+}
+
+/// Ops 23 to 25 (the cluster): batch cuts at seals, merged certificates, fraud proofs.
+/// The cut cases go under `cut/`, merge and fraud beside the other certificate cases.
+fn cluster_cases() -> Vec<(&'static str, FieldCase)> {
+    let mut out = Vec::new();
+    let mut push = |dir, name, about, op, fields: Vec<(&'static str, Vec<u8>)>| out.push((dir, FieldCase { name, about, op, fields }));
+    let h3 = b"3".to_vec();
+
+    // a sample history arriving in three chunks at Lamport boundaries, some successors one seal early
+    let mut h = sample::history(2026, Shape { nodes: 3, streams: 2, per_stream: 6, payload: 8 });
+    h.sort_by_key(Event::key);
+    let mut lamports: Vec<u64> = h.iter().map(Event::lamport).collect();
+    lamports.dedup();
+    let band = |e: &Event| lamports.binary_search(&e.lamport()).unwrap_or(0) * 3 / lamports.len();
+    let mut chunks: Vec<Vec<Event>> = vec![Vec::new(); 3];
+    let mut early_set = std::collections::BTreeSet::new();
+    for (i, e) in h.iter().enumerate() {
+        let b = band(e);
+        // every other successor whose predecessor is in its band (and on time) comes a seal early
+        let pred = h.iter().find(|p| (p.node(), p.stream(), p.seq() + 1) == (e.node(), e.stream(), e.seq()));
+        let early = b > 0 && i % 2 == 0 && pred.is_some_and(|p| band(p) == b && !early_set.contains(&p.key()));
+        if early {
+            early_set.insert(e.key());
+        }
+        chunks[if early { b - 1 } else { b }].push(e.clone());
+    }
+    for (j, c) in chunks.iter_mut().enumerate() {
+        sample::shuffle(c, 40 + j as u64);
+    }
+    let (p1, c1) = (Vec::new(), Vec::new());
+    let f1 = binary(&chunks[0]);
+    push("cut", "cut-first-seal", "the first seal of a sample history: ready events below the watermark are cut, successors that came early wait", Op::Cut, vec![("prior.json", p1.clone()), ("carry.omgp", c1.clone()), ("fresh.bin", f1.clone()), ("horizon.txt", h3.clone())]);
+    push("cut", "cut-delay", "the first seal with delay 1: every event is younger than the delay, so nothing is cut (status empty) and all are held one seal", Op::Cut, vec![("prior.json", p1.clone()), ("carry.omgp", c1.clone()), ("fresh.bin", f1.clone()), ("horizon.txt", h3.clone()), ("delay.txt", b"1".to_vec())]);
+    let (p2, c2) = cut_next(&p1, &c1, &f1, &h3);
+    let f2 = binary(&chunks[1]);
+    push("cut", "cut-second-seal", "the second seal: the prior and carry the first returned, the next chunk; the waiting successors meet their predecessors", Op::Cut, vec![("prior.json", p2.clone()), ("carry.omgp", c2.clone()), ("fresh.bin", f2.clone()), ("horizon.txt", h3.clone())]);
+    let (p3, c3) = cut_next(&p2, &c2, &f2, &h3);
+    let mut last = chunks[2].clone();
+    last.extend(chunks[2].iter().take(3).cloned());
+    push("cut", "cut-third-seal", "the last chunk (three events sent twice): nothing is carried and the root is the reconcile of all 36 events", Op::Cut, vec![("prior.json", p3.clone()), ("carry.omgp", c3), ("fresh.bin", binary(&last)), ("horizon.txt", h3.clone())]);
+
+    let orphan = ev(7, 1, 0, 1, &[], b"seq 1, no seq 0");
+    push("cut", "cut-empty", "only an event whose predecessor has not come: nothing to cut (status empty, no result), it is carried one seal older", Op::Cut, vec![("prior.json", vec![]), ("carry.omgp", vec![]), ("fresh.bin", binary(&[orphan.clone()])), ("horizon.txt", h3.clone())]);
+    let old = omega_core::api::cut::encode_carry(&[omega_core::api::cut::Carried { age: 3, event: orphan.clone() }]);
+    push(
+        "cut",
+        "cut-expired",
+        "the same event carried for 3 seals with horizon 3: given up, the batch obstructs with a 1001 gap; a ready event is held for the next seal",
+        Op::Cut,
+        vec![("prior.json", vec![]), ("carry.omgp", old), ("fresh.bin", binary(&[ev(2, 2, 0, 0, &[], b"ready")])), ("horizon.txt", h3.clone())],
+    );
+    let eq = vec![ev(1, 1, 0, 0, &[], b"a0"), ev(2, 1, 0, 1, &[], b"pay alice"), ev(3, 2, 0, 0, &[], b"b0"), ev(2, 1, 0, 1, &[], b"pay bob")];
+    push("cut", "cut-equivocation", "node 1 sends two events for one id: both rejected at once (1002), the batch is the pair, the others are carried", Op::Cut, vec![("prior.json", vec![]), ("carry.omgp", vec![]), ("fresh.bin", binary(&eq)), ("horizon.txt", h3.clone())]);
+    let first = small();
+    let prior_small = ok_body(&js(&first), &[]);
+    let mut again = vec![first[5].clone(), ev(5, 2, 0, 2, &[id(1, 0, 2)], b"b2"), ev(5, 2, 0, 2, &[id(1, 0, 2)], b"b2")];
+    again.push(ev(6, 1, 0, 3, &[id(2, 0, 2)], b"a3"));
+    push("cut", "cut-duplicates", "on a prior: a re-sent prior head and an event sent twice are duplicates (2), the rest extends the history", Op::Cut, vec![("prior.json", prior_small.clone()), ("carry.omgp", vec![]), ("fresh.bin", binary(&again)), ("horizon.txt", b"1".to_vec())]);
+    push(
+        "cut",
+        "cut-not-before",
+        "every event ready, but one depends on an event of the same Lamport time: the batch obstructs (2003) and is dropped",
+        Op::Cut,
+        vec![("prior.json", vec![]), ("carry.omgp", vec![]), ("fresh.bin", binary(&[ev(4, 1, 0, 0, &[], b"x"), ev(4, 2, 0, 0, &[id(1, 0, 0)], b"y")])), ("horizon.txt", h3.clone())],
+    );
+    push("cut", "cut-horizon-zero", "horizon 0: refused (3301)", Op::Cut, vec![("prior.json", vec![]), ("carry.omgp", vec![]), ("fresh.bin", vec![]), ("horizon.txt", b"0".to_vec())]);
+    let mut torn = omega_core::api::cut::encode_carry(&[omega_core::api::cut::Carried { age: 1, event: orphan.clone() }]);
+    torn.push(0);
+    push("cut", "cut-carry-trailing", "a carry with a byte after its last entry: refused with its offset (3310)", Op::Cut, vec![("prior.json", vec![]), ("carry.omgp", torn), ("fresh.bin", vec![]), ("horizon.txt", h3.clone())]);
+    let mut cut_short = binary(&eq);
+    cut_short.truncate(cut_short.len() - 2);
+    push("cut", "cut-fresh-truncated", "fresh events cut inside the last payload: refused as op 2 refuses them, naming event 3 (3101)", Op::Cut, vec![("prior.json", vec![]), ("carry.omgp", vec![]), ("fresh.bin", cut_short), ("horizon.txt", h3.clone())]);
+
+    // merge and fraud: certificates of the small history by a 2-of-3 committee
+    let keys: Vec<SignerKey> = (0..3).map(key).collect();
+    let members: Vec<String> = keys.iter().map(|k| k.verifier().to_string()).collect();
+    let mut comm = serde_json::to_vec_pretty(&serde_json::json!({ "threshold": 2, "members": members })).unwrap_or_default();
+    comm.push(b'\n');
+    let certify = |result: &[u8], k: usize, prev: &[u8]| -> Vec<u8> {
+        let r = ops::run(Op::Certify, &make_fields(&[result, b"omega.example/log", keys[k].to_text().as_bytes(), prev, &comm]));
+        enc(&cert_of(&r.body))
+    };
+    let r_x = prior_small.clone();
+    let r_y = ok_body(&js(&[ev(1, 1, 0, 0, &[], b"another a0")]), &[]);
+    let x0 = certify(&r_x, 0, b"");
+    let x1 = certify(&r_x, 1, b"");
+    let y0 = certify(&r_y, 0, b"");
+    let y1 = certify(&r_y, 1, b"");
+    let x2 = certify(&r_x, 2, b"");
+    push("certify", "merge-two", "two certificates of one checkpoint, one signature each: one certificate with both, in input order", Op::Merge, vec![("cert-0.bin", x0.clone()), ("cert-1.bin", x1.clone())]);
+    let x01 = {
+        let mut c = Certificate::read(&x0).unwrap_or_else(|e| panic!("{e}"));
+        c.cosign(&keys[1]).unwrap_or_else(|e| panic!("{e}"));
+        c.to_note().into_bytes()
+    };
+    push("certify", "merge-overlap", "a note signed by m0 and m1 with certificates by m2 and m1: lines already present are not repeated", Op::Merge, vec![("cert-0.txt", x01), ("cert-1.bin", x2), ("cert-2.bin", x1.clone())]);
+    push("certify", "merge-different-checkpoints", "certificates of two checkpoints do not merge (3607)", Op::Merge, vec![("cert-0.bin", x0.clone()), ("cert-1.bin", y1.clone())]);
+    push("certify", "fraud-proven", "m0 signed two checkpoints at height 0: proven, naming m0", Op::Fraud, vec![("committee.json", comm.clone()), ("a.bin", x0.clone()), ("b.bin", y0.clone())]);
+    push("certify", "fraud-same-checkpoint", "two certificates of one checkpoint: no contradiction, not proven", Op::Fraud, vec![("committee.json", comm.clone()), ("a.bin", x0.clone()), ("b.bin", x1.clone())]);
+    push("certify", "fraud-different-signers", "two checkpoints at height 0 signed by different members: not proven", Op::Fraud, vec![("committee.json", comm.clone()), ("a.bin", x0.clone()), ("b.bin", y1.clone())]);
+    let r_z = ok_body(&js(&[ev(9, 5, 0, 0, &[], b"later")]), &r_x);
+    let z0 = certify(&r_z, 0, &x0);
+    push("certify", "fraud-different-heights", "the same member at heights 0 and 1 is a chain, not fraud", Op::Fraud, vec![("committee.json", comm.clone()), ("a.bin", y0.clone()), ("b.bin", z0)]);
+    push("certify", "fraud-bad-committee", "a committee file that is not JSON (3603)", Op::Fraud, vec![("committee.json", b"{".to_vec()), ("a.bin", x0), ("b.bin", y0)]);
+    out
+}
+
 /// A case's manifest entry: `op`, `request` and `status` from the call, the rest as named.
 fn entry(name: &str, about: &str, op: Op, request: Request, expected: &str, status: u8) -> vectors::Case {
     let op = omega_core::api::Op::try_from(op).unwrap_or_else(|e| panic!("case {name}: {e}"));
@@ -665,9 +793,10 @@ fn render() -> BTreeMap<PathBuf, Vec<u8>> {
         }
         files.insert(PathBuf::from(expected), resp.body);
     }
-    for c in field_cases() {
-        let expected = format!("certify/{}.out.json", c.name);
-        let paths: Vec<String> = c.fields.iter().map(|(f, _)| format!("certify/{}.{f}", c.name)).collect();
+    let field_cases = field_cases().into_iter().map(|c| ("certify", c)).chain(cluster_cases());
+    for (dir, c) in field_cases {
+        let expected = format!("{dir}/{}.out.json", c.name);
+        let paths: Vec<String> = c.fields.iter().map(|(f, _)| format!("{dir}/{}.{f}", c.name)).collect();
         let resp = ops::run(c.op, &make_fields(&c.fields.iter().map(|f| f.1.as_slice()).collect::<Vec<_>>()));
         manifest.push(entry(c.name, c.about, c.op, Request::Fields(paths.clone()), &expected, resp.status));
         for (p, (_, bytes)) in paths.iter().zip(c.fields) {
@@ -727,7 +856,7 @@ fn main() -> ExitCode {
     }
     if check {
         // Files in the folder that the generator does not make are stale.
-        for dir in ["reconcile", "certify"] {
+        for dir in ["reconcile", "certify", "cut"] {
             if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
                 for entry in rd.flatten() {
                     let rel = PathBuf::from(dir).join(entry.file_name());

@@ -1,0 +1,76 @@
+//! The cluster half of the JS API: the batch cut a node runs at every seal
+//! (op 23), merging the signatures of one checkpoint (op 24), and checking a
+//! fraud proof (op 25). Each builds an ABI request and runs the same
+//! `omega_core::api::ops::run` the CLI and wasmtime use.
+use crate::certify::{bytes_of, run};
+use omega_core::api::Op;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/**
+ * What `cut` returns: op 23's body (`CutReport`) with the batch's events and
+ * the carry as bytes: pass `carry` to the next `cut`, `result` to `certify`
+ * (and as the next prior when `status` is "ok").
+ */
+export type CutResult = Omit<CutReport, "events" | "carry"> & { events: Uint8Array; carry: Uint8Array };
+"#;
+
+/// Replaces a base64 field of a parsed body by its bytes.
+fn field_bytes(v: &JsValue, name: &str) -> Result<(), JsValue> {
+    let b64 = js_sys::Reflect::get(v, &name.into())?.as_string().unwrap_or_default();
+    let bytes = omega_core::certify::note::b64_decode(&b64).unwrap_or_default();
+    js_sys::Reflect::set(v, &name.into(), &js_sys::Uint8Array::from(bytes.as_slice()))?;
+    Ok(())
+}
+
+/// The batch cut at a seal: from the prior (a result, binary state or
+/// snapshot; undefined for the empty history), the carry the previous cut
+/// returned (undefined for none) and the fresh events (canonical binary,
+/// concatenated), which events form the batch, which wait, and which are
+/// given up after `horizon` seals. Throws 3301 for a horizon that is not an
+/// integer from 1 to 4294967295, 3310 for a malformed carry.
+#[wasm_bindgen(unchecked_return_type = "CutResult")]
+pub fn cut(
+    #[wasm_bindgen(unchecked_param_type = "object | string | Uint8Array | undefined")] prior: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | undefined")] carry: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | undefined")] fresh: JsValue,
+    horizon: f64,
+) -> Result<JsValue, JsValue> {
+    let h = if horizon.is_finite() && horizon.fract() == 0.0 && (1.0..=4_294_967_295.0).contains(&horizon) {
+        format!("{}", horizon as u32)
+    } else {
+        // let the kernel refuse it with its own message
+        String::from("0")
+    };
+    let v = run(Op::Cut, &[&bytes_of(&prior)?, &bytes_of(&carry)?, &bytes_of(&fresh)?, h.as_bytes()])?;
+    field_bytes(&v, "events")?;
+    field_bytes(&v, "carry")?;
+    Ok(v)
+}
+
+/// One certificate with the signature lines of all the given certificates
+/// of one checkpoint (the first one's lines, then each later one's new
+/// lines, in order). Throws 3607 when they attest different checkpoints,
+/// 3605 past 256 lines.
+#[wasm_bindgen(js_name = mergeCertificates, unchecked_return_type = "CertificateResult")]
+pub fn merge_certificates(#[wasm_bindgen(unchecked_param_type = "CertificateInput[]")] certs: Vec<JsValue>) -> Result<JsValue, JsValue> {
+    let bytes = certs.iter().map(bytes_of).collect::<Result<Vec<_>, _>>()?;
+    let fields: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let v = run(Op::Merge, &fields)?;
+    field_bytes(&v, "certificate")?;
+    Ok(v)
+}
+
+/// Checks a fraud proof: `a` and `b` (certificates or their signed notes)
+/// of one origin and height with different checkpoints, and a committee
+/// member whose signature verifies on both. Not proven is returned
+/// (`status: "not_proven"` with a `reason`), not thrown; malformed input throws.
+#[wasm_bindgen(js_name = verifyFraud, unchecked_return_type = "FraudReport")]
+pub fn verify_fraud(
+    #[wasm_bindgen(unchecked_param_type = "Committee | string")] committee: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CertificateInput")] a: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CertificateInput")] b: JsValue,
+) -> Result<JsValue, JsValue> {
+    run(Op::Fraud, &[&bytes_of(&committee)?, &bytes_of(&a)?, &bytes_of(&b)?])
+}
