@@ -1,7 +1,7 @@
 //! `cargo xtask doctor`: what this checkout and machine have and lack for
 //! building and testing omega (the rust targets, the pinned wasm-bindgen CLI,
 //! the blob and whether it matches the sources, Node, npm, Chromium,
-//! playwright-core), with the command that fixes each missing part. It
+//! nats-server, playwright-core), with the command that fixes each missing part. It
 //! installs nothing (`cargo xtask setup` does).
 //!
 //! The installed CLI's own check, `omega doctor`, covers the blob as a user
@@ -11,7 +11,7 @@
 //! on the PATH are reported as `missing`, never as errors.
 use crate::sources::{self, BLOB_SOURCES};
 use omega_report::{Check, Stamp, Status, table};
-use crate::{BARE_TARGET, BLOB, CHROMIUM, WASM_TARGET, sha256_hex};
+use crate::{BARE_TARGET, BLOB, CHROMIUM, NATS_SERVER, WASM_TARGET, sha256_hex};
 use anyhow::{Context, Result};
 use std::ffi::OsStr;
 use std::io::{Read, Write};
@@ -30,6 +30,9 @@ pub fn run(root: &Path, json: bool, blob: Option<&Path>) -> Result<ExitCode> {
     let chromium_env = std::env::var_os("OMEGA_CHROMIUM")
         .filter(|c| !c.is_empty())
         .map(PathBuf::from);
+    let nats_env = std::env::var_os("OMEGA_NATS_SERVER")
+        .filter(|c| !c.is_empty())
+        .map(PathBuf::from);
     let checks = vec![
         rust_target("wasm32 target", WASM_TARGET, false),
         rust_target("no_std target", BARE_TARGET, true),
@@ -39,6 +42,7 @@ pub fn run(root: &Path, json: bool, blob: Option<&Path>) -> Result<ExitCode> {
         node(root_uid),
         npm(root_uid),
         chromium(root_uid, chromium_env),
+        nats_server(root_uid, nats_env),
         playwright(root),
     ];
 
@@ -456,6 +460,37 @@ fn chromium(root: bool, from_env: Option<PathBuf>) -> Check {
     }
 }
 
+/// `$OMEGA_NATS_SERVER` (`from_env`), else Debian's /usr/sbin/nats-server: what the cluster tests launch.
+fn nats_server(root: bool, from_env: Option<PathBuf>) -> Check {
+    const PART: &str = "nats-server";
+    let path = from_env.clone().unwrap_or_else(|| PathBuf::from(NATS_SERVER));
+    let apt = format!(
+        "{0}apt-get update && {0}apt-get install -y nats-server",
+        sudo(root)
+    );
+    if !path.is_file() {
+        let detail = match from_env {
+            Some(p) => format!(
+                "OMEGA_NATS_SERVER={}: no such file (point it at a nats-server binary, or unset it to use {NATS_SERVER})",
+                p.display()
+            ),
+            None => format!(
+                "no {NATS_SERVER} (Debian's nats-server package; `cargo xtask setup` installs it when run as root)"
+            ),
+        };
+        return Check::new(PART, Status::Missing, detail, apt);
+    }
+    match probe(&path, &["--version"]) {
+        Some(v) if !v.is_empty() => Check::ok(PART, format!("{v} at {}", path.display())),
+        _ => Check::new(
+            PART,
+            Status::Warn,
+            format!("{} is there but `--version` failed", path.display()),
+            apt,
+        ),
+    }
+}
+
 /// playwright-core in tests/js/node_modules, at the version tests/js/package.json pins.
 fn playwright(root: &Path) -> Check {
     const PART: &str = "playwright-core";
@@ -662,6 +697,21 @@ mod tests {
         assert_eq!(
             chromium(true, Some(PathBuf::from("/nonexistent/chromium"))).fix,
             "apt-get update && apt-get install -y chromium"
+        );
+    }
+
+    #[test]
+    fn a_missing_nats_server_names_its_fix() {
+        let c = nats_server(false, Some(PathBuf::from("/nonexistent/nats-server")));
+        assert_eq!(c.status, Status::Missing, "{c:?}");
+        assert!(c.detail.contains("OMEGA_NATS_SERVER=/nonexistent/nats-server"), "{c:?}");
+        assert_eq!(
+            c.fix,
+            "sudo apt-get update && sudo apt-get install -y nats-server"
+        );
+        assert_eq!(
+            nats_server(true, Some(PathBuf::from("/nonexistent/nats-server"))).fix,
+            "apt-get update && apt-get install -y nats-server"
         );
     }
 

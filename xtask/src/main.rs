@@ -2,7 +2,7 @@
 //!
 //! - `setup`: installs or checks what the other commands need (rustup targets,
 //!   the pinned wasm-bindgen CLI in a per-user cache, Node and npm, Chromium,
-//!   the npm packages of `tests/js`);
+//!   nats-server, the npm packages of `tests/js`);
 //! - `blob`: builds the one wasm blob reproducibly and runs wasm-bindgen on it;
 //! - `demo`: builds the blob and the host, then runs `omega demo`;
 //! - `vectors [--check]`: regenerates (or checks) the golden vectors;
@@ -27,6 +27,9 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// A target with no `std` at all: building core for it proves `no_std`.
 const BARE_TARGET: &str = "thumbv7em-none-eabi";
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// Where Debian's nats-server package puts the server the cluster tests launch
+/// (`$OMEGA_NATS_SERVER` overrides it).
+const NATS_SERVER: &str = "/usr/sbin/nats-server";
 const BLOB: &str = "wasm/dist/omega_wasm_bg.wasm";
 
 #[derive(Parser, Debug)]
@@ -57,7 +60,7 @@ enum Cmd {
     /// Run every test suite CI runs, in order, failing fast.
     Test,
     /// What this checkout and machine lack for the commands above (rust targets, wasm-bindgen,
-    /// the blob against its sources, Node, npm, Chromium, playwright-core), with the fix for each.
+    /// the blob against its sources, Node, npm, Chromium, nats-server, playwright-core), with the fix for each.
     /// Exit 0 when all is well (warnings allowed), 1 otherwise.
     Doctor {
         /// Print JSON ({"ok", "root", "checks": [{"part", "status", "detail", "fix"}]}) instead of the table.
@@ -172,6 +175,8 @@ type Suite<'a> = (&'static str, Box<dyn Fn() -> Result<()> + 'a>);
 struct Setup {
     wasm_bindgen: PathBuf,
     bare_target: bool,
+    /// The nats-server the cluster tests launch (full setup only).
+    nats_server: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -215,7 +220,7 @@ impl Ctx {
 
     // ---- setup ----------------------------------------------------------
 
-    /// `full`: also Node, npm, Chromium and the npm packages of tests/js.
+    /// `full`: also Node, npm, Chromium, nats-server and the npm packages of tests/js.
     fn setup(&self, full: bool) -> Result<Setup> {
         self.ensure_target(WASM_TARGET)?;
         let bare_target = match self.ensure_target(BARE_TARGET) {
@@ -228,14 +233,17 @@ impl Ctx {
             }
         };
         let wasm_bindgen = self.ensure_wasm_bindgen()?;
+        let mut nats_server = None;
         if full {
             ensure_node()?;
             ensure_chromium()?;
+            nats_server = Some(ensure_nats()?);
             self.ensure_npm_packages()?;
         }
         Ok(Setup {
             wasm_bindgen,
             bare_target,
+            nats_server,
         })
     }
 
@@ -515,7 +523,12 @@ impl Ctx {
             Box::new(|| {
                 // the compiled-blob cache of the tests lives in target/, not in the user's home
                 let cache = self.root.join("target/test-module-cache");
-                run(self.cargo().env("OMEGA_REQUIRE_BLOB", "1").env("OMEGA_CACHE_DIR", &cache).args([
+                let mut cargo = self.cargo();
+                // the cluster tests launch real NATS servers: fail, never skip, when there is none
+                if let Some(nats) = &setup.nats_server {
+                    cargo.env("OMEGA_NATS_SERVER", nats).env("OMEGA_REQUIRE_NATS", "1");
+                }
+                run(cargo.env("OMEGA_REQUIRE_BLOB", "1").env("OMEGA_CACHE_DIR", &cache).args([
                     "test",
                     "--release",
                     "--workspace",
@@ -658,6 +671,52 @@ fn ensure_chromium() -> Result<()> {
         return Err(missing(CHROMIUM, fix));
     }
     Ok(())
+}
+
+/// `$OMEGA_NATS_SERVER`, else Debian's nats-server (installed with apt-get
+/// when missing and we are root): the server the cluster tests launch.
+fn ensure_nats() -> Result<PathBuf> {
+    step("checking nats-server");
+    if let Some(p) = env::var_os("OMEGA_NATS_SERVER").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        if !p.is_file() {
+            return Err(missing(
+                &format!("OMEGA_NATS_SERVER={}: no such file", p.display()),
+                &format!("point OMEGA_NATS_SERVER at a nats-server binary, or unset it to use {NATS_SERVER}"),
+            ));
+        }
+        return Ok(p);
+    }
+    let path = PathBuf::from(NATS_SERVER);
+    if !path.is_file() {
+        let fix = "sudo apt-get update && sudo apt-get install -y nats-server  (or set OMEGA_NATS_SERVER=/path/to/nats-server)";
+        let uid = Command::new("id")
+            .arg("-u")
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        if uid.as_deref() != Some("0") {
+            return Err(missing(&format!("{NATS_SERVER} (Debian's nats-server package)"), fix));
+        }
+        step("installing nats-server with apt-get");
+        let apt = |args: &[&str]| {
+            run(Command::new("apt-get")
+                .args(args)
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .stdin(Stdio::null()))
+        };
+        // update the package lists only when the install cannot find the package
+        apt(&["install", "-y", "nats-server"])
+            .or_else(|_| apt(&["update"]).and_then(|()| apt(&["install", "-y", "nats-server"])))
+            .map_err(|e| missing(&format!("{NATS_SERVER} ({e})"), fix))?;
+        if !path.is_file() {
+            return Err(missing(NATS_SERVER, fix));
+        }
+    }
+    if let Some(v) = version_of(&path.to_string_lossy()) {
+        println!("    {v}");
+    }
+    Ok(path)
 }
 
 /// The major version in `node --version`'s answer (`v20.11.1` -> 20; 0 when unreadable).

@@ -9,6 +9,9 @@ use omega_core::api::vectors::{Case, Manifest};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Real nats-server processes (one, or a routed cluster) for the cluster tests.
+pub mod nats;
+
 /// The `omega` under test: this build's, or `$OMEGA_TEST_BIN` (to run the
 /// checks against another build, e.g. one from before a fix, and see them fail).
 pub fn bin() -> String {
