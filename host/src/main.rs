@@ -375,6 +375,106 @@ enum Command {
         #[command(flatten)]
         engine: EngineArgs,
     },
+    /// Publish events into a log's NATS JetStream stream (one message per event;
+    /// re-sends are dropped by the stream's duplicate window). Waits for every ack.
+    Publish {
+        #[command(flatten)]
+        nats: commands::cluster::NatsArgs,
+        /// Events file, or `-` for standard input.
+        #[arg(long, short)]
+        input: String,
+        /// Input format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: InputFormat,
+        /// Publishes awaiting their ack at once (at least 1).
+        #[arg(long, value_name = "N", default_value_t = 4096)]
+        max_inflight: usize,
+        /// Publish in the file's order instead of canonical (key) order.
+        #[arg(long)]
+        keep_order: bool,
+    },
+    /// Publish one seal (a batch boundary) into a log's stream.
+    Seal {
+        #[command(flatten)]
+        nats: commands::cluster::NatsArgs,
+        /// Seals an event may wait for a missing predecessor or dependency before it obstructs.
+        #[arg(long, value_name = "SEALS", default_value_t = commands::cluster::publish::DEFAULT_HORIZON, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        horizon: u32,
+        /// Seals every event is held before it may be appended (covers producers running at different speeds).
+        #[arg(long, value_name = "SEALS", default_value_t = commands::cluster::publish::DEFAULT_DELAY, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+        delay: u32,
+    },
+    /// Run a cluster node: reconcile the log's stream batch by batch on this
+    /// node's engine, co-sign checkpoints with the committee, store the quorum
+    /// certificates in --data. Runs until SIGTERM or SIGINT; one JSON line per event.
+    Node {
+        #[command(flatten)]
+        nats: commands::cluster::NatsArgs,
+        /// This node's signer key file (from `omega keygen`).
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+        /// The committee file (threshold and member keys).
+        #[arg(long, value_name = "FILE")]
+        committee: PathBuf,
+        /// This node's folder (created if absent): its log, chain and cursor.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The checkpoints' origin line (default: omega/<log>). Every node of a log must use the same.
+        #[arg(long)]
+        origin: Option<String>,
+        /// Be a sealer: publish a seal after this many events since the last seal.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        seal_every: Option<u64>,
+        /// Be a sealer: publish a seal this often (milliseconds) while events wait.
+        #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+        seal_interval: Option<u64>,
+        /// The horizon this node's seals carry (see `omega seal`).
+        #[arg(long, value_name = "SEALS", default_value_t = commands::cluster::publish::DEFAULT_HORIZON, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        horizon: u32,
+        /// The delay this node's seals carry (see `omega seal`).
+        #[arg(long, value_name = "SEALS", default_value_t = commands::cluster::publish::DEFAULT_DELAY, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+        delay: u32,
+        /// Stream replicas, when this node creates the stream (a NATS cluster of at least as many servers).
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=5))]
+        replicas: u64,
+        /// Misbehave on purpose (for tests of dissent and fraud detection).
+        #[arg(long, value_enum, hide = true)]
+        fault: Option<commands::cluster::node::Fault>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Export a quorum-certified chain as `<height>.cert` files that
+    /// `omega verify --cert LAST --chain ...` accepts; from a node's --data or from the stream.
+    Chain {
+        /// A node's folder to read the chain from.
+        #[arg(long, value_name = "DIR", conflicts_with = "nats")]
+        data: Option<PathBuf>,
+        /// Read the certificates from the log's stream instead (with --log).
+        #[arg(long, value_name = "URL", requires = "log")]
+        nats: Option<String>,
+        /// The log's name (with --nats).
+        #[arg(long, value_name = "NAME")]
+        log: Option<String>,
+        /// The committee file.
+        #[arg(long, value_name = "FILE")]
+        committee: PathBuf,
+        /// Where to write the certificates.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Check a double-signing proof (written by a node into DATA/fraud/) offline.
+    VerifyFraud {
+        /// The committee file.
+        #[arg(long, value_name = "FILE")]
+        committee: PathBuf,
+        /// The proof (JSON with the two signed notes).
+        #[arg(long, value_name = "FILE")]
+        proof: PathBuf,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
     /// Print a certificate's C2SP signed-note text (`--cert`), or check any
     /// signed note against verifier keys (`omega note verify`).
     #[command(args_conflicts_with_subcommands = true)]
@@ -498,6 +598,33 @@ fn main() -> ExitCode {
         Command::VerifyProof { proof, engine } => certify::verify_proof(proof, engine),
         Command::Note { action: Some(NoteCommand::Verify { input, vkeys, engine }), .. } => certify::note_verify(input, vkeys, engine),
         Command::Note { action: None, cert: Some(cert), engine } => certify::note(cert, engine),
+        Command::Publish { nats, input, format, max_inflight, keep_order } => commands::cluster::publish::publish(nats, input, *format, *max_inflight, *keep_order),
+        Command::Seal { nats, horizon, delay } => commands::cluster::publish::seal(nats, *horizon, *delay),
+        Command::Node { nats, key, committee, data, origin, seal_every, seal_interval, horizon, delay, replicas, fault, engine } => {
+            commands::cluster::node::run(commands::cluster::node::Options {
+                nats: nats.clone(),
+                key: key.clone(),
+                committee: committee.clone(),
+                data: data.clone(),
+                engine: engine.clone(),
+                origin: origin.clone(),
+                seal_every: *seal_every,
+                seal_interval: *seal_interval,
+                horizon: *horizon,
+                delay: *delay,
+                replicas: usize::try_from(*replicas).unwrap_or(1),
+                fault: *fault,
+            })
+        }
+        Command::Chain { data, nats, log: l, committee, out, engine } => match (data, nats, l) {
+            (Some(d), _, _) => commands::cluster::chain::export(commands::cluster::chain::Source::Data(d), committee, out, engine),
+            (None, Some(url), Some(l)) => {
+                let a = commands::cluster::NatsArgs::from_env(url, l);
+                commands::cluster::chain::export(commands::cluster::chain::Source::Nats(&a), committee, out, engine)
+            }
+            _ => Err(anyhow!("give --data DIR, or --nats URL --log NAME")),
+        },
+        Command::VerifyFraud { committee, proof, engine } => commands::cluster::chain::verify_fraud(committee, proof, engine),
         Command::Note { action: None, cert: None, .. } => Err(anyhow::anyhow!("give --cert CERT, or `omega note verify`")),
     };
     match result {

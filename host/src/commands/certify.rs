@@ -15,7 +15,7 @@ fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
 }
 
 /// Reads a signer key file, refusing one that others can read or write.
-fn read_key(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_key(path: &Path) -> Result<Vec<u8>> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -76,7 +76,7 @@ fn unique_temp(path: &Path, mode: u32) -> Result<(PathBuf, std::fs::File)> {
 /// directory, synced, then renamed over `path`. A symlink at `path` is
 /// replaced, never written through; concurrent writers never share a file.
 /// A `private` file is mode 0600; others get the usual mode (0666 less the umask).
-fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
     let (tmp, mut f) = unique_temp(path, if private { 0o600 } else { 0o666 })?;
     let done = (|| -> Result<()> {
         #[cfg(unix)]

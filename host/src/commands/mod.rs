@@ -4,6 +4,7 @@
 //! the work itself is in omega-core.
 pub(crate) mod bench;
 pub(crate) mod certify;
+pub(crate) mod cluster;
 pub(crate) mod crosscheck;
 pub(crate) mod demo;
 pub(crate) mod doctor;

@@ -1,0 +1,250 @@
+//! The live cluster across processes: real `nats-server`s (started here on
+//! free loopback ports, stopped by pid), real `omega node` processes on both
+//! engines, real `omega publish` producers (docs/CLUSTER.md).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod common;
+use common::nats::{NatsOptions, NatsServer, require_nats};
+use common::{blob, code, omega, s, tmp};
+use omega_core::Event;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One `omega node` process; killed (SIGKILL) when dropped, whatever happens.
+struct NodeProc {
+    name: String,
+    args: Vec<String>,
+    out: PathBuf,
+    child: Option<Child>,
+}
+
+impl NodeProc {
+    fn start(name: &str, args: Vec<String>, dir: &Path) -> NodeProc {
+        let mut n = NodeProc { name: name.into(), args, out: dir.join(format!("{name}.out")), child: None };
+        n.spawn();
+        n
+    }
+
+    fn spawn(&mut self) {
+        let out = std::fs::OpenOptions::new().create(true).append(true).open(&self.out).unwrap();
+        let err = std::fs::OpenOptions::new().create(true).append(true).open(self.out.with_extension("err")).unwrap();
+        let child = Command::new(common::bin()).args(&self.args).env("OMEGA_JSON", "1").stdout(out).stderr(err).stdin(Stdio::null()).spawn().unwrap();
+        self.child = Some(child);
+    }
+
+    fn lines(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.out).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+    }
+
+    fn events(&self, kind: &str) -> Vec<Value> {
+        self.lines().into_iter().filter(|v| v["event"] == kind).collect()
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.out.with_extension("err")).unwrap_or_default()
+    }
+
+    /// Waits until some output line satisfies `f`; panics with the node's output after `secs`.
+    fn wait_for(&mut self, what: &str, secs: u64, f: impl Fn(&Value) -> bool) {
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(secs) {
+            if self.lines().iter().any(&f) {
+                return;
+            }
+            if let Some(c) = self.child.as_mut() {
+                if let Ok(Some(st)) = c.try_wait() {
+                    panic!("node {} exited ({st}) while waiting for {what}\nstderr: {}", self.name, self.stderr());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let all = std::fs::read_to_string(&self.out).unwrap_or_default();
+        let tail: Vec<&str> = all.lines().rev().take(30).collect();
+        panic!("node {}: no {what} after {secs} s\nlast lines: {:#?}\nstderr: {}", self.name, tail, self.stderr());
+    }
+
+    /// SIGTERM, then the exit status (0 is a clean stop).
+    fn term(&mut self) -> i32 {
+        let mut c = self.child.take().unwrap();
+        unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+        let t = Instant::now();
+        loop {
+            if let Ok(Some(st)) = c.try_wait() {
+                return st.code().unwrap_or(-1);
+            }
+            if t.elapsed() > Duration::from_secs(20) {
+                let _ = c.kill();
+                panic!("node {} did not stop on SIGTERM", self.name);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for NodeProc {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Keys and a committee of `members` (threshold `k`), plus any `strangers` (keys outside it).
+fn committee(dir: &Path, members: &[&str], k: u32, strangers: &[&str]) -> PathBuf {
+    let mut vkeys = Vec::new();
+    for m in members.iter().chain(strangers) {
+        let o = omega(&["keygen", "--name", m, "--out", s(&dir.join(format!("{m}.key")))]);
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        if members.contains(m) {
+            vkeys.push(String::from_utf8(o.stdout).unwrap().trim().to_string());
+        }
+    }
+    let p = dir.join("committee.json");
+    std::fs::write(&p, serde_json::json!({"threshold": k, "members": vkeys}).to_string()).unwrap();
+    p
+}
+
+fn node_args(url: &str, log: &str, dir: &Path, name: &str, committee: &Path, engine: &str, extra: &[&str]) -> Vec<String> {
+    let mut a: Vec<String> = [
+        "node", "--nats", url, "--log", log, "--key", s(&dir.join(format!("{name}.key"))), "--committee", s(committee),
+        "--data", s(&dir.join(format!("data-{name}"))), "--engine", engine,
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect();
+    if engine == "wasm" {
+        a.push("--blob".into());
+        a.push(s(&blob().unwrap()).into());
+    }
+    a.extend(extra.iter().map(|x| x.to_string()));
+    a
+}
+
+fn write_binary(path: &Path, events: &[Event]) {
+    let mut b = Vec::new();
+    for e in events {
+        e.encode_into(&mut b);
+    }
+    std::fs::write(path, b).unwrap();
+}
+
+fn tree_size_reached(n: u64) -> impl Fn(&Value) -> bool {
+    move |v: &Value| v["event"] == "quorum" && v["tree_size"].as_u64() == Some(n)
+}
+
+fn chain_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join("chain"))
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// 3 nodes (2 native, 1 on the blob when it is built), threshold 2, 4 producers publishing
+/// 20,000 events with cross-producer dependencies at once; one node is killed with SIGKILL
+/// mid-run and restarted. Every node ends with the same certified chain, it verifies on both
+/// engines, and its roots are those of `omega reconcile` over the same events.
+#[test]
+fn nodes_on_two_engines_certify_one_history_and_survive_kill_9() {
+    let Some(_) = require_nats() else { return };
+    let dir = tmp("agree");
+    let server = NatsServer::start(&NatsOptions::default());
+    let comm = committee(&dir, &["n1", "n2", "n3"], 2, &[]);
+    let shape = omega_core::event::sample::Shape { nodes: 4, streams: 5, per_stream: 1000, payload: 32 };
+    let all = omega_core::event::sample::history(2026, shape);
+    // Producer i publishes node i's events; about half of all events depend on another node's.
+    let mut files = Vec::new();
+    for p in 1..=4u32 {
+        let mine: Vec<Event> = all.iter().filter(|e| e.key().node() == p).cloned().collect();
+        let f = dir.join(format!("producer{p}.bin"));
+        write_binary(&f, &mine);
+        files.push(f);
+    }
+    let third = if blob().is_some() { "wasm" } else { "native" };
+    let seal = ["--seal-every", "1000", "--seal-interval", "300", "--delay", "3", "--horizon", "32"];
+    let mut n1 = NodeProc::start("n1", node_args(&server.url, "agree", &dir, "n1", &comm, "native", &seal), &dir);
+    n1.wait_for("start", 30, |v| v["event"] == "started");
+    let mut n2 = NodeProc::start("n2", node_args(&server.url, "agree", &dir, "n2", &comm, "native", &[]), &dir);
+    let mut n3 = NodeProc::start("n3", node_args(&server.url, "agree", &dir, "n3", &comm, third, &[]), &dir);
+    n2.wait_for("start", 60, |v| v["event"] == "started");
+    n3.wait_for("start", 60, |v| v["event"] == "started");
+
+    let producers: Vec<Child> = files
+        .iter()
+        .map(|f| {
+            Command::new(common::bin())
+                .args(["publish", "--nats", &server.url, "--log", "agree", "--format", "binary", "--input", s(f)])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // Kill node 2 once the first certificate formed; the other two keep certifying.
+    n2.wait_for("a first certificate", 60, |v| v["event"] == "quorum");
+    n2.kill9();
+    for p in producers {
+        let o = p.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "publish failed: {}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["acked"], 5000, "{v}");
+    }
+    n1.wait_for("the whole history certified", 120, tree_size_reached(20_000));
+    // Restarted after SIGKILL: it verifies its chain, resumes and catches up.
+    n2.spawn();
+    n2.wait_for("catch-up", 120, tree_size_reached(20_000));
+    n3.wait_for("the whole history certified", 120, tree_size_reached(20_000));
+    std::thread::sleep(Duration::from_millis(500));
+    for n in [&mut n1, &mut n2, &mut n3] {
+        assert_eq!(n.term(), 0, "node {} did not stop cleanly: {}", n.name, n.stderr());
+        assert!(n.events("sealed").iter().all(|v| v["status"] != "obstruction"), "node {} obstructed: {:?}", n.name, n.events("sealed"));
+        assert!(n.events("dissent").is_empty() && n.events("fraud").is_empty(), "node {}: {:?}", n.name, n.lines());
+    }
+    // One chain, byte for byte, on every node.
+    let c1 = chain_files(&dir.join("data-n1"));
+    assert!(c1.len() >= 3, "{} certificates", c1.len());
+    for other in ["data-n2", "data-n3"] {
+        assert_eq!(chain_files(&dir.join(other)), c1, "{other}'s chain differs");
+        assert_eq!(std::fs::read(dir.join(other).join("log.omega")).unwrap(), std::fs::read(dir.join("data-n1/log.omega")).unwrap());
+    }
+    // The chain verifies on both engines, exported as `omega chain` writes it.
+    let out = dir.join("export");
+    let o = omega(&["chain", "--data", s(&dir.join("data-n1")), "--committee", s(&comm), "--out", s(&out)]);
+    assert_eq!(code(&o), 0, "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let mut certs: Vec<PathBuf> = std::fs::read_dir(&out).unwrap().flatten().map(|e| e.path()).collect();
+    certs.sort();
+    let last = certs.pop().unwrap();
+    for engine in common::engines() {
+        let mut args = vec!["verify", "--engine", engine, "--cert", s(&last), "--committee", s(&comm)];
+        for c in &certs {
+            args.push("--chain");
+            args.push(s(c));
+        }
+        let o = omega(&args);
+        assert_eq!(code(&o), 0, "{engine}: {}", String::from_utf8_lossy(&o.stdout));
+    }
+    // Batch by batch, the certified roots are `omega reconcile`'s over the same events.
+    let log = omega_core::event::frame::read_events(&std::fs::read(dir.join("data-n1/log.omega")).unwrap()).unwrap();
+    let leaves: Vec<[u8; 32]> = log.iter().map(|e| e.leaf_hash()).collect();
+    for (_, bytes) in &c1 {
+        let c = omega_core::certify::cert::Certificate::read(bytes).unwrap();
+        let n = usize::try_from(c.checkpoint.tree_size).unwrap();
+        assert_eq!(c.checkpoint.root, omega_core::tree::merkle::root(&leaves[..n]), "height {}", c.checkpoint.height);
+    }
+    let whole = dir.join("all.bin");
+    write_binary(&whole, &all);
+    let o = omega(&["reconcile", "--format", "binary", "--input", s(&whole)]);
+    assert_eq!(code(&o), 0);
+    let last = omega_core::certify::cert::Certificate::read(&c1.last().unwrap().1).unwrap();
+    let root_hex: String = last.checkpoint.root.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(common::json(&o)["root"], root_hex.as_str());
+    drop(server);
+}
