@@ -392,6 +392,10 @@ enum Command {
         /// Publish in the file's order instead of canonical (key) order.
         #[arg(long)]
         keep_order: bool,
+        /// Send without a `Nats-Msg-Id`, so JetStream cannot drop a re-send: exactly what a
+        /// re-send beyond the duplicate window looks like (for tests of re-sends beyond the window).
+        #[arg(long, hide = true)]
+        no_msg_id: bool,
     },
     /// Publish one seal (a batch boundary) into a log's stream.
     Seal {
@@ -463,6 +467,19 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         engine: EngineArgs,
+    },
+    /// See the live cluster on this machine: a nats-server, three nodes (two
+    /// native, one on the blob), a producer; prints the certificates as they form.
+    ClusterDemo {
+        /// Events to publish (rounded up to a multiple of 12).
+        #[arg(long, value_name = "N", default_value_t = 3000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        events: u64,
+        /// Keep the server's store, the keys and the nodes' folders here (default: a temporary folder, removed).
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+        /// The blob for the third node (default: the one `cargo xtask blob` built, or $OMEGA_BLOB).
+        #[arg(long, value_name = "PATH")]
+        blob: Option<PathBuf>,
     },
     /// Check a double-signing proof (written by a node into DATA/fraud/) offline.
     VerifyFraud {
@@ -598,7 +615,9 @@ fn main() -> ExitCode {
         Command::VerifyProof { proof, engine } => certify::verify_proof(proof, engine),
         Command::Note { action: Some(NoteCommand::Verify { input, vkeys, engine }), .. } => certify::note_verify(input, vkeys, engine),
         Command::Note { action: None, cert: Some(cert), engine } => certify::note(cert, engine),
-        Command::Publish { nats, input, format, max_inflight, keep_order } => commands::cluster::publish::publish(nats, input, *format, *max_inflight, *keep_order),
+        Command::Publish { nats, input, format, max_inflight, keep_order, no_msg_id } => {
+            commands::cluster::publish::publish(nats, input, *format, *max_inflight, *keep_order, *no_msg_id)
+        }
         Command::Seal { nats, horizon, delay } => commands::cluster::publish::seal(nats, *horizon, *delay),
         Command::Node { nats, key, committee, data, origin, seal_every, seal_interval, horizon, delay, replicas, fault, engine } => {
             commands::cluster::node::run(commands::cluster::node::Options {
@@ -624,6 +643,7 @@ fn main() -> ExitCode {
             }
             _ => Err(anyhow!("give --data DIR, or --nats URL --log NAME")),
         },
+        Command::ClusterDemo { events, keep, blob } => commands::cluster::demo::run(*events, keep.as_deref(), blob.as_deref()),
         Command::VerifyFraud { committee, proof, engine } => commands::cluster::chain::verify_fraud(committee, proof, engine),
         Command::Note { action: None, cert: None, .. } => Err(anyhow::anyhow!("give --cert CERT, or `omega note verify`")),
     };

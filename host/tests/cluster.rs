@@ -306,3 +306,17 @@ fn dissent_fraud_strangers_and_equivocation_are_caught() {
     assert!(c.checkpoint.evidence.is_some());
     drop(server);
 }
+
+/// `omega cluster-demo` (what a newcomer runs) starts its own server and nodes, prints the
+/// certificates as they form, ends with the whole sample certified, and leaves nothing running.
+#[test]
+fn the_cluster_demo_runs_and_cleans_up() {
+    let Some(server) = require_nats() else { return };
+    let o = Command::new(common::bin()).args(["cluster-demo", "--events", "1200"]).env("OMEGA_NATS_SERVER", &server).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("tree size 1200"), "{out}");
+    assert!(out.contains("all three nodes hold the same certified chain of 1200 events"), "{out}");
+    let left = Command::new("pgrep").args(["-f", "omega-cluster-demo-"]).output().unwrap();
+    assert!(left.stdout.is_empty(), "processes left running: {}", String::from_utf8_lossy(&left.stdout));
+}

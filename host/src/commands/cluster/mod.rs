@@ -11,6 +11,7 @@
 //! an op of the engine the node runs (`--engine native|wasm`); this module
 //! is transport, storage and bookkeeping only.
 pub(crate) mod chain;
+pub(crate) mod demo;
 pub(crate) mod node;
 pub(crate) mod publish;
 pub(crate) mod store;
