@@ -44,6 +44,22 @@ fn cut_call_delay(prior: &[u8], carry: &[u8], fresh: &[Event], horizon: u32, del
     }
 }
 
+/// Empty cuts until nothing is carried: the prior then, and the events they cut.
+fn drain(mut prior: Vec<u8>, mut carry: Vec<u8>, horizon: u32) -> (Vec<u8>, u64) {
+    let mut total = 0;
+    for _ in 0..=horizon + 1 {
+        if cut::decode_carry(&carry).is_ok_and(|c| c.is_empty()) {
+            break;
+        }
+        let (status, c, _) = cut_call(&prior, &carry, &[], horizon);
+        assert_eq!(status, abi::STATUS_OK, "{c:?}");
+        total += c.batch;
+        (prior, carry) = next(prior, &c);
+    }
+    assert!(cut::decode_carry(&carry).is_ok_and(|c| c.is_empty()), "the carry never empties");
+    (prior, total)
+}
+
 /// What the host does with a report: the next prior (the result re-serialised, when ok) and the carry bytes.
 fn next(prior: Vec<u8>, c: &CutReport) -> (Vec<u8>, Vec<u8>) {
     let prior = match &c.result {
@@ -248,9 +264,10 @@ fn equivocation_obstructs_at_once_naming_both_events() {
     assert_eq!(b64_decode(&c.events).unwrap(), bin(&both));
     let carried = cut::decode_carry(&b64_decode(&c.carry).unwrap()).unwrap();
     assert_eq!(carried, vec![Carried { age: 1, event: a0 }, Carried { age: 1, event: other }]);
-    // and at the next seal they are cut on the unchanged prior
-    let (status, c2, _) = cut_call(b"", &b64_decode(&c.carry).unwrap(), &[], 5);
-    assert_eq!((status, c2.status, c2.batch), (abi::STATUS_OK, CutStatus::Ok, 2));
+    // and at the next seals they are cut on the unchanged prior (the newest Lamport
+    // time once the stream has been quiet for `horizon` seals)
+    let (_, total) = drain(Vec::new(), b64_decode(&c.carry).unwrap(), 5);
+    assert_eq!(total, 2);
 }
 
 #[test]
@@ -290,8 +307,12 @@ fn a_dependency_wait_and_the_watermark() {
     assert_eq!(b64_decode(&c.events).unwrap(), bin(&[a0.clone(), b0.clone()]));
     let (prior, carry) = next(Vec::new(), &c);
     let (_, c2, _) = cut_call(&prior, &carry, std::slice::from_ref(&a1), 3);
-    assert_eq!((c2.status, c2.batch, c2.waiting, c2.held), (CutStatus::Ok, 3, 0, 0));
-    let (prior, _) = next(prior, &c2);
+    // a1 and b1 are cut; c0, the newest Lamport time, is held until a later time
+    // closes it or the stream has been quiet for `horizon` seals
+    assert_eq!((c2.status, c2.batch, c2.waiting, c2.held), (CutStatus::Ok, 2, 0, 1));
+    let (prior, carry) = next(prior, &c2);
+    let (prior, total) = drain(prior, carry, 3);
+    assert_eq!(total, 1);
     let Outcome::Ok(all) = reconcile(&State::new(), &[a0, a1, b0, b1, c0]) else { panic!() };
     assert_eq!(abi::parse_any_prior(&prior).unwrap(), all.state);
 }
@@ -299,7 +320,8 @@ fn a_dependency_wait_and_the_watermark() {
 #[test]
 fn an_event_later_than_a_cut_larger_key_is_before_the_frontier() {
     // what the watermark cannot do: wait for an event it has not seen
-    let (_, c, _) = cut_call(b"", b"", &[ev(5, 1, 0, 0, &[], b"early")], 3);
+    let (_, c, _) = cut_call(b"", b"", &[ev(5, 1, 0, 0, &[], b"early"), ev(6, 3, 0, 0, &[], b"later")], 3);
+    assert_eq!((c.batch, c.held), (1, 1));
     let (prior, carry) = next(Vec::new(), &c);
     let (status, c2, _) = cut_call(&prior, &carry, &[ev(2, 2, 0, 0, &[], b"late")], 3);
     assert_eq!((status, c2.rejected), (abi::STATUS_OBSTRUCTION, 1));
@@ -313,11 +335,13 @@ fn a_resent_event_below_the_head_is_stale_and_leaves_the_root_alone() {
     // cannot be told from a forged one: it is rejected (1001 stale), the
     // history is unchanged, and the other candidates are carried
     let (a0, a1, a2) = (ev(1, 1, 0, 0, &[], b"a0"), ev(2, 1, 0, 1, &[], b"a1"), ev(3, 1, 0, 2, &[], b"a2"));
-    let (_, c, _) = cut_call(b"", b"", &[a0.clone(), a1.clone()], 2);
+    let x = ev(9, 2, 0, 0, &[], b"a later Lamport time, so a0 and a1 are cut");
+    let (_, c, _) = cut_call(b"", b"", &[a0.clone(), a1.clone(), x], 2);
+    assert_eq!(c.batch, 2);
     let (prior, carry) = next(Vec::new(), &c);
     let (status, c2, _) = cut_call(&prior, &carry, &[a0, a1, a2.clone()], 2);
     // a1 is the head (an exact copy: a duplicate); a0 is below it (stale)
-    assert_eq!((status, c2.rejected, c2.duplicates, c2.held), (abi::STATUS_OBSTRUCTION, 1, 1, 1));
+    assert_eq!((status, c2.rejected, c2.duplicates, c2.held), (abi::STATUS_OBSTRUCTION, 1, 1, 2));
     let Some(ReconcileResult::Obstruction(o)) = &c2.result else { panic!() };
     assert_eq!(o.violations[0].reason, "stale");
     let (prior2, carry2) = next(prior.clone(), &c2);
@@ -337,8 +361,12 @@ fn the_result_is_what_op_2_prints_for_the_batch() {
     let text = String::from_utf8(body).unwrap();
     let inner: String = String::from_utf8(op2.body).unwrap().trim_end().lines().collect::<Vec<_>>().join("\n  ");
     assert!(text.contains(&format!("\"result\": {inner},")), "{text}");
-    // a JSON event form of the same history gives the same batch
-    let again = abi::call(Op::ReconcileJson.code(), &abi::make_request(&json::events_to_json(&h), b""));
+    // the batch is all but the newest Lamport time (nothing later closes it yet)
+    let cut_events = Event::decode_all(&events, &Limits::default()).unwrap();
+    let newest = h.iter().map(|e| e.key().lamport()).max().unwrap();
+    assert_eq!(cut_events.len(), h.iter().filter(|e| e.key().lamport() < newest).count());
+    // a JSON event form of the same events gives the same result
+    let again = abi::call(Op::ReconcileJson.code(), &abi::make_request(&json::events_to_json(&cut_events), b""));
     assert_eq!(again.body, response::to_json(c.result.as_ref().unwrap()));
 }
 

@@ -29,9 +29,11 @@
 //!    other candidate is carried with age + 1.
 //! 6. Otherwise W is the Lamport time of the smallest key of a candidate
 //!    that is not ready (a *waiting* one) or whose age is below `delay` (a
-//!    *young* one); the batch is the ready candidates with a Lamport time
-//!    below W (all of them when none waits and none is young); the other
-//!    ready candidates are *held*. An empty batch is status empty (no result, state unchanged);
+//!    *young* one), and T the greatest Lamport time of a candidate whose age
+//!    is at least `delay`. The batch is the ready candidates whose Lamport
+//!    time is below W (any, when none waits and none is young) and below T
+//!    (any, when every candidate's age is at least `horizon`: a quiet
+//!    stream); the other ready candidates are *held*. An empty batch is status empty (no result, state unchanged);
 //!    else reconcile(prior, batch) decides ok or obstruction (an obstructed
 //!    batch is dropped). Every candidate not in the batch is carried with age + 1.
 //!
@@ -41,12 +43,15 @@
 //! With it, an event that arrives before its predecessor or dependencies is
 //! never obstructed for it, as long as it waits fewer than `horizon` seals.
 //! (An event that arrives only after a seal has appended a larger key is
-//! `before_frontier`: the cut cannot wait for what it has not seen. `delay`
-//! D bounds that: if no event arrives more than D seals after an event with
-//! a greater key, none is rejected as late.) W is a whole Lamport time, not a
-//! key, so a batch never ends inside one Lamport time: every prior head is
-//! then strictly earlier than what comes next, and a dependency deep in the
-//! prior stays provable (2003 `unprovable` cannot come from where a seal fell).
+//! `before_frontier`: the cut cannot wait for what it has not seen.) Why T:
+//! a Lamport time is cut only when a candidate of a later time is at least
+//! `delay` seals old; so if no event arrives more than `delay` seals after an
+//! event with a greater key, nothing of a cut Lamport time (or earlier) can
+//! arrive after the cut: no event is rejected as late (`before_frontier`),
+//! and every prior head is strictly earlier than what comes next, so a
+//! dependency deep in the prior stays provable (2003 `unprovable` cannot come
+//! from where a seal fell). The newest Lamport time has no later one to close
+//! it: it is cut once nothing younger than `horizon` seals is left.
 //!
 //! The carry travels between cuts as OMGP bytes (version 1, big-endian):
 //! `"OMGP" | 1 | count u32 | count × (age u32 | length u32 | canonical event)`,
@@ -407,7 +412,20 @@ pub fn cut(prior: &State, carry: Vec<Carried>, fresh: Vec<Event>, horizon: u32, 
     //    than `delay`; only ready events of earlier Lamport times are cut (candidates are in
     //    key order, so the first such one has the smallest key).
     let w: Option<u64> = cands.iter().zip(&ready).find(|(c, r)| !**r || c.age < delay).map(|(c, _)| c.key.lamport());
-    let in_batch: Vec<bool> = cands.iter().zip(&ready).map(|(c, r)| *r && w.is_none_or(|w| c.key.lamport() < w)).collect();
+    //    ... and a Lamport time is cut only once it is *closed*: some candidate of a later
+    //    Lamport time is at least `delay` seals old (so, with arrivals bounded by the delay,
+    //    nothing of this time or earlier can still come), or every candidate has been
+    //    carried `horizon` seals (a quiet stream: its newest time is closed then).
+    let t: Option<u64> = cands.iter().filter(|c| c.age >= delay).map(|c| c.key.lamport()).max();
+    let quiet = cands.iter().all(|c| c.age >= horizon);
+    let in_batch: Vec<bool> = cands
+        .iter()
+        .zip(&ready)
+        .map(|(c, r)| {
+            let l = c.key.lamport();
+            *r && w.is_none_or(|w| l < w) && (t.is_some_and(|t| l < t) || quiet)
+        })
+        .collect();
     let batch: Vec<Event> = cands.iter().zip(&in_batch).filter(|(_, b)| **b).map(|(c, _)| c.event.clone()).collect();
     let waiting = count(ready.iter().filter(|r| !**r).count());
     let held = count(ready.iter().zip(&in_batch).filter(|(r, b)| **r && !**b).count());

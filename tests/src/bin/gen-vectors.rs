@@ -703,7 +703,13 @@ fn cluster_cases() -> Vec<(&'static str, FieldCase)> {
     let (p3, c3) = cut_next(&p2, &c2, &f2, &h3);
     let mut last = chunks[2].clone();
     last.extend(chunks[2].iter().take(3).cloned());
-    push("cut", "cut-third-seal", "the last chunk (three events sent twice): nothing is carried and the root is the reconcile of all 36 events", Op::Cut, vec![("prior.json", p3.clone()), ("carry.omgp", c3), ("fresh.bin", binary(&last)), ("horizon.txt", h3.clone())]);
+    push("cut", "cut-third-seal", "the last chunk (three events sent twice): all but the newest Lamport time is cut; that one is held, as nothing later closes it yet", Op::Cut, vec![("prior.json", p3.clone()), ("carry.omgp", c3.clone()), ("fresh.bin", binary(&last)), ("horizon.txt", h3.clone())]);
+    let (mut p4, mut c4) = cut_next(&p3, &c3, &binary(&last), &h3);
+    // the stream stays quiet: empty seals age the held events until every one is `horizon` old
+    for _ in 0..2 {
+        (p4, c4) = cut_next(&p4, &c4, &[], &h3);
+    }
+    push("cut", "cut-quiet", "after a quiet spell of `horizon` seals the newest Lamport time is closed: it is cut, nothing is carried, and the root is the reconcile of all 36 events", Op::Cut, vec![("prior.json", p4), ("carry.omgp", c4), ("fresh.bin", vec![]), ("horizon.txt", h3.clone())]);
 
     let orphan = ev(7, 1, 0, 1, &[], b"seq 1, no seq 0");
     push("cut", "cut-empty", "only an event whose predecessor has not come: nothing to cut (status empty, no result), it is carried one seal older", Op::Cut, vec![("prior.json", vec![]), ("carry.omgp", vec![]), ("fresh.bin", binary(&[orphan.clone()])), ("horizon.txt", h3.clone())]);

@@ -64,6 +64,12 @@ impl Store {
     pub fn open(dir: &Path, id: &Identity) -> Result<Store> {
         for sub in ["mine", "chain", "fraud"] {
             std::fs::create_dir_all(dir.join(sub)).with_context(|| format!("cannot create {}", dir.join(sub).display()))?;
+            // A write a crash interrupted leaves its temporary file (never read): remove it.
+            for e in std::fs::read_dir(dir.join(sub))?.flatten() {
+                if e.file_name().to_string_lossy().ends_with(".tmp") {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
         }
         let idf = dir.join("node.json");
         match std::fs::read(&idf) {
