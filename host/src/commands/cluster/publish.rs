@@ -28,7 +28,9 @@ pub(crate) fn msg_id(e: &Event) -> String {
 }
 
 /// `omega publish --nats URL --log NAME --input EVENTS [--format F] [--max-inflight N] [--keep-order]`.
-pub fn publish(nats: &NatsArgs, input: &str, format: InputFormat, max_inflight: usize, keep_order: bool) -> Result<ExitCode> {
+/// `no_msg_id` (hidden `--no-msg-id`) sends without a `Nats-Msg-Id`, as a re-send beyond the
+/// duplicate window arrives: for tests that the nodes drop such re-sends themselves.
+pub fn publish(nats: &NatsArgs, input: &str, format: InputFormat, max_inflight: usize, keep_order: bool, no_msg_id: bool) -> Result<ExitCode> {
     let names = Names::new(&nats.log)?;
     let mut events = read_events(input, format)?;
     if !keep_order {
@@ -61,8 +63,10 @@ pub fn publish(nats: &NatsArgs, input: &str, format: InputFormat, max_inflight: 
         for e in &events {
             let mut bytes = Vec::new();
             e.encode_into(&mut bytes);
+            let msg = Publish::build().payload(bytes.into());
+            let msg = if no_msg_id { msg } else { msg.message_id(msg_id(e)) };
             let ack = js
-                .send_publish(names.events.clone(), Publish::build().payload(bytes.into()).message_id(msg_id(e)))
+                .send_publish(names.events.clone(), msg)
                 .await
                 .map_err(|e| no_stream_hint(&names, e.to_string()))?;
             inflight.push(ack.into_future());
