@@ -8,6 +8,7 @@ const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "modu
 let nextId = 1;
 const pending = new Map();
 worker.onmessage = ({ data }) => {
+  if (data.event === "cluster") return showCluster(data.state);
   const p = pending.get(data.id);
   if (!p) return;
   pending.delete(data.id);
@@ -564,6 +565,146 @@ onShow.ecs = async () => {
   await ecsRun(200);
 };
 
+// ---- cluster: this tab as a co-signing node (worker.js + cluster.js) -------------
+const KEY_STORE = "omega.cluster.key";
+const params = new URLSearchParams(location.search);
+let clusterKey = null;
+let clusterState = null;
+
+/** This tab's cluster key: from localStorage, else a new one (kept there across reloads). */
+async function ensureClusterKey() {
+  try {
+    const k = JSON.parse(localStorage.getItem(KEY_STORE) ?? "null");
+    if (k && typeof k.signer_key === "string" && typeof k.verifier_key === "string") clusterKey = k;
+  } catch {
+    // a damaged entry: make a new key
+  }
+  if (!clusterKey) {
+    const tag = Array.from(crypto.getRandomValues(new Uint8Array(3)), (b) => b.toString(16).padStart(2, "0")).join("");
+    clusterKey = await call("clusterKeygen", { name: `tab-${tag}` });
+    try {
+      localStorage.setItem(KEY_STORE, JSON.stringify(clusterKey));
+    } catch {
+      // storage refused (private mode): the key lives as long as the page
+    }
+  }
+  text("cl-name", clusterKey.name);
+  text("cl-key-id", clusterKey.key_id);
+  text("cl-verifier", clusterKey.verifier_key);
+}
+
+/** base64url (or base64) of UTF-8 text, as the `committee` URL parameter carries the committee JSON. */
+function fromBase64Url(s) {
+  const b64 = s.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(s.length / 4) * 4, "=");
+  return new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+}
+
+$("btn-cl-copy").addEventListener("click", async () => {
+  const v = clusterKey?.verifier_key ?? "";
+  try {
+    await navigator.clipboard.writeText(v);
+    text("cl-copied", "copied");
+  } catch {
+    getSelection()?.selectAllChildren($("cl-verifier"));
+    text("cl-copied", "selected: press Ctrl-C");
+  }
+  setTimeout(() => ($("cl-copied").textContent = ""), 2000);
+});
+
+async function clusterConnect() {
+  const url = $("cl-url").value.trim();
+  const log = $("cl-log").value.trim();
+  const committee = $("cl-committee").value.trim();
+  if (!url || !log || !committee) {
+    setStatus("cluster: give the NATS WebSocket URL, the log and the committee", "error");
+    return;
+  }
+  // The import map says where the NATS client lives; the worker (where import maps do not apply) imports those URLs.
+  const modules = { core: import.meta.resolve("@nats-io/nats-core"), jetstream: import.meta.resolve("@nats-io/jetstream") };
+  showCluster(await job(`connecting to ${url}`, () => call("clusterStart", { url, log, committee, key: clusterKey, modules })));
+}
+$("btn-cl-connect").addEventListener("click", () => clusterConnect().catch(() => {}));
+$("btn-cl-stop").addEventListener("click", async () => showCluster(await job("disconnecting", () => call("clusterStop"))));
+$("btn-cl-download").addEventListener("click", async () => {
+  const c = await call("clusterCertificates");
+  if (!c) return;
+  const blob = new Blob([JSON.stringify({ log: clusterState?.log, origin: clusterState?.origin, ...c }, null, 2) + "\n"], { type: "application/json" });
+  const a = el("a", { href: URL.createObjectURL(blob), download: `omega-${clusterState?.log ?? "log"}-chain.json` });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+});
+
+function showCluster(s) {
+  clusterState = s;
+  if (!s) {
+    badge("cl-status", "not connected");
+    text("cl-summary", "");
+    return;
+  }
+  const st = s.status;
+  badge("cl-status", st, st === "live" ? "ok" : st === "error" ? "error" : "busy");
+  $("view-cluster").dataset.status = st;
+  text("cl-summary", `${s.url} · stream ${s.stream} · seq ${fmt(s.seq)} · ${s.member ? "member" : "NOT in the committee"} (${s.threshold} of ${s.committee})${s.error ? ` · ${s.error}` : ""}`);
+  text("cl-height", s.height ? `${fmt(s.height.height)} (${s.height.status})` : "—");
+  text("cl-root", s.height?.root);
+  text("cl-tree", s.height ? fmt(s.height.tree_size) : "—");
+  text("cl-cert-height", s.certified ? `${fmt(s.certified.height)} (${fmt(s.chainLength)} stored)` : "—");
+  text("cl-cert-tree", s.certified ? fmt(s.certified.tree_size) : "—");
+  text("cl-quorum", s.certified ? `${s.certified.signers} of ${s.committee} signed: ${s.certified.names.join(", ")}` : "—");
+  text("cl-events", `${fmt(s.counts.events)} · ${fmt(s.eventsPerSec)}/s${s.counts.bad_event ? ` · ${fmt(s.counts.bad_event)} bad` : ""}`);
+  text("cl-seals", `${fmt(s.counts.seals)} · ${fmt(s.counts.carried)} · ${fmt(s.counts.resent)}`);
+  for (const [id, n] of [["cl-dissent", s.counts.dissent], ["cl-fraud", s.counts.fraud], ["cl-strangers", s.counts.stranger]]) {
+    text(id, String(n));
+    $(id).className = n ? "bad" : "ok";
+  }
+  const nodes = $("cl-nodes");
+  nodes.replaceChildren();
+  for (const n of s.nodes) {
+    nodes.append(el("tr", { dataset: { signer: n.member } },
+      el("td", {}, el("code", {}, n.member), n.self ? el("span", { class: "muted" }, " (this tab)") : null),
+      el("td", { class: n.in_committee ? "ok" : "bad" }, n.in_committee ? "✓" : "stranger"),
+      el("td", {}, fmt(n.height)),
+      el("td", {}, el("code", { class: "hash" }, short(n.root, 16))),
+      el("td", {}, fmt(n.signatures))));
+  }
+  if (!s.nodes.length) nodes.append(el("tr", {}, el("td", { colspan: "5", class: "muted" }, "no signatures yet")));
+  const hs = $("cl-heights");
+  hs.replaceChildren();
+  for (const h of s.heights) {
+    const pct = Math.min(100, Math.round((100 * h.agreeing) / Math.max(1, s.threshold)));
+    hs.append(el("tr", { dataset: { height: String(h.height) } },
+      el("td", {}, fmt(h.height)),
+      el("td", {}, el("code", { class: "hash" }, short(h.root, 12)), ` · ${fmt(h.tree_size)}`),
+      el("td", {}, el("span", { class: h.agreeing >= s.threshold ? "meter full" : "meter" }, el("span", { style: `width:${pct}%` })), `${h.agreeing} agree · ${s.threshold} needed`),
+      el("td", {}, ...h.signatures.map((g) => el("span", { class: g.agree ? "sig" : "sig dissent", title: g.agree ? "agrees" : `dissent: root ${g.root}` }, g.signer.split("+")[0]))),
+      el("td", { class: h.certified ? "ok" : "muted" }, h.certified ? "✓ certified" : "waiting")));
+  }
+  if (!s.heights.length) hs.append(el("tr", {}, el("td", { colspan: "5", class: "muted" }, "no batch yet")));
+  const alerts = $("cl-alerts");
+  alerts.replaceChildren();
+  $("cl-alert-count").textContent = s.alerts.length ? `(${s.alerts.length})` : "";
+  for (const a of [...s.alerts].reverse()) {
+    const what = a.event === "dissent"
+      ? `height ${a.height}: ${a.signer} signed root ${short(a.their_root, 12)}, this tab ${short(a.our_root, 12)}${a.detail ? ` (${a.detail})` : ""}`
+      : a.event === "fraud"
+        ? `height ${a.height}: ${a.signer} signed two checkpoints (proof ${a.verified ? "verified" : "NOT verified"})`
+        : `${a.height != null ? `height ${a.height}: ` : `seq ${a.seq}: `}${a.signer ?? ""} ${a.detail ?? a.reason ?? ""}`;
+    alerts.append(el("li", { class: "bad", dataset: { kind: a.event, height: String(a.height ?? ""), signer: a.signer ?? "" } }, `${a.event}: ${what}`));
+  }
+  if (!s.alerts.length) alerts.append(el("li", { class: "muted" }, "none"));
+  const chain = $("cl-chain");
+  chain.replaceChildren();
+  for (const c of [...s.chain].reverse()) {
+    chain.append(el("tr", { dataset: { height: String(c.height), cert: c.cert, hash: c.hash } },
+      el("td", {}, fmt(c.height)),
+      el("td", {}, fmt(c.tree_size)),
+      el("td", {}, el("code", { class: "hash" }, short(c.root, 16))),
+      el("td", {}, c.names.map((n) => n.split("+")[0]).join(", "))));
+  }
+  if (!s.chain.length) chain.append(el("tr", {}, el("td", { colspan: "4", class: "muted" }, "none yet")));
+  $("cl-log").textContent = s.log.map((l) => JSON.stringify(l)).join("\n") || "—";
+}
+
 // ---- start ------------------------------------------------------------------------
 async function start() {
   info = await job("loading the blob in the worker", () => call("init"));
@@ -576,9 +717,21 @@ async function start() {
   showKey(await job("generating a key", () => call("keygen")));
   showHistory(await job("loading the sample", () => call("loadSample")));
   await reconcile(false);
+  await ensureClusterKey();
+  $("cl-url").value = params.get("nats") ?? "";
+  $("cl-log").value = params.get("log") ?? "";
+  if (params.get("committee")) {
+    try {
+      $("cl-committee").value = fromBase64Url(params.get("committee"));
+    } catch {
+      setStatus("cluster: the committee URL parameter is not base64url", "error");
+    }
+  }
   document.body.dataset.ready = "1";
   const tab = location.hash.slice(1);
-  showTab(["edge", "certify", "chain", "ecs"].includes(tab) ? tab : "edge");
+  const views = ["edge", "certify", "chain", "ecs", "cluster"];
+  showTab(views.includes(tab) ? tab : params.get("nats") ? "cluster" : "edge");
+  if (params.get("nats") && params.get("log") && $("cl-committee").value) await clusterConnect().catch(() => {});
 }
 start().catch((e) => {
   document.body.dataset.ready = "error";

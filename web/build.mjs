@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Assembles the edge-node page into one self-contained static folder (default
 // web/dist/, gitignored) that any static host can serve: the page's files as
-// they are (plain ES modules, no bundling) plus the blob and its glue under pkg/.
+// they are (plain ES modules, no bundling) plus the blob and its glue under pkg/,
+// and the NATS client of the Cluster view under vendor/ (vendor.mjs makes it
+// from the installed npm packages; it throws, naming the fix, when they are missing).
 //
 //   node web/build.mjs [--out DIR]
 //   node web/serve.mjs --dir web/dist
@@ -9,10 +11,11 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { vendorFiles } from "./vendor.mjs";
 
 const WEB = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = resolve(WEB, "..");
-export const PAGE_FILES = ["index.html", "app.js", "worker.js", "style.css", "lib/history.js"];
+export const PAGE_FILES = ["index.html", "app.js", "worker.js", "cluster.js", "style.css", "lib/history.js"];
 export const PKG_FILES = ["omega_wasm.js", "omega_wasm_bg.wasm"];
 
 /** Builds into `out`; returns {files, blobGzip, glueGzip}. */
@@ -25,6 +28,7 @@ export function build(out = resolve(WEB, "dist")) {
       throw new Error(`wasm/dist/${f} is missing; build the blob first with \`cargo xtask blob\``);
     }
   }
+  const vendor = vendorFiles();
   rmSync(out, { recursive: true, force: true });
   const files = [];
   const copy = (from, to) => {
@@ -34,6 +38,12 @@ export function build(out = resolve(WEB, "dist")) {
   };
   for (const f of PAGE_FILES) copy(resolve(WEB, f), resolve(out, f));
   for (const f of PKG_FILES) copy(resolve(dist, f), resolve(out, "pkg", f));
+  for (const [f, text] of vendor) {
+    const to = resolve(out, "vendor", f);
+    mkdirSync(dirname(to), { recursive: true });
+    writeFileSync(to, text);
+    files.push(relative(out, to));
+  }
   const gz = (f) => gzipSync(readFileSync(resolve(dist, f)), { level: 9 }).length;
   const sizes = { blobGzip: gz("omega_wasm_bg.wasm"), glueGzip: gz("omega_wasm.js") };
   writeFileSync(resolve(out, "sizes.json"), JSON.stringify(sizes, null, 2) + "\n");

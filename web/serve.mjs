@@ -7,10 +7,13 @@
 //   node web/serve.mjs --dir web/dist   # a self-contained build (node web/build.mjs)
 //
 // `.wasm` goes out as application/wasm, so browsers can stream-compile it.
+// From the repository it also serves the NATS client at /vendor/ (the
+// Cluster view's), made by vendor.mjs from the installed npm packages.
 import { createServer } from "node:http";
 import { createReadStream, statSync } from "node:fs";
 import { extname, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { vendorFiles } from "./vendor.mjs";
 
 const WEB = fileURLToPath(new URL(".", import.meta.url)).replace(/[\\/]$/, "");
 const ROOT = resolve(WEB, "..");
@@ -56,10 +59,45 @@ export function fileFor(mounts, urlPath) {
   return null;
 }
 
-/** An http.Server serving `mounts` (not yet listening). */
-export function staticServer(mounts = repoMounts(), { log = false } = {}) {
+/** Whether `mounts` serve the repository's web/ at / (then /vendor/ is made from the npm packages). */
+function isRepoLayout(mounts) {
+  return mounts.some(([prefix, dir]) => prefix === "/" && dir === WEB);
+}
+
+/**
+ * An http.Server serving `mounts` (not yet listening). `vendor` (default: when
+ * `mounts` are the repository's) also serves /vendor/ from vendor.mjs, made on
+ * the first request; a missing package is a 404 that names the fix.
+ */
+export function staticServer(mounts = repoMounts(), { log = false, vendor = isRepoLayout(mounts) } = {}) {
+  let vendored = null;
+  const fromVendor = (path) => {
+    if (!vendor || !path.startsWith("/vendor/")) return null;
+    if (!vendored) {
+      try {
+        vendored = vendorFiles();
+      } catch (e) {
+        return { missing: String(e.message) };
+      }
+    }
+    const text = vendored.get(path.slice("/vendor/".length));
+    return text == null ? null : { text };
+  };
   return createServer((req, res) => {
     const url = new URL(req.url, "http://127.0.0.1");
+    const v = req.method === "GET" || req.method === "HEAD" ? fromVendor(url.pathname) : null;
+    if (v) {
+      if (log) console.log(`${req.method} ${url.pathname} ${v.missing ? 404 : 200}`);
+      const body = Buffer.from(v.missing ? `${v.missing}\n` : v.text);
+      res.writeHead(v.missing ? 404 : 200, {
+        "content-type": v.missing ? "text/plain; charset=utf-8" : TYPES[".js"],
+        "content-length": body.length,
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+      });
+      res.end(req.method === "HEAD" ? undefined : body);
+      return;
+    }
     const file = req.method === "GET" || req.method === "HEAD" ? fileFor(mounts, url.pathname) : null;
     let size = -1;
     try {

@@ -4,6 +4,7 @@
 // or {id, ok: false, error: {code, message}} out.
 import init, * as omega from "./pkg/omega_wasm.js";
 import { BATCH_ROUNDS, SAMPLE_ARGS, concat, fromHex, tamperedCopy, toHex, withEvent } from "./lib/history.js";
+import { TabNode } from "./cluster.js";
 
 const ORIGIN = "omega.edge/log";
 const PEERS = 4; // in-page committee members besides this browser's key
@@ -24,6 +25,8 @@ const S = {
   proofHistory: null, // {bytes, leaves} of the history the chain's head covers (leaves: each event's bytes in tree order)
   world: null,
   worldConfig: null,
+  node: null, // the cluster member (cluster.js), when the Cluster view is connected
+  nodeRun: null,
 };
 
 const now = () => performance.now();
@@ -276,6 +279,52 @@ const ops = {
       rootMatches: proof.root === head.root && proof.tree_size === head.tree_size,
       event: enc ? JSON.parse(omega.decodeEvents(enc))[0] : null,
     };
+  },
+
+  // ---- the live cluster (docs/CLUSTER.md): this tab as a co-signing node ----
+  /** A new key for this tab (the page keeps it in localStorage). */
+  clusterKeygen({ name }) {
+    const k = omega.generateKeypair(name);
+    return { name: k.name, key_id: k.key_id, verifier_key: k.verifier_key, signer_key: k.signer_key };
+  },
+
+  /** Connects to NATS over WebSocket and follows the log as a node; returns at once, the state then streams as {event: "cluster"} messages. */
+  async clusterStart({ url, log, committee, key, modules }) {
+    if (S.node) await ops.clusterStop();
+    const node = new TabNode(omega, { url, log, committee, key, modules }, (state) => self.postMessage({ event: "cluster", state }));
+    S.node = node;
+    S.nodeRun = node.run().then(
+      () => {
+        if (node.status !== "stopped") node.status = "ended";
+        node.touch();
+      },
+      (e) => {
+        node.status = "error";
+        node.error = String(e?.message ?? e);
+        console.warn("cluster:", e);
+        node.touch();
+        node.stop().catch(() => {});
+      },
+    );
+    return node.state();
+  },
+
+  async clusterStop() {
+    const node = S.node;
+    if (!node) return null;
+    S.node = null;
+    await node.stop();
+    await S.nodeRun?.catch(() => {});
+    return node.state();
+  },
+
+  clusterState() {
+    return S.node ? S.node.state() : null;
+  },
+
+  /** Every certificate the tab stored (height -> base64 OMGC) and its fraud proofs. */
+  clusterCertificates() {
+    return S.node ? { certificates: S.node.certificates(), frauds: S.node.frauds } : null;
   },
 
   // ---- the ECS world (issue 5): feature-detected, so the page works on a blob without it ----

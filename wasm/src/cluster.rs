@@ -28,14 +28,17 @@ fn field_bytes(v: &JsValue, name: &str) -> Result<(), JsValue> {
 /// snapshot; undefined for the empty history), the carry the previous cut
 /// returned (undefined for none) and the fresh events (canonical binary,
 /// concatenated), which events form the batch, which wait, and which are
-/// given up after `horizon` seals. Throws 3301 for a horizon that is not an
-/// integer from 1 to 4294967295, 3310 for a malformed carry.
+/// given up after `horizon` seals, and held back `delay` seals (optional,
+/// default 0; docs/FORMATS.md "Batch cut"). Throws 3301 for a horizon that is
+/// not an integer from 1 to 4294967295 or a delay that is not one from 0 to
+/// 4294967295, 3310 for a malformed carry.
 #[wasm_bindgen(unchecked_return_type = "CutResult")]
 pub fn cut(
     #[wasm_bindgen(unchecked_param_type = "object | string | Uint8Array | undefined")] prior: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | undefined")] carry: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | undefined")] fresh: JsValue,
     horizon: f64,
+    delay: Option<f64>,
 ) -> Result<JsValue, JsValue> {
     let h = if horizon.is_finite() && horizon.fract() == 0.0 && (1.0..=4_294_967_295.0).contains(&horizon) {
         format!("{}", horizon as u32)
@@ -43,7 +46,13 @@ pub fn cut(
         // let the kernel refuse it with its own message
         String::from("0")
     };
-    let v = run(Op::Cut, &[&bytes_of(&prior)?, &bytes_of(&carry)?, &bytes_of(&fresh)?, h.as_bytes()])?;
+    let d = match delay {
+        None => String::new(),
+        Some(d) if d.is_finite() && d.fract() == 0.0 && (0.0..=4_294_967_295.0).contains(&d) => format!("{}", d as u32),
+        // not a decimal u32: the kernel refuses it (3301)
+        Some(_) => String::from("-1"),
+    };
+    let v = run(Op::Cut, &[&bytes_of(&prior)?, &bytes_of(&carry)?, &bytes_of(&fresh)?, h.as_bytes(), d.as_bytes()])?;
     field_bytes(&v, "events")?;
     field_bytes(&v, "carry")?;
     Ok(v)

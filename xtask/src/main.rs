@@ -565,8 +565,8 @@ impl Ctx {
             Box::new(|| self.node_test(&["pack.test.mjs"], &sha)),
         ));
         suites.push((
-            "Web: the edge-node page (web/) in Chromium, every view, screenshots in target/screenshots",
-            Box::new(|| self.node_test(&["web.test.mjs"], &sha)),
+            "Web: the edge-node page (web/) in Chromium, every view, screenshots in target/screenshots; a tab co-signing with `omega node`s over NATS WebSocket",
+            Box::new(|| self.node_test_with(&["web.test.mjs", "cluster.test.mjs"], &sha, setup.nats_server.as_deref())),
         ));
         let mut done: Vec<&str> = Vec::new();
         for (name, suite) in &suites {
@@ -606,11 +606,22 @@ impl Ctx {
     }
 
     fn node_test(&self, files: &[&str], sha: &str) -> Result<()> {
-        run(Command::new("node")
-            .arg("--test")
+        self.node_test_with(files, sha, None)
+    }
+
+    /// `node --test` on tests/js files, with the blob's sha256, the `omega` binary
+    /// `build_host` made and (for the cluster tests) the nats-server to launch.
+    fn node_test_with(&self, files: &[&str], sha: &str, nats_server: Option<&Path>) -> Result<()> {
+        let mut c = Command::new("node");
+        c.arg("--test")
             .args(files.iter().map(|f| format!("tests/js/{f}")))
             .env("OMEGA_BLOB_SHA256", sha)
-            .current_dir(&self.root))
+            .env("OMEGA_BIN", self.omega_bin())
+            .current_dir(&self.root);
+        if let Some(n) = nats_server {
+            c.env("OMEGA_NATS_SERVER", n);
+        }
+        run(&mut c)
     }
 }
 

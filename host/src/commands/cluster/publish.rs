@@ -122,14 +122,46 @@ pub(crate) const DEFAULT_HORIZON: u32 = 8;
 pub(crate) const DEFAULT_DELAY: u32 = 0;
 
 impl Seal {
-    /// Reads a seal body; anything unreadable or out of range means the defaults (deterministically).
+    /// Reads a seal body. Only the canonical text counts, exactly as `send_seal` writes it
+    /// (`{"n":N,"horizon":H,"delay":D}`, no spaces, no other fields): anything else means
+    /// n 0 and the defaults, and a horizon outside 1..=1,000,000 or a delay above 1,000,000
+    /// means the defaults. So every reader (a node, a browser tab) reads any body alike,
+    /// with no JSON parser's leniency in between.
     pub fn parse(body: &[u8]) -> Seal {
-        let s: Option<Seal> = serde_json::from_slice(body).ok();
-        match s {
-            Some(s) if (1..=1_000_000).contains(&s.horizon) && s.delay <= 1_000_000 => s,
-            Some(s) => Seal { n: s.n, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY },
-            None => Seal { n: 0, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY },
+        let fallback = Seal { n: 0, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY };
+        let Ok(s) = serde_json::from_slice::<Seal>(body) else { return fallback };
+        if serde_json::to_vec(&s).ok().as_deref() != Some(body) {
+            return fallback;
         }
+        if (1..=1_000_000).contains(&s.horizon) && s.delay <= 1_000_000 { s } else { Seal { n: s.n, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY } }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_canonical_seal_text_counts() {
+        assert_eq!(Seal::parse(br#"{"n":3,"horizon":5,"delay":2}"#), Seal { n: 3, horizon: 5, delay: 2 });
+        let defaults = Seal { n: 0, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY };
+        for odd in [
+            &br#"{"n":3, "horizon":5,"delay":2}"#[..],
+            br#"{"n":3,"horizon":5,"delay":2,"delay":9}"#,
+            br#"{"horizon":5,"n":3,"delay":2}"#,
+            br#"{"n":3,"horizon":5,"delay":2,"x":1}"#,
+            br#"[3,5,2]"#,
+            br#"{"n":3,"horizon":5.0,"delay":2}"#,
+            br#"{"n":3,"horizon":4294967296,"delay":2}"#,
+            b"",
+            &[0xff],
+        ] {
+            assert_eq!(Seal::parse(odd), defaults, "{}", String::from_utf8_lossy(odd));
+        }
+        assert_eq!(Seal::parse(br#"{"n":3,"horizon":0,"delay":2}"#), Seal { n: 3, ..defaults });
+        assert_eq!(Seal::parse(br#"{"n":3,"horizon":5,"delay":1000001}"#), Seal { n: 3, ..defaults });
+        let max = format!(r#"{{"n":{},"horizon":1000000,"delay":1000000}}"#, u64::MAX);
+        assert_eq!(Seal::parse(max.as_bytes()), Seal { n: u64::MAX, horizon: 1_000_000, delay: 1_000_000 });
     }
 }
 
