@@ -12,6 +12,9 @@ use std::process::{Command, Output};
 /// Real nats-server processes (one, or a routed cluster) for the cluster tests.
 pub mod nats;
 
+/// `omega node` processes, committees and chains for the live-cluster tests.
+pub mod cluster;
+
 /// The `omega` under test: this build's, or `$OMEGA_TEST_BIN` (to run the
 /// checks against another build, e.g. one from before a fix, and see them fail).
 pub fn bin() -> String {

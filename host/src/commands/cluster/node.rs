@@ -546,19 +546,31 @@ pub fn run(o: Options) -> Result<ExitCode> {
     runtime()?.block_on(async move {
         let client = connect(&node.o.nats, &format!("omega node {signer}")).await?;
         let js = jetstream::new(client);
-        let stream = js
+        let _stream = js
             .get_or_create_stream(names.stream_config(node.o.replicas))
             .await
             .map_err(|e| anyhow!("cannot open or create the stream {} (a node needs the right to): {e}", names.stream))?;
         node.last_seal_n = publish::last_seal(&js, &names).await.unwrap_or(0);
-        let consumer = stream
-            .create_consumer(jetstream::consumer::pull::OrderedConfig {
-                deliver_policy: jetstream::consumer::DeliverPolicy::ByStartSequence { start_sequence: resume },
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| anyhow!("cannot read the stream {}: {e}", names.stream))?;
-        let mut messages = consumer.messages().await.map_err(|e| anyhow!("cannot read the stream {}: {e}", names.stream))?;
+        // The reader: an ordered consumer from `from`. Ordered consumers have one replica, on
+        // one server; when that server dies the reader is re-created (see the watchdog below).
+        let stream_name = names.stream.clone();
+        let reader = |from: u64, timeout: Duration| {
+            let mut js = js.clone();
+            js.set_timeout(timeout);
+            let stream_name = stream_name.clone();
+            async move {
+                let config = jetstream::consumer::pull::OrderedConfig {
+                    deliver_policy: jetstream::consumer::DeliverPolicy::ByStartSequence { start_sequence: from },
+                    ..Default::default()
+                };
+                let consumer: jetstream::consumer::Consumer<jetstream::consumer::pull::OrderedConfig> =
+                    js.create_consumer_on_stream(config, &stream_name).await.map_err(|e| anyhow!("cannot read the stream {stream_name}: {e}"))?;
+                consumer.messages().await.map_err(|e| anyhow!("cannot read the stream {stream_name}: {e}"))
+            }
+        };
+        let mut messages = reader(resume, Duration::from_secs(10)).await?;
+        let mut last_read = resume.saturating_sub(1);
+        let mut last_at = tokio::time::Instant::now();
         node.out.emit(
             "started",
             json!({"node": signer, "member": is_member, "log": names.log, "engine": match node.o.engine.engine { crate::EngineKind::Native => "native", crate::EngineKind::Wasm => "wasm" }, "height": node.cursor.next_height,
@@ -570,6 +582,11 @@ pub fn run(o: Options) -> Result<ExitCode> {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("cannot watch SIGTERM")?;
         let mut tick = tokio::time::interval(Duration::from_millis(node.o.seal_interval.unwrap_or(3_600_000).max(1)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Every second: is the reader stalled? (async-nats's own recovery of an ordered consumer
+        // whose server died takes two missed 15 s heartbeats, a minute or more, and stalls for
+        // good in a task nothing else wakes.)
+        let mut watchdog = tokio::time::interval(Duration::from_secs(1));
+        watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // A stream with nothing pending yet: the node is at the head at once.
         let info = js.get_stream(&names.stream).await.ok();
         if let Some(mut s) = info {
@@ -582,6 +599,32 @@ pub fn run(o: Options) -> Result<ExitCode> {
                 _ = tokio::signal::ctrl_c() => break,
                 _ = term.recv() => break,
                 _ = tick.tick(), if node.o.seal_interval.is_some() => node.maybe_seal(&js, false).await?,
+                _ = watchdog.tick() => {
+                    // Nothing read for 3 s while the stream (whose leader answers from any
+                    // surviving server) holds more: the reader died with its server; read again
+                    // from the next sequence on a new one.
+                    if last_at.elapsed() > Duration::from_secs(3) {
+                        let head = match js.get_stream(&names.stream).await {
+                            Ok(mut s) => s.info().await.map(|i| i.state.last_sequence).ok(),
+                            Err(_) => None,
+                        };
+                        if head.is_some_and(|h| h > last_read) {
+                            node.out.emit("nats_error", json!({"detail": format!("the stream reader stalled at seq {last_read} (the stream is at {}); reading again from {}", head.unwrap_or(0), last_read + 1)}));
+                            // A short timeout: the server may place the new reader on the dead server (it
+                            // is still one of the stream's peers); the next try lands elsewhere.
+                            match reader(last_read + 1, Duration::from_secs(2)).await {
+                                Ok(m) => {
+                                    messages = m;
+                                    last_at = tokio::time::Instant::now();
+                                }
+                                // tried again at the next tick
+                                Err(e) => node.out.emit("nats_error", json!({"detail": e.to_string()})),
+                            }
+                        } else {
+                            last_at = tokio::time::Instant::now();
+                        }
+                    }
+                }
                 m = messages.next() => {
                     let Some(m) = m else { bail!("the stream {} ended", names.stream) };
                     let m = match m {
@@ -598,6 +641,7 @@ pub fn run(o: Options) -> Result<ExitCode> {
                             continue;
                         }
                     };
+                    last_read = seq;
                     let subject = m.subject.as_str();
                     if subject == names.events {
                         node.on_event(seq, &m.payload).await;
@@ -625,6 +669,8 @@ pub fn run(o: Options) -> Result<ExitCode> {
                         }
                     }
                     node.maybe_seal(&js, true).await?;
+                    // after the work, so a long batch is not taken for a stalled reader
+                    last_at = tokio::time::Instant::now();
                 }
             }
         }
