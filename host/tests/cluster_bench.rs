@@ -362,31 +362,13 @@ impl SealWatch {
     }
 }
 
-fn committee(dir: &Path, members: &[&str], k: u32) -> PathBuf {
-    let mut vkeys = Vec::new();
-    for m in members {
-        let o = omega(&["keygen", "--name", m, "--out", s(&dir.join(format!("{m}.key")))]);
-        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
-        vkeys.push(String::from_utf8(o.stdout).unwrap().trim().to_string());
-    }
-    let p = dir.join("committee.json");
-    std::fs::write(&p, serde_json::json!({"threshold": k, "members": vkeys}).to_string()).unwrap();
-    p
-}
-
+/// `omega node` arguments (common::cluster's), with a data folder per log, as one run holds several.
 fn node_args(url: &str, log: &str, dir: &Path, name: &str, committee: &Path, engine: &str, extra: &[String]) -> Vec<String> {
-    let mut a: Vec<String> = [
-        "node", "--nats", url, "--log", log, "--key", s(&dir.join(format!("{name}.key"))), "--committee", s(committee),
-        "--data", s(&dir.join(format!("data-{log}-{name}"))), "--engine", engine,
-    ]
-    .iter()
-    .map(|x| x.to_string())
-    .collect();
-    if engine == "wasm" {
-        a.push("--blob".into());
-        a.push(s(&blob().unwrap()).into());
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let mut a = common::cluster::node_args(url, log, dir, name, committee, engine, &extra);
+    if let Some(i) = a.iter().position(|x| x == "--data") {
+        a[i + 1] = s(&dir.join(format!("data-{log}-{name}"))).to_string();
     }
-    a.extend(extra.iter().cloned());
     a
 }
 
@@ -644,7 +626,7 @@ fn cluster_bench() {
     let n = events_wanted();
     let dir = tmp("bench");
     let server = NatsServer::start(&NatsOptions::default());
-    let comm = committee(&dir, &["n1", "n2", "n3"], 2);
+    let comm = common::cluster::committee(&dir, &["n1", "n2", "n3"], 2, &[]);
     // 16 nodes x 5 streams, 100-byte payloads, canonical order
     let per_stream = n / 80;
     assert_eq!(per_stream * 80, n, "OMEGA_BENCH_EVENTS must be a multiple of 80");

@@ -431,63 +431,29 @@ fn npm(root: bool) -> Check {
 
 /// `$OMEGA_CHROMIUM` (`from_env`), else Debian's /usr/bin/chromium: what the browser suites launch.
 fn chromium(root: bool, from_env: Option<PathBuf>) -> Check {
-    const PART: &str = "chromium";
-    let path = from_env.clone().unwrap_or_else(|| PathBuf::from(CHROMIUM));
-    let apt = format!(
-        "{0}apt-get update && {0}apt-get install -y chromium",
-        sudo(root)
-    );
-    if !path.is_file() {
-        let detail = match from_env {
-            Some(p) => format!(
-                "OMEGA_CHROMIUM={}: no such file (point it at a Chromium binary, or unset it to use {CHROMIUM})",
-                p.display()
-            ),
-            None => format!(
-                "no {CHROMIUM} (Debian's chromium package; `cargo xtask setup` installs it when run as root)"
-            ),
-        };
-        return Check::new(PART, Status::Missing, detail, apt);
-    }
-    match probe(&path, &["--version"]) {
-        Some(v) if !v.is_empty() => Check::ok(PART, format!("{v} at {}", path.display())),
-        _ => Check::new(
-            PART,
-            Status::Warn,
-            format!("{} is there but `--version` failed", path.display()),
-            apt,
-        ),
-    }
+    debian_binary(root, "chromium", "OMEGA_CHROMIUM", Path::new(CHROMIUM), "a Chromium binary", from_env)
 }
 
 /// `$OMEGA_NATS_SERVER` (`from_env`), else Debian's /usr/sbin/nats-server: what the cluster tests launch.
 fn nats_server(root: bool, from_env: Option<PathBuf>) -> Check {
-    const PART: &str = "nats-server";
-    let path = from_env.clone().unwrap_or_else(|| PathBuf::from(NATS_SERVER));
-    let apt = format!(
-        "{0}apt-get update && {0}apt-get install -y nats-server",
-        sudo(root)
-    );
+    debian_binary(root, "nats-server", "OMEGA_NATS_SERVER", Path::new(NATS_SERVER), "a nats-server binary", from_env)
+}
+
+/// A program from Debian's `package` at `default`, or at `$var` (`from_env`) when set:
+/// its `--version`, or what is missing and the apt-get line that installs it.
+fn debian_binary(root: bool, package: &'static str, var: &str, default: &Path, what: &str, from_env: Option<PathBuf>) -> Check {
+    let path = from_env.clone().unwrap_or_else(|| default.to_path_buf());
+    let apt = format!("{0}apt-get update && {0}apt-get install -y {package}", sudo(root));
     if !path.is_file() {
         let detail = match from_env {
-            Some(p) => format!(
-                "OMEGA_NATS_SERVER={}: no such file (point it at a nats-server binary, or unset it to use {NATS_SERVER})",
-                p.display()
-            ),
-            None => format!(
-                "no {NATS_SERVER} (Debian's nats-server package; `cargo xtask setup` installs it when run as root)"
-            ),
+            Some(p) => format!("{var}={}: no such file (point it at {what}, or unset it to use {})", p.display(), default.display()),
+            None => format!("no {} (Debian's {package} package; `cargo xtask setup` installs it when run as root)", default.display()),
         };
-        return Check::new(PART, Status::Missing, detail, apt);
+        return Check::new(package, Status::Missing, detail, apt);
     }
     match probe(&path, &["--version"]) {
-        Some(v) if !v.is_empty() => Check::ok(PART, format!("{v} at {}", path.display())),
-        _ => Check::new(
-            PART,
-            Status::Warn,
-            format!("{} is there but `--version` failed", path.display()),
-            apt,
-        ),
+        Some(v) if !v.is_empty() => Check::ok(package, format!("{v} at {}", path.display())),
+        _ => Check::new(package, Status::Warn, format!("{} is there but `--version` failed", path.display()), apt),
     }
 }
 

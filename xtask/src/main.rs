@@ -653,33 +653,9 @@ fn ensure_node() -> Result<()> {
 
 fn ensure_chromium() -> Result<()> {
     step("checking chromium");
-    if Path::new(CHROMIUM).is_file() {
-        return Ok(());
-    }
-    let fix = "sudo apt-get update && sudo apt-get install -y chromium";
-    let uid = Command::new("id")
-        .arg("-u")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    if uid.as_deref() != Some("0") {
-        return Err(missing(
-            &format!("{CHROMIUM} (Debian's chromium package)"),
-            fix,
-        ));
-    }
-    step("installing chromium with apt-get (about a minute)");
-    let apt = |args: &[&str]| {
-        run(Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null()))
-    };
-    apt(&["update"])
-        .and_then(|()| apt(&["install", "-y", "chromium"]))
-        .map_err(|e| missing(&format!("{CHROMIUM} ({e})"), fix))?;
-    if !Path::new(CHROMIUM).is_file() {
-        return Err(missing(CHROMIUM, fix));
+    let path = Path::new(CHROMIUM);
+    if !path.is_file() {
+        apt_install("chromium", path, "sudo apt-get update && sudo apt-get install -y chromium", "about a minute")?;
     }
     Ok(())
 }
@@ -701,33 +677,31 @@ fn ensure_nats() -> Result<PathBuf> {
     let path = PathBuf::from(NATS_SERVER);
     if !path.is_file() {
         let fix = "sudo apt-get update && sudo apt-get install -y nats-server  (or set OMEGA_NATS_SERVER=/path/to/nats-server)";
-        let uid = Command::new("id")
-            .arg("-u")
-            .output()
-            .ok()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-        if uid.as_deref() != Some("0") {
-            return Err(missing(&format!("{NATS_SERVER} (Debian's nats-server package)"), fix));
-        }
-        step("installing nats-server with apt-get");
-        let apt = |args: &[&str]| {
-            run(Command::new("apt-get")
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .stdin(Stdio::null()))
-        };
-        // update the package lists only when the install cannot find the package
-        apt(&["install", "-y", "nats-server"])
-            .or_else(|_| apt(&["update"]).and_then(|()| apt(&["install", "-y", "nats-server"])))
-            .map_err(|e| missing(&format!("{NATS_SERVER} ({e})"), fix))?;
-        if !path.is_file() {
-            return Err(missing(NATS_SERVER, fix));
-        }
+        apt_install("nats-server", &path, fix, "seconds")?;
     }
     if let Some(v) = version_of(&path.to_string_lossy()) {
         println!("    {v}");
     }
     Ok(path)
+}
+
+/// Installs Debian's `package` with apt-get when we are root (updating the
+/// package lists only when the install cannot find it), so that `binary`
+/// exists; otherwise, or when that fails, an error naming `fix`.
+fn apt_install(package: &str, binary: &Path, fix: &str, takes: &str) -> Result<()> {
+    let uid = Command::new("id").arg("-u").output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if uid.as_deref() != Some("0") {
+        return Err(missing(&format!("{} (Debian's {package} package)", binary.display()), fix));
+    }
+    step(&format!("installing {package} with apt-get ({takes})"));
+    let apt = |args: &[&str]| run(Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive").stdin(Stdio::null()));
+    apt(&["install", "-y", package])
+        .or_else(|_| apt(&["update"]).and_then(|()| apt(&["install", "-y", package])))
+        .map_err(|e| missing(&format!("{} ({e})", binary.display()), fix))?;
+    if !binary.is_file() {
+        return Err(missing(&binary.display().to_string(), fix));
+    }
+    Ok(())
 }
 
 /// The major version in `node --version`'s answer (`v20.11.1` -> 20; 0 when unreadable).
