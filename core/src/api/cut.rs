@@ -505,10 +505,15 @@ mod tests {
         assert_eq!((c.waiting, c.held, c.expired, c.rejected), (1, 1, 0, 0));
         assert_eq!(c.carry.iter().map(|x| x.age).collect::<Vec<_>>(), vec![1, 1]);
         let Some(Outcome::Ok(s)) = &c.outcome else { panic!("{:?}", c.outcome) };
-        // e0 comes: all three are cut
+        // e0 comes: e0 and e1 are cut; `other`, the newest Lamport time, stays held until
+        // a later time closes it or the stream has been quiet for `horizon` seals
         let c2 = cut(&s.state, c.carry, vec![e0.clone()], 2, 0);
         assert_eq!(c2.status, CutStatus::Ok);
-        assert_eq!(c2.batch, vec![e0, e1, other]);
-        assert!(c2.carry.is_empty());
+        assert_eq!(c2.batch, vec![e0, e1]);
+        assert_eq!(c2.carry.iter().map(|x| (x.age, &x.event)).collect::<Vec<_>>(), vec![(2, &other)]);
+        let Some(Outcome::Ok(s2)) = &c2.outcome else { panic!("{:?}", c2.outcome) };
+        let c3 = cut(&s2.state, c2.carry, vec![], 2, 0);
+        assert_eq!(c3.batch, vec![other]);
+        assert!(c3.carry.is_empty());
     }
 }
