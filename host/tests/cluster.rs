@@ -194,3 +194,26 @@ fn the_cluster_demo_runs_and_cleans_up() {
     let left = Command::new("pgrep").args(["-f", "omega-cluster-demo-"]).output().unwrap();
     assert!(left.stdout.is_empty(), "processes left running: {}", String::from_utf8_lossy(&left.stdout));
 }
+
+/// A write that SIGKILL interrupted leaves `<file>.<pid>.<random>.tmp` in `mine/` or `chain/`;
+/// the node removes such files when it opens its folder (before it connects anywhere), and
+/// keeps everything else.
+#[test]
+fn a_node_removes_the_temporary_files_a_crash_left() {
+    let dir = tmp("leftovers");
+    let comm = committee(&dir, &["t1"], 1, &[]);
+    let data = dir.join("data-t1");
+    for sub in ["mine", "chain"] {
+        std::fs::create_dir_all(data.join(sub)).unwrap();
+        std::fs::write(data.join(sub).join("000000000003.cert.4242.00ff00ff00ff00ff.tmp"), b"half a certificate").unwrap();
+    }
+    std::fs::write(data.join("chain/notes.txt"), b"not ours to remove").unwrap();
+    // No server listens on port 1: the node opens its folder, then fails to connect.
+    let o = omega(&["node", "--nats", "nats://127.0.0.1:1", "--log", "left", "--key", s(&dir.join("t1.key")), "--committee", s(&comm), "--data", s(&data)]);
+    assert_eq!(code(&o), 2, "{}", String::from_utf8_lossy(&o.stderr));
+    for sub in ["mine", "chain"] {
+        let left: Vec<String> = std::fs::read_dir(data.join(sub)).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        assert!(left.iter().all(|n| !n.ends_with(".tmp")), "{sub}: {left:?}");
+    }
+    assert!(data.join("chain/notes.txt").is_file());
+}
