@@ -18,8 +18,9 @@ fn samples() -> Vec<Call<'static>> {
         Call::Reconcile(request::Reconcile { format: EventFormat::Json, events: b"[]", prior: b"" }),
         Call::Reconcile(request::Reconcile { format: EventFormat::Binary, events: b"", prior: b"OMGS" }),
         Call::Keygen(request::Keygen { name: "a.example", seed: &[7; 32] }),
-        Call::Certify(request::Certify { result: b"{}", origin: "o", key: "k", prev: Some(b"p"), committee: Some(b"c") }),
-        Call::Certify(request::Certify { result: b"{}", origin: "o", key: "k", prev: None, committee: None }),
+        Call::Certify(request::Certify { result: b"{}", origin: "o", key: "k", prev: Some(b"p"), committee: Some(b"c"), world: None }),
+        Call::Certify(request::Certify { result: b"{}", origin: "o", key: "k", prev: None, committee: None, world: Some(b"9 ab") }),
+        Call::Certify(request::Certify { result: b"{}", origin: "o", key: "k", prev: None, committee: None, world: None }),
         Call::Cosign(request::Cosign { certificate: b"c", key: "k" }),
         Call::Verify(request::Verify { certificate: b"c", committee: Some(b"k"), chain: vec![b"a", b"b"] }),
         Call::Explain(request::Explain { certificate: b"c", committee: None }),
@@ -50,6 +51,8 @@ fn samples() -> Vec<Call<'static>> {
         Call::Cut(request::Cut { prior: b"", carry: None, fresh: None, horizon: u32::MAX, delay: 0 }),
         Call::Merge(vec![b"a", b"b"]),
         Call::Fraud(request::Fraud { committee: b"c", a: b"a", b: b"b" }),
+        Call::EcsBatch(request::EcsBatch { world: b"{}", events: Some(b"e") }),
+        Call::EcsBatch(request::EcsBatch { world: b"", events: None }),
     ]
 }
 

@@ -21,6 +21,7 @@ fn certificate(kind: Kind, keys: &[SignerKey], committee: &Committee) -> Certifi
         state_hash: [7; 32],
         evidence: (kind == Kind::Obstruction).then_some([9; 32]),
         tick: (kind == Kind::Ecs).then_some(5000),
+        world: None,
         prior_tree_size: 0,
         prior_root: merkle::empty_root(),
         prior_state_hash: [1; 32],
@@ -148,6 +149,8 @@ fn arb_checkpoint() -> impl Strategy<Value = Checkpoint> {
                 committee,
                 evidence: (kind == Kind::Obstruction).then_some(x),
                 tick: (kind == Kind::Ecs).then_some(tick),
+                // a world line (binary version 2) on about a third of the others
+                world: (kind != Kind::Ecs && tick % 3 == 0).then_some(omega_core::certify::cert::WorldMark { tick: tick / 3, state_hash: root }),
                 consistency: if genesis { vec![] } else { (0..ncons).map(|i| [i as u8; 32]).collect() },
             }
         })

@@ -299,6 +299,10 @@ enum Command {
         /// A committee file to commit to (its hash goes into the checkpoint).
         #[arg(long, value_name = "C.json")]
         committee: Option<PathBuf>,
+        /// The checkpoint's world line, "TICK HASH": the ECS world this batch drives, as
+        /// `omega node --ecs` signs it (docs/FORMATS.md, "ECS batch").
+        #[arg(long, value_name = "\"TICK HASH\"")]
+        world: Option<String>,
         /// Where to write the certificate (binary OMGC form).
         #[arg(long, value_name = "CERT")]
         out: PathBuf,
@@ -441,6 +445,11 @@ enum Command {
         /// Stream replicas, when this node creates the stream (a NATS cluster of at least as many servers).
         #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=5))]
         replicas: u64,
+        /// Step an ECS world per batch from this genesis (a world config JSON, as `omega ecs
+        /// --config` takes, or a world snapshot) and sign its tick and hash on each checkpoint's
+        /// `omega-world` line. Every node of a log must give the same world.
+        #[arg(long, value_name = "WORLD")]
+        ecs: Option<PathBuf>,
         /// Misbehave on purpose (for tests of dissent and fraud detection).
         #[arg(long, value_enum, hide = true)]
         fault: Option<commands::cluster::node::Fault>,
@@ -580,8 +589,8 @@ fn main() -> ExitCode {
             bench::run(&o, blob.load())
         }
         Command::Keygen { name, out, force, engine } => certify::keygen(name, out, *force, engine),
-        Command::Certify { result, key, origin, prev, committee, out, engine } => {
-            certify::certify(result, key, origin, prev.as_deref(), committee.as_deref(), out, engine)
+        Command::Certify { result, key, origin, prev, committee, world, out, engine } => {
+            certify::certify(result, key, origin, prev.as_deref(), committee.as_deref(), world.as_deref(), out, engine)
         }
         Command::Cosign { cert, key, out, engine } => certify::cosign(cert, key, out.as_deref(), engine),
         Command::Verify { cert, committee, chain, engine } => certify::verify(cert, committee, chain, engine),
@@ -619,7 +628,7 @@ fn main() -> ExitCode {
             commands::cluster::publish::publish(nats, input, *format, *max_inflight, *keep_order, *no_msg_id)
         }
         Command::Seal { nats, horizon, delay } => commands::cluster::publish::seal(nats, *horizon, *delay),
-        Command::Node { nats, key, committee, data, origin, seal_every, seal_interval, horizon, delay, replicas, fault, engine } => {
+        Command::Node { nats, key, committee, data, origin, seal_every, seal_interval, horizon, delay, replicas, ecs, fault, engine } => {
             commands::cluster::node::run(commands::cluster::node::Options {
                 nats: nats.clone(),
                 key: key.clone(),
@@ -632,6 +641,7 @@ fn main() -> ExitCode {
                 horizon: *horizon,
                 delay: *delay,
                 replicas: usize::try_from(*replicas).unwrap_or(1),
+                ecs: ecs.clone(),
                 fault: *fault,
             })
         }

@@ -217,3 +217,172 @@ fn a_node_removes_the_temporary_files_a_crash_left() {
     }
     assert!(data.join("chain/notes.txt").is_file());
 }
+
+/// `omega node --ecs`: the world follows the stream. Three members on both engines
+/// (threshold 3, so the blob's world must agree with the native ones) step one world per
+/// batch and sign its tick and hash on each checkpoint's `omega-world` line; a fourth,
+/// given another world, dissents at every height (both worlds named) and never counts; a
+/// member killed with SIGKILL resumes from its stored world. The last certified world is
+/// checked independently: the batch rule replayed here over the certified log, then the
+/// applied commands run in one go by op 19 (`omega ecs`'s run) to the same tick and hash.
+#[test]
+fn the_world_follows_the_stream_and_a_desync_is_dissent() {
+    use omega_core::ecs::{Command as WorldCommand, Entity, Op as Cmd, fx::Fx};
+    let Some(_) = require_nats() else { return };
+    let dir = tmp("world");
+    let server = NatsServer::start(&NatsOptions::default());
+    let comm = committee(&dir, &["w1", "w2", "w3", "w4"], 3, &[]);
+    let cfg = r#"{"seed": 5, "entities": 50, "nodes": 4, "edges_per_entity": 2}"#;
+    let world = dir.join("world.json");
+    std::fs::write(&world, cfg).unwrap();
+    let other = dir.join("other-world.json");
+    std::fs::write(&other, r#"{"seed": 6, "entities": 50, "nodes": 4, "edges_per_entity": 2}"#).unwrap();
+    // 600 commands (tick about i / 2, so a batch's later commands run ahead of the next
+    // batch's first: some are late) and 600 plain events, published by two producers at once
+    let cmds: Vec<Event> = (0..600u64)
+        .map(|i| {
+            let e = Entity { index: (i % 50) as u32, generation: 0 };
+            let v = Fx::from_bits(((i % 17) as i64 - 8) << 28);
+            let op = match i % 3 {
+                0 => Cmd::Sensor { entity: e, value: v },
+                1 => Cmd::SetTarget { entity: e, value: v },
+                _ => Cmd::Link { a: e, b: Entity { index: ((i * 7) % 50) as u32, generation: 0 }, weight: Fx::from_bits(1 << 30) },
+            };
+            Event::new(i + 1, 9, 0, omega_core::EventId::derived(9, 0, i), i, vec![], WorldCommand { tick: 2 + i / 2, op }.encode())
+        })
+        .collect();
+    let plain = omega_core::event::sample::history(11, omega_core::event::sample::Shape { nodes: 2, streams: 3, per_stream: 100, payload: 16 });
+    let (fc, fp) = (dir.join("commands.bin"), dir.join("plain.bin"));
+    write_binary(&fc, &cmds);
+    write_binary(&fp, &plain);
+    let third = if blob().is_some() { "wasm" } else { "native" };
+    let ecs = ["--ecs", s(&world)];
+    let seal = ["--seal-every", "150", "--seal-interval", "200", "--delay", "1", "--ecs", s(&world)];
+    let mut n1 = NodeProc::start("w1", node_args(&server.url, "world", &dir, "w1", &comm, "native", &seal), &dir);
+    n1.wait_for("start", 30, |v| v["event"] == "started");
+    let mut n2 = NodeProc::start("w2", node_args(&server.url, "world", &dir, "w2", &comm, third, &ecs), &dir);
+    let mut n3 = NodeProc::start("w3", node_args(&server.url, "world", &dir, "w3", &comm, "native", &ecs), &dir);
+    let _n4 = NodeProc::start("w4", node_args(&server.url, "world", &dir, "w4", &comm, "native", &["--ecs", s(&other)]), &dir);
+    n2.wait_for("start", 60, |v| v["event"] == "started");
+    let producers: Vec<Child> = [&fc, &fp]
+        .iter()
+        .map(|f| {
+            Command::new(common::bin())
+                .args(["publish", "--nats", &server.url, "--log", "world", "--format", "binary", "--input", s(f)])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    n3.wait_for("a first certificate", 60, |v| v["event"] == "quorum");
+    n3.kill9();
+    for p in producers {
+        let o = p.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "publish failed: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    n3.spawn();
+    let total = (cmds.len() + plain.len()) as u64;
+    for n in [&mut n1, &mut n2, &mut n3] {
+        n.wait_for("the whole history certified", 120, tree_size_reached(total));
+    }
+    n1.wait_for("w4's dissent", 30, |v| {
+        v["event"] == "dissent" && v["signer"].as_str().is_some_and(|s| s.starts_with("w4+")) && v["our_world"].is_string() && v["their_world"] != v["our_world"]
+    });
+    assert!(n1.events("world").iter().any(|v| v["late"].as_u64() > Some(0)), "no batch had a late command: the test does not exercise the rule");
+    let c1 = chain_files(&dir.join("data-w1"));
+    for d in ["data-w2", "data-w3"] {
+        assert!(chain_files(&dir.join(d)) == c1, "{d}'s chain differs");
+    }
+    // Every certificate carries the world line; none counts w4.
+    let certs: Vec<omega_core::certify::cert::Certificate> = c1.iter().map(|(_, b)| omega_core::certify::cert::Certificate::read(b).unwrap()).collect();
+    for c in &certs {
+        assert!(c.checkpoint.world.is_some(), "height {} has no world line", c.checkpoint.height);
+        assert!(c.signatures.iter().all(|sig| !sig.name.starts_with("w4")), "height {} counts w4", c.checkpoint.height);
+    }
+    // The chain verifies on both engines.
+    let files: Vec<PathBuf> = c1.iter().map(|(n, _)| dir.join("data-w1/chain").join(n)).collect();
+    for engine in common::engines() {
+        let (last, rest) = files.split_last().unwrap();
+        let mut args = vec!["verify", "--engine", engine, "--cert", s(last), "--committee", s(&comm)];
+        for c in rest {
+            args.push("--chain");
+            args.push(s(c));
+        }
+        let o = omega(&args);
+        assert_eq!(code(&o), 0, "{engine}: {}", String::from_utf8_lossy(&o.stdout));
+    }
+    // Independently: replay the batch rule over the certified log (batches = the chain's
+    // tree sizes), collect the commands it applies, and run them in one go with op 19.
+    let log = omega_core::event::frame::read_events(&std::fs::read(dir.join("data-w1/log.omega")).unwrap()).unwrap();
+    let (mut tick, mut from, mut applied) = (0u64, 0usize, Vec::new());
+    for c in &certs {
+        let to = usize::try_from(c.checkpoint.tree_size).unwrap();
+        if to == from {
+            continue; // an obstruction: the world stands
+        }
+        let mut batch: Vec<&Event> = log[from..to].iter().collect();
+        batch.sort_by_key(|e| e.key());
+        let t0 = tick;
+        for e in batch {
+            if let Ok(cmd) = WorldCommand::decode(e.payload()) {
+                if cmd.tick > t0 && cmd.tick <= t0 + 1000 {
+                    tick = tick.max(cmd.tick);
+                    applied.push(cmd);
+                }
+            }
+        }
+        tick = tick.max(t0 + 1);
+        assert_eq!(c.checkpoint.world.unwrap().tick, tick, "height {}", c.checkpoint.height);
+        from = to;
+    }
+    let history: Vec<Event> = applied.iter().enumerate().map(|(i, c)| Event::new(i as u64 + 1, 1, 0, omega_core::EventId::derived(1, 0, i as u64), i as u64, vec![], c.encode())).collect();
+    let evs_json = omega_core::api::json::events_to_json(&history);
+    let r = omega_core::api::ops::run(
+        omega_core::api::Op::EcsRun,
+        &omega_core::api::ops::make_fields(&[cfg.as_bytes(), tick.to_string().as_bytes(), &evs_json, b"summary", b""]),
+    );
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    let w = certs.last().unwrap().checkpoint.world.unwrap();
+    assert_eq!(v["end_tick"].as_u64(), Some(w.tick));
+    assert_eq!(v["state_hash"].as_str().unwrap(), omega_core::hex::encode(&w.state_hash), "the certified world is not op 19's");
+    drop(server);
+}
+
+/// `omega certify --world` writes the golden `certify-world` certificate (binary version 2)
+/// on both engines, `omega explain` names the world, and a malformed line is refused (3606,
+/// exit 2) with nothing written.
+#[test]
+fn certify_with_a_world_line_from_the_cli() {
+    let dir = tmp("certify-world");
+    let v = common::vectors().join("certify");
+    let f = |ext: &str| v.join(format!("certify-world.{ext}"));
+    let want: Value = serde_json::from_slice(&std::fs::read(f("out.json")).unwrap()).unwrap();
+    let origin = std::fs::read_to_string(f("origin.txt")).unwrap();
+    let world = std::fs::read_to_string(f("world.txt")).unwrap();
+    // a signer key must be private to its owner: a copy with mode 600
+    let key = dir.join("signer.key");
+    std::fs::copy(f("key.txt"), &key).unwrap();
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    for engine in common::engines() {
+        let out = dir.join(format!("{engine}.cert"));
+        let o = omega(&[
+            "certify", "--engine", engine, "--result", s(&f("result.json")), "--key", s(&key), "--origin", &origin,
+            "--committee", s(&f("committee.json")), "--world", &world, "--out", s(&out),
+        ]);
+        assert_eq!(code(&o), 0, "{engine}: {}", String::from_utf8_lossy(&o.stderr));
+        use base64::Engine as _;
+        let bytes = std::fs::read(&out).unwrap();
+        assert_eq!(base64::engine::general_purpose::STANDARD.encode(&bytes), want["certificate"].as_str().unwrap(), "{engine}");
+        let o = omega(&["explain", "--engine", engine, "--cert", s(&out)]);
+        assert!(String::from_utf8_lossy(&o.stdout).contains(&format!("world        tick {}", want["world"]["tick"])), "{engine}: {}", String::from_utf8_lossy(&o.stdout));
+        let bad = dir.join(format!("{engine}-bad.cert"));
+        let o = omega(&[
+            "certify", "--engine", engine, "--result", s(&f("result.json")), "--key", s(&key), "--origin", &origin, "--world", "8 nothex",
+            "--out", s(&bad),
+        ]);
+        assert_eq!(code(&o), 2, "{engine}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("error 3606"), "{engine}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(!bad.exists());
+    }
+}

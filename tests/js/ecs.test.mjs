@@ -67,3 +67,28 @@ test("new World and World.restore apply the caps of omega ecs, with the same cod
   assert.throws(() => omega.World.restore(snap), (e) => e.code === 4005 && e.message.includes("4294967295"));
   tiny.free();
 });
+
+test("ecsBatch steps a world batch by batch as the golden vectors do, and certify signs its world line (op 26)", () => {
+  const first = cases["ecs-batch-first"];
+  const a = omega.ecsBatch(first.fields[0].toString("utf8"), new Uint8Array(first.fields[1]));
+  const want = expected("ecs-batch-first");
+  assert.ok(a.world instanceof Uint8Array);
+  assert.equal(Buffer.from(a.world).toString("base64"), want.world);
+  assert.deepEqual({ ...a, world: want.world }, want);
+  // the world it returns is the next batch's world: the same as the next vector's snapshot
+  assert.deepEqual(Buffer.from(a.world), cases["ecs-batch-next"].fields[0]);
+  const b = omega.ecsBatch(a.world, new Uint8Array(cases["ecs-batch-next"].fields[1]));
+  assert.equal(b.state_hash, expected("ecs-batch-next").state_hash);
+  assert.equal(b.late.length, 1);
+  assert.equal(b.too_far.length, 1);
+  // an empty batch moves the world one tick
+  assert.equal(omega.ecsBatch(b.world).end_tick, b.end_tick + 1);
+  // certify with the world line: the golden certificate, byte for byte
+  const c = cases["certify-world"];
+  const [result, origin, key, , committee, world] = c.fields.map((f) => f.toString("utf8"));
+  const cert = omega.certify(result, origin, key, undefined, committee, world);
+  assert.deepEqual(cert.world, expected("certify-world").world);
+  assert.equal(Buffer.from(cert.certificate).toString("base64"), expected("certify-world").certificate);
+  assert.throws(() => omega.certify(result, origin, key, undefined, committee, "8 nothex"), (e) => e.code === 3606);
+  assert.throws(() => omega.ecsBatch(new Uint8Array(cases["ecs-batch-bad-world"].fields[0])), (e) => e.code === 4001);
+});

@@ -77,7 +77,10 @@ pub fn keypair_from_seed(name: &str, seed: &[u8]) -> Result<JsValue, JsValue> {
 /// ok or obstruction) as a signed checkpoint, extending `prev` when given and
 /// committing to `committee` when given. Throws 3502 for an origin over
 /// 65,535 bytes (or a signer key name over 255), 3603 for a committee that
-/// lists one public key twice.
+/// lists one public key twice. `world` (optional, `"<tick> <64 hex>"`: an
+/// `ecsBatch` answer's `end_tick` and `state_hash`) adds the checkpoint's
+/// `omega-world` line; 3606 when malformed, 3604 when `prev` has a world line
+/// and this has none or an earlier tick.
 #[wasm_bindgen(unchecked_return_type = "CertificateResult")]
 pub fn certify(
     #[wasm_bindgen(unchecked_param_type = "object | string")] result: JsValue,
@@ -85,9 +88,11 @@ pub fn certify(
     #[wasm_bindgen(js_name = signerKey)] signer_key: &str,
     #[wasm_bindgen(unchecked_param_type = "CertificateInput | undefined")] prev: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Committee | string | undefined")] committee: JsValue,
+    world: Option<String>,
 ) -> Result<JsValue, JsValue> {
     let (r, p, c) = (bytes_of(&result)?, bytes_of(&prev)?, bytes_of(&committee)?);
-    with_cert_bytes(run(Op::Certify, &[&r, origin.as_bytes(), signer_key.as_bytes(), &p, &c])?)
+    let w = world.unwrap_or_default();
+    with_cert_bytes(run(Op::Certify, &[&r, origin.as_bytes(), signer_key.as_bytes(), &p, &c, w.as_bytes()])?)
 }
 
 /// Adds `signerKey`'s signature to a certificate. Throws 3605 when a line by

@@ -1,6 +1,6 @@
 //! The cluster half of the JS API: the batch cut a node runs at every seal
-//! (op 23), merging the signatures of one checkpoint (op 24), and checking a
-//! fraud proof (op 25). Each builds an ABI request and runs the same
+//! (op 23), merging the signatures of one checkpoint (op 24), checking a
+//! fraud proof (op 25), and stepping a node's ECS world through a batch (op 26). Each builds an ABI request and runs the same
 //! `omega_core::api::ops::run` the CLI and wasmtime use.
 use crate::certify::{bytes_of, run};
 use omega_core::api::Op;
@@ -14,6 +14,8 @@ const TS_TYPES: &str = r#"
  * (and as the next prior when `status` is "ok").
  */
 export type CutResult = Omit<CutReport, "events" | "carry"> & { events: Uint8Array; carry: Uint8Array };
+/** What `ecsBatch` returns: op 26's body with the world after the batch as bytes (the next batch's `world`). */
+export type EcsBatchResult = Omit<EcsBatchReport, "world"> & { world: Uint8Array };
 "#;
 
 /// Replaces a base64 field of a parsed body by its bytes.
@@ -82,4 +84,22 @@ pub fn verify_fraud(
     #[wasm_bindgen(unchecked_param_type = "CertificateInput")] b: JsValue,
 ) -> Result<JsValue, JsValue> {
     run(Op::Fraud, &[&bytes_of(&committee)?, &bytes_of(&a)?, &bytes_of(&b)?])
+}
+
+/// Steps an ECS world through one batch (op 26; docs/FORMATS.md "ECS batch"):
+/// `world` is the world before it (a snapshot from the previous batch, or a
+/// config object or JSON text for the genesis world, undefined for the
+/// default config), `events` the batch's canonical binary events (as `cut`
+/// returns them). Commands naming a past tick are late, more than 1,000 ticks
+/// ahead too far; the world moves at least one tick. Returns the report with
+/// `world` as bytes; `end_tick` and `state_hash` go to `certify`'s `world`.
+/// Throws 4001/4002/4005 for a bad world, 31xx for bad events.
+#[wasm_bindgen(js_name = ecsBatch, unchecked_return_type = "EcsBatchResult")]
+pub fn ecs_batch(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | object | string | undefined")] world: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | undefined")] events: JsValue,
+) -> Result<JsValue, JsValue> {
+    let v = run(Op::EcsBatch, &[&bytes_of(&world)?, &bytes_of(&events)?])?;
+    field_bytes(&v, "world")?;
+    Ok(v)
 }

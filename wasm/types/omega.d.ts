@@ -176,6 +176,11 @@ export type CertificateReport = {
   evidence: string | null,
   /** Kind ecs: the world tick attested. */
   tick: number | null,
+  /**
+  * The world line, when the checkpoint has one (`omega node --ecs`):
+  * the world's tick and state hash after the batch.
+  */
+  world?: EcsCheckpoint,
   /** The key names of its signature lines, in order. */
   signers: Array<string>,
   /** The binary certificate (OMGC), in standard base64. */
@@ -257,6 +262,8 @@ export type VerifyReport = {
   tree_size: number,
   /** Distinct member signatures that verify. */
   valid_signers: number,
+  /** The checkpoint's world line, when it has one. */
+  world?: EcsCheckpoint,
 };
 
 /**
@@ -616,6 +623,38 @@ export type EcsDiff = {
   tick_a: number,
   /** World B's tick. */
   tick_b: number,
+};
+
+/** A world command a batch did not apply (op 26). Alphabetical order. */
+export type LateCommand = {
+  /** The event's canonical key. */
+  key: string,
+  /** The tick the command names. */
+  tick: number,
+};
+
+/** Op 26: a world stepped through one batch. Alphabetical order. */
+export type EcsBatchReport = {
+  /** The world's tick after the batch (at least one more than before). */
+  end_tick: number,
+  /** Commands naming a tick already past, never applied. */
+  late: Array<LateCommand>,
+  /** Events whose payload is not a world command. */
+  plain: number,
+  /** Scheduled commands the world refused at their tick. */
+  refused: number,
+  /** Commands scheduled. */
+  scheduled: number,
+  /** The world's tick before the batch. */
+  start_tick: number,
+  /** The world hash after the batch: what the checkpoint's `omega-world` line attests. */
+  state_hash: string,
+  /** Always `"ok"`. */
+  status: "ok",
+  /** Commands naming a tick more than 1,000 past the start, never applied. */
+  too_far: Array<LateCommand>,
+  /** The world after the batch (OMGW), in standard base64: the next batch's `world`. */
+  world: string,
 };
 
 /** What a batch cut decided. */

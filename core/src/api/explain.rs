@@ -46,6 +46,13 @@ pub fn explain_lines(c: &Certificate, verdict: Option<(&Committee, &Verdict)>) -
     if let Some(t) = cp.tick {
         l.push(format!("  tick         {t}  (the world tick whose state hash is attested)"));
     }
+    if let Some(w) = &cp.world {
+        l.push(format!(
+            "  world        tick {}, state hash {}  (the ECS world this history drives, after this batch)",
+            w.tick,
+            hex::encode(&w.state_hash)
+        ));
+    }
     l.push(format!("  signatures   {}", c.signatures.len()));
     match verdict {
         None => {

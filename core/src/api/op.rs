@@ -59,11 +59,13 @@ pub enum Op {
     Merge = 24,
     /// Check a fraud proof: one member signed two checkpoints at one height.
     Fraud = 25,
+    /// Step an ECS world through one batch of events (a cluster node's `--ecs`).
+    EcsBatch = 26,
 }
 
 impl Op {
     /// Every op, in wire order.
-    pub const ALL: [Op; 26] = [
+    pub const ALL: [Op; 27] = [
         Op::Version,
         Op::ReconcileJson,
         Op::ReconcileBinary,
@@ -90,10 +92,11 @@ impl Op {
         Op::Cut,
         Op::Merge,
         Op::Fraud,
+        Op::EcsBatch,
     ];
 
     /// The highest op number this build knows.
-    pub const LAST: u32 = Op::Fraud as u32;
+    pub const LAST: u32 = Op::EcsBatch as u32;
 
     /// The wire number.
     pub const fn code(self) -> u32 {
@@ -129,6 +132,7 @@ impl Op {
             Op::Cut => "batch cut",
             Op::Merge => "merge",
             Op::Fraud => "fraud",
+            Op::EcsBatch => "ECS batch",
         }
     }
 }

@@ -85,6 +85,7 @@ pub fn handle(call: Call<'_>) -> Result<Response, ApiError> {
         Call::Cut(c) => cut(&c),
         Call::Merge(certs) => merge(&certs),
         Call::Fraud(f) => fraud(&f),
+        Call::EcsBatch(b) => ecs_batch(&b),
     }
 }
 
@@ -136,7 +137,16 @@ fn cert_response(c: &Certificate) -> Result<Response, ApiError> {
 
 fn certify(r: &req::Certify<'_>) -> Result<Response, ApiError> {
     let v = strict_json(r.result, "result", |d| fail(&CertError::Input(format!("result: not JSON ({d})"))))?;
-    let att = result_of(v, r.result).map_err(|e| fail(&e))?;
+    let mut att = result_of(v, r.result).map_err(|e| fail(&e))?;
+    if let Some(w) = r.world {
+        if att.kind == cert::Kind::Ecs {
+            return Err(fail(&CertError::Input("world: an ECS summary attests a world itself; a world line goes with a reconcile result".into())));
+        }
+        let w = core::str::from_utf8(w).ok().and_then(cert::WorldMark::parse).ok_or_else(|| {
+            fail(&CertError::Input("world: expected `<tick> <64 lowercase hex>` (the tick and state hash op 26 answers)".into()))
+        })?;
+        att.world = Some(w);
+    }
     let key = signer(r.key)?;
     let prev = r.prev.map(|p| Certificate::read(p).map_err(|e| fail(&e))).transpose()?;
     let comm = committee(r.committee)?;
@@ -609,6 +619,30 @@ fn ecs_run(r: &req::EcsRun<'_>) -> Result<Response, ApiError> {
         state_hash: hex::encode(&run.state_hash()),
         status: resp::StatusOk::Is,
         undecodable,
+    };
+    Ok(respond(STATUS_OK, &body))
+}
+
+/// Op 26: the world stepped through one batch (`crate::ecs::batch`).
+fn ecs_batch(r: &req::EcsBatch<'_>) -> Result<Response, ApiError> {
+    let world = ecs_start(r.world)?;
+    let events = match r.events {
+        None => Vec::new(),
+        Some(b) => decode_events(b, EventFormat::Binary)?,
+    };
+    let (world, step) = crate::ecs::batch::step_batch(world, &events);
+    let keyed = |v: &[(crate::Key, u64)]| v.iter().map(|(k, t)| resp::LateCommand { key: k.to_hex(), tick: *t }).collect();
+    let body = resp::EcsBatchReport {
+        end_tick: step.end_tick,
+        late: keyed(&step.late),
+        plain: step.plain,
+        refused: step.refused,
+        scheduled: step.scheduled,
+        start_tick: step.start_tick,
+        state_hash: hex::encode(&step.state_hash),
+        status: resp::StatusOk::Is,
+        too_far: keyed(&step.too_far),
+        world: note::b64(&world.encode()),
     };
     Ok(respond(STATUS_OK, &body))
 }

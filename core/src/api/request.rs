@@ -221,6 +221,8 @@ pub struct Certify<'a> {
     pub prev: Option<&'a [u8]>,
     /// The committee JSON to name.
     pub committee: Option<&'a [u8]>,
+    /// The world line, `<tick> <64 hex>` (a cluster node's world after the batch).
+    pub world: Option<&'a [u8]>,
 }
 
 /// Op 5.
@@ -342,6 +344,15 @@ pub struct Cut<'a> {
     pub delay: u32,
 }
 
+/// Op 26: step a world through one batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EcsBatch<'a> {
+    /// The world before the batch: a snapshot (`OMGW`) or a config JSON (empty: the default config).
+    pub world: &'a [u8],
+    /// The batch's events, canonical binary, concatenated (none: an empty batch).
+    pub events: Option<&'a [u8]>,
+}
+
 /// Op 25: check a fraud proof.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fraud<'a> {
@@ -406,6 +417,8 @@ pub enum Call<'a> {
     Merge(Vec<&'a [u8]>),
     /// Op 25.
     Fraud(Fraud<'a>),
+    /// Op 26.
+    EcsBatch(EcsBatch<'a>),
 }
 
 impl<'a> Call<'a> {
@@ -434,6 +447,7 @@ impl<'a> Call<'a> {
                     key: f.text(2, "the signer key")?,
                     prev: f.opt(3),
                     committee: f.opt(4),
+                    world: f.opt(5),
                 })
             }
             Op::Cosign => {
@@ -536,6 +550,10 @@ impl<'a> Call<'a> {
                 let f = fields()?;
                 Call::Fraud(Fraud { committee: f.bytes(0, "the committee JSON")?, a: f.bytes(1, "certificate A")?, b: f.bytes(2, "certificate B")? })
             }
+            Op::EcsBatch => {
+                let f = fields()?;
+                Call::EcsBatch(EcsBatch { world: f.bytes(0, "the world (a snapshot or a config JSON)")?, events: f.opt(1) })
+            }
         })
     }
 
@@ -568,6 +586,7 @@ impl<'a> Call<'a> {
             Call::Cut(_) => Op::Cut,
             Call::Merge(_) => Op::Merge,
             Call::Fraud(_) => Op::Fraud,
+            Call::EcsBatch(_) => Op::EcsBatch,
         }
     }
 
@@ -578,7 +597,10 @@ impl<'a> Call<'a> {
             Call::Version => Vec::new(),
             Call::Reconcile(r) => make_request(r.events, r.prior),
             Call::Keygen(k) => make_fields(&[k.name.as_bytes(), k.seed]),
-            Call::Certify(c) => make_fields(&[c.result, c.origin.as_bytes(), c.key.as_bytes(), opt_bytes(c.prev), opt_bytes(c.committee)]),
+            Call::Certify(c) => match c.world {
+                None => make_fields(&[c.result, c.origin.as_bytes(), c.key.as_bytes(), opt_bytes(c.prev), opt_bytes(c.committee)]),
+                Some(w) => make_fields(&[c.result, c.origin.as_bytes(), c.key.as_bytes(), opt_bytes(c.prev), opt_bytes(c.committee), w]),
+            },
             Call::Cosign(c) => make_fields(&[c.certificate, c.key.as_bytes()]),
             Call::Verify(v) => {
                 let mut f = alloc::vec![v.certificate, opt_bytes(v.committee)];
@@ -606,6 +628,7 @@ impl<'a> Call<'a> {
             Call::Cut(c) => make_fields(&[c.prior, opt_bytes(c.carry), opt_bytes(c.fresh), &dec(u64::from(c.horizon)), &dec(u64::from(c.delay))]),
             Call::Merge(certs) => make_fields(certs),
             Call::Fraud(f) => make_fields(&[f.committee, f.a, f.b]),
+            Call::EcsBatch(b) => make_fields(&[b.world, opt_bytes(b.events)]),
         }
     }
 }

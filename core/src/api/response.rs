@@ -346,6 +346,11 @@ body! {
         /// Kind ecs: the world tick attested.
         #[serde(deserialize_with = "nullable")]
         pub tick: Option<u64>,
+        /// The world line, when the checkpoint has one (`omega node --ecs`):
+        /// the world's tick and state hash after the batch.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub world: Option<EcsCheckpoint>,
         /// The key names of its signature lines, in order.
         pub signers: Vec<String>,
         /// The binary certificate (OMGC), in standard base64.
@@ -472,6 +477,10 @@ body! {
         pub tree_size: u64,
         /// Distinct member signatures that verify.
         pub valid_signers: u32,
+        /// The checkpoint's world line, when it has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        pub world: Option<EcsCheckpoint>,
     }
 
     /// Op 7 (status 1 when a committee judges it invalid): a certificate in
@@ -910,6 +919,41 @@ body! {
         pub undecodable: Vec<Undecodable>,
     }
 
+    /// A world command a batch did not apply (op 26). Alphabetical order.
+    #[serde(deny_unknown_fields)]
+    pub struct LateCommand {
+        /// The event's canonical key.
+        pub key: String,
+        /// The tick the command names.
+        pub tick: u64,
+    }
+
+    /// Op 26: a world stepped through one batch. Alphabetical order.
+    #[serde(deny_unknown_fields)]
+    pub struct EcsBatchReport {
+        /// The world's tick after the batch (at least one more than before).
+        pub end_tick: u64,
+        /// Commands naming a tick already past, never applied.
+        pub late: Vec<LateCommand>,
+        /// Events whose payload is not a world command.
+        pub plain: u64,
+        /// Scheduled commands the world refused at their tick.
+        pub refused: u64,
+        /// Commands scheduled.
+        pub scheduled: u64,
+        /// The world's tick before the batch.
+        pub start_tick: u64,
+        /// The world hash after the batch: what the checkpoint's `omega-world` line attests.
+        pub state_hash: String,
+        /// Always `"ok"`.
+        #[cfg_attr(feature = "ts", ts(inline))]
+        pub status: StatusOk,
+        /// Commands naming a tick more than 1,000 past the start, never applied.
+        pub too_far: Vec<LateCommand>,
+        /// The world after the batch (OMGW), in standard base64: the next batch's `world`.
+        pub world: String,
+    }
+
     /// Where two worlds first differ. Alphabetical order.
     #[serde(deny_unknown_fields)]
     pub struct Difference {
@@ -1225,6 +1269,7 @@ impl VerifyReport {
             threshold: v.threshold,
             tree_size: cp.tree_size,
             valid_signers: v.valid_signers,
+            world: cp.world.map(|w| EcsCheckpoint { state_hash: crate::hex::encode(&w.state_hash), tick: w.tick }),
         }
     }
 }
@@ -1250,6 +1295,7 @@ impl TryFrom<&crate::certify::cert::Certificate> for CertificateReport {
             committee: cp.committee.map(|h| encode(&h)),
             evidence: cp.evidence.map(|h| encode(&h)),
             tick: cp.tick,
+            world: cp.world.map(|w| EcsCheckpoint { state_hash: encode(&w.state_hash), tick: w.tick }),
             signers: c.signatures.iter().map(|s| s.name.clone()).collect(),
             certificate: crate::certify::note::b64(&bytes),
         })
@@ -1356,6 +1402,8 @@ pub enum Body {
     Cut(CutReport),
     /// Op 25.
     Fraud(FraudReport),
+    /// Op 26.
+    EcsBatch(EcsBatchReport),
 }
 
 /// Why [`parse`] refused a body.
@@ -1421,6 +1469,7 @@ pub fn parse(op: Op, status: u8, body: &[u8]) -> Result<Body, ParseError> {
         (Op::NoteVerify, 0 | 1) => read(body, Body::NoteVerdict),
         (Op::Cut, 0 | 1) => read(body, Body::Cut),
         (Op::Fraud, 0 | 1) => read(body, Body::Fraud),
+        (Op::EcsBatch, 0) => read(body, Body::EcsBatch),
         _ => Err(ParseError::NoSuchBody { op, status }),
     }
 }
@@ -1543,6 +1592,8 @@ pub fn typescript() -> Result<String, String> {
     out.add::<EcsRunReport>();
     out.add::<Difference>();
     out.add::<EcsDiff>();
+    out.add::<LateCommand>();
+    out.add::<EcsBatchReport>();
     out.add::<CutStatus>();
     out.add::<CutReport>();
     out.add::<FraudStatus>();

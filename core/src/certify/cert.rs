@@ -14,6 +14,8 @@
 //! omega-committee none|<64 hex: committee hash>
 //! omega-evidence <64 hex>            (kind obstruction only)
 //! omega-tick <decimal>               (kind ecs only: the world tick attested)
+//! omega-world <decimal> <64 hex>     (optional, kinds state and obstruction: the world
+//!                                     a cluster node steps per batch, its tick and hash)
 //! omega-consistency <64 hex>         (zero or more: RFC 9162 proof from the previous tree)
 //! ```
 //!
@@ -167,8 +169,34 @@ pub struct Checkpoint {
     pub evidence: Option<Hash>,
     /// For kind ecs: the world tick the state hash is of.
     pub tick: Option<u64>,
+    /// For kinds state and obstruction, optionally: the ECS world this
+    /// history drives, after this batch (`omega node --ecs`).
+    pub world: Option<WorldMark>,
     /// RFC 9162 consistency proof from the previous checkpoint's tree to this one.
     pub consistency: Vec<Hash>,
+}
+
+/// The world line of a checkpoint: the tick the world reached and its state hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorldMark {
+    /// The world's tick after the batch.
+    pub tick: u64,
+    /// Its state hash (SHA-256 of the world, as `omega ecs` prints it).
+    pub state_hash: Hash,
+}
+
+impl WorldMark {
+    /// Parses `<decimal tick> <64 hex>` (the line's value, and the certify op's `world` field).
+    pub fn parse(s: &str) -> Option<WorldMark> {
+        let (t, h) = s.split_once(' ')?;
+        Some(WorldMark { tick: decimal(t)?, state_hash: hex32(h)? })
+    }
+}
+
+impl fmt::Display for WorldMark {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.tick, hex::encode(&self.state_hash))
+    }
 }
 
 fn cp_err(line: usize, why: impl fmt::Display) -> CertError {
@@ -208,6 +236,9 @@ impl Checkpoint {
         if (self.kind == Kind::Ecs) != self.tick.is_some() {
             return Err(CertError::Checkpoint("a tick is present exactly for kind ecs".into()));
         }
+        if self.kind == Kind::Ecs && self.world.is_some() {
+            return Err(CertError::Checkpoint("a world line is for kinds state and obstruction (kind ecs attests a world itself)".into()));
+        }
         Ok(())
     }
 
@@ -235,6 +266,9 @@ impl Checkpoint {
         }
         if let Some(t) = self.tick {
             s.push_str(&format!("omega-tick {t}\n"));
+        }
+        if let Some(w) = &self.world {
+            s.push_str(&format!("omega-world {w}\n"));
         }
         for h in &self.consistency {
             s.push_str(&format!("omega-consistency {}\n", hex::encode(h)));
@@ -295,6 +329,14 @@ impl Checkpoint {
             tick = Some(decimal(field(i, "omega-tick")?).ok_or_else(|| cp_err(i + 1, "tick must be a decimal u64 with no leading zeros"))?);
             i += 1;
         }
+        let mut world = None;
+        if line(i).starts_with("omega-world ") {
+            world = Some(
+                WorldMark::parse(field(i, "omega-world")?)
+                    .ok_or_else(|| cp_err(i + 1, "world must be a decimal tick with no leading zeros, a space and 64 lowercase hex digits"))?,
+            );
+            i += 1;
+        }
         let mut consistency = Vec::new();
         while i < lines.len() {
             let h = hex32(field(i, "omega-consistency")?)
@@ -302,7 +344,7 @@ impl Checkpoint {
             consistency.push(h);
             i += 1;
         }
-        let cp = Checkpoint { origin, tree_size, root, kind, height, prev, state_hash, committee, evidence, tick, consistency };
+        let cp = Checkpoint { origin, tree_size, root, kind, height, prev, state_hash, committee, evidence, tick, world, consistency };
         cp.validate()?;
         if cp.body() != text {
             return Err(CertError::Checkpoint("not in canonical form".into()));
@@ -391,6 +433,8 @@ pub struct Certificate {
 
 const CERT_MAGIC: &[u8; 4] = b"OMGC";
 const CERT_VERSION: u8 = 1;
+/// The binary version of a certificate whose checkpoint has a world line.
+const CERT_VERSION_WORLD: u8 = 2;
 
 impl Certificate {
     /// A checkpoint signed by `key`.
@@ -472,6 +516,11 @@ impl Certificate {
     /// | signature count u16 | per signature: name len u8 | name | key id u32 | len u16 | bytes
     /// ```
     ///
+    /// Version 2 is version 1 with the world line after the tick:
+    /// `| world tick u64 | world hash 32`; it is written exactly when the
+    /// checkpoint has a world line, so a certificate has one binary form and
+    /// those without a world keep their version 1 bytes.
+    ///
     /// Refused (see [`Certificate::validate`]) when a field does not fit its
     /// length prefix or the certificate would not read back to itself, so
     /// every byte string this returns is one [`Certificate::decode`] reads
@@ -481,7 +530,7 @@ impl Certificate {
         let c = &self.checkpoint;
         let mut out = Vec::new();
         out.extend_from_slice(CERT_MAGIC);
-        out.push(CERT_VERSION);
+        out.push(if c.world.is_some() { CERT_VERSION_WORLD } else { CERT_VERSION });
         out.push(c.kind.tag());
         let len = |n: usize, what: &str| {
             CertError::Binary(format!("the {what} is {n} bytes or entries, more than its length field holds"))
@@ -505,6 +554,10 @@ impl Certificate {
         opt(&mut out, &c.evidence);
         if let Some(t) = c.tick {
             out.extend_from_slice(&t.to_be_bytes());
+        }
+        if let Some(w) = &c.world {
+            out.extend_from_slice(&w.tick.to_be_bytes());
+            out.extend_from_slice(&w.state_hash);
         }
         out.push(u8::try_from(c.consistency.len()).map_err(|_| len(c.consistency.len(), "consistency proof"))?);
         for h in &c.consistency {
@@ -534,8 +587,8 @@ impl Certificate {
             return Err(bin(&c, "the magic is not OMGC"));
         }
         let [v] = get!(1, "the version");
-        if v != CERT_VERSION {
-            return Err(bin(&c, &format!("version {v} is not supported (this build reads version 1)")));
+        if v != CERT_VERSION && v != CERT_VERSION_WORLD {
+            return Err(bin(&c, &format!("version {v} is not supported (this build reads versions 1 and 2)")));
         }
         let [k] = get!(1, "the kind");
         let kind = Kind::from_tag(k).ok_or_else(|| bin(&c, "unknown kind"))?;
@@ -559,6 +612,11 @@ impl Certificate {
         let committee = opt!("committee");
         let evidence = opt!("evidence");
         let tick = if kind == Kind::Ecs { Some(u64::from_be_bytes(get!(8, "the tick"))) } else { None };
+        let world = if v == CERT_VERSION_WORLD {
+            Some(WorldMark { tick: u64::from_be_bytes(get!(8, "the world tick")), state_hash: get!(32, "the world hash") })
+        } else {
+            None
+        };
         let [n] = get!(1, "the consistency count");
         let mut consistency = Vec::with_capacity(usize::from(n));
         for _ in 0..n {
@@ -585,7 +643,7 @@ impl Certificate {
         if c.remaining() != 0 {
             return Err(bin(&c, "trailing bytes after the last signature"));
         }
-        let checkpoint = Checkpoint { origin, tree_size, root, kind, height, prev, state_hash, committee, evidence, tick, consistency };
+        let checkpoint = Checkpoint { origin, tree_size, root, kind, height, prev, state_hash, committee, evidence, tick, world, consistency };
         checkpoint.validate()?;
         let cert = Certificate { checkpoint, signatures };
         // The binary form must stand for a note that parses back to it.
@@ -860,6 +918,8 @@ pub struct Attested {
     pub evidence: Option<Hash>,
     /// The world tick (ecs only).
     pub tick: Option<u64>,
+    /// The world after the batch, for a checkpoint's world line (kinds state and obstruction).
+    pub world: Option<WorldMark>,
     /// The tree the batch was checked against.
     pub prior_tree_size: u64,
     /// Its root.
@@ -903,6 +963,23 @@ pub fn certify(
             }
             proof::verify_consistency(pc.tree_size, att.tree_size, &pc.root, &att.root, &att.consistency)
                 .map_err(|e| CertError::Extend(format!("the result's consistency proof does not hold: {e}")))?;
+            if let Some(pw) = &pc.world {
+                match &att.world {
+                    None => {
+                        return Err(CertError::Extend(format!(
+                            "the previous certificate attests a world (tick {}); its successor must too (give the world after this batch)",
+                            pw.tick
+                        )));
+                    }
+                    Some(w) if w.tick < pw.tick => {
+                        return Err(CertError::Extend(format!(
+                            "the world's tick {} is before the previous certificate's {}; a world only moves forward",
+                            w.tick, pw.tick
+                        )));
+                    }
+                    Some(_) => {}
+                }
+            }
             let h = pc.height.checked_add(1).ok_or_else(|| CertError::Extend("height overflow".into()))?;
             (h, Some(p.hash()), att.consistency.clone())
         }
@@ -918,6 +995,7 @@ pub fn certify(
         committee: committee.map(Committee::hash),
         evidence: att.evidence,
         tick: att.tick,
+        world: att.world,
         consistency,
     };
     Certificate::sign_new(cp, key)
@@ -1005,6 +1083,7 @@ mod tests {
             committee: None,
             evidence: (kind == Kind::Obstruction).then_some([3; 32]),
             tick: (kind == Kind::Ecs).then_some(42),
+            world: None,
             consistency: Vec::new(),
         }
     }
@@ -1167,6 +1246,7 @@ mod tests {
             state_hash: [0; 32],
             evidence: None,
             tick: None,
+            world: None,
             prior_tree_size: 0,
             prior_root: crate::tree::merkle::empty_root(),
             prior_state_hash: [0; 32],

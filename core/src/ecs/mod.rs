@@ -9,6 +9,7 @@
 //!   arbiter, plain functions in that fixed order, with the original constants;
 //! - [`Run`]: the per-tick loop (injected flip, commands, systems, digest,
 //!   checkpoints) that op 19, the JS `World` and `omega ecs` all use;
+//! - [`batch`]: the world advanced batch by batch (a cluster node's `--ecs`, op 26);
 //! - [`Command`]: spawn, despawn, link, unlink, set target, sensor reading,
 //!   in a binary and a JSON form, carried as event payloads.
 //!
@@ -18,6 +19,7 @@
 // fail; `World::restore` checks the lengths of what it reads.
 #![allow(clippy::indexing_slicing)]
 
+pub mod batch;
 pub mod command;
 pub mod fx;
 mod run;

@@ -230,6 +230,7 @@ pub fn certify(
     origin: &str,
     prev: Option<&Path>,
     committee: Option<&Path>,
+    world: Option<&str>,
     out: &Path,
     engine: &EngineArgs,
 ) -> Result<ExitCode> {
@@ -238,7 +239,11 @@ pub fn certify(
     let key = read_key(key)?;
     let prev = prev.map(|p| read(p, "previous certificate")).transpose()?.unwrap_or_default();
     let committee = committee.map(|p| read(p, "committee file")).transpose()?.unwrap_or_default();
-    match run(engine, Op::Certify, &[&result, origin.as_bytes(), &key, &prev, &committee])? {
+    let mut fields: Vec<&[u8]> = vec![&result, origin.as_bytes(), &key, &prev, &committee];
+    if let Some(w) = world {
+        fields.push(w.as_bytes());
+    }
+    match run(engine, Op::Certify, &fields)? {
         Ok(r) => write_cert(&r, out),
         Err(code) => Ok(code),
     }

@@ -773,7 +773,57 @@ fn cluster_cases() -> Vec<(&'static str, FieldCase)> {
     let r_z = ok_body(&js(&[ev(9, 5, 0, 0, &[], b"later")]), &r_x);
     let z0 = certify(&r_z, 0, &x0);
     push("certify", "fraud-different-heights", "the same member at heights 0 and 1 is a chain, not fraud", Op::Fraud, vec![("committee.json", comm.clone()), ("a.bin", y0.clone()), ("b.bin", z0)]);
-    push("certify", "fraud-bad-committee", "a committee file that is not JSON (3603)", Op::Fraud, vec![("committee.json", b"{".to_vec()), ("a.bin", x0), ("b.bin", y0)]);
+    push("certify", "fraud-bad-committee", "a committee file that is not JSON (3603)", Op::Fraud, vec![("committee.json", b"{".to_vec()), ("a.bin", x0.clone()), ("b.bin", y0)]);
+
+    // op 26 and the world line: a world stepped batch by batch, its hash on each checkpoint
+    use omega_core::ecs::{Command, Entity, Op as Cmd};
+    let e = |i: u32| Entity { index: i, generation: 0 };
+    let fx = |s: &str| s.parse::<omega_core::ecs::fx::Fx>().unwrap_or_default();
+    let cmd = |n: u64, c: Command, json: bool| {
+        let payload = if json { omega_core::ecs::command::to_json(&c).into_bytes() } else { c.encode() };
+        ev(n, 7, 0, n - 1, &[], &payload)
+    };
+    let world0 = br#"{"seed": 3, "entities": 60}"#.to_vec();
+    let batch1 = vec![
+        cmd(1, Command { tick: 3, op: Cmd::Spawn { node: 2, target: fx("0.75") } }, false),
+        cmd(2, Command { tick: 5, op: Cmd::Link { a: e(0), b: e(40), weight: fx("0.5") } }, true),
+        cmd(3, Command { tick: 8, op: Cmd::SetTarget { entity: e(3), value: fx("-2") } }, false),
+        ev(2, 8, 0, 0, &[], b"a plain event"),
+    ];
+    push("cut", "ecs-batch-first", "a 60-entity world from its config through a first batch: commands at ticks 3, 5 (JSON form) and 8 and one plain event; the world steps to tick 8", Op::EcsBatch, vec![("world.json", world0.clone()), ("events.bin", binary(&batch1))]);
+    let world_after = |w: &[u8], evs: &[Event]| -> (Vec<u8>, String, u64) {
+        use omega_core::api::response::{self, Body};
+        let r = ops::run(Op::EcsBatch, &make_fields(&[w, &binary(evs)]));
+        let Ok(Body::EcsBatch(b)) = response::parse(Op::EcsBatch, r.status, &r.body) else { panic!("not a batch: {}", String::from_utf8_lossy(&r.body)) };
+        (omega_core::certify::note::b64_decode(&b.world).unwrap_or_else(|| panic!("world is base64")), b.state_hash, b.end_tick)
+    };
+    let (w1, h1, t1) = world_after(&world0, &batch1);
+    let batch2 = vec![
+        cmd(4, Command { tick: 6, op: Cmd::Sensor { entity: e(5), value: fx("900") } }, false),
+        cmd(5, Command { tick: 12, op: Cmd::Unlink { a: e(0), b: e(40) } }, false),
+        cmd(6, Command { tick: 15, op: Cmd::Despawn { entity: e(7) } }, true),
+        cmd(7, Command { tick: 15, op: Cmd::SetTarget { entity: e(7), value: fx("1") } }, false),
+        cmd(8, Command { tick: 5000, op: Cmd::Sensor { entity: e(1), value: fx("1") } }, false),
+    ];
+    push("cut", "ecs-batch-next", "the next batch on that world (a snapshot at tick 8): tick 6 is late, tick 5000 too far, the set-target of the entity despawned in the same tick refused; the world steps to 15", Op::EcsBatch, vec![("world.omgw", w1.clone()), ("events.bin", binary(&batch2))]);
+    let (w2, _, _) = world_after(&w1, &batch2);
+    push("cut", "ecs-batch-empty", "a batch with no command: the world still moves one tick", Op::EcsBatch, vec![("world.omgw", w2), ("events.bin", vec![])]);
+    let mut torn_world = w1.clone();
+    torn_world.truncate(40);
+    push("cut", "ecs-batch-bad-world", "a truncated world snapshot (4001)", Op::EcsBatch, vec![("world.omgw", torn_world), ("events.bin", binary(&batch1))]);
+    let world_line = format!("{t1} {h1}").into_bytes();
+    let with_world = |result: &[u8], prev: Vec<u8>, world: Vec<u8>| -> Vec<(&'static str, Vec<u8>)> {
+        vec![("result.json", result.to_vec()), ("origin.txt", b"omega.example/log".to_vec()), ("key.txt", keys[0].to_text().into_bytes()), ("prev.bin", prev), ("committee.json", comm.clone()), ("world.txt", world)]
+    };
+    push("certify", "certify-world", "a genesis checkpoint with a world line: the batch's history and the world it drives in one certificate (binary version 2)", Op::Certify, with_world(&r_x, vec![], world_line.clone()));
+    let xw = {
+        let r = ops::run(Op::Certify, &make_fields(&[&r_x, b"omega.example/log", keys[0].to_text().as_bytes(), b"", &comm, &world_line]));
+        enc(&cert_of(&r.body))
+    };
+    push("certify", "certify-world-extend", "the next batch's checkpoint on it, with the world one tick on", Op::Certify, with_world(&r_z, xw.clone(), format!("{} {h1}", t1 + 1).into_bytes()));
+    push("certify", "certify-world-dropped", "a successor of a checkpoint with a world line must carry one too (3604)", Op::Certify, with_world(&r_z, xw.clone(), vec![]));
+    push("certify", "certify-world-backwards", "a world tick before the previous checkpoint's is refused (3604)", Op::Certify, with_world(&r_z, xw, format!("{} {h1}", t1 - 1).into_bytes()));
+    push("certify", "certify-world-malformed", "a world line that is not `<tick> <64 hex>` (3606)", Op::Certify, with_world(&r_x, vec![], b"8 not-a-hash".to_vec()));
     out
 }
 

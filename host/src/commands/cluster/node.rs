@@ -8,8 +8,9 @@
 //!   event is reported and skipped: every node skips the same ones), then
 //!   queued for the next batch;
 //! - **seal**: the batch is cut on the node's engine (op 23, the carry rule),
-//!   the checkpoint certified with the node's key (op 4), stored, and its
-//!   signature published on `omega.<log>.sig`;
+//!   with `--ecs` the world stepped through the batch (op 26), the checkpoint
+//!   certified with the node's key (op 4; with `--ecs` its `omega-world`
+//!   line), stored, and its signature published on `omega.<log>.sig`;
 //! - **sig**: verified against the committee (op 6); a member's signature on
 //!   the node's own checkpoint counts toward the quorum, one on another
 //!   checkpoint is dissent, two different checkpoints signed by one member at
@@ -64,6 +65,8 @@ pub(crate) struct Options {
     pub horizon: u32,
     pub delay: u32,
     pub replicas: usize,
+    /// The world genesis (config JSON or snapshot) for `--ecs`.
+    pub ecs: Option<PathBuf>,
     pub fault: Option<Fault>,
 }
 
@@ -82,6 +85,8 @@ fn call(engine: &EngineArgs, op: Op, fields: &[&[u8]]) -> Result<(u8, Value)> {
 struct Mine {
     hash: String,
     root: String,
+    /// The world line, with `--ecs`.
+    world: Option<String>,
 }
 
 /// A member's signature seen at one height.
@@ -125,6 +130,8 @@ struct Node {
     resent: u64,
     /// Events the last cut carried (waiting or held): the interval sealer keeps sealing while any are.
     carried: u64,
+    /// With `--ecs`: the world genesis bytes and its world line (what an obstruction at height 0 attests).
+    world_genesis: Option<(Vec<u8>, String)>,
 }
 
 fn member_of(name: &str, key_id: &Value) -> String {
@@ -138,6 +145,11 @@ impl Node {
     fn cert_fields(&self, c: &[u8]) -> Result<(u64, String, String)> {
         let cert = Certificate::read(c).map_err(|e| anyhow!("not a certificate: {e}"))?;
         Ok((cert.checkpoint.height, hex(&cert.checkpoint.hash()), hex(&cert.checkpoint.root)))
+    }
+
+    /// A certificate's world line, if it has one.
+    fn world_of(c: &[u8]) -> Option<String> {
+        Certificate::read(c).ok().and_then(|c| c.checkpoint.world).map(|w| w.to_string())
     }
 
     fn origin_of(c: &[u8]) -> Option<String> {
@@ -223,8 +235,8 @@ impl Node {
         }
         let result = body.get("result").cloned().ok_or_else(|| anyhow!("cut: no result"))?;
         let h = self.cursor.next_height;
+        let events = if status == "ok" { field_b64(&body, "events")? } else { Vec::new() };
         if status == "ok" {
-            let events = field_b64(&body, "events")?;
             let evs = omega_core::Event::decode_all(&events, &omega_core::Limits::default()).map_err(|(i, _, e)| anyhow!("cut: event {i}: {e}"))?;
             for e in &evs {
                 self.history.insert(*e.key().event_id().as_bytes(), e.leaf_hash());
@@ -239,9 +251,14 @@ impl Node {
                 .collect();
             self.cursor.log_bytes = self.store.append(&encoded)?;
         }
+        let world = self.step_world(h, &status, &events)?;
         let result_bytes = serde_json::to_vec(&result)?;
         let prev = if h == 0 { Vec::new() } else { self.store.mine(h - 1).ok_or_else(|| anyhow!("mine/{} is missing", h - 1))? };
-        let (_, c) = call(&self.o.engine, Op::Certify, &[&result_bytes, self.id.origin.as_bytes(), &self.key_text, &prev, &self.committee])?;
+        let mut fields: Vec<&[u8]> = vec![&result_bytes, self.id.origin.as_bytes(), &self.key_text, &prev, &self.committee];
+        if let Some(w) = &world {
+            fields.push(w.as_bytes());
+        }
+        let (_, c) = call(&self.o.engine, Op::Certify, &fields)?;
         let cert = field_b64(&c, "certificate")?;
         let hash = field_str(&c, "hash")?.to_string();
         let root = field_str(&c, "root")?.to_string();
@@ -252,15 +269,20 @@ impl Node {
         self.cursor.next_height = h + 1;
         self.cursor.open.insert(h, seq);
         self.store.save_cursor(&self.cursor)?;
-        self.out.emit(
-            "root",
-            json!({"height": h, "status": status, "tree_size": c.get("tree_size"), "root": root, "hash": hash}),
-        );
-        self.mine.insert(h, Mine { hash: hash.clone(), root });
+        let mut line = json!({"height": h, "status": status, "tree_size": c.get("tree_size"), "root": root, "hash": hash});
+        if let (Some(w), Some(o)) = (&world, line.as_object_mut()) {
+            o.insert("world".into(), json!(w));
+        }
+        self.out.emit("root", line);
+        self.mine.insert(h, Mine { hash: hash.clone(), root, world: world.clone() });
         self.publish_sig(js, h, &hash, cert).await?;
         if self.o.fault == Some(Fault::DoubleSign) {
             // The same batch, certified without the committee line: another checkpoint at this height.
-            let (_, c2) = call(&self.o.engine, Op::Certify, &[&result_bytes, self.id.origin.as_bytes(), &self.key_text, &prev, b""])?;
+            let mut f2: Vec<&[u8]> = vec![&result_bytes, self.id.origin.as_bytes(), &self.key_text, &prev, b""];
+            if let Some(w) = &world {
+                f2.push(w.as_bytes());
+            }
+            let (_, c2) = call(&self.o.engine, Op::Certify, &f2)?;
             let cert2 = field_b64(&c2, "certificate")?;
             let hash2 = field_str(&c2, "hash")?.to_string();
             self.publish_sig(js, h, &hash2, cert2).await?;
@@ -272,6 +294,32 @@ impl Node {
             self.judge(h, &m);
         }
         self.try_quorum(js, h).await
+    }
+
+    /// With `--ecs`: steps the world through the batch at height `h` (op 26) and stores it
+    /// (before the cursor names `h`); returns the checkpoint's world line. An obstruction
+    /// leaves the world as it was, and its checkpoint says so.
+    fn step_world(&mut self, h: u64, status: &str, events: &[u8]) -> Result<Option<String>> {
+        let Some((genesis, genesis_line)) = &self.world_genesis else { return Ok(None) };
+        let before = if h == 0 { genesis.clone() } else { self.store.world(h - 1)? };
+        let line = if status == "ok" {
+            let (_, w) = call(&self.o.engine, Op::EcsBatch, &[&before, events])?;
+            self.store.put_world(h, &field_b64(&w, "world")?)?;
+            let tick = w.get("end_tick").and_then(Value::as_u64).ok_or_else(|| anyhow!("op 26: no end_tick"))?;
+            let state = field_str(&w, "state_hash")?;
+            let n = |k: &str| w.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+            self.out.emit(
+                "world",
+                json!({"height": h, "tick": tick, "state_hash": state, "scheduled": w.get("scheduled"), "refused": w.get("refused"),
+                       "late": n("late"), "too_far": n("too_far"), "plain": w.get("plain")}),
+            );
+            format!("{tick} {state}")
+        } else {
+            self.store.put_world(h, &before)?;
+            self.cursor.world.clone().unwrap_or_else(|| genesis_line.clone())
+        };
+        self.cursor.world = Some(line.clone());
+        Ok(Some(line))
     }
 
     async fn publish_sig(&self, js: &jetstream::Context, h: u64, hash: &str, cert: Vec<u8>) -> Result<()> {
@@ -289,10 +337,12 @@ impl Node {
         let (Some(mine), Some(seen)) = (self.mine.get(&h), self.sigs.get(&h).and_then(|s| s.get(m))) else { return };
         if seen.hash != mine.hash && self.reported.insert((h, m.to_string(), "dissent")) {
             let their_root = self.cert_fields(&seen.cert).map(|x| x.2).unwrap_or_default();
-            self.out.emit(
-                "dissent",
-                json!({"height": h, "signer": m, "their_root": their_root, "our_root": mine.root, "their_hash": seen.hash, "our_hash": mine.hash}),
-            );
+            let mut line = json!({"height": h, "signer": m, "their_root": their_root, "our_root": mine.root, "their_hash": seen.hash, "our_hash": mine.hash});
+            if let (Some(o), Some(ours)) = (line.as_object_mut(), &mine.world) {
+                o.insert("our_world".into(), json!(ours));
+                o.insert("their_world".into(), json!(Self::world_of(&seen.cert)));
+            }
+            self.out.emit("dissent", line);
         }
     }
 
@@ -423,11 +473,13 @@ impl Node {
             }
             Some(m) => {
                 if self.reported.insert((h, hash.clone(), "dissent-quorum")) {
-                    self.out.emit(
-                        "dissent",
-                        json!({"height": h, "signer": "quorum", "their_root": root, "our_root": m.root, "their_hash": hash, "our_hash": m.hash,
-                               "detail": "the committee certified another checkpoint than this node computed"}),
-                    );
+                    let mut line = json!({"height": h, "signer": "quorum", "their_root": root, "our_root": m.root, "their_hash": hash, "our_hash": m.hash,
+                               "detail": "the committee certified another checkpoint than this node computed"});
+                    if let (Some(o), Some(ours)) = (line.as_object_mut(), &m.world) {
+                        o.insert("our_world".into(), json!(ours));
+                        o.insert("their_world".into(), json!(Self::world_of(payload)));
+                    }
+                    self.out.emit("dissent", line);
                 }
             }
             None => {
@@ -475,7 +527,27 @@ pub fn run(o: Options) -> Result<ExitCode> {
         use sha2::Digest as _;
         hex(&sha2::Sha256::digest(&committee))
     };
-    let id = Identity { log: names.log.clone(), origin, signer: signer.clone(), committee: comm_hash };
+    // The world genesis, checked (and its world line taken) before anything is stored.
+    let world_genesis = match &o.ecs {
+        None => None,
+        Some(p) => {
+            let g = std::fs::read(p).with_context(|| format!("cannot read the world genesis {}", p.display()))?;
+            let (_, v) = call(&o.engine, Op::EcsRun, &[&g, b"0", b"", b"summary", b""]).with_context(|| format!("--ecs {}", p.display()))?;
+            let tick = v.get("end_tick").and_then(Value::as_u64).ok_or_else(|| anyhow!("op 19: no end_tick"))?;
+            let line = format!("{tick} {}", field_str(&v, "state_hash")?);
+            Some((g, line))
+        }
+    };
+    let id = Identity {
+        log: names.log.clone(),
+        origin,
+        signer: signer.clone(),
+        committee: comm_hash,
+        world: world_genesis.as_ref().map(|(g, _)| {
+            use sha2::Digest as _;
+            hex(&sha2::Sha256::digest(g))
+        }),
+    };
     let store = Store::open(&o.data, &id)?;
     let o_data = o.data.clone();
     let cursor = store.cursor()?;
@@ -527,13 +599,14 @@ pub fn run(o: Options) -> Result<ExitCode> {
         carried: 0,
         history: std::collections::HashMap::new(),
         resent: 0,
+        world_genesis,
         id,
         o,
     };
     for h in node.cursor.open.keys().copied().collect::<Vec<_>>() {
         let cert = node.store.mine(h).ok_or_else(|| anyhow!("mine/{h:012}.cert is missing though cursor.json lists height {h} as signed"))?;
         let (_, hash, root) = node.cert_fields(&cert)?;
-        node.mine.insert(h, Mine { hash, root });
+        node.mine.insert(h, Mine { hash, root, world: Node::world_of(&cert) });
     }
     if let Ok(bytes) = std::fs::read(o_data.join("log.omega")) {
         let evs = omega_core::event::frame::read_events(&bytes).map_err(|e| anyhow!("log.omega in {}: {e}", o_data.display()))?;

@@ -5,6 +5,7 @@
 //! log.omega                  the appended events, canonical order, framed (fsync per batch)
 //! cursor.json                where the node is: last seal's stream sequence, prior result, carry, open heights
 //! mine/<height>.cert         the checkpoint this node signed at each height (its one signature)
+//! world/<height>.omgw        with --ecs: the world after each height (the last few kept)
 //! chain/<height>.cert        the quorum certificate of each height (verified before it is written)
 //! fraud/<height>-<id>.json   double-signing proofs this node caught
 //! ```
@@ -31,6 +32,9 @@ pub(crate) struct Identity {
     pub origin: String,
     pub signer: String,
     pub committee: String,
+    /// With `--ecs`: SHA-256 of the world genesis file (a node keeps one world for life).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub world: Option<String>,
 }
 
 /// `cursor.json`.
@@ -50,6 +54,9 @@ pub(crate) struct Cursor {
     pub carry: String,
     /// Heights signed but not yet quorum-certified, with the seal sequence that made each.
     pub open: BTreeMap<u64, u64>,
+    /// With `--ecs`: the last checkpoint's world line (`<tick> <64 hex>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub world: Option<String>,
 }
 
 pub(crate) struct Store {
@@ -62,7 +69,7 @@ fn name(h: u64) -> String {
 
 impl Store {
     pub fn open(dir: &Path, id: &Identity) -> Result<Store> {
-        for sub in ["mine", "chain", "fraud"] {
+        for sub in ["mine", "chain", "fraud", "world"] {
             std::fs::create_dir_all(dir.join(sub)).with_context(|| format!("cannot create {}", dir.join(sub).display()))?;
             // A write a crash interrupted leaves its temporary file (never read): remove it.
             for e in std::fs::read_dir(dir.join(sub))?.flatten() {
@@ -145,6 +152,20 @@ impl Store {
 
     pub fn mine(&self, h: u64) -> Option<Vec<u8>> {
         std::fs::read(self.dir.join("mine").join(name(h))).ok()
+    }
+
+    /// The world after height `h` (written before the cursor names `h`); older ones are removed.
+    pub fn put_world(&self, h: u64, world: &[u8]) -> Result<()> {
+        write_atomic(&self.dir.join("world").join(format!("{h:012}.omgw")), world, false)?;
+        if let Some(old) = h.checked_sub(3) {
+            let _ = std::fs::remove_file(self.dir.join("world").join(format!("{old:012}.omgw")));
+        }
+        Ok(())
+    }
+
+    pub fn world(&self, h: u64) -> Result<Vec<u8>> {
+        let p = self.dir.join("world").join(format!("{h:012}.omgw"));
+        std::fs::read(&p).with_context(|| format!("cannot read {} (the world after height {h})", p.display()))
     }
 
     pub fn put_chain(&self, h: u64, cert: &[u8]) -> Result<()> {
