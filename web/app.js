@@ -615,13 +615,14 @@ async function clusterConnect() {
   const url = $("cl-url").value.trim();
   const log = $("cl-log").value.trim();
   const committee = $("cl-committee").value.trim();
+  const world = $("cl-world").value.trim() || undefined;
   if (!url || !log || !committee) {
     setStatus("cluster: give the NATS WebSocket URL, the log and the committee", "error");
     return;
   }
   // The import map says where the NATS client lives; the worker (where import maps do not apply) imports those URLs.
   const modules = { core: import.meta.resolve("@nats-io/nats-core"), jetstream: import.meta.resolve("@nats-io/jetstream") };
-  showCluster(await job(`connecting to ${url}`, () => call("clusterStart", { url, log, committee, key: clusterKey, modules })));
+  showCluster(await job(`connecting to ${url}`, () => call("clusterStart", { url, log, committee, key: clusterKey, modules, world })));
 }
 $("btn-cl-connect").addEventListener("click", () => clusterConnect().catch(() => {}));
 $("btn-cl-stop").addEventListener("click", async () => showCluster(await job("disconnecting", () => call("clusterStop"))));
@@ -648,6 +649,7 @@ function showCluster(s) {
   text("cl-height", s.height ? `${fmt(s.height.height)} (${s.height.status})` : "—");
   text("cl-root", s.height?.root);
   text("cl-tree", s.height ? fmt(s.height.tree_size) : "—");
+  text("cl-world-line", s.height?.world ? `tick ${s.height.world.split(" ")[0]} · ${s.height.world.split(" ")[1]}` : "—");
   text("cl-cert-height", s.certified ? `${fmt(s.certified.height)} (${fmt(s.chainLength)} stored)` : "—");
   text("cl-cert-tree", s.certified ? fmt(s.certified.tree_size) : "—");
   text("cl-quorum", s.certified ? `${s.certified.signers} of ${s.committee} signed: ${s.certified.names.join(", ")}` : "—");
@@ -725,6 +727,13 @@ async function start() {
       $("cl-committee").value = fromBase64Url(params.get("committee"));
     } catch {
       setStatus("cluster: the committee URL parameter is not base64url", "error");
+    }
+  }
+  if (params.get("world")) {
+    try {
+      $("cl-world").value = fromBase64Url(params.get("world"));
+    } catch {
+      setStatus("cluster: the world URL parameter is not base64url", "error");
     }
   }
   document.body.dataset.ready = "1";

@@ -111,7 +111,8 @@ export function names(log) {
 export class TabNode {
   /**
    * @param omega the blob's module (initialised)
-   * @param o {url, log, committee (JSON text), key: {name, key_id, signer_key, verifier_key}, modules: {core, jetstream} (URLs)}
+   * @param o {url, log, committee (JSON text), key: {name, key_id, signer_key, verifier_key}, modules: {core, jetstream} (URLs),
+   *   world (optional: a world config JSON text, as `omega node --ecs` takes it)}
    * @param onChange called (throttled) when the state changes
    */
   constructor(omega, o, onChange) {
@@ -145,6 +146,15 @@ export class TabNode {
     this.history = new Map(); // event id hex -> leaf hash hex
     this.resent = 0;
     this.carried = 0;
+    // `omega node --ecs`: the world after the last height (a snapshot; the config before the
+    // first) and the last checkpoint's world line
+    this.world = o.world ? o.world : null;
+    this.worldLine = null;
+    if (this.world != null) {
+      // checked now (4002/4005 refuse it before anything is read), and its line for an obstruction at height 0
+      const g = this.abi(19, [this.world, "0", "", "summary", ""]);
+      this.worldLine = `${g.end_tick} ${g.state_hash}`;
+    }
     // what the page shows
     this.status = "connecting";
     this.error = null;
@@ -212,7 +222,7 @@ export class TabNode {
       seq: this.lastSeq,
       eventsPerSec: Math.round((n * 1000) / span),
       counts: { ...this.counts, resent: this.resent, carried: this.carried },
-      height: last ? { height: top, ...pick(last, ["hash", "root", "tree_size", "status"]) } : null,
+      height: last ? { height: top, ...pick(last, ["hash", "root", "tree_size", "status", "world"]) } : null,
       certified: head ? { height: head.height, ...pick(head, ["hash", "root", "tree_size", "signers", "names"]) } : null,
       nodes: [...this.nodes.values()].sort((a, b) => byteOrder(a.member, b.member)),
       heights: heights.map((h) => {
@@ -259,6 +269,26 @@ export class TabNode {
     } catch {
       return null;
     }
+  }
+
+  /** An op through the byte ABI; an error answer throws. */
+  abi(op, parts) {
+    const out = this.omega.abiCall(op, fields(parts));
+    const body = JSON.parse(new TextDecoder().decode(out.subarray(1)));
+    if (out[0] === 2) throw Object.assign(new Error(`op ${op}: error ${body.code}: ${body.message}`), { code: body.code });
+    return body;
+  }
+
+  /** With a world (`omega node --ecs`, node.rs `step_world`): the world stepped through the batch (op 26), its line for the checkpoint. */
+  stepWorld(h, status, events) {
+    if (this.world == null) return undefined;
+    if (status === "ok") {
+      const b = this.omega.ecsBatch(this.world, events);
+      this.world = b.world;
+      this.worldLine = `${b.end_tick} ${b.state_hash}`;
+      this.emit("world", { height: h, tick: b.end_tick, state_hash: b.state_hash, scheduled: b.scheduled, refused: b.refused, late: b.late.length, too_far: b.too_far.length, plain: b.plain });
+    }
+    return this.worldLine;
   }
 
   /** Op 23 with the seal's horizon and delay (the ABI's five fields, as node.rs sends them). */
@@ -318,8 +348,8 @@ export class TabNode {
     if (body.result == null) throw new Error("cut: no result");
     const resultText = JSON.stringify(body.result);
     const h = this.cursor.nextHeight;
+    const events = status === "ok" ? fromBase64(body.events) : new Uint8Array(0);
     if (status === "ok") {
-      const events = fromBase64(body.events);
       for (const e of this.omega.splitEvents(events)) {
         this.history.set(toHex(e.subarray(14, 28)), await sha256Hex(concat([Uint8Array.of(0), e])));
       }
@@ -329,11 +359,12 @@ export class TabNode {
       prev = this.mine.get(h - 1)?.cert;
       if (!prev) throw new Error(`this tab's checkpoint at height ${h - 1} is missing`);
     }
-    const c = this.omega.certify(resultText, this.origin, this.o.key.signer_key, prev, this.committeeText);
+    const world = this.stepWorld(h, status, events);
+    const c = this.omega.certify(resultText, this.origin, this.o.key.signer_key, prev, this.committeeText, world);
     if (status === "ok") this.cursor.prior = resultText;
     this.cursor.nextHeight = h + 1;
-    this.emit("root", { height: h, status, tree_size: c.tree_size, root: c.root, hash: c.hash });
-    this.mine.set(h, { hash: c.hash, root: c.root, tree_size: c.tree_size, status, cert: c.certificate });
+    this.emit("root", { height: h, status, tree_size: c.tree_size, root: c.root, hash: c.hash, ...(world ? { world } : {}) });
+    this.mine.set(h, { hash: c.hash, root: c.root, tree_size: c.tree_size, status, cert: c.certificate, world });
     await this.publishSig(h, c.hash, c.certificate);
     this.emit("signed", { height: h, hash: c.hash });
     // Signatures that arrived before this tab's own checkpoint.

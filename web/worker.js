@@ -289,9 +289,9 @@ const ops = {
   },
 
   /** Connects to NATS over WebSocket and follows the log as a node; returns at once, the state then streams as {event: "cluster"} messages. */
-  async clusterStart({ url, log, committee, key, modules }) {
+  async clusterStart({ url, log, committee, key, modules, world }) {
     if (S.node) await ops.clusterStop();
-    const node = new TabNode(omega, { url, log, committee, key, modules }, (state) => self.postMessage({ event: "cluster", state }));
+    const node = new TabNode(omega, { url, log, committee, key, modules, world }, (state) => self.postMessage({ event: "cluster", state }));
     S.node = node;
     S.nodeRun = node.run().then(
       () => {

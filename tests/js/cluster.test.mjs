@@ -2,15 +2,18 @@
 // real nats-server with JetStream and a WebSocket listener on loopback, the
 // page (web/) in headless Chromium as one committee member, and three
 // `omega node` processes (two native, one on the blob in wasmtime, one of
-// them the sealer) as the others; threshold 3 of 4. 3,000 events are
-// published with `omega publish`; the tab and every node must end with a
-// quorum certificate at the final tree size, the tab's certificates must be
-// byte-identical to the nodes' `chain/<height>.cert` files, the tab's
-// signature must count (the blob node joins only after the history is
-// certified, so no quorum forms without the tab), and the page must show no
-// dissent. Every process started here is killed by its pid at the end,
-// whatever happens. Run through `cargo xtask test`, or directly (after
-// `cargo build --release -p omega-host` and `cargo xtask blob`):
+// them the sealer) as the others; threshold 3 of 4; all four step one ECS
+// world per batch (`--ecs`). Four `omega publish` producers publish 20,000
+// events with cross-producer dependencies at once (one producer's payloads
+// are world commands); the tab and every node must end with a quorum
+// certificate at the final tree size, the tab's certificates (history and
+// world line) must be byte-identical to the nodes' `chain/<height>.cert`
+// files, the tab's signature must count (the blob node joins only after the
+// history is certified, so no quorum forms without the tab), the chain must
+// verify on both engines and its roots be the log's batch by batch, and the
+// page must show no dissent. Every process started here is killed by its pid
+// at the end, whatever happens. Run through `cargo xtask test`, or directly
+// (after `cargo build --release -p omega-host` and `cargo xtask blob`):
 //   node --test tests/js/cluster.test.mjs
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,6 +23,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createHash } from "node:crypto";
+import * as kernel from "omega-kernel";
 import { launchChromium } from "./chromium.mjs";
 import { listen, repoMounts, staticServer } from "../../web/serve.mjs";
 
@@ -27,7 +32,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BLOB = resolve(ROOT, "wasm/dist/omega_wasm_bg.wasm");
 const NATS = process.env.OMEGA_NATS_SERVER || "/usr/sbin/nats-server";
 const SHOTS = resolve(ROOT, "target/screenshots");
-const EVENTS = 4 * 3 * 250;
+const TOTAL = 4 * 5 * 1000;
 const WAIT_MS = 180_000;
 
 function omegaBin() {
@@ -62,6 +67,20 @@ async function until(what, f, ms = WAIT_MS, every = 250) {
     if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(every);
   }
+}
+
+/** A certificate's tree size, root (hex), world line and signer names, read from its signed note. */
+function checkpoint(bytes) {
+  const note = kernel.certificateNote(new Uint8Array(bytes));
+  const [body, sigs] = note.split("\n\n");
+  const lines = body.split("\n");
+  const w = lines.find((l) => l.startsWith("omega-world "))?.split(" ");
+  return {
+    tree_size: Number(lines[1]),
+    root: Buffer.from(lines[2], "base64").toString("hex"),
+    world: w ? { tick: Number(w[1]), state_hash: w[2] } : null,
+    signers: sigs.split("\n").filter(Boolean).map((l) => l.split(" ")[1]),
+  };
 }
 
 /** Every process this file starts, so that it is killed (by pid) whatever happens. */
@@ -178,8 +197,9 @@ async function setup(t, what) {
   };
   f.text = (id) => page.evaluate((id) => document.getElementById(id).textContent, id);
   /** Opens the page with the cluster parameters: the tab connects at once. */
-  f.connect = async (log, committeeText) => {
-    await page.goto(`${f.base}/?nats=${encodeURIComponent(f.wsUrl)}&log=${log}&committee=${Buffer.from(committeeText).toString("base64url")}#cluster`);
+  f.connect = async (log, committeeText, worldText) => {
+    const world = worldText ? `&world=${Buffer.from(worldText).toString("base64url")}` : "";
+    await page.goto(`${f.base}/?nats=${encodeURIComponent(f.wsUrl)}&log=${log}&committee=${Buffer.from(committeeText).toString("base64url")}${world}#cluster`);
     await f.ready();
     await page.waitForFunction(() => ["live", "catching up"].includes(document.getElementById("view-cluster").dataset.status), null, { timeout: 60_000 });
   };
@@ -212,7 +232,7 @@ async function setup(t, what) {
   return f;
 }
 
-test("a browser tab is a co-signing node: its certificates are the server nodes' bytes", { timeout: 6 * 60_000 }, async (t) => {
+test("4 members (2 native, 1 on the blob, 1 Chromium tab), threshold 3, 4 producers, 20,000 events, one world: one chain, byte for byte", { timeout: 8 * 60_000 }, async (t) => {
   const f = await setup(t, "agree");
   const { omega, dir, page } = f;
   const LOG = "tabs";
@@ -229,51 +249,55 @@ test("a browser tab is a co-signing node: its certificates are the server nodes'
   const committeeText = JSON.stringify({ threshold: 3, members: [tabKey, ...f.keygen(["n1", "n2", "n3"])] });
   const committee = join(dir, "committee.json");
   writeFileSync(committee, committeeText);
+  // ---- one ECS world every member steps per batch (`--ecs`; the tab's `world` parameter)
+  const worldText = JSON.stringify({ seed: 5, entities: 64, nodes: 4, edges_per_entity: 2 });
+  const world = join(dir, "world.json");
+  writeFileSync(world, worldText);
 
-  // ---- three nodes: two native, one on the blob; n1 seals. The blob node n3
-  // starts only once the history is certified: until then no quorum (3) forms
+  // ---- 20,000 events from 4 producers (producer i publishes node i's events; about half
+  // depend on another node's); node 4's payloads are world commands (JSON form), so the
+  // world is steered by the history while the others are plain events
+  const events = join(dir, "events.json");
+  run(omega, ["sample", "--nodes", "4", "--streams", "5", "--per-stream", "1000", "--seed", "2026", "--out", events]);
+  const all = JSON.parse(readFileSync(events, "utf8"));
+  assert.equal(all.length, TOTAL);
+  const ops = ["sensor", "set_target"];
+  for (const e of all.filter((e) => e.node === 4)) {
+    const cmd = { tick: 1 + Math.floor(e.lamport / 8), op: ops[e.seq % 2], entity: `${e.seq % 64}:0`, value: `${(e.seq % 9) - 4}.5` };
+    e.payload = Buffer.from(JSON.stringify(cmd)).toString("base64");
+  }
+  const files = [1, 2, 3, 4].map((p) => {
+    const file = join(dir, `producer-${p}.json`);
+    writeFileSync(file, JSON.stringify(all.filter((e) => e.node === p)));
+    return file;
+  });
+
+  // ---- n1 and n2 (native; n1 seals) and the tab follow the stream from the start. The blob
+  // node n3 starts only once the history is certified: until then no quorum (3) forms
   // without the tab, so its signature provably counts; n3 then catches up.
+  const ecs = ["--ecs", world];
   const nodes = [
-    await f.node("n1", f.nodeArgs(LOG, committee, "n1", "native", ["--seal-every", "500", "--seal-interval", "200", "--delay", "2"])),
-    await f.node("n2", f.nodeArgs(LOG, committee, "n2", "native")),
+    await f.node("n1", f.nodeArgs(LOG, committee, "n1", "native", ["--seal-every", "1000", "--seal-interval", "200", "--delay", "3", "--horizon", "8", ...ecs])),
+    await f.node("n2", f.nodeArgs(LOG, committee, "n2", "native", ecs)),
   ];
-
-  // ---- the tab gets the committee in its URL (a reload: the key must be the same)
-  await f.connect(LOG, committeeText);
+  // the tab gets the committee and the world in its URL (a reload: the key must be the same)
+  await f.connect(LOG, committeeText, worldText);
   assert.equal(await f.text("cl-verifier"), tabKey, "the tab's key is kept across reloads");
 
-  // ---- 3,000 events, published in 6 parts in key order (each waits for the one
-  // before it to be certified, so the chain has several heights). Parts end between
-  // two Lamport times, as a batch does (a dependency deep in the prior is provable
-  // only then, docs/FORMATS.md "Batch cut").
-  const events = join(dir, "events.json");
-  run(omega, ["sample", "--nodes", "4", "--streams", "3", "--per-stream", "250", "--out", events]);
-  const all = JSON.parse(readFileSync(events, "utf8"));
-  assert.equal(all.length, EVENTS);
-  const keyOf = (e) => [e.lamport, e.node, e.stream, BigInt(`0x${e.id}`)];
-  all.sort((a, b) => {
-    const [x, y] = [keyOf(a), keyOf(b)];
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
-    return 0;
-  });
-  const PARTS = 6;
-  let from = 0;
-  for (let i = 0; i < PARTS; i++) {
-    let to = i === PARTS - 1 ? EVENTS : ((i + 1) * EVENTS) / PARTS;
-    while (to < EVENTS && all[to].lamport === all[to - 1].lamport) to++;
-    const part = all.slice(from, to);
-    from = to;
-    const file = join(dir, `events-${i}.json`);
-    writeFileSync(file, JSON.stringify(part));
-    const pub = JSON.parse(run(omega, ["publish", "--nats", f.natsUrl, "--log", LOG, "--input", file]));
-    assert.equal(pub.acked, part.length);
-    await until(`tree size ${to} to be certified`, () => nodes[0].lines().some((l) => l.event === "quorum" && l.tree_size === to));
-  }
+  // ---- the four producers publish at once
+  const producers = files.map(
+    (file, i) =>
+      new Promise((ok, fail) => {
+        const p = start(`producer-${i + 1}`, omega, ["publish", "--nats", f.natsUrl, "--log", LOG, "--input", file], dir);
+        p.child.on("exit", (code) => (code === 0 ? ok(p) : fail(new Error(`producer ${i + 1} exited ${code}: ${p.stderr()}`))));
+      }),
+  );
+  for (const p of await Promise.all(producers)) assert.equal(JSON.parse(readFileSync(p.out, "utf8")).acked, TOTAL / 4, `${p.name}: ${p.stderr()}`);
 
-  // ---- everyone certifies the whole history
-  const finalHeight = (n) => n.lines().find((l) => l.event === "quorum" && l.tree_size === EVENTS)?.height;
+  // ---- n1, n2 and the tab certify the whole history; then n3 joins and catches up
+  const finalHeight = (n) => n.lines().find((l) => l.event === "quorum" && l.tree_size === TOTAL)?.height;
   const certifiedBy = async (list) =>
-    until(`${list.map((n) => n.name).join(", ")} to store a quorum certificate at tree size 3,000`, () => {
+    until(`${list.map((n) => n.name).join(", ")} to store a quorum certificate at tree size 20,000`, () => {
       for (const n of list) if (!n.alive()) throw new Error(`${n.name} exited: ${n.stderr()}`);
       return list.every((n) => finalHeight(n) != null);
     });
@@ -283,25 +307,28 @@ test("a browser tab is a co-signing node: its certificates are the server nodes'
   await until("the tab to store every certificate up to the final height", async () => {
     tab = await f.tabState();
     if (tab.status === "error") throw new Error(`the tab's node stopped: ${tab.summary}`);
-    return tab.certTree === EVENTS.toLocaleString("en-US") && tab.chain.length === top + 1;
+    return tab.certTree === TOTAL.toLocaleString("en-US") && tab.chain.length === top + 1;
   });
+  const tabCerts = new Map(tab.chain.map((c) => [c.height, Buffer.from(c.cert, "base64")]));
+  assert.equal(tabCerts.size, top + 1);
   // n1, n2 and the tab made every certificate: each carries the tab's signature
-  for (const c of tab.chain) assert.ok(c.signers.includes(tabName), `height ${c.height} is certified without the tab: ${c.signers}`);
-  // the blob node joins late and catches up from the stream
-  nodes.push(await f.node("n3", f.nodeArgs(LOG, committee, "n3", "wasm")));
+  for (const [h, c] of tabCerts) {
+    const cp = checkpoint(c);
+    assert.ok(cp.signers.includes(tabName), `height ${h} is certified without the tab: ${cp.signers}`);
+  }
+  nodes.push(await f.node("n3", f.nodeArgs(LOG, committee, "n3", "wasm", ecs)));
   await certifiedBy(nodes);
-  for (const n of nodes) assert.equal(finalHeight(n), top, `${n.name} certified tree size 3,000 at another height`);
+  for (const n of nodes) assert.equal(finalHeight(n), top, `${n.name} certified tree size 20,000 at another height`);
   tab = await f.tabState();
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: resolve(SHOTS, "web-cluster.png"), fullPage: true });
   console.log(`${top + 1} heights certified; screenshot: ${resolve(SHOTS, "web-cluster.png")}`);
 
-  // ---- byte-identical certificates, the tab's signature seen by every node, no dissent
-  const tabCerts = new Map(tab.chain.map((c) => [c.height, Buffer.from(c.cert, "base64")]));
+  // ---- byte-identical certificates (history and world), the tab's signature seen by every node, no dissent
   for (const n of nodes) {
-    const files = readdirSync(join(dir, `data-${n.name}`, "chain")).filter((x) => x.endsWith(".cert")).sort();
-    assert.equal(files.length, top + 1, `${n.name}: ${files.join(", ")}`);
-    for (const file of files) {
+    const names = readdirSync(join(dir, `data-${n.name}`, "chain")).filter((x) => x.endsWith(".cert")).sort();
+    assert.equal(names.length, top + 1, `${n.name}: ${names.join(", ")}`);
+    for (const file of names) {
       const h = Number(file.slice(0, -".cert".length));
       assert.ok(tabCerts.has(h), `the tab has no certificate at height ${h}`);
       assert.ok(readFileSync(join(dir, `data-${n.name}`, "chain", file)).equals(tabCerts.get(h)), `${n.name}: chain/${file} differs from the tab's`);
@@ -312,6 +339,35 @@ test("a browser tab is a co-signing node: its certificates are the server nodes'
   for (const a of tab.alerts.filter((x) => x.kind === "nats_error")) console.log(`tab: ${a.text}`);
   assert.deepEqual([tab.dissent, tab.fraud, tab.strangers, tab.alerts.filter((x) => x.kind !== "nats_error")], ["0", "0", "0", []]);
   assert.deepEqual(f.pageErrors, []);
+
+  // ---- every certificate has the world line, and the world moved with the commands
+  const worlds = [...tabCerts.keys()].sort((a, b) => a - b).map((h) => checkpoint(tabCerts.get(h)).world);
+  assert.ok(worlds.every((w) => w && Number.isInteger(w.tick)), "a certificate without a world line");
+  assert.ok(nodes[0].lines().some((l) => l.event === "world" && l.scheduled > 0), "no batch applied a world command");
+
+  // ---- every certificate verifies on both engines, as one chain
+  const chainFiles = readdirSync(join(dir, "data-n1", "chain")).filter((x) => x.endsWith(".cert")).sort().map((x) => join(dir, "data-n1", "chain", x));
+  const last = chainFiles.at(-1);
+  for (const engine of ["native", "wasm"]) {
+    const v = JSON.parse(run(omega, ["verify", "--engine", engine, ...(engine === "wasm" ? ["--blob", BLOB] : []), "--cert", last, "--committee", committee, ...chainFiles.slice(0, -1).flatMap((c) => ["--chain", c])]));
+    assert.equal(v.status, "valid", `${engine}: ${JSON.stringify(v)}`);
+    assert.equal(v.chain?.status, "valid", engine);
+  }
+
+  // ---- batch by batch, the certified roots are the Merkle roots of the log's prefixes, and the
+  // last is `omega reconcile`'s over all 20,000 events as published
+  const logged = kernel.splitEvents(kernel.logEvents(readFileSync(join(dir, "data-n1", "log.omega"))));
+  assert.equal(logged.length, TOTAL);
+  const leaves = logged.map((e) => createHash("sha256").update(Uint8Array.of(0)).update(e).digest());
+  for (const file of chainFiles) {
+    const cp = checkpoint(readFileSync(file));
+    assert.equal(kernel.merkleRoot(Buffer.concat(leaves.slice(0, cp.tree_size))).root, cp.root, file);
+  }
+  const edited = join(dir, "all.json");
+  writeFileSync(edited, JSON.stringify(all));
+  const final = JSON.parse(run(omega, ["reconcile", "--input", edited]));
+  assert.equal(final.status, "ok");
+  assert.equal(checkpoint(readFileSync(last)).root, final.root);
 });
 
 test("the tab reports dissent, fraud and strangers exactly as an honest node does", { timeout: 4 * 60_000 }, async (t) => {
