@@ -7,10 +7,11 @@
 // - event: exactly one canonical event, else `bad_event` (every node skips the
 //   same messages); an exact re-send of an event already in the history is
 //   skipped (`resent`); the rest waits for the next seal;
-// - seal: the batch is cut (op 23) with the seal's horizon and delay, the
+// - seal: its body read by the kernel (op 27), the batch cut (op 23) with the
+//   seal's horizon and delay, with a world stepped through it (op 26), the
 //   checkpoint certified with this tab's key (op 4; prev = this tab's own
-//   certificate at the height before; origin `omega/<log>`; the committee),
-//   and its signature published on `omega.<log>.sig`;
+//   certificate at the height before; origin `omega/<log>`; the committee;
+//   the world line), and its signature published on `omega.<log>.sig`;
 // - sig: verified against the committee (op 6); a member's signature on this
 //   tab's checkpoint counts, one on another checkpoint is dissent, two
 //   checkpoints signed by one member at one height are fraud (op 25);
@@ -22,9 +23,6 @@
 // and, Ed25519 being deterministic, signs exactly what it signed before.
 import { concat, fromBase64, toBase64, toHex } from "./lib/history.js";
 
-/** The seal fields a node reads (host/src/commands/cluster/publish.rs `Seal::parse`): unreadable means the defaults. */
-export const DEFAULT_HORIZON = 8;
-export const DEFAULT_DELAY = 0;
 const MAX_ALERTS = 200;
 const MAX_LOG = 60;
 
@@ -58,31 +56,6 @@ function uint(v, source, max) {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0) return false;
   if (source == null) return v <= max;
   return /^\d+$/.test(source) && BigInt(source) <= BigInt(max);
-}
-
-/**
- * A seal body as `Seal::parse` reads it (host/src/commands/cluster/publish.rs): only the
- * canonical text `{"n":N,"horizon":H,"delay":D}` (no spaces, no other fields, no leading
- * zeros; n a u64, horizon and delay u32) counts, anything else means n 0 and the defaults;
- * a horizon outside 1..=1,000,000 or a delay above 1,000,000 means the defaults.
- * `n` is a BigInt-safe decimal string only in the log; the cut reads horizon and delay.
- */
-export function parseSeal(bytes) {
-  const fallback = { n: 0, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY };
-  let text;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return fallback;
-  }
-  const m = /^\{"n":(0|[1-9][0-9]*),"horizon":(0|[1-9][0-9]*),"delay":(0|[1-9][0-9]*)\}$/.exec(text);
-  if (!m) return fallback;
-  if (BigInt(m[1]) > 18446744073709551615n || BigInt(m[2]) > 0xffffffffn || BigInt(m[3]) > 0xffffffffn) return fallback;
-  const n = Number(m[1]);
-  const horizon = Number(m[2]);
-  const delay = Number(m[3]);
-  if (horizon >= 1 && horizon <= 1_000_000 && delay <= 1_000_000) return { n, horizon, delay };
-  return { n, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY };
 }
 
 /** The ABI's field framing (u32 little-endian length, then the bytes), as `make_fields` writes it. */
@@ -329,7 +302,8 @@ export class TabNode {
   }
 
   async onSeal(seq, payload) {
-    const seal = parseSeal(payload);
+    // the seal body as every member reads it: the kernel's one reader (op 27)
+    const seal = this.abi(27, [payload]);
     if (seq <= this.cursor.sealSeq) return;
     const fresh = concat(this.fresh);
     this.fresh = [];

@@ -53,6 +53,7 @@ fn samples() -> Vec<Call<'static>> {
         Call::Fraud(request::Fraud { committee: b"c", a: b"a", b: b"b" }),
         Call::EcsBatch(request::EcsBatch { world: b"{}", events: Some(b"e") }),
         Call::EcsBatch(request::EcsBatch { world: b"", events: None }),
+        Call::Seal(br#"{"n":1,"horizon":8,"delay":0}"#),
     ]
 }
 

@@ -562,3 +562,50 @@ proptest! {
         prop_assert_eq!(abi::parse_any_prior(&prior).unwrap().state_hash(), want.state_hash());
     }
 }
+
+/// Op 27 and `Seal::parse`: only the canonical seal text counts; every other body means
+/// seal 0 with the defaults, and out-of-range parameters mean the defaults (moved here from
+/// the host, where it was written once more in JS: now both call the kernel).
+#[test]
+fn only_the_canonical_seal_text_counts() {
+    use omega_core::api::cut::{DEFAULT_DELAY, DEFAULT_HORIZON, Seal};
+    assert_eq!(Seal::parse(br#"{"n":3,"horizon":5,"delay":2}"#), (Seal { n: 3, horizon: 5, delay: 2 }, true));
+    let defaults = Seal { n: 0, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY };
+    for odd in [
+        &br#"{"n":3, "horizon":5,"delay":2}"#[..],
+        br#"{"n":3,"horizon":5,"delay":2,"delay":9}"#,
+        br#"{"horizon":5,"n":3,"delay":2}"#,
+        br#"{"n":3,"horizon":5,"delay":2,"x":1}"#,
+        br#"{"n":03,"horizon":5,"delay":2}"#,
+        br#"{"n":3,"horizon":5,"delay":2} "#,
+        br#"[3,5,2]"#,
+        br#"{"n":3,"horizon":5.0,"delay":2}"#,
+        br#"{"n":3,"horizon":4294967296,"delay":2}"#,
+        br#"{"n":18446744073709551616,"horizon":5,"delay":2}"#,
+        b"",
+        &[0xff],
+    ] {
+        assert_eq!(Seal::parse(odd), (defaults, false), "{}", String::from_utf8_lossy(odd));
+    }
+    assert_eq!(Seal::parse(br#"{"n":3,"horizon":0,"delay":2}"#), (Seal { n: 3, ..defaults }, true));
+    assert_eq!(Seal::parse(br#"{"n":3,"horizon":5,"delay":1000001}"#), (Seal { n: 3, ..defaults }, true));
+    let max = format!(r#"{{"n":{},"horizon":1000000,"delay":1000000}}"#, u64::MAX);
+    assert_eq!(Seal::parse(max.as_bytes()), (Seal { n: u64::MAX, horizon: 1_000_000, delay: 1_000_000 }, true));
+    let s = Seal { n: 42, horizon: 7, delay: 3 };
+    assert_eq!(Seal::parse(&s.encode()), (s, true));
+    let r = omega_core::api::ops::run(omega_core::api::Op::Seal, &make_fields(&[br#"{"n":3,"horizon":5,"delay":2}"#]));
+    assert_eq!(r.status, 0);
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!((v["n"].as_u64(), v["horizon"].as_u64(), v["delay"].as_u64(), v["canonical"].as_bool()), (Some(3), Some(5), Some(2), Some(true)));
+}
+
+proptest::proptest! {
+    /// Any bytes: a seal, never a panic; a body that reads as canonical is exactly its own encoding.
+    #[test]
+    fn any_seal_body_reads(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+        let (s, canonical) = omega_core::api::cut::Seal::parse(&body);
+        if canonical && (1..=1_000_000).contains(&s.horizon) && s.delay <= 1_000_000 {
+            proptest::prop_assert_eq!(s.encode(), body);
+        }
+    }
+}

@@ -188,6 +188,72 @@ fn plain_jetstream(url: &str, server_pid: u32, n: u64) -> Plain {
     })
 }
 
+/// Plain JetStream in the cluster's shape, no omega: three ordered pull consumers (what an
+/// `omega node` reads with) follow a stream while one client publishes `n` 150-byte messages
+/// as above; the time from the publish start until all three have read the last. The readers
+/// are three tasks of this process's runtime, each on its own connection (as each node has
+/// one); on this 2-core machine that costs the CPU separate processes would. Returns (wall
+/// time, CPU s of this process, of the server).
+fn plain_fanout(url: &str, server_pid: u32, n: u64) -> (Duration, f64, f64) {
+    rt().block_on(async {
+        let client = async_nats::connect(url).await.unwrap();
+        let js = jetstream::new(client.clone());
+        js.create_stream(jetstream::stream::Config {
+            name: "FANOUT".into(),
+            subjects: vec!["fanout.events".into()],
+            storage: jetstream::stream::StorageType::File,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let msgs: Vec<(Vec<u8>, String)> = (0..n)
+            .map(|i| {
+                let mut p = vec![b'y'; 150];
+                p[..8].copy_from_slice(&i.to_be_bytes());
+                (p, format!("{i:028x}-{:064x}", i.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+            })
+            .collect();
+        let (c0, s0) = (self_cpu(), cpu_secs(server_pid));
+        let t = Instant::now();
+        let mut readers = Vec::new();
+        for _ in 0..3 {
+            // each reader on its own connection, as each node has one
+            let c = async_nats::connect(url).await.unwrap();
+            let js = jetstream::new(c);
+            readers.push(tokio::spawn(async move {
+                let config = jetstream::consumer::pull::OrderedConfig { deliver_policy: jetstream::consumer::DeliverPolicy::All, ..Default::default() };
+                let consumer: jetstream::consumer::Consumer<jetstream::consumer::pull::OrderedConfig> =
+                    js.create_consumer_on_stream(config, "FANOUT").await.unwrap();
+                let mut m = consumer.messages().await.unwrap();
+                let mut got = 0u64;
+                while got < n {
+                    let msg = m.next().await.unwrap().unwrap();
+                    std::hint::black_box(msg.payload.len());
+                    got += 1;
+                }
+                Instant::now()
+            }));
+        }
+        let mut inflight = FuturesUnordered::new();
+        for (p, id) in msgs {
+            let ack = js.send_publish("fanout.events", Publish::build().payload(p.into()).message_id(id)).await.unwrap();
+            inflight.push(ack.into_future());
+            while inflight.len() >= INFLIGHT {
+                inflight.next().await.unwrap().unwrap();
+            }
+        }
+        while let Some(a) = inflight.next().await {
+            a.unwrap();
+        }
+        let mut last = t;
+        for r in readers {
+            last = last.max(r.await.unwrap());
+        }
+        (last - t, self_cpu() - c0, cpu_secs(server_pid) - s0)
+    })
+}
+
 /// `omega publish` into a log's stream (created here as `omega node` creates it) that no node
 /// reads: the producer alone. Wall time, and its CPU s.
 fn omega_publish_alone(url: &str, events: &Path, n: u64) -> (Duration, f64) {
@@ -644,6 +710,9 @@ fn cluster_bench() {
     let plain_con = rate(n, plain.consume);
     println!("plain JetStream: publish {:.0} msgs/s ({:.2} s), consume+ack {:.0} msgs/s ({:.2} s)", plain_pub, plain.publish.as_secs_f64(), plain_con, plain.consume.as_secs_f64());
 
+    let fanout = plain_fanout(&server.url, server.pid().unwrap(), n);
+    println!("plain JetStream fan-out (1 publisher, 3 ordered readers): {:.0} msgs/s ({:.2} s)", rate(n, fanout.0), fanout.0.as_secs_f64());
+
     let alone = omega_publish_alone(&server.url, &events, n);
     println!("omega publish, no node reading: {:.0} ev/s ({:.2} s, {:.2} s CPU)", rate(n, alone.0), alone.0.as_secs_f64(), alone.1);
 
@@ -694,6 +763,12 @@ fn cluster_bench() {
     println!("| plain JetStream publish, {n} x 150 B, Nats-Msg-Id, {INFLIGHT} in flight | {plain_pub:.0} msgs/s | {:.2} s | 1.00 |", plain.publish.as_secs_f64());
     println!("| plain JetStream pull consume + ack | {plain_con:.0} msgs/s | {:.2} s | |", plain.consume.as_secs_f64());
     println!(
+        "| plain JetStream fan-out: 1 publisher, 3 ordered readers (the cluster's shape, no omega), publish start -> all read | {:.0} msgs/s | {:.2} s | {:.2} |",
+        rate(n, fanout.0),
+        fanout.0.as_secs_f64(),
+        rate(n, fanout.0) / plain_pub
+    );
+    println!(
         "| `omega publish`, no node reading (same stream config) | {:.0} events/s | {:.2} s | {:.2} |",
         rate(n, alone.0),
         alone.0.as_secs_f64(),
@@ -716,6 +791,10 @@ fn cluster_bench() {
         );
     }
     let us = |cpu: f64| cpu * 1e6 / n as f64;
+    for r in &runs {
+        println!("omega end to end / plain fan-out, --seal-every {}: {:.2}", r.every, rate(n, r.total) / rate(n, fanout.0));
+    }
+    println!("CPU per message (µs), plain fan-out: clients {:.1}, nats-server {:.1}", us(fanout.1), us(fanout.2));
     println!("\nCPU per event (µs): plain publish: client {:.1}, nats-server {:.1}; plain consume+ack: client {:.1}, nats-server {:.1}; omega publish alone {:.1}",
         us(plain.publish_cpu.0), us(plain.publish_cpu.1), us(plain.consume_cpu.0), us(plain.consume_cpu.1), us(alone.1));
     for r in &runs {

@@ -657,6 +657,20 @@ export type EcsBatchReport = {
   world: string,
 };
 
+/** Op 27: a seal body as every cluster member reads it. Alphabetical order. */
+export type SealReport = {
+  /** Whether the body was the canonical text (else n is 0 and horizon and delay the defaults). */
+  canonical: boolean,
+  /** Seals every event is held before it may be appended. */
+  delay: number,
+  /** Seals an event may wait before it is given up. */
+  horizon: number,
+  /** The seal's number. */
+  n: number,
+  /** Always `"ok"`. */
+  status: "ok",
+};
+
 /** What a batch cut decided. */
 export type CutStatus = "ok" | "obstruction" | "empty";
 

@@ -517,3 +517,76 @@ mod tests {
         assert!(c3.carry.is_empty());
     }
 }
+
+// ---------- seal messages ----------
+
+/// Horizon of a seal whose body cannot be read.
+pub const DEFAULT_HORIZON: u32 = 8;
+/// Delay of a seal whose body cannot be read.
+pub const DEFAULT_DELAY: u32 = 0;
+/// The largest horizon and delay a seal may carry (a larger one means the defaults).
+pub const MAX_SEAL_PARAM: u32 = 1_000_000;
+
+/// What a seal message carries: its number and the cut's horizon and delay
+/// (docs/CLUSTER.md, "Batches"; op 27). Every reader, a node on either
+/// engine or a browser tab, reads a body with [`Seal::parse`], so they agree
+/// on any bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seal {
+    /// The seal's number (the sealer's count; informative).
+    pub n: u64,
+    /// Seals an event may wait before it is given up.
+    pub horizon: u32,
+    /// Seals every event is held before it may be appended.
+    pub delay: u32,
+}
+
+impl Seal {
+    /// The body a sealer publishes: `{"n":N,"horizon":H,"delay":D}`, no spaces.
+    pub fn encode(&self) -> Vec<u8> {
+        format!(r#"{{"n":{},"horizon":{},"delay":{}}}"#, self.n, self.horizon, self.delay).into_bytes()
+    }
+
+    /// Reads a seal body, and whether it was canonical. Only the exact text
+    /// [`Seal::encode`] writes counts (no spaces, no other fields, no leading
+    /// zeros, `n` a u64, horizon and delay u32s); anything else means n 0 and
+    /// the defaults, and a horizon outside 1..=1,000,000 or a delay above
+    /// 1,000,000 means the defaults (with the body's n). No JSON parser's
+    /// leniency in between.
+    pub fn parse(body: &[u8]) -> (Seal, bool) {
+        let fallback = Seal { n: 0, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY };
+        let Some(s) = parse_canonical(body) else { return (fallback, false) };
+        if (1..=MAX_SEAL_PARAM).contains(&s.horizon) && s.delay <= MAX_SEAL_PARAM {
+            (s, true)
+        } else {
+            (Seal { n: s.n, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY }, true)
+        }
+    }
+}
+
+fn parse_canonical(body: &[u8]) -> Option<Seal> {
+    let rest = body.strip_prefix(br#"{"n":"#)?;
+    let (n, rest) = decimal_prefix(rest)?;
+    let rest = rest.strip_prefix(br#","horizon":"#)?;
+    let (horizon, rest) = decimal_prefix(rest)?;
+    let rest = rest.strip_prefix(br#","delay":"#)?;
+    let (delay, rest) = decimal_prefix(rest)?;
+    if rest != b"}" {
+        return None;
+    }
+    Some(Seal { n, horizon: u32::try_from(horizon).ok()?, delay: u32::try_from(delay).ok()? })
+}
+
+/// A decimal u64 with no leading zeros at the start of `b`, and what follows.
+fn decimal_prefix(b: &[u8]) -> Option<(u64, &[u8])> {
+    let len = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let (digits, rest) = b.split_at(len);
+    if digits.is_empty() || (digits.len() > 1 && digits.first() == Some(&b'0')) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for d in digits {
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some((v, rest))
+}

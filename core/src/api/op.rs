@@ -61,11 +61,13 @@ pub enum Op {
     Fraud = 25,
     /// Step an ECS world through one batch of events (a cluster node's `--ecs`).
     EcsBatch = 26,
+    /// Read a seal message's body (number, horizon, delay) as every cluster member reads it.
+    Seal = 27,
 }
 
 impl Op {
     /// Every op, in wire order.
-    pub const ALL: [Op; 27] = [
+    pub const ALL: [Op; 28] = [
         Op::Version,
         Op::ReconcileJson,
         Op::ReconcileBinary,
@@ -93,10 +95,11 @@ impl Op {
         Op::Merge,
         Op::Fraud,
         Op::EcsBatch,
+        Op::Seal,
     ];
 
     /// The highest op number this build knows.
-    pub const LAST: u32 = Op::EcsBatch as u32;
+    pub const LAST: u32 = Op::Seal as u32;
 
     /// The wire number.
     pub const fn code(self) -> u32 {
@@ -133,6 +136,7 @@ impl Op {
             Op::Merge => "merge",
             Op::Fraud => "fraud",
             Op::EcsBatch => "ECS batch",
+            Op::Seal => "seal",
         }
     }
 }

@@ -86,6 +86,10 @@ pub fn handle(call: Call<'_>) -> Result<Response, ApiError> {
         Call::Merge(certs) => merge(&certs),
         Call::Fraud(f) => fraud(&f),
         Call::EcsBatch(b) => ecs_batch(&b),
+        Call::Seal(b) => {
+            let (seal, canonical) = crate::api::cut::Seal::parse(b);
+            Ok(respond(STATUS_OK, &resp::SealReport { canonical, delay: seal.delay, horizon: seal.horizon, n: seal.n, status: resp::StatusOk::Is }))
+        }
     }
 }
 

@@ -419,6 +419,8 @@ pub enum Call<'a> {
     Fraud(Fraud<'a>),
     /// Op 26.
     EcsBatch(EcsBatch<'a>),
+    /// Op 27: a seal message's body.
+    Seal(&'a [u8]),
 }
 
 impl<'a> Call<'a> {
@@ -554,6 +556,7 @@ impl<'a> Call<'a> {
                 let f = fields()?;
                 Call::EcsBatch(EcsBatch { world: f.bytes(0, "the world (a snapshot or a config JSON)")?, events: f.opt(1) })
             }
+            Op::Seal => Call::Seal(fields()?.bytes(0, "the seal body")?),
         })
     }
 
@@ -587,6 +590,7 @@ impl<'a> Call<'a> {
             Call::Merge(_) => Op::Merge,
             Call::Fraud(_) => Op::Fraud,
             Call::EcsBatch(_) => Op::EcsBatch,
+            Call::Seal(_) => Op::Seal,
         }
     }
 
@@ -629,6 +633,7 @@ impl<'a> Call<'a> {
             Call::Merge(certs) => make_fields(certs),
             Call::Fraud(f) => make_fields(&[f.committee, f.a, f.b]),
             Call::EcsBatch(b) => make_fields(&[b.world, opt_bytes(b.events)]),
+            Call::Seal(b) => make_fields(&[b]),
         }
     }
 }

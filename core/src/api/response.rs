@@ -954,6 +954,22 @@ body! {
         pub world: String,
     }
 
+    /// Op 27: a seal body as every cluster member reads it. Alphabetical order.
+    #[serde(deny_unknown_fields)]
+    pub struct SealReport {
+        /// Whether the body was the canonical text (else n is 0 and horizon and delay the defaults).
+        pub canonical: bool,
+        /// Seals every event is held before it may be appended.
+        pub delay: u32,
+        /// Seals an event may wait before it is given up.
+        pub horizon: u32,
+        /// The seal's number.
+        pub n: u64,
+        /// Always `"ok"`.
+        #[cfg_attr(feature = "ts", ts(inline))]
+        pub status: StatusOk,
+    }
+
     /// Where two worlds first differ. Alphabetical order.
     #[serde(deny_unknown_fields)]
     pub struct Difference {
@@ -1404,6 +1420,8 @@ pub enum Body {
     Fraud(FraudReport),
     /// Op 26.
     EcsBatch(EcsBatchReport),
+    /// Op 27.
+    Seal(SealReport),
 }
 
 /// Why [`parse`] refused a body.
@@ -1470,6 +1488,7 @@ pub fn parse(op: Op, status: u8, body: &[u8]) -> Result<Body, ParseError> {
         (Op::Cut, 0 | 1) => read(body, Body::Cut),
         (Op::Fraud, 0 | 1) => read(body, Body::Fraud),
         (Op::EcsBatch, 0) => read(body, Body::EcsBatch),
+        (Op::Seal, 0) => read(body, Body::Seal),
         _ => Err(ParseError::NoSuchBody { op, status }),
     }
 }
@@ -1594,6 +1613,7 @@ pub fn typescript() -> Result<String, String> {
     out.add::<EcsDiff>();
     out.add::<LateCommand>();
     out.add::<EcsBatchReport>();
+    out.add::<SealReport>();
     out.add::<CutStatus>();
     out.add::<CutReport>();
     out.add::<FraudStatus>();

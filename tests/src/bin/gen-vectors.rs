@@ -810,6 +810,9 @@ fn cluster_cases() -> Vec<(&'static str, FieldCase)> {
     push("cut", "ecs-batch-empty", "a batch with no command: the world still moves one tick", Op::EcsBatch, vec![("world.omgw", w2), ("events.bin", vec![])]);
     let mut torn_world = w1.clone();
     torn_world.truncate(40);
+    push("cut", "seal-canonical", "a seal body as a sealer writes it: number, horizon and delay (op 27)", Op::Seal, vec![("body.txt", br#"{"n":12,"horizon":8,"delay":2}"#.to_vec())]);
+    push("cut", "seal-not-canonical", "a space in the body: not canonical, so seal 0 with the defaults, on every member alike", Op::Seal, vec![("body.txt", br#"{"n":12, "horizon":8,"delay":2}"#.to_vec())]);
+    push("cut", "seal-out-of-range", "horizon 0 in a canonical body: the body's number with the default horizon and delay", Op::Seal, vec![("body.txt", br#"{"n":12,"horizon":0,"delay":2}"#.to_vec())]);
     push("cut", "ecs-batch-bad-world", "a truncated world snapshot (4001)", Op::EcsBatch, vec![("world.omgw", torn_world), ("events.bin", binary(&batch1))]);
     let world_line = format!("{t1} {h1}").into_bytes();
     let with_world = |result: &[u8], prev: Vec<u8>, world: Vec<u8>| -> Vec<(&'static str, Vec<u8>)> {

@@ -184,7 +184,7 @@ impl Node {
     }
 
     async fn on_seal(&mut self, js: &jetstream::Context, seq: u64, payload: &[u8]) -> Result<()> {
-        let seal = Seal::parse(payload);
+        let (seal, _) = Seal::parse(payload);
         self.last_seal_n = self.last_seal_n.max(seal.n);
         self.since_seal = 0;
         self.seal_sent = false;

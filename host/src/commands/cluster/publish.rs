@@ -109,67 +109,15 @@ fn no_stream_hint(names: &Names, e: String) -> anyhow::Error {
     }
 }
 
-/// What a seal message carries (JSON): its number, and the cut's horizon and delay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Seal {
-    pub n: u64,
-    pub horizon: u32,
-    pub delay: u32,
-}
-
-/// Defaults of a seal whose body cannot be read (every node reads the same bytes, so every node agrees).
-pub(crate) const DEFAULT_HORIZON: u32 = 8;
-pub(crate) const DEFAULT_DELAY: u32 = 0;
-
-impl Seal {
-    /// Reads a seal body. Only the canonical text counts, exactly as `send_seal` writes it
-    /// (`{"n":N,"horizon":H,"delay":D}`, no spaces, no other fields): anything else means
-    /// n 0 and the defaults, and a horizon outside 1..=1,000,000 or a delay above 1,000,000
-    /// means the defaults. So every reader (a node, a browser tab) reads any body alike,
-    /// with no JSON parser's leniency in between.
-    pub fn parse(body: &[u8]) -> Seal {
-        let fallback = Seal { n: 0, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY };
-        let Ok(s) = serde_json::from_slice::<Seal>(body) else { return fallback };
-        if serde_json::to_vec(&s).ok().as_deref() != Some(body) {
-            return fallback;
-        }
-        if (1..=1_000_000).contains(&s.horizon) && s.delay <= 1_000_000 { s } else { Seal { n: s.n, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY } }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_the_canonical_seal_text_counts() {
-        assert_eq!(Seal::parse(br#"{"n":3,"horizon":5,"delay":2}"#), Seal { n: 3, horizon: 5, delay: 2 });
-        let defaults = Seal { n: 0, horizon: DEFAULT_HORIZON, delay: DEFAULT_DELAY };
-        for odd in [
-            &br#"{"n":3, "horizon":5,"delay":2}"#[..],
-            br#"{"n":3,"horizon":5,"delay":2,"delay":9}"#,
-            br#"{"horizon":5,"n":3,"delay":2}"#,
-            br#"{"n":3,"horizon":5,"delay":2,"x":1}"#,
-            br#"[3,5,2]"#,
-            br#"{"n":3,"horizon":5.0,"delay":2}"#,
-            br#"{"n":3,"horizon":4294967296,"delay":2}"#,
-            b"",
-            &[0xff],
-        ] {
-            assert_eq!(Seal::parse(odd), defaults, "{}", String::from_utf8_lossy(odd));
-        }
-        assert_eq!(Seal::parse(br#"{"n":3,"horizon":0,"delay":2}"#), Seal { n: 3, ..defaults });
-        assert_eq!(Seal::parse(br#"{"n":3,"horizon":5,"delay":1000001}"#), Seal { n: 3, ..defaults });
-        let max = format!(r#"{{"n":{},"horizon":1000000,"delay":1000000}}"#, u64::MAX);
-        assert_eq!(Seal::parse(max.as_bytes()), Seal { n: u64::MAX, horizon: 1_000_000, delay: 1_000_000 });
-    }
-}
+/// What a seal message carries, read and written by the kernel (op 27), so a node and a
+/// browser tab read any body alike.
+pub(crate) use omega_core::api::cut::{DEFAULT_DELAY, DEFAULT_HORIZON, Seal};
 
 /// Publishes seal number `n` (its message id `seal-<n>`, so two sealers that
 /// race to seal the same batch are deduplicated by JetStream). Returns the
 /// stream sequence and whether it was a duplicate.
 pub(crate) async fn send_seal(js: &jetstream::Context, names: &Names, seal: Seal) -> Result<(u64, bool)> {
-    let body = serde_json::to_vec(&seal)?;
+    let body = seal.encode();
     let ack = js
         .send_publish(names.seal.clone(), Publish::build().payload(body.into()).message_id(format!("seal-{}", seal.n)))
         .await
@@ -183,7 +131,7 @@ pub(crate) async fn send_seal(js: &jetstream::Context, names: &Names, seal: Seal
 pub(crate) async fn last_seal(js: &jetstream::Context, names: &Names) -> Result<u64> {
     let stream = js.get_stream(&names.stream).await.map_err(|e| anyhow!("cannot open the stream {}: {e}", names.stream))?;
     match stream.get_last_raw_message_by_subject(&names.seal).await {
-        Ok(m) => Ok(Seal::parse(&m.payload).n),
+        Ok(m) => Ok(Seal::parse(&m.payload).0.n),
         Err(e) if e.kind() == jetstream::stream::LastRawMessageErrorKind::NoMessageFound => Ok(0),
         Err(e) => bail!("cannot read the last seal of {}: {e}", names.stream),
     }
