@@ -400,6 +400,11 @@ enum Command {
         /// re-send beyond the duplicate window looks like (for tests of re-sends beyond the window).
         #[arg(long, hide = true)]
         no_msg_id: bool,
+        /// Keep re-sending events whose publish fails (no stream leader while a NATS cluster
+        /// elects one, a server restarting) for up to this many seconds of failures in a row;
+        /// each re-send carries the event's message id, so none is stored twice.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        retry_for: u64,
     },
     /// Publish one seal (a batch boundary) into a log's stream.
     Seal {
@@ -624,8 +629,8 @@ fn main() -> ExitCode {
         Command::VerifyProof { proof, engine } => certify::verify_proof(proof, engine),
         Command::Note { action: Some(NoteCommand::Verify { input, vkeys, engine }), .. } => certify::note_verify(input, vkeys, engine),
         Command::Note { action: None, cert: Some(cert), engine } => certify::note(cert, engine),
-        Command::Publish { nats, input, format, max_inflight, keep_order, no_msg_id } => {
-            commands::cluster::publish::publish(nats, input, *format, *max_inflight, *keep_order, *no_msg_id)
+        Command::Publish { nats, input, format, max_inflight, keep_order, no_msg_id, retry_for } => {
+            commands::cluster::publish::publish(nats, input, *format, *max_inflight, *keep_order, *no_msg_id, *retry_for)
         }
         Command::Seal { nats, horizon, delay } => commands::cluster::publish::seal(nats, *horizon, *delay),
         Command::Node { nats, key, committee, data, origin, seal_every, seal_interval, horizon, delay, replicas, ecs, fault, engine } => {

@@ -436,3 +436,71 @@ fn a_node_restarted_mid_stream_catches_up_while_events_still_flow() {
     let root = stop_and_compare(&dir, &mut [&mut s1, &mut s2, &mut s3]);
     assert_eq!(root, reconcile_root(&dir, &events));
 }
+
+/// `omega publish` rides out a stream with no leader: two of three servers die (no JetStream
+/// quorum, every publish fails), the producer keeps re-sending each event for `--retry-for`,
+/// one server comes back, a leader is elected, and every event lands exactly once (its message
+/// id drops the copies a failed ack hid); a node started afterwards certifies all of them.
+#[test]
+fn publish_retries_while_the_stream_has_no_leader() {
+    let Some(_) = require_nats() else { return };
+    let dir = tmp("no-leader");
+    let mut cluster = NatsCluster::start(3);
+    let urls = cluster.url_list();
+    let comm = committee(&dir, &["r1"], 1, &[]);
+    // a node creates the stream (3 replicas) and stops
+    let args = node_args(&urls.join(","), "noleader", &dir, "r1", &comm, "native", &["--replicas", "3", "--seal-every", "500", "--seal-interval", "200"]);
+    let mut n1 = NodeProc::start("r1", args, &dir);
+    n1.wait_for("start", 30, |v| v["event"] == "started");
+    assert_eq!(n1.term(), 0);
+
+    cluster.servers[1].kill();
+    cluster.servers[2].kill();
+    let all = history(21, 2, 2, 500);
+    let f = dir.join("events.bin");
+    write_binary(&f, &all);
+    let producer = std::process::Command::new(common::bin())
+        .args(["publish", "--nats", &urls[0], "--log", "noleader", "--format", "binary", "--input", s(&f), "--retry-for", "120"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut producer = KillOnDrop(Some(producer));
+    // No quorum: nothing can be stored while the two are down (longer than the 5 s an ack is
+    // awaited after the 5 s its stream lookup waits, so publishes fail and are re-sent).
+    std::thread::sleep(Duration::from_secs(15));
+    assert!(producer.running(), "publish ended without a stream leader");
+    cluster.servers[1].restart_no_wait();
+    let o = producer.take().wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["acked"], 2000, "{v}");
+    assert!(v["retries"].as_u64().unwrap() > 0, "no event was re-sent: {v}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("retrying for up to 120 s"), "{}", String::from_utf8_lossy(&o.stderr));
+    // every event stored once: a node certifies exactly the history
+    n1.spawn();
+    n1.wait_for("all 2000 certified", 60, tree_size_reached(2000));
+    assert_eq!(n1.term(), 0);
+    let n = omega_core::event::frame::read_events(&std::fs::read(dir.join("data-r1/log.omega")).unwrap()).unwrap().len();
+    assert_eq!(n, 2000);
+    assert_eq!(check_roots(&dir.join("data-r1")), reconcile_root(&dir, &all));
+}
+
+/// A child process killed (by pid) when the guard drops, unless taken.
+struct KillOnDrop(Option<std::process::Child>);
+impl KillOnDrop {
+    fn running(&mut self) -> bool {
+        self.0.as_mut().is_some_and(|c| c.try_wait().unwrap().is_none())
+    }
+    fn take(&mut self) -> std::process::Child {
+        self.0.take().unwrap()
+    }
+}
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}

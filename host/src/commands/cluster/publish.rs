@@ -27,10 +27,10 @@ pub(crate) fn msg_id(e: &Event) -> String {
     format!("{}-{}", hex(e.key().event_id().as_bytes()), hex(&e.leaf_hash()))
 }
 
-/// `omega publish --nats URL --log NAME --input EVENTS [--format F] [--max-inflight N] [--keep-order]`.
+/// `omega publish --nats URL --log NAME --input EVENTS [--format F] [--max-inflight N] [--keep-order] [--retry-for S]`.
 /// `no_msg_id` (hidden `--no-msg-id`) sends without a `Nats-Msg-Id`, as a re-send beyond the
 /// duplicate window arrives: for tests that the nodes drop such re-sends themselves.
-pub fn publish(nats: &NatsArgs, input: &str, format: InputFormat, max_inflight: usize, keep_order: bool, no_msg_id: bool) -> Result<ExitCode> {
+pub fn publish(nats: &NatsArgs, input: &str, format: InputFormat, max_inflight: usize, keep_order: bool, no_msg_id: bool, retry_for: u64) -> Result<ExitCode> {
     let names = Names::new(&nats.log)?;
     let mut events = read_events(input, format)?;
     if !keep_order {
@@ -41,45 +41,87 @@ pub fn publish(nats: &NatsArgs, input: &str, format: InputFormat, max_inflight: 
     runtime()?.block_on(async {
         let client = connect(nats, "omega publish").await?;
         let js = jetstream::new(client);
+        // Whether the server says the stream does not exist: then "no stream" answers mean just
+        // that, and fail at once. Otherwise (it exists, or no answer: a NATS cluster without a
+        // leader, or a producer without the right to ask) they are retried like any failure.
+        let missing = match js.get_stream(&names.stream).await {
+            Err(e) => matches!(e.kind(), jetstream::context::GetStreamErrorKind::JetStream(j) if j.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND),
+            Ok(_) => false,
+        };
         let bar = indicatif::ProgressBar::with_draw_target(Some(events.len() as u64), indicatif::ProgressDrawTarget::stderr());
         bar.set_style(
             indicatif::ProgressStyle::with_template("{spinner} publishing {pos}/{len} events [{bar:30}] {per_sec} {eta}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        let mut inflight = FuturesUnordered::new();
-        let (mut acked, mut duplicates) = (0u64, 0u64);
+        // (event index, the ack or (whether the server said no stream takes the subject, why))
+        type Acked = std::pin::Pin<Box<dyn std::future::Future<Output = (usize, Result<jetstream::publish::PublishAck, (bool, String)>)> + Send>>;
+        let mut inflight: FuturesUnordered<Acked> = FuturesUnordered::new();
+        let (mut acked, mut duplicates, mut retries) = (0u64, 0u64, 0u64);
         let mut first_seq: Option<u64> = None;
         let mut last_seq = 0u64;
-        let mut settle = |r: Result<jetstream::publish::PublishAck, jetstream::context::PublishError>| -> Result<()> {
-            let ack = r.map_err(|e| no_stream_hint(&names, e.to_string()))?;
-            acked += 1;
-            if ack.duplicate {
-                duplicates += 1;
-            }
-            first_seq = Some(first_seq.map_or(ack.sequence, |s: u64| s.min(ack.sequence)));
-            last_seq = last_seq.max(ack.sequence);
-            Ok(())
+        // Since when publishing has been failing (reset by every ack).
+        let mut failing_since: Option<std::time::Instant> = None;
+        let bodies: Vec<Vec<u8>> = events
+            .iter()
+            .map(|e| {
+                let mut b = Vec::new();
+                e.encode_into(&mut b);
+                b
+            })
+            .collect();
+        // Sends event i after `wait` (again, on a retry: its message id makes JetStream drop a
+        // copy it kept).
+        let send = |i: usize, wait: std::time::Duration| {
+            let js = js.clone();
+            let payload = bodies.get(i).cloned().unwrap_or_default();
+            let id = (!no_msg_id).then(|| events.get(i).map(msg_id)).flatten();
+            let subject = names.events.clone();
+            Box::pin(async move {
+                tokio::time::sleep(wait).await;
+                let msg = Publish::build().payload(payload.into());
+                let msg = match id {
+                    Some(id) => msg.message_id(id),
+                    None => msg,
+                };
+                let no_stream = |e: &jetstream::context::PublishError| e.kind() == jetstream::context::PublishErrorKind::StreamNotFound;
+                let r = match js.send_publish(subject, msg).await {
+                    Ok(ack) => ack.await.map_err(|e| (no_stream(&e), e.to_string())),
+                    Err(e) => Err((no_stream(&e), e.to_string())),
+                };
+                (i, r)
+            }) as Acked
         };
-        for e in &events {
-            let mut bytes = Vec::new();
-            e.encode_into(&mut bytes);
-            let msg = Publish::build().payload(bytes.into());
-            let msg = if no_msg_id { msg } else { msg.message_id(msg_id(e)) };
-            let ack = js
-                .send_publish(names.events.clone(), msg)
-                .await
-                .map_err(|e| no_stream_hint(&names, e.to_string()))?;
-            inflight.push(ack.into_future());
-            while inflight.len() >= max_inflight.max(1) {
-                if let Some(r) = inflight.next().await {
-                    settle(r)?;
+        let mut next = 0usize;
+        while next < events.len() || !inflight.is_empty() {
+            while next < events.len() && inflight.len() < max_inflight.max(1) {
+                inflight.push(send(next, std::time::Duration::ZERO));
+                next += 1;
+            }
+            let Some((i, r)) = inflight.next().await else { break };
+            match r {
+                Ok(ack) => {
+                    failing_since = None;
+                    acked += 1;
+                    if ack.duplicate {
+                        duplicates += 1;
+                    }
+                    first_seq = Some(first_seq.map_or(ack.sequence, |s: u64| s.min(ack.sequence)));
+                    last_seq = last_seq.max(ack.sequence);
                     bar.inc(1);
                 }
+                Err((no_stream, e)) => {
+                    let since = *failing_since.get_or_insert_with(std::time::Instant::now);
+                    if (no_stream && missing) || since.elapsed() >= std::time::Duration::from_secs(retry_for) {
+                        bar.abandon();
+                        return Err(no_stream_hint(&names, if retries > 0 { format!("{e} (retried for {retry_for} s)") } else { e }));
+                    }
+                    if retries == 0 {
+                        bar.suspend(|| eprintln!("omega: publishing failed ({e}); retrying for up to {retry_for} s (a re-sent event is dropped by its message id)"));
+                    }
+                    retries += 1;
+                    inflight.push(send(i, std::time::Duration::from_millis(250)));
+                }
             }
-        }
-        while let Some(r) = inflight.next().await {
-            settle(r)?;
-            bar.inc(1);
         }
         bar.finish_and_clear();
         let body = serde_json::json!({
@@ -88,6 +130,7 @@ pub fn publish(nats: &NatsArgs, input: &str, format: InputFormat, max_inflight: 
             "published": events.len(),
             "acked": acked,
             "duplicates": duplicates,
+            "retries": retries,
             "first_seq": first_seq,
             "last_seq": last_seq,
         });
