@@ -478,6 +478,7 @@ fn publish_retries_while_the_stream_has_no_leader() {
     assert!(v["retries"].as_u64().unwrap() > 0, "no event was re-sent: {v}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("retrying for up to 120 s"), "{}", String::from_utf8_lossy(&o.stderr));
     // every event stored once: a node certifies exactly the history
+    cluster.servers[1].wait_ready(READY_TIMEOUT);
     n1.spawn();
     n1.wait_for("all 2000 certified", 60, tree_size_reached(2000));
     assert_eq!(n1.term(), 0);

@@ -619,10 +619,21 @@ pub fn run(o: Options) -> Result<ExitCode> {
     runtime()?.block_on(async move {
         let client = connect(&node.o.nats, &format!("omega node {signer}")).await?;
         let js = jetstream::new(client);
-        let _stream = js
-            .get_or_create_stream(names.stream_config(node.o.replicas))
-            .await
-            .map_err(|e| anyhow!("cannot open or create the stream {} (a node needs the right to): {e}", names.stream))?;
+        // A NATS cluster that has just lost or regained servers answers "temporarily
+        // unavailable" until it has elected its leaders: the stream and the reader are tried
+        // again for up to 60 s before the node gives up.
+        let since = tokio::time::Instant::now();
+        let patience = Duration::from_secs(60);
+        let _stream = loop {
+            match js.get_or_create_stream(names.stream_config(node.o.replicas)).await {
+                Ok(s) => break s,
+                Err(e) if since.elapsed() < patience => {
+                    node.out.emit("nats_error", json!({"detail": format!("cannot open or create the stream {} yet: {e}; trying again", names.stream)}));
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => bail!("cannot open or create the stream {} (a node needs the right to): {e}", names.stream),
+            }
+        };
         node.last_seal_n = publish::last_seal(&js, &names).await.unwrap_or(0);
         // The reader: an ordered consumer from `from`. Ordered consumers have one replica, on
         // one server; when that server dies the reader is re-created (see the watchdog below).
@@ -641,7 +652,16 @@ pub fn run(o: Options) -> Result<ExitCode> {
                 consumer.messages().await.map_err(|e| anyhow!("cannot read the stream {stream_name}: {e}"))
             }
         };
-        let mut messages = reader(resume, Duration::from_secs(10)).await?;
+        let mut messages = loop {
+            match reader(resume, Duration::from_secs(10)).await {
+                Ok(m) => break m,
+                Err(e) if since.elapsed() < patience => {
+                    node.out.emit("nats_error", json!({"detail": format!("{e}; trying again")}));
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let mut last_read = resume.saturating_sub(1);
         let mut last_at = tokio::time::Instant::now();
         node.out.emit(

@@ -53,65 +53,74 @@ pub fn publish(nats: &NatsArgs, input: &str, format: InputFormat, max_inflight: 
             indicatif::ProgressStyle::with_template("{spinner} publishing {pos}/{len} events [{bar:30}] {per_sec} {eta}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
+        // Events are sent one after another, in order (the stream keeps the file's order); only
+        // their acks are awaited together. When one fails, no more are sent until every ack in
+        // flight has settled; then, after 250 ms, sending resumes in order from the first event
+        // not acked (skipping the acked ones), so a stream without a leader for a while gets
+        // the events in order all the same. A re-sent event carries its message id: one the
+        // server kept though its ack was lost is dropped, not stored twice.
         // (event index, the ack or (whether the server said no stream takes the subject, why))
         type Acked = std::pin::Pin<Box<dyn std::future::Future<Output = (usize, Result<jetstream::publish::PublishAck, (bool, String)>)> + Send>>;
+        let no_stream = |e: &jetstream::context::PublishError| e.kind() == jetstream::context::PublishErrorKind::StreamNotFound;
         let mut inflight: FuturesUnordered<Acked> = FuturesUnordered::new();
         let (mut acked, mut duplicates, mut retries) = (0u64, 0u64, 0u64);
         let mut first_seq: Option<u64> = None;
         let mut last_seq = 0u64;
-        // Since when publishing has been failing (reset by every ack).
+        let mut done = vec![false; events.len()];
+        // Since when publishing has been failing (reset by every ack), and the first event to re-send.
         let mut failing_since: Option<std::time::Instant> = None;
-        let bodies: Vec<Vec<u8>> = events
-            .iter()
-            .map(|e| {
-                let mut b = Vec::new();
-                e.encode_into(&mut b);
-                b
-            })
-            .collect();
-        // Sends event i after `wait` (again, on a retry: its message id makes JetStream drop a
-        // copy it kept).
-        let send = |i: usize, wait: std::time::Duration| {
-            let js = js.clone();
-            let payload = bodies.get(i).cloned().unwrap_or_default();
-            let id = (!no_msg_id).then(|| events.get(i).map(msg_id)).flatten();
-            let subject = names.events.clone();
-            Box::pin(async move {
-                tokio::time::sleep(wait).await;
-                let msg = Publish::build().payload(payload.into());
-                let msg = match id {
-                    Some(id) => msg.message_id(id),
-                    None => msg,
-                };
-                let no_stream = |e: &jetstream::context::PublishError| e.kind() == jetstream::context::PublishErrorKind::StreamNotFound;
-                let r = match js.send_publish(subject, msg).await {
-                    Ok(ack) => ack.await.map_err(|e| (no_stream(&e), e.to_string())),
-                    Err(e) => Err((no_stream(&e), e.to_string())),
-                };
-                (i, r)
-            }) as Acked
-        };
+        let mut resend_from: Option<usize> = None;
         let mut next = 0usize;
-        while next < events.len() || !inflight.is_empty() {
-            while next < events.len() && inflight.len() < max_inflight.max(1) {
-                inflight.push(send(next, std::time::Duration::ZERO));
-                next += 1;
+        loop {
+            if resend_from.is_none() {
+                while next < events.len() && inflight.len() < max_inflight.max(1) {
+                    let i = next;
+                    next += 1;
+                    if done.get(i).copied().unwrap_or(true) {
+                        continue;
+                    }
+                    let Some(e) = events.get(i) else { break };
+                    let mut bytes = Vec::new();
+                    e.encode_into(&mut bytes);
+                    let msg = Publish::build().payload(bytes.into());
+                    let msg = if no_msg_id { msg } else { msg.message_id(msg_id(e)) };
+                    match js.send_publish(names.events.clone(), msg).await {
+                        Ok(ack) => inflight.push(Box::pin(async move { (i, ack.await.map_err(|e| (no_stream(&e), e.to_string()))) }) as Acked),
+                        Err(e) => inflight.push(Box::pin(async move { (i, Err((no_stream(&e), e.to_string()))) }) as Acked),
+                    }
+                }
             }
-            let Some((i, r)) = inflight.next().await else { break };
+            let Some((i, r)) = inflight.next().await else {
+                match resend_from.take() {
+                    // every ack settled after a failure: resume in order from the first not acked
+                    Some(from) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                        next = from;
+                        continue;
+                    }
+                    None if next >= events.len() => break,
+                    None => continue,
+                }
+            };
             match r {
                 Ok(ack) => {
                     failing_since = None;
-                    acked += 1;
-                    if ack.duplicate {
-                        duplicates += 1;
+                    if let Some(d) = done.get_mut(i)
+                        && !*d
+                    {
+                        *d = true;
+                        acked += 1;
+                        if ack.duplicate {
+                            duplicates += 1;
+                        }
+                        bar.inc(1);
                     }
                     first_seq = Some(first_seq.map_or(ack.sequence, |s: u64| s.min(ack.sequence)));
                     last_seq = last_seq.max(ack.sequence);
-                    bar.inc(1);
                 }
-                Err((no_stream, e)) => {
+                Err((no, e)) => {
                     let since = *failing_since.get_or_insert_with(std::time::Instant::now);
-                    if (no_stream && missing) || since.elapsed() >= std::time::Duration::from_secs(retry_for) {
+                    if (no && missing) || since.elapsed() >= std::time::Duration::from_secs(retry_for) {
                         bar.abandon();
                         return Err(no_stream_hint(&names, if retries > 0 { format!("{e} (retried for {retry_for} s)") } else { e }));
                     }
@@ -119,7 +128,7 @@ pub fn publish(nats: &NatsArgs, input: &str, format: InputFormat, max_inflight: 
                         bar.suspend(|| eprintln!("omega: publishing failed ({e}); retrying for up to {retry_for} s (a re-sent event is dropped by its message id)"));
                     }
                     retries += 1;
-                    inflight.push(send(i, std::time::Duration::from_millis(250)));
+                    resend_from = Some(resend_from.map_or(i, |f| f.min(i)));
                 }
             }
         }
