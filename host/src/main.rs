@@ -390,8 +390,8 @@ enum Command {
         /// Input format.
         #[arg(long, value_enum, default_value = "json")]
         format: InputFormat,
-        /// Publishes awaiting their ack at once (at least 1).
-        #[arg(long, value_name = "N", default_value_t = 4096)]
+        /// Publishes awaiting their ack at once (1 to 65536).
+        #[arg(long, value_name = "N", default_value_t = 4096, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65_536))]
         max_inflight: usize,
         /// Publish in the file's order instead of canonical (key) order.
         #[arg(long)]

@@ -40,7 +40,9 @@ pub fn publish(nats: &NatsArgs, input: &str, format: InputFormat, max_inflight: 
     }
     runtime()?.block_on(async {
         let client = connect(nats, "omega publish").await?;
-        let js = jetstream::new(client);
+        // The context's own cap on acks awaited (async-nats's default is 5,000, and a publish
+        // waits for room) must not be below ours, or the loop below would wait on itself.
+        let js = jetstream::ContextBuilder::new().max_ack_inflight(max_inflight.max(1)).build(client);
         // Whether the server says the stream does not exist: then "no stream" answers mean just
         // that, and fail at once. Otherwise (it exists, or no answer: a NATS cluster without a
         // leader, or a producer without the right to ask) they are retried like any failure.
