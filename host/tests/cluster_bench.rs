@@ -111,28 +111,34 @@ struct Plain {
     consume_cpu: (f64, f64),
 }
 
+/// A file-stored stream `name` on `subject` (dedupe window 2 min), and `n` messages for it:
+/// 150 bytes each, all different, with message ids as long as omega's (28 + 1 + 64 hex).
+async fn plain_stream(js: &jetstream::Context, name: &str, subject: &str, n: u64) -> (jetstream::stream::Stream, Vec<(Vec<u8>, String)>) {
+    let stream = js
+        .create_stream(jetstream::stream::Config {
+            name: name.into(),
+            subjects: vec![subject.into()],
+            storage: jetstream::stream::StorageType::File,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let msgs = (0..n)
+        .map(|i| {
+            let mut p = vec![b'x'; 150];
+            p[..8].copy_from_slice(&i.to_be_bytes());
+            (p, format!("{i:028x}-{:064x}", i.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+        })
+        .collect();
+    (stream, msgs)
+}
+
 fn plain_jetstream(url: &str, server_pid: u32, n: u64) -> Plain {
     rt().block_on(async {
         let client = async_nats::connect(url).await.unwrap();
         let js = jetstream::new(client.clone());
-        let stream = js
-            .create_stream(jetstream::stream::Config {
-                name: "PLAIN".into(),
-                subjects: vec!["plain.events".into()],
-                storage: jetstream::stream::StorageType::File,
-                duplicate_window: Duration::from_secs(120),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        // 150 bytes each, all different; a message id as long as omega's (28 + 1 + 64 hex)
-        let msgs: Vec<(Vec<u8>, String)> = (0..n)
-            .map(|i| {
-                let mut p = vec![b'x'; 150];
-                p[..8].copy_from_slice(&i.to_be_bytes());
-                (p, format!("{i:028x}-{:064x}", i.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
-            })
-            .collect();
+        let (stream, msgs) = plain_stream(&js, "PLAIN", "plain.events", n).await;
         let (c0, s0) = (self_cpu(), cpu_secs(server_pid));
         let t = Instant::now();
         let mut inflight = FuturesUnordered::new();
@@ -198,22 +204,7 @@ fn plain_fanout(url: &str, server_pid: u32, n: u64) -> (Duration, f64, f64) {
     rt().block_on(async {
         let client = async_nats::connect(url).await.unwrap();
         let js = jetstream::new(client.clone());
-        js.create_stream(jetstream::stream::Config {
-            name: "FANOUT".into(),
-            subjects: vec!["fanout.events".into()],
-            storage: jetstream::stream::StorageType::File,
-            duplicate_window: Duration::from_secs(120),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        let msgs: Vec<(Vec<u8>, String)> = (0..n)
-            .map(|i| {
-                let mut p = vec![b'y'; 150];
-                p[..8].copy_from_slice(&i.to_be_bytes());
-                (p, format!("{i:028x}-{:064x}", i.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
-            })
-            .collect();
+        let (_stream, msgs) = plain_stream(&js, "FANOUT", "fanout.events", n).await;
         let (c0, s0) = (self_cpu(), cpu_secs(server_pid));
         let t = Instant::now();
         let mut readers = Vec::new();
