@@ -521,7 +521,23 @@ fn publish_keeps_the_order_of_its_events() {
     let all = history(5, 4, 5, 1000);
     let f = dir.join("events.bin");
     write_binary(&f, &all);
-    let v = publish(&server.url, "order", &f, &["--max-inflight", "8192"]);
+    // 8,192 in flight, above async-nats's own 5,000 (which once made publish wait on itself
+    // forever): bounded here, so that defect fails the test instead of hanging it
+    let child = std::process::Command::new(common::bin())
+        .args(["publish", "--nats", &server.url, "--log", "order", "--format", "binary", "--input", s(&f), "--max-inflight", "8192"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut p = KillOnDrop(Some(child));
+    let t = Instant::now();
+    while p.running() {
+        assert!(t.elapsed() < Duration::from_secs(120), "publish --max-inflight 8192 did not finish in 120 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let o = p.take().wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["acked"], 20_000, "{v}");
     let got: Vec<Vec<u8>> = rt().block_on(async {
         use futures_util::StreamExt;
