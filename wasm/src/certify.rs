@@ -83,12 +83,12 @@ pub fn keypair_from_seed(name: &str, seed: &[u8]) -> Result<JsValue, JsValue> {
 /// and this has none or an earlier tick.
 #[wasm_bindgen(unchecked_return_type = "CertificateResult")]
 pub fn certify(
-    #[wasm_bindgen(unchecked_param_type = "object | string")] result: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ReconcileResult | string")] result: JsValue,
     origin: &str,
     #[wasm_bindgen(js_name = signerKey)] signer_key: &str,
-    #[wasm_bindgen(unchecked_param_type = "CertificateInput | undefined")] prev: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Committee | string | undefined")] committee: JsValue,
-    world: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "CertificateInput | null")] prev: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Committee | string | null")] committee: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "string | null")] world: Option<String>,
 ) -> Result<JsValue, JsValue> {
     let (r, p, c) = (bytes_of(&result)?, bytes_of(&prev)?, bytes_of(&committee)?);
     let w = world.unwrap_or_default();
@@ -144,7 +144,7 @@ pub fn verify_chain(
 #[wasm_bindgen(js_name = explainCertificate, unchecked_return_type = "Explanation")]
 pub fn explain_certificate(
     #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Committee | string | undefined")] committee: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Committee | string | null")] committee: JsValue,
 ) -> Result<JsValue, JsValue> {
     run(Op::Explain, &[&bytes_of(&cert)?, &bytes_of(&committee)?])
 }
@@ -165,29 +165,29 @@ fn events_and_format(events: &JsValue) -> Result<(Vec<u8>, &'static [u8]), JsVal
 /// (an array of event objects, JSON text, or canonical binary events).
 #[wasm_bindgen(js_name = inclusionProof, unchecked_return_type = "InclusionProof")]
 pub fn inclusion_proof(
-    #[wasm_bindgen(unchecked_param_type = "object[] | string | Uint8Array")] events: JsValue,
-    index: f64,
+    #[wasm_bindgen(unchecked_param_type = "EventsInput | Uint8Array")] events: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] index: JsValue,
 ) -> Result<JsValue, JsValue> {
+    let index = int_text(&index, "index")?;
     let (ev, fmt) = events_and_format(&events)?;
-    run(Op::ProveInclusion, &[&ev, fmt, int_text(index)?.as_bytes()])
+    run(Op::ProveInclusion, &[&ev, fmt, index.as_bytes()])
 }
 
 /// The RFC 9162 consistency proof from the first `oldSize` leaves to the whole history.
 #[wasm_bindgen(js_name = consistencyProof, unchecked_return_type = "ConsistencyProof")]
 pub fn consistency_proof(
-    #[wasm_bindgen(unchecked_param_type = "object[] | string | Uint8Array")] events: JsValue,
-    #[wasm_bindgen(js_name = oldSize)] old_size: f64,
+    #[wasm_bindgen(unchecked_param_type = "EventsInput | Uint8Array")] events: JsValue,
+    #[wasm_bindgen(js_name = oldSize, unchecked_param_type = "number")] old_size: JsValue,
 ) -> Result<JsValue, JsValue> {
+    let old_size = int_text(&old_size, "oldSize")?;
     let (ev, fmt) = events_and_format(&events)?;
-    run(Op::ProveConsistency, &[&ev, fmt, int_text(old_size)?.as_bytes()])
+    run(Op::ProveConsistency, &[&ev, fmt, old_size.as_bytes()])
 }
 
-fn int_text(x: f64) -> Result<String, JsValue> {
-    if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 9_007_199_254_740_991.0 {
-        Ok(format!("{}", x as u64))
-    } else {
-        Err(crate::js_error(omega_core::api::code::BAD_REQUEST, "an index or size must be a non-negative integer", None, None))
-    }
+/// An index or size: an integer from 0 to 2^53 - 1 (3303 otherwise; one past
+/// the tree is the proof's own 3401).
+fn int_text(x: &JsValue, name: &str) -> Result<String, JsValue> {
+    crate::int_arg(x, name, 0, crate::MAX_SAFE_INTEGER, omega_core::api::code::ARGUMENT).map(|v| v.to_string())
 }
 
 /// The RFC 6962 root of leaf hashes given as they are (32 bytes each, in tree

@@ -3,7 +3,7 @@
 //! fraud proof (op 25), and stepping a node's ECS world through a batch (op 26). Each builds an ABI request and runs the same
 //! `omega_core::api::ops::run` the CLI and wasmtime use.
 use crate::certify::{bytes_of, run};
-use omega_core::api::Op;
+use omega_core::api::{code, Op};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -31,29 +31,20 @@ fn field_bytes(v: &JsValue, name: &str) -> Result<(), JsValue> {
 /// returned (undefined for none) and the fresh events (canonical binary,
 /// concatenated), which events form the batch, which wait, and which are
 /// given up after `horizon` seals, and held back `delay` seals (optional,
-/// default 0; docs/FORMATS.md "Batch cut"). Throws 3301 for a horizon that is
+/// default 0; docs/FORMATS.md "Batch cut"). Throws 3303 for a horizon that is
 /// not an integer from 1 to 4294967295 or a delay that is not one from 0 to
 /// 4294967295, 3310 for a malformed carry.
 #[wasm_bindgen(unchecked_return_type = "CutResult")]
 pub fn cut(
-    #[wasm_bindgen(unchecked_param_type = "object | string | Uint8Array | undefined")] prior: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PriorInput | undefined")] prior: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | undefined")] carry: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | undefined")] fresh: JsValue,
-    horizon: f64,
-    delay: Option<f64>,
+    #[wasm_bindgen(unchecked_param_type = "number")] horizon: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "number")] delay: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let h = if horizon.is_finite() && horizon.fract() == 0.0 && (1.0..=4_294_967_295.0).contains(&horizon) {
-        format!("{}", horizon as u32)
-    } else {
-        // let the kernel refuse it with its own message
-        String::from("0")
-    };
-    let d = match delay {
-        None => String::new(),
-        Some(d) if d.is_finite() && d.fract() == 0.0 && (0.0..=4_294_967_295.0).contains(&d) => format!("{}", d as u32),
-        // not a decimal u32: the kernel refuses it (3301)
-        Some(_) => String::from("-1"),
-    };
+    let max = u64::from(u32::MAX);
+    let h = crate::int_arg(&horizon, "horizon", 1, max, code::ARGUMENT)?.to_string();
+    let d = crate::opt_int_arg(delay.as_ref().unwrap_or(&JsValue::UNDEFINED), "delay", 0, max, 0, code::ARGUMENT)?.to_string();
     let v = run(Op::Cut, &[&bytes_of(&prior)?, &bytes_of(&carry)?, &bytes_of(&fresh)?, h.as_bytes(), d.as_bytes()])?;
     field_bytes(&v, "events")?;
     field_bytes(&v, "carry")?;
@@ -97,7 +88,7 @@ pub fn verify_fraud(
 #[wasm_bindgen(js_name = ecsBatch, unchecked_return_type = "EcsBatchResult")]
 pub fn ecs_batch(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | object | string | undefined")] world: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array | undefined")] events: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Uint8Array")] events: JsValue,
 ) -> Result<JsValue, JsValue> {
     let v = run(Op::EcsBatch, &[&bytes_of(&world)?, &bytes_of(&events)?])?;
     field_bytes(&v, "world")?;

@@ -220,7 +220,7 @@ fn hex_or_null(h: Option<&omega_core::Hash>) -> JsValue {
 /// events in the JSON event form, concatenated (the binary batch form).
 /// Throws the JSON error codes (30xx, with `index` and `field`).
 #[wasm_bindgen(js_name = encodeEvents)]
-pub fn encode_events(#[wasm_bindgen(unchecked_param_type = "object[] | string")] events: JsValue) -> Result<Vec<u8>, JsValue> {
+pub fn encode_events(#[wasm_bindgen(unchecked_param_type = "EventsInput")] events: JsValue) -> Result<Vec<u8>, JsValue> {
     let bytes = bytes_of(&events)?;
     Ok(encode_all(&to_js(parse_json_events(&bytes))?))
 }
@@ -249,7 +249,7 @@ pub fn split_events(bytes: &[u8]) -> Result<js_sys::Array, JsValue> {
 /// canonical binary events.
 #[wasm_bindgen(js_name = canonicalOrder)]
 pub fn canonical_order_js(
-    #[wasm_bindgen(unchecked_param_type = "object[] | string | Uint8Array")] events: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "EventsInput | Uint8Array")] events: JsValue,
 ) -> Result<Vec<u8>, JsValue> {
     Ok(encode_all(&canonical_order(events_of(&events)?)))
 }
@@ -272,12 +272,14 @@ pub fn log_events_js(log: &[u8]) -> Result<Vec<u8>, JsValue> {
 /// prior that is not a state, 4101 for a batch over 1 GiB of memory.
 #[wasm_bindgen(js_name = sampleBatch)]
 pub fn sample_batch(
-    #[wasm_bindgen(unchecked_param_type = "object | string | Uint8Array | undefined")] prior: JsValue,
-    batch: u32,
-    rounds: u32,
+    #[wasm_bindgen(unchecked_param_type = "PriorInput | undefined")] prior: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] batch: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] rounds: JsValue,
 ) -> Result<Vec<u8>, JsValue> {
+    let batch = crate::int_arg(&batch, "batch", 0, crate::MAX_SAFE_INTEGER, code::ARGUMENT)?;
+    let rounds = crate::int_arg(&rounds, "rounds", 0, crate::MAX_SAFE_INTEGER, code::ARGUMENT)?;
     let state = omega_core::api::abi::parse_any_prior(&crate::prior_bytes(&prior)?).map_err(|(code, msg)| js_error(code, &msg, None, None))?;
-    Ok(encode_all(&to_js(extension(&state, u64::from(batch), u64::from(rounds)))?))
+    Ok(encode_all(&to_js(extension(&state, batch, rounds))?))
 }
 
 /// Parses a C2SP signed note (text, or its UTF-8 bytes) strictly:

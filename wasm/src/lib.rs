@@ -40,30 +40,141 @@ mod raw;
 #[wasm_bindgen(typescript_custom_section)]
 const TS_RESPONSES: &str = include_str!("../types/omega.d.ts");
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_INPUTS: &str = r#"
+/**
+ * One event in the JSON event form (docs/FORMATS.md, "JSON event form"):
+ * integers as JS numbers (exact below 2^53; pass JSON text for larger ones),
+ * `id` and `deps` as 28 lowercase hex characters, `payload` in standard base64.
+ */
+export interface OmegaEvent {
+  lamport: number;
+  node: number;
+  stream: number;
+  seq: number;
+  id?: string;
+  deps?: string[];
+  payload?: string;
+}
+/** Events: an array of `OmegaEvent`s, or their JSON text (a JSON array). */
+export type EventsInput = OmegaEvent[] | string;
+/**
+ * A prior history to extend: a previous `ok` result (the object or its JSON
+ * text), or the binary state (`Reconciler.stateBytes()`, a snapshot).
+ * `undefined` or `null`: the empty history.
+ */
+export type PriorInput = ReconcileOk | string | Uint8Array | null;
+/**
+ * One ECS world command in the JSON form (`tick` it applies at; entities as
+ * "index:generation", fixed-point values as decimal strings).
+ */
+export type EcsCommand =
+  | { tick: number; op: "spawn"; node: number; target: string }
+  | { tick: number; op: "despawn"; entity: string }
+  | { tick: number; op: "link"; a: string; b: string; weight: string }
+  | { tick: number; op: "unlink"; a: string; b: string }
+  | { tick: number; op: "set_target" | "sensor"; entity: string; value: string };
+/**
+ * Every error the API throws: an `Error` with omega's stable `code`
+ * (docs/FORMATS.md, "Error JSON and codes"), and the event `index` and
+ * `field` when the error is about one.
+ */
+export class OmegaError extends Error {
+  constructor(message: string, code: number, index?: number, field?: string);
+  readonly name: "OmegaError";
+  /** The stable error code, e.g. 3003 (integer out of range), 3303 (bad numeric argument). */
+  readonly code: number;
+  /** The position of the event the error is about, when it is about one. */
+  readonly index?: number;
+  /** The field (or argument) the error is about, when known. */
+  readonly field?: string;
+}
+"#;
+
 /// The crate version.
 #[wasm_bindgen]
 pub fn version() -> String {
     omega_core::VERSION.to_string()
 }
 
-/// The raw ABI through JS: runs `op` on `input` and returns `status byte || body`,
-/// the very bytes the golden vectors hold.
+/// The raw ABI through JS: runs `op` (an integer from 0 to 4294967295; an
+/// unknown one gives an error body, code 3302) on `input` and returns
+/// `status byte || body`, the very bytes the golden vectors hold.
 #[wasm_bindgen(js_name = abiCall)]
-pub fn abi_call(op: u32, input: &[u8]) -> Vec<u8> {
-    abi::call(op, input).to_bytes()
+pub fn abi_call(#[wasm_bindgen(unchecked_param_type = "number")] op: JsValue, input: &[u8]) -> Result<Vec<u8>, JsValue> {
+    let op = int_arg(&op, "op", 0, u64::from(u32::MAX), code::ARGUMENT)?;
+    Ok(abi::call(op as u32, input).to_bytes())
+}
+
+std::thread_local! {
+    /// `OmegaError`, the class every thrown error is an instance of, once
+    /// the package's glue has registered it (at init).
+    static ERROR_CLASS: core::cell::RefCell<Option<js_sys::Function>> = const { core::cell::RefCell::new(None) };
+}
+
+/// Registers the `OmegaError` class (a subclass of `Error` whose constructor
+/// takes the message): the package's glue calls it at init, so every error
+/// the API throws is an `OmegaError`. Before that (or without it) errors are
+/// plain `Error`s with the same `code`, `index` and `field`.
+#[wasm_bindgen(js_name = __omegaSetErrorClass, skip_typescript)]
+pub fn set_error_class(class: js_sys::Function) {
+    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
 }
 
 pub(crate) fn js_error(code: u16, message: &str, index: Option<usize>, field: Option<&str>) -> JsValue {
-    let err = js_sys::Error::new(message);
-    let obj: &JsValue = err.as_ref();
-    let _ = js_sys::Reflect::set(obj, &"code".into(), &JsValue::from(code));
+    let args = js_sys::Array::of1(&JsValue::from_str(message));
+    let err: JsValue = ERROR_CLASS
+        .with(|c| c.borrow().as_ref().and_then(|class| js_sys::Reflect::construct(class, &args).ok()))
+        .unwrap_or_else(|| js_sys::Error::new(message).into());
+    let _ = js_sys::Reflect::set(&err, &"code".into(), &JsValue::from(code));
     if let Some(i) = index {
-        let _ = js_sys::Reflect::set(obj, &"index".into(), &JsValue::from(u32::try_from(i).unwrap_or(u32::MAX)));
+        let _ = js_sys::Reflect::set(&err, &"index".into(), &JsValue::from(u32::try_from(i).unwrap_or(u32::MAX)));
     }
     if let Some(f) = field {
-        let _ = js_sys::Reflect::set(obj, &"field".into(), &JsValue::from_str(f));
+        let _ = js_sys::Reflect::set(&err, &"field".into(), &JsValue::from_str(f));
     }
-    err.into()
+    err
+}
+
+/// The largest integer a JS number holds exactly (2^53 - 1).
+pub(crate) const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// A numeric argument of the JS API, checked before anything uses it: a JS
+/// number (not a string, a BigInt or `undefined`), an integer, from `min` to
+/// `max`. Anything else throws `code` (3303, `ARGUMENT`, unless the function
+/// has a code of its own for its range, as `World` has 4002) naming the
+/// argument and its range, with `field` set to the argument's name. This is
+/// what keeps `-1` from wrapping to 4294967295 in a `u32`.
+pub(crate) fn int_arg(v: &JsValue, name: &str, min: u64, max: u64, code: u16) -> Result<u64, JsValue> {
+    let refuse = |what: &str| {
+        js_error(code, &format!("argument `{name}` must be an integer from {min} to {max}; got {what}"), None, Some(name))
+    };
+    let Some(x) = v.as_f64() else {
+        let what = if v.is_undefined() {
+            "undefined".to_string()
+        } else if v.is_bigint() {
+            "a BigInt (pass a number)".to_string()
+        } else if let Some(s) = v.as_string() {
+            format!("the string {s:?} (pass a number)")
+        } else {
+            "a value that is not a number".to_string()
+        };
+        return Err(refuse(&what));
+    };
+    let max_f = max.min(MAX_SAFE_INTEGER) as f64;
+    if !x.is_finite() || x.fract() != 0.0 || x < min as f64 || x > max_f {
+        return Err(refuse(&format!("{x}")));
+    }
+    Ok(x as u64)
+}
+
+/// [`int_arg`] for an optional argument: `undefined` (or `null`) gives `default`.
+pub(crate) fn opt_int_arg(v: &JsValue, name: &str, min: u64, max: u64, default: u64, code: u16) -> Result<u64, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        Ok(default)
+    } else {
+        int_arg(v, name, min, max, code)
+    }
 }
 
 /// Turns an error response body into a thrown Error with its code, index and field.
@@ -114,7 +225,7 @@ pub(crate) fn parse_json(text: &str) -> Result<JsValue, JsValue> {
 /// result JSON, or the binary state). Returns the result JSON text, byte for
 /// byte what `omega reconcile` prints. Throws an Error with `code` on bad input.
 #[wasm_bindgen(js_name = reconcileJson)]
-pub fn reconcile_json(events: &str, prior: JsValue) -> Result<String, JsValue> {
+pub fn reconcile_json(events: &str, #[wasm_bindgen(unchecked_optional_param_type = "PriorInput")] prior: JsValue) -> Result<String, JsValue> {
     let req = abi::make_request(events.as_bytes(), &prior_bytes(&prior)?);
     body_or_throw(abi::call(Op::ReconcileJson.code(), &req))
 }
@@ -122,7 +233,10 @@ pub fn reconcile_json(events: &str, prior: JsValue) -> Result<String, JsValue> {
 /// Reconciles an array of event objects (or JSON text) and returns the result
 /// as a plain object with the same fields as the CLI's JSON.
 #[wasm_bindgen(unchecked_return_type = "ReconcileResult")]
-pub fn reconcile(events: JsValue, prior: JsValue) -> Result<JsValue, JsValue> {
+pub fn reconcile(
+    #[wasm_bindgen(unchecked_param_type = "EventsInput")] events: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "PriorInput")] prior: JsValue,
+) -> Result<JsValue, JsValue> {
     let text = match events.as_string() {
         Some(s) => s,
         None => stringify(&events)?,
@@ -133,7 +247,7 @@ pub fn reconcile(events: JsValue, prior: JsValue) -> Result<JsValue, JsValue> {
 /// Reconciles concatenated canonical binary events (see docs/FORMATS.md);
 /// returns the result JSON text.
 #[wasm_bindgen(js_name = reconcileBinary)]
-pub fn reconcile_binary(events: &[u8], prior: JsValue) -> Result<String, JsValue> {
+pub fn reconcile_binary(events: &[u8], #[wasm_bindgen(unchecked_optional_param_type = "PriorInput")] prior: JsValue) -> Result<String, JsValue> {
     let req = abi::make_request(events, &prior_bytes(&prior)?);
     body_or_throw(abi::call(Op::ReconcileBinary.code(), &req))
 }
@@ -158,14 +272,37 @@ fn shape(nodes: u32, streams: u16, per_stream: u32, payload: u32) -> Result<Shap
     Ok(s)
 }
 
+/// The sample's six numeric arguments, each checked (3303) before the shape is.
+fn sample_args(args: [&JsValue; 6]) -> Result<(u64, Shape, u64), JsValue> {
+    let [seed, nodes, streams, per_stream, payload, shuffle_seed] = args;
+    let a = code::ARGUMENT;
+    let seed = int_arg(seed, "seed", 0, MAX_SAFE_INTEGER, a)?;
+    let nodes = int_arg(nodes, "nodes", 0, u64::from(u32::MAX), a)? as u32;
+    let streams = int_arg(streams, "streams", 0, u64::from(u16::MAX), a)? as u16;
+    let per_stream = int_arg(per_stream, "perStream", 0, u64::from(u32::MAX), a)? as u32;
+    let payload = int_arg(payload, "payload", 0, u64::from(u32::MAX), a)? as u32;
+    let shuffle_seed = int_arg(shuffle_seed, "shuffleSeed", 0, MAX_SAFE_INTEGER, a)?;
+    Ok((seed, shape(nodes, streams, per_stream, payload)?, shuffle_seed))
+}
+
 /// A deterministic sample history (the generator behind the demo, the benches
 /// and the golden vectors), shuffled by `shuffleSeed`, as concatenated
-/// canonical binary events. Throws (code 4101) for a shape `omega sample`
-/// refuses or one over 1 GiB of memory.
+/// canonical binary events. Seeds are integers from 0 to 2^53 - 1; `nodes`,
+/// `perStream` and `payload` from 0 to 2^32 - 1 and `streams` to 65,535
+/// (3303 otherwise). Throws 4101 for a shape `omega sample` refuses or one
+/// over 1 GiB of memory.
 #[wasm_bindgen(js_name = sampleHistory)]
-pub fn sample_history(seed: u32, nodes: u32, streams: u16, per_stream: u32, payload: u32, shuffle_seed: u32) -> Result<Vec<u8>, JsValue> {
-    let mut events = sample::history(u64::from(seed), shape(nodes, streams, per_stream, payload)?);
-    sample::shuffle(&mut events, u64::from(shuffle_seed));
+pub fn sample_history(
+    #[wasm_bindgen(unchecked_param_type = "number")] seed: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] nodes: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] streams: JsValue,
+    #[wasm_bindgen(js_name = perStream, unchecked_param_type = "number")] per_stream: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] payload: JsValue,
+    #[wasm_bindgen(js_name = shuffleSeed, unchecked_param_type = "number")] shuffle_seed: JsValue,
+) -> Result<Vec<u8>, JsValue> {
+    let (seed, shape, shuffle_seed) = sample_args([&seed, &nodes, &streams, &per_stream, &payload, &shuffle_seed])?;
+    let mut events = sample::history(seed, shape);
+    sample::shuffle(&mut events, shuffle_seed);
     let mut out = Vec::new();
     for e in &events {
         e.encode_into(&mut out);
@@ -175,9 +312,17 @@ pub fn sample_history(seed: u32, nodes: u32, streams: u16, per_stream: u32, payl
 
 /// The same sample as JSON event text (the same checks).
 #[wasm_bindgen(js_name = sampleHistoryJson)]
-pub fn sample_history_json(seed: u32, nodes: u32, streams: u16, per_stream: u32, payload: u32, shuffle_seed: u32) -> Result<String, JsValue> {
-    let mut events = sample::history(u64::from(seed), shape(nodes, streams, per_stream, payload)?);
-    sample::shuffle(&mut events, u64::from(shuffle_seed));
+pub fn sample_history_json(
+    #[wasm_bindgen(unchecked_param_type = "number")] seed: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] nodes: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] streams: JsValue,
+    #[wasm_bindgen(js_name = perStream, unchecked_param_type = "number")] per_stream: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] payload: JsValue,
+    #[wasm_bindgen(js_name = shuffleSeed, unchecked_param_type = "number")] shuffle_seed: JsValue,
+) -> Result<String, JsValue> {
+    let (seed, shape, shuffle_seed) = sample_args([&seed, &nodes, &streams, &per_stream, &payload, &shuffle_seed])?;
+    let mut events = sample::history(seed, shape);
+    sample::shuffle(&mut events, shuffle_seed);
     Ok(String::from_utf8_lossy(&json::events_to_json(&events)).into_owned())
 }
 
@@ -195,14 +340,14 @@ pub struct Reconciler {
 impl Reconciler {
     /// A reconciler over the empty history, or extending `prior`.
     #[wasm_bindgen(constructor)]
-    pub fn new(prior: JsValue) -> Result<Reconciler, JsValue> {
+    pub fn new(#[wasm_bindgen(unchecked_optional_param_type = "PriorInput")] prior: JsValue) -> Result<Reconciler, JsValue> {
         let bytes = prior_bytes(&prior)?;
         let state = abi::parse_any_prior(&bytes).map_err(|(code, msg)| js_error(code, &msg, None, None))?;
         Ok(Reconciler { inner: CoreReconciler::with_prior(state), limits: Limits::default() })
     }
 
     /// Queues one event (an object in the JSON event form, or its JSON text).
-    pub fn push(&mut self, event: JsValue) -> Result<(), JsValue> {
+    pub fn push(&mut self, #[wasm_bindgen(unchecked_param_type = "OmegaEvent | string")] event: JsValue) -> Result<(), JsValue> {
         let text = match event.as_string() {
             Some(s) => s,
             None => stringify(&event)?,

@@ -14,7 +14,7 @@ pub fn ingest(log: &[u8]) -> Result<JsValue, JsValue> {
 
 /// Reconciles the events of a clean log (throws with the frame's code and offset if it is damaged).
 #[wasm_bindgen(js_name = reconcileLog, unchecked_return_type = "ReconcileResult")]
-pub fn reconcile_log(log: &[u8], #[wasm_bindgen(unchecked_param_type = "object | string | Uint8Array | undefined")] prior: JsValue) -> Result<JsValue, JsValue> {
+pub fn reconcile_log(log: &[u8], #[wasm_bindgen(unchecked_optional_param_type = "PriorInput")] prior: JsValue) -> Result<JsValue, JsValue> {
     run(Op::ReconcileLog, &[log, &bytes_of(&prior)?])
 }
 
@@ -24,7 +24,7 @@ pub fn reconcile_log(log: &[u8], #[wasm_bindgen(unchecked_param_type = "object |
 pub fn replay(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | undefined")] snapshot: JsValue,
     log: &[u8],
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array | string | undefined")] cert: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CertificateInput")] cert: JsValue,
 ) -> Result<JsValue, JsValue> {
     run(Op::Replay, &[&bytes_of(&snapshot)?, log, &bytes_of(&cert)?])
 }

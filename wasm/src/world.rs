@@ -2,7 +2,7 @@
 //! `metrics()`, `snapshot()`, `World.restore(bytes)`. Reports are the CLI's
 //! tick JSON, parsed. Stepping goes through [`Run`], the loop op 19 and
 //! `omega ecs` use.
-use crate::{js_error, parse_json};
+use crate::{int_arg, js_error, parse_json, MAX_SAFE_INTEGER};
 use omega_core::api::code;
 use omega_core::ecs::{Command, Config, Run, World as CoreWorld};
 use omega_core::ErrorCode;
@@ -13,6 +13,9 @@ use wasm_bindgen::prelude::*;
 const TS_TYPES: &str = r#"
 // `TickReport` is declared with the response types (wasm/types/omega.d.ts, generated).
 "#;
+
+/// Most ticks one `World.step` call runs (its reports are held in one array).
+pub const MAX_STEP: u64 = 100_000;
 
 /// The fixed-point ECS world, bit-identical on every engine.
 #[wasm_bindgen]
@@ -25,28 +28,33 @@ pub struct World {
 #[wasm_bindgen]
 impl World {
     /// A world of `entities` entities (on `nodes` topology nodes, `edgesPerEntity`
-    /// random edges each) drawn from `seed`. The caps of `omega ecs` hold:
-    /// a field out of its range throws code 4002 (`nodes` 0 included), a
-    /// shape that needs more memory than the world budget throws 4005.
+    /// random edges each) drawn from `seed` (an integer from 0 to 2^53 - 1).
+    /// The caps of `omega ecs` hold: an argument that is not an integer in
+    /// its range throws code 4002 (`nodes` 0 included), a shape that needs
+    /// more memory than the world budget throws 4005, before anything is allocated.
     #[wasm_bindgen(constructor)]
-    pub fn new(seed: f64, entities: f64, nodes: Option<f64>, #[wasm_bindgen(js_name = edgesPerEntity)] edges_per_entity: Option<f64>) -> Result<World, JsValue> {
-        if !(seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_991.0) {
-            return Err(js_error(code::WORLD_CONFIG, "the seed must be a non-negative integer", None, None));
-        }
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "number")] seed: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] entities: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] nodes: Option<JsValue>,
+        #[wasm_bindgen(js_name = edgesPerEntity, unchecked_optional_param_type = "number")] edges_per_entity: Option<JsValue>,
+    ) -> Result<World, JsValue> {
         let d = Config::default();
-        // a JS number outside u32 would wrap in the u32 conversion: refuse it instead
-        let int = |k: &str, v: f64, min: u32, max: u32| -> Result<u32, JsValue> {
-            if v.is_finite() && v.fract() == 0.0 && v >= f64::from(min) && v <= f64::from(max) {
-                Ok(v as u32)
-            } else {
-                Err(js_error(code::WORLD_CONFIG, &format!("world config: `{k}` must be an integer from {min} to {max}"), None, None))
-            }
+        let c = code::WORLD_CONFIG;
+        let none = JsValue::UNDEFINED;
+        let seed = int_arg(&seed, "seed", 0, MAX_SAFE_INTEGER, c)?;
+        let int = |v: &JsValue, k: &str, min: u32, max: u32| int_arg(v, k, u64::from(min), u64::from(max), c).map(|x| x as u32);
+        let entities = int(&entities, "entities", 0, Config::MAX_ENTITIES)?;
+        let nodes = match nodes.as_ref().unwrap_or(&none) {
+            v if v.is_undefined() || v.is_null() => d.nodes,
+            v => int(v, "nodes", 1, Config::MAX_NODES)?,
         };
-        let entities = int("entities", entities, 0, Config::MAX_ENTITIES)?;
-        let nodes = int("nodes", nodes.unwrap_or(f64::from(d.nodes)), 1, Config::MAX_NODES)?;
-        let edges_per_entity = int("edges_per_entity", edges_per_entity.unwrap_or(f64::from(d.edges_per_entity)), 0, Config::MAX_EDGES_PER_ENTITY)?;
+        let edges_per_entity = match edges_per_entity.as_ref().unwrap_or(&none) {
+            v if v.is_undefined() || v.is_null() => d.edges_per_entity,
+            v => int(v, "edgesPerEntity", 0, Config::MAX_EDGES_PER_ENTITY)?,
+        };
         let config = Config { nodes, entities, edges_per_entity };
-        let inner = CoreWorld::try_new(seed as u64, config).map_err(|e| js_error(e.code(), &e.to_string(), None, None))?;
+        let inner = CoreWorld::try_new(seed, config).map_err(|e| js_error(e.code(), &e.to_string(), None, None))?;
         Ok(World::of(inner))
     }
 
@@ -56,11 +64,19 @@ impl World {
         CoreWorld::restore(bytes).map(World::of).map_err(|e| js_error(e.code(), &e.to_string(), None, None))
     }
 
-    /// Runs `n` ticks (commands: an optional array of command objects in the
+    /// Runs `n` ticks (an integer from 0 to [`MAX_STEP`], 100,000: the reports
+    /// of one call are held in one array; step in a loop for more; 3303
+    /// otherwise). `commands`: an optional array of command objects in the
     /// JSON form, applied at the tick they name; those naming a tick outside
-    /// this call's never apply). Returns the reports.
+    /// this call's never apply. Returns the reports.
     #[wasm_bindgen(unchecked_return_type = "TickReport[]")]
-    pub fn step(&mut self, n: u32, #[wasm_bindgen(unchecked_param_type = "object[] | undefined")] commands: JsValue) -> Result<JsValue, JsValue> {
+    pub fn step(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "number")] n: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "EcsCommand[]")] commands: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let n = int_arg(&n, "n", 0, MAX_STEP, code::ARGUMENT)?;
+        let commands = commands.unwrap_or(JsValue::UNDEFINED);
         let mut cmds: Vec<Command> = Vec::new();
         if !commands.is_undefined() && !commands.is_null() {
             let arr = js_sys::Array::from(&commands);

@@ -49,6 +49,10 @@ codes! {
     BAD_REQUEST = 3301,
     /// Unknown ABI op.
     UNKNOWN_OP = 3302,
+    /// JS API: a numeric argument that is not a JS number, not an integer, or outside its documented range.
+    ARGUMENT = 3303,
+    /// JS API: an export called before the blob is loaded (`await init()` first, in a browser).
+    NOT_INITIALISED = 3304,
     /// Carry (OMGP, op 23) malformed.
     CARRY = 3310,
     /// Proof: index not in the tree, or old size above new size.
