@@ -25,13 +25,13 @@ try {
 
 const cases = loadCases();
 
-/** The blob file the package resolves, as a user's bundler or loader would find it. */
+/** The blob file of the package Node resolves (beside the glue, where `init()` finds it). */
 function resolvedBlobPath() {
-  const spec = "omega-kernel/omega_wasm_bg.wasm";
+  const spec = "omega-kernel/package.json";
   const url = typeof import.meta.resolve === "function"
     ? import.meta.resolve(spec)
     : "file://" + createRequire(import.meta.url).resolve(spec);
-  return fileURLToPath(url);
+  return fileURLToPath(new URL("dist/omega_wasm_bg.wasm", url));
 }
 
 test("the package's blob is the one `cargo xtask blob` built (OMEGA_BLOB_SHA256)", () => {

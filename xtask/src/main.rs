@@ -421,6 +421,11 @@ impl Ctx {
         let glue_path = dist.join("omega_wasm.js");
         let glue = fs::read_to_string(&glue_path).with_context(|| format!("reading {}", glue_path.display()))?;
         fs::write(&glue_path, glue::patch(&glue)?).with_context(|| format!("writing {}", glue_path.display()))?;
+        // the npm package ships the licences; the root holds the one copy in git
+        for licence in ["LICENSE-MIT", "LICENSE-APACHE"] {
+            fs::copy(self.root.join(licence), self.root.join("wasm").join(licence))
+                .with_context(|| format!("copying {licence} into wasm/"))?;
+        }
         let bytes = fs::read(self.blob_path()).with_context(|| format!("reading {BLOB}"))?;
         let sha = sha256_hex(&bytes);
         let gz = Command::new("gzip")
