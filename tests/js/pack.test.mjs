@@ -242,12 +242,19 @@ test("publint (strict, suggestions included) and `attw` (esm-only profile) find 
   assert.deepEqual(problems, [], out);
 });
 
-test("README.md's examples are the files in wasm/examples, verbatim", () => {
-  const readme = readFileSync(join(pkgDir, "README.md"), "utf8");
-  const shown = [...readme.matchAll(/<!-- example: ([\w.]+) -->\n```ts\n([^]*?)```/g)];
+test("the READMEs' JS examples are the files in wasm/examples, verbatim (the package's shows every one)", () => {
+  const shown = (text) => [...text.matchAll(/<!-- example: ([\w.]+) -->\n```ts\n([^]*?)```/g)];
   const files = readdirSync(EXAMPLES).filter((f) => f.endsWith(".ts") && f !== "index.ts").sort();
-  assert.deepEqual(shown.map((m) => m[1]).sort(), files);
-  for (const [, name, code] of shown) assert.equal(code, readFileSync(join(EXAMPLES, name), "utf8"), `README's ${name}`);
+  const pkgReadme = shown(readFileSync(join(pkgDir, "README.md"), "utf8"));
+  const rootReadme = shown(readFileSync(resolve(ROOT, "README.md"), "utf8"));
+  assert.deepEqual(pkgReadme.map((m) => m[1]).sort(), files);
+  assert.ok(rootReadme.length > 0, "the repository README shows an example");
+  for (const [where, list] of [["wasm/README.md", pkgReadme], ["README.md", rootReadme]]) {
+    for (const [, name, code] of list) assert.equal(code, readFileSync(join(EXAMPLES, name), "utf8"), `${where}'s ${name}`);
+  }
+  // every example runs: index.ts imports each one
+  const index = readFileSync(join(EXAMPLES, "index.ts"), "utf8");
+  for (const f of files) assert.ok(index.includes(`import("./${f.replace(/\.ts$/, ".js")}")`), `index.ts runs ${f}`);
 });
 
 let nodeOutput; // what the examples print in Node 20: the bundles in Chromium must print the same
@@ -265,7 +272,7 @@ test("the examples type-check under tsc --strict (node16 and bundler resolution)
   ok(bin("tsc"), ["-p", "tsconfig.node16.json"]);
   nodeOutput = ok(process.execPath, ["build/index.js"]);
   console.log(`# ${version}; node ${process.version}:\n${nodeOutput.replace(/^/gm, "#   ")}`);
-  for (const line of ["history 2 ", "extended ok 3", "violation 1001 gap", "refused 3003 0 lamport", "certificate valid 0 8 ", "chain valid 1", "inclusion 3 valid", "consistency valid", "restored true", "examples: done"]) {
+  for (const line of ["quickstart 1 ", "quickstart 3003 0 lamport", "history 2 ", "extended ok 3", "violation 1001 gap", "refused 3003 0 lamport", "certificate valid 0 8 ", "chain valid 1", "inclusion 3 valid", "consistency valid", "restored true", "examples: done"]) {
     assert.ok(nodeOutput.includes(line), `prints ${JSON.stringify(line)}`);
   }
   assert.ok(existsSync(NODE18), `Node 18 at ${NODE18}: \`npm ci\` in tests/js installs it (x64 Linux), or set OMEGA_NODE18`);

@@ -25,6 +25,8 @@ use omega_core::api::json;
 use omega_core::{ErrorCode, Event, Limits, Outcome, Reconciler as CoreReconciler};
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "bench-values")]
+mod bench_values;
 mod certify;
 mod cluster;
 mod format;
