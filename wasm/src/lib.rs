@@ -9,7 +9,9 @@
 //!   `consistencyProof`, `verifyConsistency`), and the log API: `ingest`,
 //!   `reconcileLog`, `replay`, `explainBundle`; the cluster API: `cut`,
 //!   `mergeCertificates`, `verifyFraud`; and the ECS `World` class;
-//!   errors are thrown as JS `Error`s with a numeric `code`;
+//!   errors are thrown as `OmegaError`s (a subclass of JS `Error`, defined in
+//!   the glue by `cargo xtask blob`) with a numeric `code`; numeric
+//!   arguments are checked before use (`int_arg`);
 //! - a raw C-ABI for non-JS hosts (`omega_alloc`, `omega_free`, `omega_call`,
 //!   and the resident ECS world `omega_ecs_open`, `omega_ecs_step`, `omega_ecs_close`)
 //!   that touches no JS import, so wasmtime can run it with every wasm-bindgen
