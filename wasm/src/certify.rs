@@ -194,7 +194,7 @@ fn int_text(x: &JsValue, name: &str) -> Result<String, JsValue> {
 /// order, concatenated): `{ tree_size, root }`, the root in lowercase hex.
 /// Throws code 3407 when the length is not a multiple of 32.
 #[wasm_bindgen(js_name = merkleRoot, unchecked_return_type = "MerkleRoot")]
-pub fn merkle_root(leaf_hashes: &[u8]) -> Result<JsValue, JsValue> {
+pub fn merkle_root(#[wasm_bindgen(js_name = leafHashes)] leaf_hashes: &[u8]) -> Result<JsValue, JsValue> {
     run(Op::MerkleRoot, &[leaf_hashes])
 }
 
