@@ -289,6 +289,14 @@ fn sample_args(args: [&JsValue; 6]) -> Result<(u64, Shape, u64), JsValue> {
     Ok((seed, shape(nodes, streams, per_stream, payload)?, shuffle_seed))
 }
 
+/// The sample the six arguments name, shuffled.
+fn sampled(args: [&JsValue; 6]) -> Result<Vec<Event>, JsValue> {
+    let (seed, shape, shuffle_seed) = sample_args(args)?;
+    let mut events = sample::history(seed, shape);
+    sample::shuffle(&mut events, shuffle_seed);
+    Ok(events)
+}
+
 /// A deterministic sample history (the generator behind the demo, the benches
 /// and the golden vectors), shuffled by `shuffleSeed`, as concatenated
 /// canonical binary events. Seeds are integers from 0 to 2^53 - 1; `nodes`,
@@ -304,9 +312,7 @@ pub fn sample_history(
     #[wasm_bindgen(unchecked_param_type = "number")] payload: JsValue,
     #[wasm_bindgen(js_name = shuffleSeed, unchecked_param_type = "number")] shuffle_seed: JsValue,
 ) -> Result<Vec<u8>, JsValue> {
-    let (seed, shape, shuffle_seed) = sample_args([&seed, &nodes, &streams, &per_stream, &payload, &shuffle_seed])?;
-    let mut events = sample::history(seed, shape);
-    sample::shuffle(&mut events, shuffle_seed);
+    let events = sampled([&seed, &nodes, &streams, &per_stream, &payload, &shuffle_seed])?;
     let mut out = Vec::new();
     for e in &events {
         e.encode_into(&mut out);
@@ -324,9 +330,7 @@ pub fn sample_history_json(
     #[wasm_bindgen(unchecked_param_type = "number")] payload: JsValue,
     #[wasm_bindgen(js_name = shuffleSeed, unchecked_param_type = "number")] shuffle_seed: JsValue,
 ) -> Result<String, JsValue> {
-    let (seed, shape, shuffle_seed) = sample_args([&seed, &nodes, &streams, &per_stream, &payload, &shuffle_seed])?;
-    let mut events = sample::history(seed, shape);
-    sample::shuffle(&mut events, shuffle_seed);
+    let events = sampled([&seed, &nodes, &streams, &per_stream, &payload, &shuffle_seed])?;
     Ok(String::from_utf8_lossy(&json::events_to_json(&events)).into_owned())
 }
 

@@ -564,7 +564,7 @@ impl Ctx {
         ));
         suites.push((
             "Node: the npm package on every golden vector, the certify API, independent checks (plain-JS RFC 6962, node:crypto signed notes), every numeric argument refused with its code",
-            Box::new(|| self.node_test(&["manifest.test.mjs", "node.test.mjs", "independent.test.mjs", "certify.test.mjs", "log.test.mjs", "ecs.test.mjs", "arguments.test.mjs"], &sha)),
+            Box::new(|| self.node_test(&["manifest.test.mjs", "node.test.mjs", "independent.test.mjs", "certify.test.mjs", "log.test.mjs", "ecs.test.mjs", "arguments.test.mjs", "types.test.mjs"], &sha)),
         ));
         suites.push((
             "Chromium: the blob in a headless browser on every golden vector",
