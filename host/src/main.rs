@@ -197,6 +197,10 @@ enum Command {
         /// Shuffle with this seed (arrival order); omit to keep canonical order.
         #[arg(long)]
         shuffle: Option<u64>,
+        /// Make the next batch of this history (an ok result JSON, a binary state or a
+        /// snapshot): each stream continues after its head, every event after the frontier.
+        #[arg(long, value_name = "STATE")]
+        prior: Option<PathBuf>,
         /// Output format: json, binary, or an .omega log.
         #[arg(long, value_enum, default_value = "json")]
         format: InputFormat,
@@ -618,8 +622,9 @@ fn main() -> ExitCode {
             };
             log::ingest(input, fix, engine)
         }
-        Command::Sample { seed, nodes, streams, per_stream, payload, shuffle, format, out } => {
-            log::sample(*seed, omega_core::event::sample::Shape { nodes: *nodes, streams: *streams, per_stream: *per_stream, payload: *payload }, *shuffle, *format, out)
+        Command::Sample { seed, nodes, streams, per_stream, payload, shuffle, prior, format, out } => {
+            let shape = omega_core::event::sample::Shape { nodes: *nodes, streams: *streams, per_stream: *per_stream, payload: *payload };
+            log::sample(*seed, shape, *shuffle, prior.as_deref(), *format, out)
         }
         Command::Snapshot { state, log: l, prior, out, engine } => log::snapshot(state.as_deref(), l.as_deref(), prior.as_deref(), out, engine),
         Command::Replay { snapshot, log: l, cert, engine } => log::replay(snapshot.as_deref(), l, cert.as_deref(), engine),

@@ -189,3 +189,55 @@ fn keygen_certify_cosign_verify_explain_note_prove() {
     assert_eq!(code(&omega(&["verify-proof", "--proof", s(&p)])), 0);
     assert_eq!(code(&omega(&["prove", "--input", s(&events)])), 2, "neither --index nor --old-size");
 }
+
+/// `omega sample --prior R` makes a batch that extends R's history, in every
+/// format, on both engines; a prior that is not one is refused (3201), and so
+/// is one whose frontier leaves no room for the batch's Lamport times (4101).
+#[test]
+fn sample_with_a_prior_makes_the_next_batch() {
+    let dir = tmp("sample-prior");
+    let p = |n: &str| dir.join(n);
+    let o = omega(&["sample", "--seed", "4", "--nodes", "2", "--per-stream", "20", "--out", s(&p("b1.json"))]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let r1 = omega(&["reconcile", "--input", s(&p("b1.json"))]);
+    assert_eq!(code(&r1), 0);
+    std::fs::write(p("r1.json"), &r1.stdout).unwrap();
+    let r1: serde_json::Value = serde_json::from_slice(&r1.stdout).unwrap();
+    let mut roots = Vec::new();
+    for (format, name) in [("json", "b2.json"), ("binary", "b2.bin"), ("omega", "b2.omega")] {
+        // more nodes than the prior: 2 streams continue, the third node's start at seq 0
+        let o = omega(&["sample", "--prior", s(&p("r1.json")), "--nodes", "3", "--per-stream", "10", "--shuffle", "7", "--format", format, "--out", s(&p(name))]);
+        assert_eq!(code(&o), 0, "{format}: {}", String::from_utf8_lossy(&o.stderr));
+        for e in engines() {
+            let o = omega(&["reconcile", "--input", s(&p(name)), "--format", format, "--prior", s(&p("r1.json")), "--engine", e, "--no-bundle"]);
+            assert_eq!(code(&o), 0, "{format} on {e}: {}", String::from_utf8_lossy(&o.stdout));
+            let r2: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            assert_eq!(r2["prior_root"], r1["root"]);
+            assert_eq!(r2["appended"], 3 * 3 * 10);
+            roots.push(r2["root"].clone());
+        }
+    }
+    assert!(roots.windows(2).all(|w| w[0] == w[1]), "{roots:?}");
+    // Without the prior, the same batch does not extend it.
+    let o = omega(&["sample", "--nodes", "3", "--per-stream", "10", "--out", s(&p("fresh.json"))]);
+    assert_eq!(code(&o), 0);
+    let o = omega(&["reconcile", "--input", s(&p("fresh.json")), "--prior", s(&p("r1.json")), "--no-bundle"]);
+    assert_eq!(code(&o), 1, "a fresh sample is not a next batch");
+
+    let o = omega(&["sample", "--prior", s(&p("b1.json")), "--out", s(&p("x.json"))]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("error 3201"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!p("x.json").exists(), "nothing written for a bad prior");
+
+    let high = format!(r#"[{{"lamport":{},"node":1,"stream":0,"seq":0}}]"#, u64::MAX - 3);
+    std::fs::write(p("high.json"), high).unwrap();
+    let r = omega(&["reconcile", "--input", s(&p("high.json"))]);
+    assert_eq!(code(&r), 0);
+    std::fs::write(p("rhigh.json"), &r.stdout).unwrap();
+    let o = omega(&["sample", "--prior", s(&p("rhigh.json")), "--out", s(&p("y.json"))]);
+    assert_eq!(code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("error 4101") && err.contains("Lamport"), "{err}");
+    assert!(!p("y.json").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -4,6 +4,8 @@
 //! Nothing here is random at run time: a seed drives SplitMix64.
 use crate::event::Event;
 use crate::event::key::EventId;
+use crate::reconcile::State;
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -153,9 +155,19 @@ impl Shape {
 /// It is all in memory: check the shape first ([`Shape::check`]) or stream
 /// it with [`History`].
 pub fn history(seed: u64, shape: Shape) -> Vec<Event> {
+    collect(History::new(seed, shape), shape)
+}
+
+/// [`history`] as the next batch of the history `prior` summarises (see
+/// [`History::after`]); after the empty state it is [`history`] itself.
+pub fn history_after(seed: u64, shape: Shape, prior: &State) -> Vec<Event> {
+    collect(History::after(seed, shape, prior), shape)
+}
+
+fn collect(h: History, shape: Shape) -> Vec<Event> {
     let cap = usize::try_from(shape.len()).unwrap_or(0);
     let mut out = Vec::with_capacity(cap);
-    out.extend(History::new(seed, shape));
+    out.extend(h);
     out
 }
 
@@ -168,12 +180,42 @@ pub struct History {
     round: u64,
     node: u32,
     stream: u16,
+    /// Lamport time added to every event: the prior frontier's (0 for a fresh history).
+    base: u64,
+    /// First seq of each (node, stream) that the prior history has: its head's seq + 1.
+    first_seq: BTreeMap<(u32, u16), u64>,
 }
 
 impl History {
     /// The history of `shape` from `seed`.
     pub fn new(seed: u64, shape: Shape) -> Self {
-        History { rng: SplitMix64::new(seed), shape, round: 0, node: 1, stream: 0 }
+        History { rng: SplitMix64::new(seed), shape, round: 0, node: 1, stream: 0, base: 0, first_seq: BTreeMap::new() }
+    }
+
+    /// The history of `shape` from `seed`, made to extend the history that
+    /// `prior` summarises, so that `reconcile(prior, batch)` is `ok`: each
+    /// (node, stream) continues from its prior head's seq + 1 (from 0 when
+    /// the prior has no such stream), and every Lamport time is raised by the
+    /// prior frontier's, so every key lies after the frontier. Dependencies
+    /// stay inside the batch. After the empty state this is [`History::new`].
+    ///
+    /// Lamport times saturate at `u64::MAX`: check [`History::last_lamport`]
+    /// before trusting a batch after a frontier that high.
+    pub fn after(seed: u64, shape: Shape, prior: &State) -> Self {
+        let base = prior.frontier().map_or(0, |k| k.lamport());
+        let first_seq = prior.heads().iter().map(|h| ((h.node, h.stream), h.seq.saturating_add(1))).collect();
+        History { base, first_seq, ..History::new(seed, shape) }
+    }
+
+    /// The greatest Lamport time the history would use, or `None` when it
+    /// does not fit in a u64 (then the batch cannot extend the prior).
+    pub fn last_lamport(&self) -> Option<u64> {
+        let rounds = self.shape.per_stream;
+        rounds.checked_mul(4).and_then(|l| l.checked_add(2))?.checked_add(self.base)
+    }
+
+    fn seq(&self, node: u32, stream: u16, round: u64) -> u64 {
+        self.first_seq.get(&(node, stream)).copied().unwrap_or(0).saturating_add(round)
     }
 }
 
@@ -199,14 +241,14 @@ impl Iterator for History {
         }
         let rng = &mut self.rng;
         let streams_total = u64::from(shape.nodes) * u64::from(shape.streams);
-        let lamport = (r + 1).saturating_mul(4).saturating_add(u64::from(node % 3));
+        let lamport = (r + 1).saturating_mul(4).saturating_add(u64::from(node % 3)).saturating_add(self.base);
         let mut deps = Vec::new();
         if r > 0 && streams_total > 1 && rng.below(2) == 0 {
             let pick = rng.below(streams_total);
             let dn = u32::try_from(pick / u64::from(shape.streams)).unwrap_or(0) + 1;
             let ds = u16::try_from(pick % u64::from(shape.streams)).unwrap_or(0);
             if (dn, ds) != (node, stream) {
-                deps.push(EventId::derived(dn, ds, r - 1));
+                deps.push((dn, ds));
             }
         }
         let mut payload = Vec::with_capacity(shape.payload);
@@ -215,7 +257,9 @@ impl Iterator for History {
             let n = (shape.payload - payload.len()).min(8);
             payload.extend_from_slice(word.get(..n).unwrap_or(&[]));
         }
-        Some(Event::new(lamport, node, stream, EventId::derived(node, stream, r), r, deps, payload))
+        let deps = deps.into_iter().map(|(dn, ds)| EventId::derived(dn, ds, self.seq(dn, ds, r - 1))).collect();
+        let seq = self.seq(node, stream, r);
+        Some(Event::new(lamport, node, stream, EventId::derived(node, stream, seq), seq, deps, payload))
     }
 }
 
@@ -253,6 +297,29 @@ mod tests {
             assert_eq!(all.len() as u64, shape.len());
             assert!(History::new(3, shape).eq(all));
         }
+    }
+
+    #[test]
+    fn a_batch_after_a_prior_extends_it() {
+        let first = Shape { nodes: 3, streams: 2, per_stream: 5, payload: 4 };
+        let Outcome::Ok(r1) = reconcile(&State::new(), &history(1, first)) else { panic!("first batch") };
+        assert!(History::after(9, first, &State::new()).eq(History::new(9, first)));
+        // more nodes than the prior had: old streams continue, new ones start at 0
+        let next = Shape { nodes: 4, streams: 2, per_stream: 3, payload: 4 };
+        let mut batch = history_after(2, next, &r1.state);
+        assert_eq!(batch.len() as u64, next.len());
+        assert!(batch.iter().any(|e| !e.deps().is_empty()), "the batch has deps");
+        let frontier = r1.state.frontier().map(|k| k.lamport());
+        assert!(batch.iter().all(|e| Some(e.lamport()) > frontier));
+        assert!(batch.iter().filter(|e| e.node() == 1 && e.stream() == 0).map(|e| e.seq()).eq(5..8));
+        assert!(batch.iter().filter(|e| e.node() == 4 && e.stream() == 1).map(|e| e.seq()).eq(0..3));
+        shuffle(&mut batch, 5);
+        let Outcome::Ok(r2) = reconcile(&r1.state, &batch) else { panic!("second batch") };
+        assert_eq!(r2.state.tree_size(), first.len() + next.len());
+        // and a third, after the second
+        let Outcome::Ok(r3) = reconcile(&r2.state, &history_after(3, next, &r2.state)) else { panic!("third batch") };
+        assert_eq!(r3.state.tree_size(), first.len() + 2 * next.len());
+        assert_eq!(History::after(1, next, &r3.state).last_lamport(), r3.state.frontier().map(|k| k.lamport() + 14));
     }
 
     #[test]

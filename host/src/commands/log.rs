@@ -493,22 +493,46 @@ pub fn explain_bundle(bundle: &Path, json: bool, engine: &EngineArgs) -> Result<
 /// first against the limits omega's readers enforce and the sample caps
 /// (error 4101, exit 2, nothing written); unshuffled, the events are
 /// generated and written one at a time, so a large log needs little memory.
-pub fn sample(seed: u64, shape: omega_core::event::sample::Shape, shuffle: Option<u64>, format: crate::InputFormat, out: &Path) -> Result<ExitCode> {
+pub fn sample(seed: u64, shape: omega_core::event::sample::Shape, shuffle: Option<u64>, prior: Option<&Path>, format: crate::InputFormat, out: &Path) -> Result<ExitCode> {
     use omega_core::ErrorCode as _;
+    use omega_core::event::sample::History;
     use std::io::BufWriter;
     if let Err(e) = shape.check(&omega_core::Limits::default(), frame::DEFAULT_MAX_FRAME, shuffle.is_some()) {
         eprintln!("omega: error {}: {e}", e.code());
+        return Ok(ExitCode::from(2));
+    }
+    let state = match prior {
+        None => omega_core::State::new(),
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read the prior {}", p.display()))?;
+            match omega_core::api::abi::parse_any_prior(&bytes) {
+                Ok(s) => s,
+                Err((code, msg)) => {
+                    eprintln!("omega: error {code}: {}: {msg}", p.display());
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+    };
+    let history = History::after(seed, shape, &state);
+    if history.last_lamport().is_none() {
+        eprintln!(
+            "omega: error {}: sample shape: the prior's frontier is at Lamport time {}, too close to 2^64 for {} more rounds",
+            omega_core::api::code::SAMPLE_SHAPE,
+            state.frontier().map_or(0, |k| k.lamport()),
+            shape.per_stream
+        );
         return Ok(ExitCode::from(2));
     }
     let f = File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut w = BufWriter::with_capacity(1 << 20, f);
     let events: Box<dyn Iterator<Item = omega_core::Event>> = match shuffle {
         Some(s) => {
-            let mut all = omega_core::event::sample::history(seed, shape);
+            let mut all: Vec<omega_core::Event> = history.collect();
             omega_core::event::sample::shuffle(&mut all, s);
             Box::new(all.into_iter())
         }
-        None => Box::new(omega_core::event::sample::History::new(seed, shape)),
+        None => Box::new(history),
     };
     let mut buf = Vec::new();
     let mut n = 0u64;
