@@ -170,8 +170,8 @@ pub fn with<R>(engine: &EngineArgs, f: impl FnOnce(&mut dyn Kernel) -> Result<R>
             let kernel = match &mut *open {
                 Some((k, w)) if *k == key => w,
                 slot => {
-                    let path = wasm::find_blob(key.blob.as_deref())?;
-                    let blob = Blob::load(&path, key.bounds)?;
+                    let source = wasm::find_blob(key.blob.as_deref())?;
+                    let blob = Blob::open(&source, key.bounds)?;
                     &mut slot.insert((key, Wasm(blob))).1
                 }
             };

@@ -45,7 +45,7 @@ pub(crate) struct EngineArgs {
 
 #[derive(clap::Args, Debug, Clone)]
 struct BlobArgs {
-    /// The blob to load for `--engine wasm` (default: the one `cargo xtask blob` built, or $OMEGA_BLOB).
+    /// The blob to load for `--engine wasm` (default: $OMEGA_BLOB, else the blob built into omega).
     #[arg(long, value_name = "PATH")]
     blob: Option<PathBuf>,
     /// Fuel for one blob call (roughly, wasm instructions; at least 1).
@@ -58,8 +58,8 @@ struct BlobArgs {
 
 impl BlobArgs {
     fn load(&self) -> Result<wasm::Blob> {
-        let path = wasm::find_blob(self.blob.as_deref())?;
-        wasm::Blob::load(&path, self.bounds())
+        let source = wasm::find_blob(self.blob.as_deref())?;
+        wasm::Blob::open(&source, self.bounds())
     }
 
     /// The bounds the flags ask for (validated by clap: 1..=4096 MiB, fuel >= 1).
@@ -220,7 +220,7 @@ enum Command {
     },
     /// Run every golden vector on both engines and report any difference.
     Crosscheck {
-        /// The vectors folder (holding manifest.json).
+        /// The vectors folder, holding manifest.json (default: tests/vectors of the current folder).
         #[arg(long, value_name = "DIR")]
         vectors: Option<PathBuf>,
         #[command(flatten)]
@@ -495,7 +495,7 @@ enum Command {
         /// Keep the server's store, the keys and the nodes' folders here (default: a temporary folder, removed).
         #[arg(long, value_name = "DIR")]
         keep: Option<PathBuf>,
-        /// The blob for the third node (default: the one `cargo xtask blob` built, or $OMEGA_BLOB).
+        /// The blob for the third node (default: $OMEGA_BLOB, else the blob built into omega).
         #[arg(long, value_name = "PATH")]
         blob: Option<PathBuf>,
     },

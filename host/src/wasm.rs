@@ -214,7 +214,7 @@ fn prune_cache(dir: &Path) {
 /// The compiled module of a blob: from this process's table, else from the
 /// module cache, else compiled (and then written to the cache). The cache
 /// never fails the call: any trouble with it means compiling.
-fn module(engine: &Engine, bytes: &[u8], sha256: &str, path: &Path) -> Result<Module> {
+fn module(engine: &Engine, bytes: &[u8], sha256: &str, source: &BlobSource) -> Result<Module> {
     static MODULES: Mutex<Vec<(String, Module)>> = Mutex::new(Vec::new());
     let mut modules = MODULES.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some((_, m)) = modules.iter().find(|(s, _)| s == sha256) {
@@ -225,14 +225,14 @@ fn module(engine: &Engine, bytes: &[u8], sha256: &str, path: &Path) -> Result<Mo
     let m = match cached {
         Some(Ok(m)) => {
             if verbose() {
-                eprintln!("omega: module cache: loaded {}", file.as_deref().unwrap_or(path).display());
+                eprintln!("omega: module cache: loaded {}", file.as_deref().map_or_else(|| source.to_string(), |f| f.display().to_string()));
             }
             m
         }
         _ => {
             let m = Module::from_binary(engine, bytes)
                 .map_err(|e| anyhow!("{e}"))
-                .with_context(|| format!("{} is not a valid wasm module", path.display()))?;
+                .with_context(|| format!("{source} is not a valid wasm module"))?;
             match (&file, cached) {
                 (Some(f), Some(Err(why))) => {
                     let wrote = write_cached(&m, f);
@@ -285,59 +285,120 @@ pub struct Blob {
     bounds: Bounds,
     fuel: u64,
     /// Where it was loaded from.
-    pub path: PathBuf,
+    pub source: BlobSource,
     /// SHA-256 of the file, lowercase hex.
     pub sha256: String,
 }
 
 impl std::fmt::Debug for Blob {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Blob").field("path", &self.path).field("sha256", &self.sha256).finish()
+        f.debug_struct("Blob").field("source", &self.source).field("sha256", &self.sha256).finish()
     }
 }
 
-/// Where the blob is looked for when `--blob` is not given, in order.
-pub fn default_blob_candidates() -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    if let Some(p) = std::env::var_os("OMEGA_BLOB") {
-        v.push(PathBuf::from(p));
-    }
-    // target/<profile>/omega -> <repo>/wasm/dist/omega_wasm_bg.wasm
-    if let Ok(exe) = std::env::current_exe()
-        && let Some(repo) = exe.parent().and_then(Path::parent).and_then(Path::parent)
-    {
-        v.push(repo.join("wasm/dist/omega_wasm_bg.wasm"));
-    }
-    v.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wasm/dist/omega_wasm_bg.wasm"));
-    v
+/// The blob built into this `omega` (host/build.rs), empty when it was built without one.
+const EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/blob.wasm"));
+/// The stamp `cargo xtask blob` wrote beside the embedded blob, empty when there was none.
+pub const EMBEDDED_STAMP: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/blob.wasm.sources"));
+
+/// The blob built into this `omega`, if it was built with one.
+pub fn embedded() -> Option<&'static [u8]> {
+    (cfg!(omega_embedded_blob) && !EMBEDDED.is_empty()).then_some(EMBEDDED)
 }
 
-/// Resolves the blob path: the explicit one, or the first default that exists.
-pub fn find_blob(explicit: Option<&Path>) -> Result<PathBuf> {
+/// Where a blob comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobSource {
+    /// A file: `--blob PATH` or `$OMEGA_BLOB`.
+    File(PathBuf),
+    /// The blob built into this `omega`.
+    Embedded,
+}
+
+impl BlobSource {
+    /// The file, when the blob is one (so a spawned `omega` can be given `--blob`).
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            BlobSource::File(p) => Some(p),
+            BlobSource::Embedded => None,
+        }
+    }
+}
+
+impl std::fmt::Display for BlobSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BlobSource::File(p) => write!(f, "{}", p.display()),
+            BlobSource::Embedded => write!(f, "the blob embedded in this omega"),
+        }
+    }
+}
+
+/// `$OMEGA_BLOB`, when set and not empty.
+pub fn env_blob() -> Option<PathBuf> {
+    std::env::var_os("OMEGA_BLOB").filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+/// Every place a blob is looked for, in order, and what was found there:
+/// `--blob`, `$OMEGA_BLOB`, the embedded blob. No path of the build machine
+/// is ever looked at.
+pub fn looked_at(explicit: Option<&Path>) -> Vec<String> {
+    let file = |p: &Path| if p.is_file() { "a file" } else { "not a file" };
+    vec![
+        match explicit {
+            Some(p) => format!("--blob {} ({})", p.display(), file(p)),
+            None => "--blob (not given)".to_string(),
+        },
+        match env_blob() {
+            Some(p) => format!("$OMEGA_BLOB={} ({})", p.display(), file(&p)),
+            None => "$OMEGA_BLOB (not set)".to_string(),
+        },
+        match embedded() {
+            Some(b) => format!("embedded in this omega ({} bytes)", b.len()),
+            None => "embedded in this omega (none: it was built without a blob)".to_string(),
+        },
+    ]
+}
+
+/// Resolves the blob: `--blob` (which must be a file), else `$OMEGA_BLOB`
+/// when it names a file, else the embedded blob.
+pub fn find_blob(explicit: Option<&Path>) -> Result<BlobSource> {
     if let Some(p) = explicit {
         if p.is_file() {
-            return Ok(p.to_path_buf());
+            return Ok(BlobSource::File(p.to_path_buf()));
         }
         bail!("no blob at {} (from --blob)", p.display());
     }
-    let cands = default_blob_candidates();
-    cands.iter().find(|p| p.is_file()).map(|p| p.to_path_buf()).ok_or_else(|| {
-        let tried: Vec<String> = cands.iter().map(|p| format!("  {}", p.display())).collect();
-        anyhow!(
-            "the blob (omega_wasm_bg.wasm) was not found; looked at:\n{}\nbuild it with `cargo xtask blob`, or pass --blob PATH",
-            tried.join("\n")
-        )
-    })
+    if let Some(p) = env_blob().filter(|p| p.is_file()) {
+        return Ok(BlobSource::File(p));
+    }
+    if embedded().is_some() {
+        return Ok(BlobSource::Embedded);
+    }
+    let tried: Vec<String> = looked_at(explicit).iter().map(|p| format!("  {p}")).collect();
+    Err(anyhow!(
+        "the blob (omega_wasm_bg.wasm) was not found; looked at:\n{}\npass --blob PATH or set $OMEGA_BLOB; in an omega checkout, `cargo xtask blob` and rebuild omega to embed it",
+        tried.join("\n")
+    ))
 }
 
 impl Blob {
     /// Loads the blob at `path` (compiled at most once per process, and
     /// taken from the module cache when it is there) and instantiates it.
+    #[cfg(test)]
     pub fn load(path: &Path, bounds: Bounds) -> Result<Blob> {
-        let bytes = std::fs::read(path).with_context(|| format!("reading the blob {}", path.display()))?;
+        Blob::open(&BlobSource::File(path.to_path_buf()), bounds)
+    }
+
+    /// Loads the blob from `source`, as [`Blob::load`] does.
+    pub fn open(source: &BlobSource, bounds: Bounds) -> Result<Blob> {
+        let bytes = match source {
+            BlobSource::File(path) => std::fs::read(path).with_context(|| format!("reading the blob {}", path.display()))?,
+            BlobSource::Embedded => embedded().ok_or_else(|| anyhow!("this omega was built without a blob"))?.to_vec(),
+        };
         let sha256 = omega_core::hex::encode(&omega_core::sha256(&bytes));
-        let module = module(engine()?, &bytes, &sha256, path)?;
-        let mut blob = Blob { module, live: None, bounds, fuel: bounds.fuel, path: path.to_path_buf(), sha256 };
+        let module = module(engine()?, &bytes, &sha256, source)?;
+        let mut blob = Blob { module, live: None, bounds, fuel: bounds.fuel, source: source.clone(), sha256 };
         blob.live = Some(blob.instantiate()?);
         Ok(blob)
     }

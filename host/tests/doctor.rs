@@ -396,3 +396,63 @@ fn a_missing_blob_is_named_with_how_to_get_one() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An installed omega (the binary copied away from the checkout, as `cargo
+/// install --path host` leaves it) runs `--engine wasm` with the blob built
+/// into it: the very bytes `cargo xtask blob` made for the npm package, with
+/// no `--blob`, no `$OMEGA_BLOB`, and no build folder looked at; doctor
+/// names every place it looked.
+#[test]
+fn an_installed_omega_runs_the_blob_built_into_it() {
+    let Some(dist) = common::blob() else { return };
+    let dir = common::tmp("embedded");
+    let installed = dir.join("bin/omega");
+    std::fs::create_dir_all(installed.parent().unwrap()).unwrap();
+    std::fs::copy(common::bin(), &installed).unwrap();
+    let o = Command::new(&installed)
+        .current_dir(&dir)
+        .args(["doctor", "--json"])
+        .env("HOME", &dir)
+        .env_remove("OMEGA_BLOB")
+        .output()
+        .unwrap();
+    let r = well_formed(&o);
+    assert_eq!(r["ok"], true, "{r:#}");
+    let b = field(check(&r, "blob"), "detail");
+    let sha = sha256_hex(&std::fs::read(&dist).unwrap());
+    for want in [
+        "the blob embedded in this omega (built into omega)",
+        sha.as_str(),
+        "looked at: --blob (not given); $OMEGA_BLOB (not set); embedded in this omega",
+    ] {
+        assert!(b.contains(want), "the blob row lacks {want}: {b}");
+    }
+    assert!(!b.contains("wasm/dist"), "no build folder is looked at: {b}");
+    assert!(field(check(&r, "blob stamp"), "detail").contains("names this blob's sha256"), "{r:#}");
+    assert_eq!(status(&r, "self-test wasm"), "ok", "{r:#}");
+
+    // and the wasm engine runs it, giving the native engine's bytes
+    let input = common::vectors().join("reconcile/demo-sample.in.json");
+    let run = |engine: &str| {
+        Command::new(&installed)
+            .current_dir(&dir)
+            .args(["reconcile", "--input", common::s(&input), "--engine", engine])
+            .env("HOME", &dir)
+            .env("OMEGA_VERBOSE", "1")
+            .env_remove("OMEGA_BLOB")
+            .output()
+            .unwrap()
+    };
+    let (n, w) = (run("native"), run("wasm"));
+    assert_eq!(w.status.code(), Some(0), "{}", String::from_utf8_lossy(&w.stderr));
+    assert_eq!(n.stdout, w.stdout);
+    // a --blob that is not there is an error, never a silent fallback to the embedded one
+    let o = Command::new(&installed)
+        .current_dir(&dir)
+        .args(["reconcile", "--input", common::s(&input), "--engine", "wasm", "--blob", "/nonexistent/b.wasm"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no blob at /nonexistent/b.wasm (from --blob)"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

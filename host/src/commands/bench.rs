@@ -345,10 +345,12 @@ struct CliRow {
 
 /// Runs `exe args --engine engine` once: its wall time and standard output
 /// (it must exit 0).
-fn spawn_once(exe: &Path, args: &[String], engine: &str, blob: &Path) -> Result<(f64, Vec<u8>)> {
+/// `blob` is the file the parent loaded; without one, the child (the same
+/// program) finds the same blob the same way: `$OMEGA_BLOB` or its own embedded one.
+fn spawn_once(exe: &Path, args: &[String], engine: &str, blob: Option<&Path>) -> Result<(f64, Vec<u8>)> {
     let mut cmd = Command::new(exe);
     cmd.args(args).args(["--engine", engine]).stdin(Stdio::null()).stderr(Stdio::piped());
-    if engine == "wasm" {
+    if let (Some(blob), "wasm") = (blob, engine) {
         cmd.arg("--blob").arg(blob);
     }
     let t = Instant::now();
@@ -387,7 +389,7 @@ fn cli_cases(opts: &Options, dir: &Path) -> Result<Vec<CliCase>> {
 /// Times the end-to-end workloads: for each, one warm-up run per engine
 /// (same output required; the wasm one fills the module cache), then the
 /// timed runs, engines alternating.
-fn measure_cli(cases: &[CliCase], blob: &Path, bar: &indicatif::ProgressBar) -> Result<Vec<CliRow>> {
+fn measure_cli(cases: &[CliCase], blob: Option<&Path>, bar: &indicatif::ProgressBar) -> Result<Vec<CliRow>> {
     let exe = std::env::current_exe().map_err(|e| anyhow!("where is this omega? {e}"))?;
     let mut rows = Vec::new();
     for c in cases {
@@ -451,7 +453,7 @@ pub fn run(opts: &Options, blob: Result<Blob>) -> Result<ExitCode> {
         let rate = |s: &Stats| if s.median > 0.0 { w.amount / w.scale / s.median } else { 0.0 };
         rows.push(Row { name: w.name, size: w.size.clone(), unit: w.unit, native_rate: rate(&n), wasm_rate: rate(&b), native: n, wasm: b });
     }
-    let cli = measure_cli(&cases, &wasm_kernel.0.path, &bar);
+    let cli = measure_cli(&cases, wasm_kernel.0.source.file(), &bar);
     let _ = std::fs::remove_dir_all(&tmp);
     let cli = match cli {
         Ok(c) => c,
@@ -502,7 +504,7 @@ pub fn run(opts: &Options, blob: Result<Blob>) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     writeln!(out, "omega {} bench: {}", omega_core::VERSION, machine())?;
-    writeln!(out, "blob {} (sha256 {})", blob.path.display(), blob.sha256)?;
+    writeln!(out, "blob {} (sha256 {})", blob.source, blob.sha256)?;
     writeln!(out, "median of {} runs per engine (fastest..slowest); both engines gave identical bytes on every workload\n", opts.runs)?;
     writeln!(
         out,

@@ -6,16 +6,17 @@ use omega_core::api::abi;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-fn default_vectors() -> PathBuf {
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(repo) = exe.parent().and_then(Path::parent).and_then(Path::parent) {
-            let p = repo.join("tests/vectors");
-            if p.join(omega_core::api::vectors::FILE_NAME).is_file() {
-                return p;
-            }
-        }
+/// Without `--vectors`: `tests/vectors` of the current folder (an omega
+/// checkout). No path of the build machine is looked at.
+fn default_vectors() -> Result<PathBuf> {
+    let p = PathBuf::from("tests/vectors");
+    if p.join(omega_core::api::vectors::FILE_NAME).is_file() {
+        return Ok(p);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+    anyhow::bail!(
+        "no golden vectors at ./tests/vectors/{}: run crosscheck in an omega checkout, or pass --vectors DIR",
+        omega_core::api::vectors::FILE_NAME
+    )
 }
 
 fn first_difference(a: &[u8], b: &[u8]) -> usize {
@@ -24,14 +25,17 @@ fn first_difference(a: &[u8], b: &[u8]) -> usize {
 
 /// `omega crosscheck`.
 pub(crate) fn run(vectors: Option<&Path>, blob: &BlobArgs) -> Result<ExitCode> {
-    let dir = vectors.map_or_else(default_vectors, Path::to_path_buf);
+    let dir = match vectors {
+        Some(v) => v.to_path_buf(),
+        None => default_vectors()?,
+    };
     let manifest_path = dir.join(omega_core::api::vectors::FILE_NAME);
     let manifest = omega_core::api::vectors::Manifest::parse(
         &std::fs::read(&manifest_path).with_context(|| format!("cannot read {}", manifest_path.display()))?,
     )
     .with_context(|| format!("{}", manifest_path.display()))?;
     let mut blob = blob.load()?;
-    println!("blob: {} (sha256 {})", blob.path.display(), blob.sha256);
+    println!("blob: {} (sha256 {})", blob.source, blob.sha256);
     let (mut passed, mut failed) = (0usize, 0usize);
     for case in &manifest.cases {
         let name = &case.name;

@@ -55,7 +55,7 @@ pub(crate) fn run(blob_args: &BlobArgs) -> Result<ExitCode> {
     let mut blob = blob_args.load()?;
     let mut events = json::parse_events(SAMPLE, &Limits::default()).map_err(|e| anyhow!("embedded sample: {e}"))?;
     println!("omega demo: {} events from 4 nodes × 3 streams, arriving shuffled (embedded sample)", events.len());
-    println!("blob: {} (sha256 {})", blob.path.display(), blob.sha256);
+    println!("blob: {} (sha256 {})", blob.source, blob.sha256);
 
     println!("\n1. reconcile the sample on both engines");
     let (first, v) = both(&mut blob, SAMPLE)?;

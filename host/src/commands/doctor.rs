@@ -13,7 +13,7 @@
 //! Rows are `ok`, `warn`, `missing`, `stale` or `fail`. Exit 0 when every row
 //! is `ok` or `warn`, 1 otherwise (2, from the argument parser, for bad usage).
 use crate::BlobArgs;
-use crate::wasm::{self, Blob};
+use crate::wasm::{self, Blob, BlobSource};
 use anyhow::{Context, Result, anyhow};
 use omega_core::api::Op;
 use omega_report::{Check, Stamp, Status, table};
@@ -35,7 +35,7 @@ const SELF_TEST_EXPECTED: &[u8] =
 /// The stamp beside the blob is the blob's path plus this suffix (written by `cargo xtask blob`).
 const STAMP_SUFFIX: &str = ".sources";
 /// How to get a blob, for an installed omega.
-const GET_BLOB: &str = "--blob PATH or $OMEGA_BLOB=PATH (an omega_wasm_bg.wasm); in an omega checkout: cargo xtask blob";
+const GET_BLOB: &str = "--blob PATH or $OMEGA_BLOB=PATH (an omega_wasm_bg.wasm); in an omega checkout: cargo xtask blob, then rebuild omega to embed it";
 
 const OMEGA: &str = "omega";
 const BLOB: &str = "blob";
@@ -63,9 +63,9 @@ pub fn run(json: bool, args: &BlobArgs) -> Result<ExitCode> {
                 ));
             }
         }
-        Some((path, sha)) => {
-            checks.push(stamp(path, sha));
-            let (version, wasm) = match Blob::load(path, args.bounds()) {
+        Some((source, sha)) => {
+            checks.push(stamp(source, sha));
+            let (version, wasm) = match Blob::open(source, args.bounds()) {
                 Err(e) => {
                     let fix = format!("replace it with the blob of omega {VERSION}: {GET_BLOB}");
                     (
@@ -134,90 +134,74 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 // ---- the blob -----------------------------------------------------------
 
-/// The blob row: where the blob was found (and how), its size and SHA-256;
-/// also its path and SHA-256 when it could be read.
-fn blob_file(explicit: Option<&Path>) -> (Check, Option<(PathBuf, String)>) {
-    let from_env = std::env::var_os("OMEGA_BLOB")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    let path = match wasm::find_blob(explicit) {
-        Ok(p) => p,
+/// The blob row: where the blob was found (and every place looked at), its
+/// size and SHA-256; also where it came from and its SHA-256 when it could be read.
+fn blob_file(explicit: Option<&Path>) -> (Check, Option<(BlobSource, String)>) {
+    let looked = format!("looked at: {}", wasm::looked_at(explicit).join("; "));
+    let source = match wasm::find_blob(explicit) {
+        Ok(s) => s,
         Err(_) => {
             let detail = match explicit {
                 Some(p) => format!("no blob: --blob {} is not a file", p.display()),
-                None => {
-                    let env = match &from_env {
-                        Some(p) => format!("$OMEGA_BLOB={} is not a file", p.display()),
-                        None => "$OMEGA_BLOB is not set".to_string(),
-                    };
-                    let looked: Vec<String> = wasm::default_blob_candidates()
-                        .into_iter()
-                        .filter(|c| Some(c) != from_env.as_ref())
-                        .map(|c| c.display().to_string())
-                        .collect();
-                    format!(
-                        "no blob: no --blob, {env}, and none at {}",
-                        looked.join(", ")
-                    )
-                }
+                None => format!("no blob ({looked})"),
             };
             return (Check::new(BLOB, Status::Missing, detail, GET_BLOB), None);
         }
     };
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => {
-            let detail = format!("cannot read {}: {e}", path.display());
-            return (Check::new(BLOB, Status::Missing, detail, GET_BLOB), None);
-        }
+    let bytes = match &source {
+        BlobSource::Embedded => wasm::embedded().unwrap_or_default().to_vec(),
+        BlobSource::File(path) => match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                let detail = format!("cannot read {}: {e}", path.display());
+                return (Check::new(BLOB, Status::Missing, detail, GET_BLOB), None);
+            }
+        },
     };
     let sha = sha256_hex(&bytes);
-    let (status, how) = if explicit.is_some() {
-        (Status::Ok, "from --blob".to_string())
-    } else if from_env.as_ref() == Some(&path) {
-        (Status::Ok, "from $OMEGA_BLOB".to_string())
-    } else if let Some(env) = &from_env {
-        // find_blob passes over a $OMEGA_BLOB that is not a file: say so.
-        (
+    let env_not_a_file = wasm::env_blob().filter(|p| explicit.is_none() && !p.is_file());
+    let (status, how) = match &source {
+        _ if env_not_a_file.is_some() => (
             Status::Warn,
-            format!(
-                "$OMEGA_BLOB={} is not a file, so the default was used",
-                env.display()
-            ),
-        )
-    } else {
-        (
-            Status::Ok,
-            "the default: the wasm/dist/ of the checkout omega was built in".to_string(),
-        )
+            format!("$OMEGA_BLOB={} is not a file, so it was passed over", env_not_a_file.unwrap_or_default().display()),
+        ),
+        BlobSource::File(_) if explicit.is_some() => (Status::Ok, "from --blob".to_string()),
+        BlobSource::File(_) => (Status::Ok, "from $OMEGA_BLOB".to_string()),
+        BlobSource::Embedded => (Status::Ok, "built into omega".to_string()),
     };
-    let detail = format!(
-        "{} ({how}), {} bytes, sha256 {sha}",
-        path.display(),
-        bytes.len()
-    );
+    let detail = format!("{source} ({how}), {} bytes, sha256 {sha}; {looked}", bytes.len());
     let fix = if status == Status::Warn {
         "unset OMEGA_BLOB or point it at the blob"
     } else {
         ""
     };
-    (Check::new(BLOB, status, detail, fix), Some((path, sha)))
+    (Check::new(BLOB, status, detail, fix), Some((source, sha)))
 }
 
 
 /// The stamp row: which omega the blob was built from, and is it still the blob that was stamped?
-fn stamp(blob: &Path, blob_sha: &str) -> Check {
-    let mut path = blob.as_os_str().to_owned();
-    path.push(STAMP_SUFFIX);
-    let path = PathBuf::from(path);
+/// A file's stamp is the file beside it; the embedded blob's was embedded with it.
+fn stamp(blob: &BlobSource, blob_sha: &str) -> Check {
+    let (path, text) = match blob {
+        BlobSource::File(blob) => {
+            let mut path = blob.as_os_str().to_owned();
+            path.push(STAMP_SUFFIX);
+            let path = PathBuf::from(path);
+            let text = std::fs::read_to_string(&path).ok();
+            (path.display().to_string(), text)
+        }
+        BlobSource::Embedded => (
+            "the embedded stamp".to_string(),
+            String::from_utf8(wasm::EMBEDDED_STAMP.to_vec()).ok().filter(|t| !t.is_empty()),
+        ),
+    };
     let rebuild = format!("use the blob of omega {VERSION} with its stamp: {GET_BLOB}");
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Some(text) = text else {
         return Check::new(
             STAMP,
             Status::Warn,
             format!(
-                "no stamp {}: what the blob was built from is unknown (built by hand, or copied without it)",
-                path.display()
+                "no stamp ({path}): what the blob was built from is unknown (built by hand, or copied without it)"
             ),
             "",
         );
@@ -227,8 +211,7 @@ fn stamp(blob: &Path, blob_sha: &str) -> Check {
             STAMP,
             Status::Warn,
             format!(
-                "{} is not a stamp of `cargo xtask blob` (two SHA-256 lines first)",
-                path.display()
+                "{path} is not a stamp of `cargo xtask blob` (two SHA-256 lines first)"
             ),
             "",
         );
@@ -238,8 +221,7 @@ fn stamp(blob: &Path, blob_sha: &str) -> Check {
             STAMP,
             Status::Stale,
             format!(
-                "the blob changed since it was stamped: {} names blob sha256 {}",
-                path.display(),
+                "the blob changed since it was stamped: {path} names blob sha256 {}",
                 stamp.blob
             ),
             rebuild,
@@ -251,8 +233,7 @@ fn stamp(blob: &Path, blob_sha: &str) -> Check {
             STAMP,
             Status::Warn,
             format!(
-                "{} names this blob but no version (an older `cargo xtask blob`)",
-                path.display()
+                "{path} names this blob but no version (an older `cargo xtask blob`)"
             ),
             "",
         ),

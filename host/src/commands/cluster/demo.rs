@@ -115,7 +115,10 @@ fn demo(server: &Path, me: &Path, dir: &Path, events: u64, blob: Option<&Path>, 
         }
         let engine = match (&blob, i) {
             (Some(b), 2) => {
-                c.args(["--engine", "wasm", "--blob"]).arg(b);
+                c.args(["--engine", "wasm"]);
+                if let Some(f) = b.file() {
+                    c.arg("--blob").arg(f);
+                }
                 "wasm"
             }
             _ => "native",
