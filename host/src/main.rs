@@ -99,14 +99,15 @@ enum Command {
         /// Events file, or `-` for standard input.
         #[arg(long, short)]
         input: String,
-        /// A previous `ok` result (JSON) or binary state to extend.
+        /// A previous `ok` result (JSON), binary state or snapshot (.omsn) to extend.
         #[arg(long, value_name = "STATE")]
         prior: Option<PathBuf>,
         /// Input format.
         #[arg(long, value_enum, default_value = "json")]
         format: InputFormat,
-        /// Where to write the crash bundle when the batch obstructs
-        /// (default: ./omega-bundle-<evidence hash>.omb).
+        /// Where to write the crash bundle when the batch obstructs (default:
+        /// <state>/omega/bundles/omega-bundle-<first 12 hex of the evidence hash>.omb,
+        /// <state> being $OMEGA_STATE_DIR, else $XDG_STATE_HOME, else ~/.local/state).
         #[arg(long, value_name = "PATH", conflicts_with = "no_bundle")]
         bundle: Option<PathBuf>,
         /// Do not write a crash bundle on an obstruction.

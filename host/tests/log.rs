@@ -140,11 +140,41 @@ fn reconcile_log_snapshot_replay_and_bundles() {
     }
     let o = omega_in(&dir, &["explain", "--bundle", "crash.omb"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("reproduced    yes"));
-    // the default bundle name, and --no-bundle
-    let o = omega_in(&dir, &["reconcile", "--input", s(&bad)]);
+    // the default place: the state folder, never the current one; and --no-bundle
     let name = format!("omega-bundle-{}.omb", &evidence.as_str().unwrap()[..12]);
-    assert!(dir.join(&name).is_file(), "{}", String::from_utf8_lossy(&o.stderr));
-    std::fs::remove_file(dir.join(&name)).unwrap();
-    omega_in(&dir, &["reconcile", "--input", s(&bad), "--no-bundle"]);
-    assert!(!dir.join(&name).exists());
+    let state = dir.join("state");
+    let home = dir.join("home");
+    let xdg = dir.join("xdg");
+    let run = |env: &[(&str, &Path)], extra: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_omega"));
+        c.current_dir(&dir).args(["reconcile", "--input", s(&bad)]).args(extra);
+        for k in ["OMEGA_STATE_DIR", "XDG_STATE_HOME", "HOME"] {
+            c.env_remove(k);
+        }
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    for (env, want) in [
+        (vec![("OMEGA_STATE_DIR", state.as_path()), ("HOME", home.as_path())], state.join("omega/bundles").join(&name)),
+        (vec![("XDG_STATE_HOME", xdg.as_path()), ("HOME", home.as_path())], xdg.join("omega/bundles").join(&name)),
+        (vec![("HOME", home.as_path())], home.join(".local/state/omega/bundles").join(&name)),
+    ] {
+        let o = run(&env, &[]);
+        assert_eq!(code(&o), 1);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(want.is_file(), "{env:?}: {err}");
+        assert!(err.contains(&format!("crash bundle written to {}", want.display())), "the report says where: {err}");
+        assert!(!dir.join(&name).exists(), "nothing in the current folder");
+        std::fs::remove_file(&want).unwrap();
+    }
+    // no folder at all: the obstruction stands (exit 1), and says how to keep a bundle
+    let o = run(&[], &[]);
+    assert_eq!(code(&o), 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("pass --bundle PATH"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&[("OMEGA_STATE_DIR", state.as_path())], &["--no-bundle"]);
+    assert_eq!(code(&o), 1);
+    assert!(!state.join("omega/bundles").join(&name).exists());
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("crash bundle"));
 }

@@ -531,14 +531,15 @@ impl Ctx {
         suites.push((
             "cargo test (unit, integration, property tests, benches in test mode)",
             Box::new(|| {
-                // the compiled-blob cache of the tests lives in target/, not in the user's home
+                // the compiled-blob cache and the crash bundles of the tests live in target/, not in the user's home
                 let cache = self.root.join("target/test-module-cache");
+                let state = self.root.join("target/test-state");
                 let mut cargo = self.cargo();
                 // the cluster tests launch real NATS servers: fail, never skip, when there is none
                 if let Some(nats) = &setup.nats_server {
                     cargo.env("OMEGA_NATS_SERVER", nats).env("OMEGA_REQUIRE_NATS", "1");
                 }
-                run(cargo.env("OMEGA_REQUIRE_BLOB", "1").env("OMEGA_CACHE_DIR", &cache).args([
+                run(cargo.env("OMEGA_REQUIRE_BLOB", "1").env("OMEGA_CACHE_DIR", &cache).env("OMEGA_STATE_DIR", &state).args([
                     "test",
                     "--release",
                     "--workspace",

@@ -429,6 +429,17 @@ pub fn replay(snap: Option<&Path>, log: &Path, cert: Option<&Path>, engine: &Eng
     Ok(exit_for(&r))
 }
 
+/// Where crash bundles go without `--bundle`: `<state>/omega/bundles/`,
+/// `<state>` being `$OMEGA_STATE_DIR`, else `$XDG_STATE_HOME` (when
+/// absolute), else `~/.local/state`: never the current folder.
+pub fn bundle_dir() -> Option<PathBuf> {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let base = var("OMEGA_STATE_DIR")
+        .or_else(|| var("XDG_STATE_HOME").filter(|p| p.is_absolute()))
+        .or_else(|| var("HOME").map(|h| h.join(".local/state")))?;
+    Some(base.join("omega").join("bundles"))
+}
+
 /// After an obstruction: writes the crash bundle and says where.
 pub fn write_bundle(engine: &EngineArgs, events: &[u8], format: &[u8], prior: &[u8], resp: &Response, path: Option<&Path>) -> Result<()> {
     let r = run_op(engine, Op::Bundle, &make_fields(&[events, format, prior]))?;
@@ -441,8 +452,14 @@ pub fn write_bundle(engine: &EngineArgs, events: &[u8], format: &[u8], prior: &[
     let bytes = omega_core::certify::note::b64_decode(b64).ok_or_else(|| anyhow!("bundle is not base64"))?;
     let evidence: serde_json::Value = serde_json::from_slice(&resp.body).unwrap_or_default();
     let hash = evidence.get("evidence_hash").and_then(|h| h.as_str()).unwrap_or("unknown");
-    let default = format!("omega-bundle-{}.omb", hash.get(..12).unwrap_or(hash));
-    let path = path.map_or_else(|| Path::new(&default).to_path_buf(), Path::to_path_buf);
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let dir = bundle_dir().ok_or_else(|| anyhow!("no folder for crash bundles: set $OMEGA_STATE_DIR or $HOME, or pass --bundle PATH"))?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            dir.join(format!("omega-bundle-{}.omb", hash.get(..12).unwrap_or(hash)))
+        }
+    };
     std::fs::write(&path, bytes).with_context(|| format!("cannot write the crash bundle {}", path.display()))?;
     eprintln!("omega: obstruction; crash bundle written to {} (reproduce it with `omega explain --bundle {}`)", path.display(), path.display());
     Ok(())
