@@ -298,3 +298,47 @@ proptest! {
 fn gcd(a: usize, b: usize) -> usize {
     if b == 0 { a } else { gcd(b, a % b) }
 }
+
+/// A malformed binary certificate (3602) names the first byte of the field at
+/// fault, not the byte after it.
+#[test]
+fn binary_errors_name_the_offset_of_the_field_at_fault() {
+    let (keys, committee, _) = fixture();
+    let c = certificate(Kind::State, keys, committee);
+    let bin = c.encode().unwrap();
+    let origin_len = c.checkpoint.origin.len();
+    // magic 0..4, version 4, kind 5, origin length 6..8, origin, tree size, root, height, prev flag
+    let prev_flag = 8 + origin_len + 8 + 32 + 8;
+    let err = |at: usize, byte: u8| {
+        let mut b = bin.clone();
+        b[at] = byte;
+        let e = Certificate::decode(&b).unwrap_err();
+        assert_eq!(e.code(), 3602, "{e}");
+        e.to_string()
+    };
+    assert!(err(0, b'X').contains("at byte 0: the magic"), "{}", err(0, b'X'));
+    assert!(err(4, 7).contains("at byte 4: version 7"), "{}", err(4, 7));
+    assert!(err(5, 9).contains("at byte 5: unknown kind"), "{}", err(5, 9));
+    assert!(err(prev_flag, 2).contains(&format!("at byte {prev_flag}: the prev flag")), "{}", err(prev_flag, 2));
+    let mut long = bin.clone();
+    long.push(0);
+    let e = Certificate::decode(&long).unwrap_err().to_string();
+    assert!(e.contains(&format!("at byte {}: trailing bytes", bin.len())), "{e}");
+    let e = Certificate::decode(&bin[..10]).unwrap_err().to_string();
+    assert!(e.contains("at byte 8: truncated in the origin"), "{e}");
+}
+
+/// `omega explain` calls each kind's state hash what it is: the world's
+/// for `ecs`, the unchanged history's for `obstruction`.
+#[test]
+fn explain_names_what_each_kind_s_state_hash_is() {
+    let (keys, committee, _) = fixture();
+    let line = |kind| {
+        let c = certificate(kind, keys, committee);
+        omega_core::api::explain::explain_lines(&c, None).into_iter().find(|l| l.contains("state hash")).unwrap()
+    };
+    assert!(line(Kind::Ecs).contains("(the ECS world's state hash after the tick below)"), "{}", line(Kind::Ecs));
+    assert!(!line(Kind::Ecs).contains("reconcile"));
+    assert!(line(Kind::State).ends_with("(SHA-256 of the reconcile state)"));
+    assert!(line(Kind::Obstruction).contains("unchanged by the obstructed batch"));
+}

@@ -78,6 +78,28 @@ pub(crate) enum InputFormat {
     Omega,
 }
 
+/// Formats of loose events (what `append` frames into a log).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EventFormat {
+    /// A JSON array of events.
+    Json,
+    /// Concatenated canonical binary events.
+    Binary,
+}
+
+/// What a proof is made over: events, or the leaf hashes themselves.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProveFormat {
+    /// A JSON array of events.
+    Json,
+    /// Concatenated canonical binary events.
+    Binary,
+    /// A framed `.omega` log (see docs/FORMATS.md).
+    Omega,
+    /// Leaf hashes as they are: 32 bytes each, in tree order (e.g. a log's leaves).
+    Leaves,
+}
+
 #[derive(Subcommand, Debug)]
 enum EcsCommand {
     /// Name the first tick, entity and component where two runs differ
@@ -124,9 +146,9 @@ enum Command {
         /// Events file, or `-` for standard input.
         #[arg(long, short)]
         input: String,
-        /// Input format (json or binary).
+        /// Input format (a log is not appended: its events are already framed).
         #[arg(long, value_enum, default_value = "json")]
-        format: InputFormat,
+        format: EventFormat,
     },
     /// Check every frame of a log (memory-mapped) and print a JSON report; --repair cuts a damaged tail, --salvage keeps every intact frame.
     Ingest {
@@ -366,7 +388,7 @@ enum Command {
         input: String,
         /// Input format.
         #[arg(long, value_enum, default_value = "json")]
-        format: InputFormat,
+        format: ProveFormat,
         /// Leaf index for an inclusion proof.
         #[arg(long, value_name = "I", conflicts_with = "old_size")]
         index: Option<u64>,
@@ -455,8 +477,9 @@ enum Command {
         /// Stream replicas, when this node creates the stream (a NATS cluster of at least as many servers).
         #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=5))]
         replicas: u64,
-        /// Step an ECS world per batch from this genesis (a world config JSON, as `omega ecs
-        /// --config` takes, or a world snapshot) and sign its tick and hash on each checkpoint's
+        /// Step an ECS world per batch from this genesis (a world config JSON
+        /// `{"seed", "entities", "nodes", "edges_per_entity"}`, or a world snapshot as
+        /// `omega ecs --snapshot` writes) and sign its tick and hash on each checkpoint's
         /// `omega-world` line. Every node of a log must give the same world.
         #[arg(long, value_name = "WORLD")]
         ecs: Option<PathBuf>,
@@ -611,10 +634,7 @@ fn main() -> ExitCode {
         },
         Command::Ecs { command: Some(EcsCommand::Diff { a, b, engine }), .. } => ecs::diff(a, b, engine),
         Command::Ecs { command: None, run, engine } => ecs::ecs(run, engine),
-        Command::Append { log: l, input, format } => match format {
-            InputFormat::Omega => Err(anyhow!("append takes json or binary events; to copy a log, ingest it")),
-            f => log::append(l, input, *f == InputFormat::Binary),
-        },
+        Command::Append { log: l, input, format } => log::append(l, input, *format == EventFormat::Binary),
         Command::Ingest { input, repair, salvage, engine } => {
             let fix = match (repair, salvage) {
                 (true, _) => log::Fix::Repair,

@@ -27,7 +27,12 @@ pub fn explain_lines(c: &Certificate, verdict: Option<(&Committee, &Verdict)>) -
             Kind::Ecs => "after the tick below, the ECS world driven by this history has this state hash",
         }
     ));
-    l.push(format!("  state hash   {}  (SHA-256 of the reconcile state)", hex::encode(&cp.state_hash)));
+    let state = match cp.kind {
+        Kind::Ecs => "the ECS world's state hash after the tick below",
+        Kind::Obstruction => "SHA-256 of the reconcile state, unchanged by the obstructed batch",
+        Kind::State => "SHA-256 of the reconcile state",
+    };
+    l.push(format!("  state hash   {}  ({state})", hex::encode(&cp.state_hash)));
     match &cp.prev {
         None => l.push(format!("  height       {}  (genesis: the first certificate of its chain)", cp.height)),
         Some(p) => {

@@ -577,24 +577,33 @@ impl Certificate {
     /// Parses the binary form strictly (no trailing bytes; fields as the note text allows).
     pub fn decode(bytes: &[u8]) -> Result<Self, CertError> {
         let mut c = Cursor::new(bytes);
-        let bin = |c: &Cursor<'_>, why: &str| CertError::Binary(format!("at byte {}: {why}", c.pos()));
+        // Offsets name the first byte of the field at fault.
+        let bin = |at: usize, why: &str| CertError::Binary(format!("at byte {at}: {why}"));
+        let mut at;
         macro_rules! get {
-            ($n:literal, $what:literal) => {
-                c.array::<$n>().ok_or_else(|| bin(&c, concat!("truncated in ", $what)))?
-            };
+            ($n:literal, $what:literal) => {{
+                at = c.pos();
+                c.array::<$n>().ok_or_else(|| bin(at, concat!("truncated in ", $what)))?
+            }};
+        }
+        macro_rules! take {
+            ($n:expr, $what:literal) => {{
+                at = c.pos();
+                c.take($n).ok_or_else(|| bin(at, concat!("truncated in ", $what)))?
+            }};
         }
         if &get!(4, "the magic") != CERT_MAGIC {
-            return Err(bin(&c, "the magic is not OMGC"));
+            return Err(bin(at, "the magic is not OMGC"));
         }
         let [v] = get!(1, "the version");
         if v != CERT_VERSION && v != CERT_VERSION_WORLD {
-            return Err(bin(&c, &format!("version {v} is not supported (this build reads versions 1 and 2)")));
+            return Err(bin(at, &format!("version {v} is not supported (this build reads versions 1 and 2)")));
         }
         let [k] = get!(1, "the kind");
-        let kind = Kind::from_tag(k).ok_or_else(|| bin(&c, "unknown kind"))?;
+        let kind = Kind::from_tag(k).ok_or_else(|| bin(at, "unknown kind"))?;
         let olen = usize::from(u16::from_be_bytes(get!(2, "the origin length")));
-        let origin = c.take(olen).ok_or_else(|| bin(&c, "truncated in the origin"))?;
-        let origin = core::str::from_utf8(origin).map_err(|_| bin(&c, "the origin is not UTF-8"))?.to_string();
+        let origin = take!(olen, "the origin");
+        let origin = core::str::from_utf8(origin).map_err(|_| bin(at, "the origin is not UTF-8"))?.to_string();
         let tree_size = u64::from_be_bytes(get!(8, "the tree size"));
         let root = get!(32, "the root");
         let height = u64::from_be_bytes(get!(8, "the height"));
@@ -603,7 +612,7 @@ impl Certificate {
                 match get!(1, $what) {
                     [0] => None,
                     [1] => Some(get!(32, $what)),
-                    _ => return Err(bin(&c, concat!("the ", $what, " flag is neither 0 nor 1"))),
+                    _ => return Err(bin(at, concat!("the ", $what, " flag is neither 0 nor 1"))),
                 }
             };
         }
@@ -624,24 +633,24 @@ impl Certificate {
         }
         let nsig = usize::from(u16::from_be_bytes(get!(2, "the signature count")));
         if nsig == 0 || nsig > note::MAX_SIGNATURES {
-            return Err(bin(&c, &format!("{nsig} signatures; a certificate has 1 to {}", note::MAX_SIGNATURES)));
+            return Err(bin(at, &format!("{nsig} signatures; a certificate has 1 to {}", note::MAX_SIGNATURES)));
         }
         let mut signatures = Vec::with_capacity(nsig);
         for _ in 0..nsig {
             let [nl] = get!(1, "a signer name length");
-            let name = c.take(usize::from(nl)).ok_or_else(|| bin(&c, "truncated in a signer name"))?;
-            let name = core::str::from_utf8(name).map_err(|_| bin(&c, "a signer name is not UTF-8"))?.to_string();
+            let name = take!(usize::from(nl), "a signer name");
+            let name = core::str::from_utf8(name).map_err(|_| bin(at, "a signer name is not UTF-8"))?.to_string();
             note::check_name(&name)?;
             let id = u32::from_be_bytes(get!(4, "a key id"));
             let sl = usize::from(u16::from_be_bytes(get!(2, "a signature length")));
-            let sig = c.take(sl).ok_or_else(|| bin(&c, "truncated in a signature"))?.to_vec();
+            let sig = take!(sl, "a signature").to_vec();
             if sig.is_empty() {
-                return Err(bin(&c, "an empty signature"));
+                return Err(bin(at, "an empty signature"));
             }
             signatures.push(NoteSignature { name, id, sig });
         }
         if c.remaining() != 0 {
-            return Err(bin(&c, "trailing bytes after the last signature"));
+            return Err(bin(c.pos(), "trailing bytes after the last signature"));
         }
         let checkpoint = Checkpoint { origin, tree_size, root, kind, height, prev, state_hash, committee, evidence, tick, world, consistency };
         checkpoint.validate()?;

@@ -1,7 +1,7 @@
 //! `omega keygen | certify | cosign | verify | explain | prove | note`: the
 //! certify commands. Each builds an ABI request and runs it on the chosen
 //! engine, so native and wasm print the same bytes.
-use crate::{EngineArgs, InputFormat, exit_for, read_input, report_error, run_op};
+use crate::{EngineArgs, ProveFormat, exit_for, read_input, report_error, run_op};
 use anyhow::{Context, Result, anyhow, bail};
 use omega_core::api::Op;
 use omega_core::api::abi::{self, Response};
@@ -312,12 +312,13 @@ pub fn note(cert: &Path, engine: &EngineArgs) -> Result<ExitCode> {
 }
 
 /// `omega prove`.
-pub fn prove(input: &str, format: InputFormat, index: Option<u64>, old_size: Option<u64>, engine: &EngineArgs) -> Result<ExitCode> {
+pub fn prove(input: &str, format: ProveFormat, index: Option<u64>, old_size: Option<u64>, engine: &EngineArgs) -> Result<ExitCode> {
     let events = read_input(input)?;
     let fmt: &[u8] = match format {
-        InputFormat::Json => b"json",
-        InputFormat::Binary => b"binary",
-        InputFormat::Omega => b"omega",
+        ProveFormat::Json => b"json",
+        ProveFormat::Binary => b"binary",
+        ProveFormat::Omega => b"omega",
+        ProveFormat::Leaves => b"leaves",
     };
     let (op, n) = match (index, old_size) {
         (Some(i), None) => (Op::ProveInclusion, i),

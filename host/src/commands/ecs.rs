@@ -38,7 +38,7 @@ pub struct RunArgs {
     /// Flip one bit at the start of a tick: TICK:INDEX:GEN:COMPONENT:BIT (desync tests).
     #[arg(long, value_name = "SPEC")]
     pub inject: Option<String>,
-    /// Print only the summary line, not one line per tick.
+    /// Print only the header and the summary line, not one line per tick.
     #[arg(long)]
     pub quiet: bool,
 }

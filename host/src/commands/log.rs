@@ -112,7 +112,7 @@ pub fn append(log: &Path, input: &str, binary: bool) -> Result<ExitCode> {
     // Canonical bytes of the batch, framed (parsed by core, so bad input is refused before any write).
     let parsed = if binary {
         omega_core::Event::decode_all(&events, &omega_core::Limits::default())
-            .map_err(|(i, at, e)| anyhow!("event {i} (starting at byte {at}): {e}"))
+            .map_err(|(i, at, e)| anyhow!("error {}: event {i} (starting at byte {at}): {e}", omega_core::ErrorCode::code(&e)))
     } else {
         omega_core::api::json::parse_events(&events, &omega_core::Limits::default()).map_err(|e| anyhow!("error {}: {e}", omega_core::ErrorCode::code(&e)))
     };
