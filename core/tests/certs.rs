@@ -335,7 +335,7 @@ fn explain_names_what_each_kind_s_state_hash_is() {
     let (keys, committee, _) = fixture();
     let line = |kind| {
         let c = certificate(kind, keys, committee);
-        omega_core::api::explain::explain_lines(&c, None).into_iter().find(|l| l.contains("state hash")).unwrap()
+        omega_core::api::explain::explain_lines(&c, None).into_iter().find(|l| l.starts_with("  state hash")).unwrap()
     };
     assert!(line(Kind::Ecs).contains("(the ECS world's state hash after the tick below)"), "{}", line(Kind::Ecs));
     assert!(!line(Kind::Ecs).contains("reconcile"));
