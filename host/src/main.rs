@@ -508,6 +508,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         #[command(flatten)]
+        auth: commands::cluster::NatsAuth,
+        #[command(flatten)]
         engine: EngineArgs,
     },
     /// See the live cluster on this machine: a nats-server, three nodes (two
@@ -676,10 +678,10 @@ fn main() -> ExitCode {
                 fault: *fault,
             })
         }
-        Command::Chain { data, nats, log: l, committee, out, engine } => match (data, nats, l) {
+        Command::Chain { data, nats, log: l, committee, out, auth, engine } => match (data, nats, l) {
             (Some(d), _, _) => commands::cluster::chain::export(commands::cluster::chain::Source::Data(d), committee, out, engine),
             (None, Some(url), Some(l)) => {
-                let a = commands::cluster::NatsArgs::from_env(url, l);
+                let a = commands::cluster::NatsArgs { nats: url.clone(), log: l.clone(), auth: auth.clone() };
                 commands::cluster::chain::export(commands::cluster::chain::Source::Nats(&a), committee, out, engine)
             }
             _ => Err(anyhow!("give --data DIR, or --nats URL --log NAME")),

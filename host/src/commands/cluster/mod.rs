@@ -32,6 +32,13 @@ pub(crate) struct NatsArgs {
     /// its subjects `omega.<NAME>.{events,seal,sig,cert}`.
     #[arg(long, value_name = "NAME")]
     pub log: String,
+    #[command(flatten)]
+    pub auth: NatsAuth,
+}
+
+/// How to authenticate to the NATS servers (every cluster command takes these).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct NatsAuth {
     /// A NATS credentials file (JWT + nkey seed), as `nsc` writes it.
     #[arg(long, value_name = "FILE")]
     pub creds: Option<PathBuf>,
@@ -97,20 +104,20 @@ impl Names {
 /// Connects with the credentials the flags give; `name` is the connection name servers show.
 pub(crate) async fn connect(a: &NatsArgs, name: &str) -> Result<async_nats::Client> {
     let mut o = async_nats::ConnectOptions::new().name(name).connection_timeout(Duration::from_secs(10));
-    if let Some(c) = &a.creds {
+    if let Some(c) = &a.auth.creds {
         o = o.credentials_file(c).await.with_context(|| format!("cannot read the NATS credentials file {}", c.display()))?;
     }
-    if let Some(t) = &a.token {
+    if let Some(t) = &a.auth.token {
         o = o.token(t.clone());
     }
-    if let (Some(u), Some(p)) = (&a.user, &a.password) {
+    if let (Some(u), Some(p)) = (&a.auth.user, &a.auth.password) {
         o = o.user_and_password(u.clone(), p.clone());
     }
-    if let Some(k) = &a.nkey {
+    if let Some(k) = &a.auth.nkey {
         let seed = std::fs::read_to_string(k).with_context(|| format!("cannot read the nkey seed file {}", k.display()))?;
         o = o.nkey(seed.trim().to_string());
     }
-    if let Some(ca) = &a.tls_ca {
+    if let Some(ca) = &a.auth.tls_ca {
         o = o.add_root_certificates(ca.clone());
     }
     if a.nats.split(',').any(|u| u.trim().starts_with("tls://")) {
@@ -181,20 +188,3 @@ pub(crate) fn field_b64(v: &serde_json::Value, k: &str) -> Result<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(field_str(v, k)?).map_err(|e| anyhow!("the engine's {k:?} is not base64: {e}"))
 }
 
-impl NatsArgs {
-    /// Connection settings for a URL and log, with credentials from the environment only
-    /// (`OMEGA_NATS_TOKEN`, `OMEGA_NATS_USER` + `OMEGA_NATS_PASSWORD`).
-    pub fn from_env(url: &str, log: &str) -> NatsArgs {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        NatsArgs {
-            nats: url.to_string(),
-            log: log.to_string(),
-            creds: None,
-            token: var("OMEGA_NATS_TOKEN"),
-            user: var("OMEGA_NATS_USER"),
-            password: var("OMEGA_NATS_PASSWORD"),
-            nkey: None,
-            tls_ca: None,
-        }
-    }
-}
