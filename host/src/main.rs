@@ -309,6 +309,19 @@ enum Command {
         #[command(flatten)]
         engine: EngineArgs,
     },
+    /// Write a committee file (k of n verifier keys) and print its hash.
+    Committee {
+        /// Signatures a certificate needs (1 to the number of members).
+        #[arg(long, value_name = "K")]
+        threshold: u32,
+        /// Where to write the committee JSON.
+        #[arg(long, value_name = "C.json")]
+        out: PathBuf,
+        /// The members: signer key files (only their verifier key is used),
+        /// files holding a verifier key, or verifier keys.
+        #[arg(value_name = "MEMBER", required = true)]
+        members: Vec<String>,
+    },
     /// Certify a reconcile result (ok or obstruction) as a signed C2SP checkpoint.
     Certify {
         /// The result JSON `omega reconcile` printed.
@@ -624,6 +637,7 @@ fn main() -> ExitCode {
             bench::run(&o, blob.load())
         }
         Command::Keygen { name, out, force, engine } => certify::keygen(name, out, *force, engine),
+        Command::Committee { threshold, out, members } => certify::committee(*threshold, members, out),
         Command::Certify { result, key, origin, prev, committee, world, out, engine } => {
             certify::certify(result, key, origin, prev.as_deref(), committee.as_deref(), world.as_deref(), out, engine)
         }

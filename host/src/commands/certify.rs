@@ -204,23 +204,86 @@ pub fn keygen(name: &str, out: &Path, force: bool, engine: &EngineArgs) -> Resul
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the certificate a certify/cosign response carries; prints the rest of the JSON.
-fn write_cert(resp: &Response, out: &Path) -> Result<ExitCode> {
-    let mut v = body_json(resp)?;
-    let b64 = v
-        .as_object_mut()
-        .and_then(|o| o.remove("certificate"))
-        .and_then(|c| c.as_str().map(str::to_string))
-        .ok_or_else(|| anyhow!("no certificate in the response"))?;
-    let bytes = omega_core::certify::note::b64_decode(&b64).ok_or_else(|| anyhow!("the certificate is not base64"))?;
-    write_atomic(out, &bytes, false)?;
-    if let Some(o) = v.as_object_mut() {
-        o.insert("out".into(), serde_json::Value::from(out.display().to_string()));
+/// `omega committee --threshold K --out C.json MEMBER...`: a committee file
+/// from signer key files (as `keygen` writes them; only their verifier key is
+/// used), files holding a verifier key, or verifier keys themselves, checked
+/// as every reader checks a committee (docs/FORMATS.md, "Committee and quorum").
+pub fn committee(threshold: u32, members: &[String], out: &Path) -> Result<ExitCode> {
+    use omega_core::ErrorCode as _;
+    use omega_core::certify::note::{SignerKey, VerifierKey};
+    let mut keys = Vec::with_capacity(members.len());
+    for m in members {
+        let path = Path::new(m);
+        let (text, from) = if path.is_file() {
+            let bytes = if std::fs::read(path).is_ok_and(|b| b.starts_with(b"PRIVATE+KEY+")) { read_key(path)? } else { read(path, "member file")? };
+            (String::from_utf8_lossy(&bytes).trim().to_string(), format!("the file {m}"))
+        } else {
+            (m.trim().to_string(), format!("{m:?} (not a file, so read as a verifier key)"))
+        };
+        let key = if text.starts_with("PRIVATE+KEY+") {
+            SignerKey::parse(&text).map(|k| k.verifier().clone())
+        } else {
+            VerifierKey::parse(&text)
+        };
+        match key {
+            Ok(k) => keys.push(k),
+            Err(e) => {
+                eprintln!("omega: error {}: member {from}: {e}", e.code());
+                return Ok(ExitCode::from(2));
+            }
+        }
     }
-    let mut s = serde_json::to_vec_pretty(&v)?;
-    s.push(b'\n');
-    print(&s)?;
+    let c = match omega_core::certify::cert::Committee::new(threshold, keys.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("omega: error {}: {e}", e.code());
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let members: Vec<String> = keys.iter().map(ToString::to_string).collect();
+    // the documented order: threshold, then members
+    let quoted: Vec<String> = members.iter().map(|m| format!("    {}", serde_json::Value::from(m.as_str()))).collect();
+    let text = format!("{{\n  \"threshold\": {threshold},\n  \"members\": [\n{}\n  ]\n}}\n", quoted.join(",\n"));
+    let text = text.into_bytes();
+    write_atomic(out, &text, false)?;
+    println!("{}", omega_core::hex::encode(&c.hash()));
+    eprintln!(
+        "omega: committee ({threshold} of {}) written to {}; the line above is its hash",
+        members.len(),
+        out.display()
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the certificate a certify/cosign response carries; prints the rest
+/// of the JSON in the response's own (declared, documented) key order.
+fn write_cert(resp: &Response, out: &Path) -> Result<ExitCode> {
+    let v = body_json(resp)?;
+    let b64 = v.get("certificate").and_then(|c| c.as_str()).ok_or_else(|| anyhow!("no certificate in the response"))?;
+    let bytes = omega_core::certify::note::b64_decode(b64).ok_or_else(|| anyhow!("the certificate is not base64"))?;
+    write_atomic(out, &bytes, false)?;
+    print(&without_key(&resp.body, "certificate")?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A pretty-printed JSON object (as every response body is) without its
+/// top-level string member `key`, the other members in their order.
+fn without_key(body: &[u8], key: &str) -> Result<Vec<u8>> {
+    let text = std::str::from_utf8(body).context("the engine's answer is not UTF-8")?;
+    let prefix = format!("  {}: ", serde_json::Value::from(key));
+    let mut lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with(&prefix)).ok_or_else(|| anyhow!("no {key:?} in the engine's answer"))?;
+    let was_last = !lines.get(at).is_some_and(|l| l.ends_with(','));
+    lines.remove(at);
+    let mut out = String::with_capacity(text.len());
+    for (i, l) in lines.iter().enumerate() {
+        // the member before a removed last member loses its comma
+        let l = if was_last && i + 1 == at { l.strip_suffix(',').unwrap_or(l) } else { l };
+        out.push_str(l);
+        out.push('\n');
+    }
+    serde_json::from_str::<serde_json::Value>(&out).context("the engine's answer without its certificate is not JSON")?;
+    Ok(out.into_bytes())
 }
 
 /// `omega certify`.
