@@ -6,6 +6,7 @@
 //! 2 bad input or usage.
 mod commands;
 mod guard;
+mod json_out;
 mod kernel;
 mod wasm;
 

@@ -241,3 +241,57 @@ fn sample_with_a_prior_makes_the_next_batch() {
     assert!(!p("y.json").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Keys of a pretty-printed JSON object at one depth (`indent` spaces), in order.
+fn keys_at(text: &str, indent: usize) -> Vec<String> {
+    let pad = " ".repeat(indent);
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{pad}\"")))
+        .map(|l| l[indent + 1..].split('"').next().unwrap().to_string())
+        .collect()
+}
+
+/// The reports the CLI prints itself keep the documented order (the JSON
+/// maps it once went through sorted them): certify and cosign, snapshot,
+/// append, ingest --repair and --salvage.
+#[test]
+fn cli_reports_print_keys_in_the_documented_order() {
+    let dir = tmp("order");
+    let p = |n: &str| dir.join(n);
+    let input = vectors().join("reconcile/demo-sample.in.json");
+    let r = omega(&["reconcile", "--input", s(&input)]);
+    std::fs::write(p("r.json"), &r.stdout).unwrap();
+    assert_eq!(code(&omega(&["keygen", "--name", "t.example/k", "--out", s(&p("k.key"))])), 0);
+    let cert = ["status", "hash", "kind", "origin", "tree_size", "root", "state_hash", "height", "prev", "committee", "evidence", "tick", "signers"];
+    let o = omega(&["certify", "--result", s(&p("r.json")), "--key", s(&p("k.key")), "--origin", "t.example/log", "--out", s(&p("c.cert"))]);
+    assert_eq!(keys_at(&String::from_utf8_lossy(&o.stdout), 2), cert, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(code(&omega(&["keygen", "--name", "t.example/k2", "--out", s(&p("k2.key"))])), 0);
+    let o = omega(&["cosign", "--cert", s(&p("c.cert")), "--key", s(&p("k2.key"))]);
+    assert_eq!(keys_at(&String::from_utf8_lossy(&o.stdout), 2), cert, "{}", String::from_utf8_lossy(&o.stderr));
+    let o = omega(&["snapshot", "--state", s(&p("r.json")), "--out", s(&p("s.omsn"))]);
+    assert_eq!(keys_at(&String::from_utf8_lossy(&o.stdout), 2), ["hash", "root", "state_hash", "status", "tree_size", "out"]);
+    let o = omega(&["append", "--log", s(&p("l.omega")), "--input", s(&input)]);
+    assert_eq!(keys_at(&String::from_utf8_lossy(&o.stdout), 2), ["status", "log", "created", "appended", "offset", "bytes"]);
+    let ingest = ["status", "frames", "events", "bytes", "valid_bytes", "first_bad_offset", "error", "after_damage"];
+    // a torn tail: --repair
+    let mut log = std::fs::read(p("l.omega")).unwrap();
+    let whole = log.clone();
+    log.extend_from_slice(b"torn");
+    std::fs::write(p("l.omega"), &log).unwrap();
+    let o = omega(&["ingest", "--input", s(&p("l.omega")), "--repair"]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(code(&o), 0, "{text}");
+    assert_eq!(keys_at(&text, 2), [&ingest[..], &["repaired"]].concat());
+    assert_eq!(keys_at(&text, 4), ["code", "message", "intact_frames", "damaged_bytes", "truncated_to", "dropped_bytes", "saved_to"]);
+    // damage with intact frames after it: --salvage
+    let mut log = whole.clone();
+    log[40] ^= 0xff;
+    std::fs::write(p("l.omega"), &log).unwrap();
+    let o = omega(&["ingest", "--input", s(&p("l.omega")), "--salvage"]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(code(&o), 0, "{text}");
+    assert_eq!(keys_at(&text, 2), [&ingest[..], &["salvaged"]].concat());
+    assert_eq!(keys_at(&text, 4), ["code", "message", "intact_frames", "damaged_bytes", "kept_frames", "kept_bytes", "damaged_spans", "damaged_bytes", "saved_to"]);
+    assert_eq!(keys_at(&text, 8), ["offset", "bytes"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -262,28 +262,9 @@ fn write_cert(resp: &Response, out: &Path) -> Result<ExitCode> {
     let b64 = v.get("certificate").and_then(|c| c.as_str()).ok_or_else(|| anyhow!("no certificate in the response"))?;
     let bytes = omega_core::certify::note::b64_decode(b64).ok_or_else(|| anyhow!("the certificate is not base64"))?;
     write_atomic(out, &bytes, false)?;
-    print(&without_key(&resp.body, "certificate")?)?;
+    let rest: Vec<(String, String)> = crate::json_out::members(&resp.body)?.into_iter().filter(|(k, _)| k != "certificate").collect();
+    print(&crate::json_out::object(&rest))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// A pretty-printed JSON object (as every response body is) without its
-/// top-level string member `key`, the other members in their order.
-fn without_key(body: &[u8], key: &str) -> Result<Vec<u8>> {
-    let text = std::str::from_utf8(body).context("the engine's answer is not UTF-8")?;
-    let prefix = format!("  {}: ", serde_json::Value::from(key));
-    let mut lines: Vec<&str> = text.lines().collect();
-    let at = lines.iter().position(|l| l.starts_with(&prefix)).ok_or_else(|| anyhow!("no {key:?} in the engine's answer"))?;
-    let was_last = !lines.get(at).is_some_and(|l| l.ends_with(','));
-    lines.remove(at);
-    let mut out = String::with_capacity(text.len());
-    for (i, l) in lines.iter().enumerate() {
-        // the member before a removed last member loses its comma
-        let l = if was_last && i + 1 == at { l.strip_suffix(',').unwrap_or(l) } else { l };
-        out.push_str(l);
-        out.push('\n');
-    }
-    serde_json::from_str::<serde_json::Value>(&out).context("the engine's answer without its certificate is not JSON")?;
-    Ok(out.into_bytes())
 }
 
 /// `omega certify`.

@@ -1,5 +1,6 @@
 //! `omega append | ingest | snapshot | replay`, `reconcile --format omega`,
 //! and crash bundles: the framed log on disk.
+use crate::json_out::{self, J};
 use crate::{EngineArgs, EngineKind, exit_for, report_error, run_op};
 use anyhow::{Context, Result, anyhow, bail};
 use omega_core::api::Op;
@@ -169,15 +170,15 @@ pub fn append(log: &Path, input: &str, binary: bool) -> Result<ExitCode> {
     // readers report and `ingest --repair` cuts; the frames before it stay intact.
     f.write_all(&frames).with_context(|| format!("writing to {}", log.display()))?;
     f.sync_all().with_context(|| format!("fsync of {}", log.display()))?;
-    let body = serde_json::json!({
-        "status": "ok",
-        "log": log.display().to_string(),
-        "created": created,
-        "appended": parsed.len(),
-        "offset": start,
-        "bytes": start + frames.len() as u64,
-    });
-    print(format!("{}\n", serde_json::to_string_pretty(&body)?).as_bytes())?;
+    let body = J::O(vec![
+        ("status", "ok".into()),
+        ("log", log.display().to_string().into()),
+        ("created", created.into()),
+        ("appended", parsed.len().into()),
+        ("offset", start.into()),
+        ("bytes", (start + frames.len() as u64).into()),
+    ]);
+    print(body.pretty().as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -270,7 +271,7 @@ pub fn ingest(input: &Path, fix: Fix, engine: &EngineArgs) -> Result<ExitCode> {
         print(&resp.body)?;
         return Ok(exit_for(&resp));
     };
-    let mut report: serde_json::Value = serde_json::from_slice(&resp.body)?;
+    let report: serde_json::Value = serde_json::from_slice(&resp.body)?;
     let valid = report.get("valid_bytes").and_then(serde_json::Value::as_u64).unwrap_or(0);
     let intact_after = report.pointer("/after_damage/intact_frames").and_then(serde_json::Value::as_u64);
     let size = bytes.len() as u64;
@@ -283,8 +284,8 @@ pub fn ingest(input: &Path, fix: Fix, engine: &EngineArgs) -> Result<ExitCode> {
             w.seek(SeekFrom::Start(0))?;
             w.write_all(&frame::header(frame::DEFAULT_MAX_FRAME))?;
             w.sync_all()?;
-            set_status(&mut report, "repaired", serde_json::json!({ "header_rewritten": true, "dropped_bytes": 0 }), "repaired");
-            print(format!("{}\n", serde_json::to_string_pretty(&report)?).as_bytes())?;
+            let detail = J::O(vec![("header_rewritten", true.into()), ("dropped_bytes", 0.into())]);
+            print(&with_status(&resp.body, "repaired", detail)?)?;
             eprintln!("omega: repaired {}: its header was torn ({size} of 16 bytes written) and no frame followed; the header is complete now", input.display());
             return Ok(ExitCode::SUCCESS);
         }
@@ -309,7 +310,7 @@ pub fn ingest(input: &Path, fix: Fix, engine: &EngineArgs) -> Result<ExitCode> {
     for d in &plan.damaged {
         let chunk = bytes.get(d.start as usize..d.end as usize).unwrap_or_default();
         sf.write_all(chunk).with_context(|| format!("writing {}", side.display()))?;
-        spans.push(serde_json::json!({ "offset": d.start, "bytes": d.end - d.start }));
+        spans.push(J::O(vec![("offset", d.start.into()), ("bytes", (d.end - d.start).into())]));
     }
     sf.sync_all()?;
     sync_dir(&side);
@@ -318,14 +319,13 @@ pub fn ingest(input: &Path, fix: Fix, engine: &EngineArgs) -> Result<ExitCode> {
     if fix == Fix::Repair {
         f.set_len(valid).with_context(|| format!("cannot truncate {}", input.display()))?;
         f.sync_all()?;
-        set_status(
-            &mut report,
-            "repaired",
-            serde_json::json!({ "truncated_to": valid, "dropped_bytes": size - valid, "saved_to": side.display().to_string() }),
-            "repaired",
-        );
+        let detail = J::O(vec![
+            ("truncated_to", valid.into()),
+            ("dropped_bytes", (size - valid).into()),
+            ("saved_to", side.display().to_string().into()),
+        ]);
         drop(bytes);
-        print(format!("{}\n", serde_json::to_string_pretty(&report)?).as_bytes())?;
+        print(&with_status(&resp.body, "repaired", detail)?)?;
         eprintln!(
             "omega: repaired {}: cut the damaged tail of {} bytes after byte {valid} (no intact frame was in it) and kept those bytes in {}; all {kept_frames} intact frames are kept",
             input.display(),
@@ -346,19 +346,14 @@ pub fn ingest(input: &Path, fix: Fix, engine: &EngineArgs) -> Result<ExitCode> {
     drop(tf);
     std::fs::rename(&tmp, input).with_context(|| format!("cannot replace {} by {}", input.display(), tmp.display()))?;
     sync_dir(input);
-    set_status(
-        &mut report,
-        "salvaged",
-        serde_json::json!({
-            "kept_frames": kept_frames,
-            "kept_bytes": out.len(),
-            "damaged_spans": spans,
-            "damaged_bytes": damaged_bytes,
-            "saved_to": side.display().to_string(),
-        }),
-        "salvaged",
-    );
-    print(format!("{}\n", serde_json::to_string_pretty(&report)?).as_bytes())?;
+    let detail = J::O(vec![
+        ("kept_frames", kept_frames.into()),
+        ("kept_bytes", out.len().into()),
+        ("damaged_spans", J::A(spans)),
+        ("damaged_bytes", damaged_bytes.into()),
+        ("saved_to", side.display().to_string().into()),
+    ]);
+    print(&with_status(&resp.body, "salvaged", detail)?)?;
     eprintln!(
         "omega: salvaged {}: kept {kept_frames} intact frames in their order; moved {damaged_bytes} damaged bytes ({} span(s)) to {}. \
          The frames after the damage now sit at new indices: certificates over them must be checked again",
@@ -369,11 +364,18 @@ pub fn ingest(input: &Path, fix: Fix, engine: &EngineArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn set_status(report: &mut serde_json::Value, status: &str, detail: serde_json::Value, key: &str) {
-    if let Some(o) = report.as_object_mut() {
-        o.insert("status".into(), serde_json::Value::from(status));
-        o.insert(key.into(), detail);
+/// The ingest report `body` (in its order) with `status` set to `status`
+/// (`repaired` or `salvaged`) and, last, a member of that name holding `detail`.
+fn with_status(body: &[u8], status: &'static str, detail: J) -> Result<Vec<u8>> {
+    let mut m = json_out::members(body)?;
+    for (k, v) in &mut m {
+        if k == "status" {
+            *v = serde_json::Value::from(status).to_string();
+        }
     }
+    let detail = detail.pretty();
+    m.push((status.to_string(), detail.trim_end().replace('\n', "\n  ")));
+    Ok(json_out::object(&m))
 }
 
 /// `omega snapshot (--state R.json | --log L [--prior P]) --out S`.
@@ -404,14 +406,14 @@ pub fn snapshot(state: Option<&Path>, log: Option<&Path>, prior: Option<&Path>, 
         report_error(&r.body);
         return Ok(ExitCode::from(2));
     }
-    let mut v: serde_json::Value = serde_json::from_slice(&r.body)?;
-    let b64 = v.as_object_mut().and_then(|o| o.remove("snapshot")).and_then(|s| s.as_str().map(str::to_string)).unwrap_or_default();
-    let bytes = omega_core::certify::note::b64_decode(&b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?;
+    let v: serde_json::Value = serde_json::from_slice(&r.body)?;
+    let b64 = v.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default();
+    let bytes = omega_core::certify::note::b64_decode(b64).ok_or_else(|| anyhow!("the engine returned a snapshot that is not base64"))?;
     std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
-    if let Some(o) = v.as_object_mut() {
-        o.insert("out".into(), serde_json::Value::from(out.display().to_string()));
-    }
-    print(format!("{}\n", serde_json::to_string_pretty(&v)?).as_bytes())?;
+    // op 15's body in its order, `snapshot` (now in the file) replaced by `out`
+    let mut m: Vec<(String, String)> = json_out::members(&r.body)?.into_iter().filter(|(k, _)| k != "snapshot").collect();
+    m.push(("out".to_string(), serde_json::Value::from(out.display().to_string()).to_string()));
+    print(&json_out::object(&m))?;
     Ok(ExitCode::SUCCESS)
 }
 
