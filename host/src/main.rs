@@ -103,8 +103,8 @@ pub(crate) enum ProveFormat {
 
 #[derive(Subcommand, Debug)]
 enum EcsCommand {
-    /// Name the first tick, entity and component where two runs differ
-    /// (two world snapshots, or two `omega ecs` logs).
+    /// Name where two runs differ: the first entity and component of two world
+    /// snapshots (at their tick), or the first tick, entity and component of two `omega ecs` logs.
     Diff {
         /// First run: a snapshot (.omgw) or a log.
         a: PathBuf,
