@@ -256,7 +256,7 @@ enum Command {
     /// verification (1 of 1 and 5 of 7 batched), framed-log ingest and ECS
     /// ticks; both engines must give identical bytes before anything is timed.
     Bench {
-        /// A short run (100,000 events, 3 runs): under a minute.
+        /// A short run (100,000 events, 3 runs): about 15 seconds.
         #[arg(long)]
         quick: bool,
         /// Print JSON instead of the table.

@@ -295,3 +295,43 @@ fn cli_reports_print_keys_in_the_documented_order() {
     assert_eq!(keys_at(&text, 8), ["offset", "bytes"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `prove --format leaves` (documented with ops 9 and 10) makes proofs over
+/// leaf hashes as they are, which verify; `append` offers only the formats
+/// it takes (a log is refused by the parser, exit 2, before anything runs).
+#[test]
+fn prove_takes_leaf_hashes_and_append_offers_only_json_and_binary() {
+    let dir = tmp("leaves");
+    let p = |n: &str| dir.join(n);
+    let leaves: Vec<u8> = (0u8..7).flat_map(|i| [i; 32]).collect();
+    std::fs::write(p("leaves.bin"), &leaves).unwrap();
+    for e in engines() {
+        for (flag, n) in [("--index", "3"), ("--old-size", "4")] {
+            let o = omega(&["prove", "--input", s(&p("leaves.bin")), "--format", "leaves", flag, n, "--engine", e]);
+            assert_eq!(code(&o), 0, "{e} {flag}: {}", String::from_utf8_lossy(&o.stderr));
+            std::fs::write(p("proof.json"), &o.stdout).unwrap();
+            let v = omega(&["verify-proof", "--proof", s(&p("proof.json")), "--engine", e]);
+            assert_eq!(code(&v), 0, "{}", String::from_utf8_lossy(&v.stdout));
+        }
+        let o = omega(&["prove", "--input", s(&p("leaves.bin")), "--format", "leaves", "--index", "7", "--engine", e]);
+        assert_eq!(code(&o), 2);
+        assert!(String::from_utf8_lossy(&o.stderr).contains("error 3401"));
+    }
+    std::fs::write(p("odd.bin"), [0u8; 33]).unwrap();
+    let o = omega(&["prove", "--input", s(&p("odd.bin")), "--format", "leaves", "--index", "0"]);
+    assert!(code(&o) == 2 && String::from_utf8_lossy(&o.stderr).contains("error 3407"), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let input = vectors().join("reconcile/demo-sample.in.json");
+    let o = omega(&["append", "--log", s(&p("l.omega")), "--input", s(&input), "--format", "omega"]);
+    assert_eq!(code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("invalid value 'omega'") && err.contains("[possible values: json, binary]"), "{err}");
+    assert!(!p("l.omega").exists());
+    // a bad binary event is refused with its code, as reconcile refuses it
+    std::fs::write(p("bad.bin"), [0u8; 5]).unwrap();
+    let o = omega(&["append", "--log", s(&p("l.omega")), "--input", s(&p("bad.bin")), "--format", "binary"]);
+    assert_eq!(code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.starts_with("omega: error 3"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
