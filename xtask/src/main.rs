@@ -529,7 +529,7 @@ impl Ctx {
             }),
         ));
         suites.push((
-            "cargo test (unit, integration, property tests, benches in test mode)",
+            "cargo test (unit, integration, property tests, benches in test mode; the README's quick start run as written, its synopsis against clap)",
             Box::new(|| {
                 // the compiled-blob cache and the crash bundles of the tests live in target/, not in the user's home
                 let cache = self.root.join("target/test-module-cache");
