@@ -335,3 +335,62 @@ fn prove_takes_leaf_hashes_and_append_offers_only_json_and_binary() {
     assert!(err.starts_with("omega: error 3"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `omega committee` writes a committee every reader accepts (threshold
+/// first, then the members as given) and prints the hash `verify` reports;
+/// what a committee may not be is refused with its code, nothing written.
+#[test]
+fn committee_makes_the_file_verify_reads_and_refuses_what_no_committee_may_be() {
+    let dir = tmp("committee");
+    let p = |n: &str| dir.join(n);
+    let mut vkeys = Vec::new();
+    for n in ["a", "b", "c"] {
+        let o = omega(&["keygen", "--name", &format!("t.example/{n}"), "--out", s(&p(&format!("{n}.key")))]);
+        assert_eq!(code(&o), 0);
+        vkeys.push(String::from_utf8_lossy(&o.stdout).trim().to_string());
+    }
+    // a signer key file, a file holding a verifier key, and a verifier key itself
+    std::fs::write(p("b.vkey"), format!("{}\n", vkeys[1])).unwrap();
+    let o = omega(&["committee", "--threshold", "2", "--out", s(&p("c.json")), s(&p("a.key")), s(&p("b.vkey")), &vkeys[2]]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let hash = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    let text = std::fs::read_to_string(p("c.json")).unwrap();
+    assert!(text.starts_with("{\n  \"threshold\": 2,\n  \"members\": [\n"), "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["members"], serde_json::json!(vkeys));
+    // verify judges by it and names the same hash
+    let input = vectors().join("reconcile/demo-sample.in.json");
+    let r = omega(&["reconcile", "--input", s(&input)]);
+    std::fs::write(p("r.json"), &r.stdout).unwrap();
+    assert_eq!(code(&omega(&["certify", "--result", s(&p("r.json")), "--key", s(&p("a.key")), "--origin", "t.example/log", "--committee", s(&p("c.json")), "--out", s(&p("x.cert"))])), 0);
+    assert_eq!(code(&omega(&["cosign", "--cert", s(&p("x.cert")), "--key", s(&p("c.key"))])), 0);
+    let o = omega(&["verify", "--cert", s(&p("x.cert")), "--committee", s(&p("c.json"))]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["committee"], hash.as_str());
+
+    for (args, want) in [
+        (vec!["--threshold", "4", s(&p("a.key")), s(&p("b.vkey")), &vkeys[2]], "error 3603"),
+        (vec!["--threshold", "0", s(&p("a.key"))], "error 3603"),
+        (vec!["--threshold", "1", s(&p("a.key")), &vkeys[0]], "error 3603"),
+        (vec!["--threshold", "1", "not-a-key"], "error 3503"),
+    ] {
+        let out = p("refused.json");
+        let o = omega(&[&["committee", "--out", s(&out)][..], &args].concat());
+        assert_eq!(code(&o), 2, "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!out.exists(), "{args:?} wrote a committee");
+    }
+    // a signer key file others can read is refused, as every command refuses it
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p("a.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let o = omega(&["committee", "--threshold", "1", "--out", s(&p("refused.json")), s(&p("a.key"))]);
+        assert_eq!(code(&o), 2);
+        assert!(String::from_utf8_lossy(&o.stderr).contains("chmod 600"));
+    }
+    assert_eq!(code(&omega(&["committee", "--threshold", "1", "--out", s(&p("refused.json"))])), 2, "no member is a usage error");
+    let _ = std::fs::remove_dir_all(&dir);
+}
