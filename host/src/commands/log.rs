@@ -279,13 +279,15 @@ pub fn ingest(input: &Path, fix: Fix, engine: &EngineArgs) -> Result<ExitCode> {
         // The header itself is bad: no frame can be trusted.
         if torn_header(&bytes) {
             // A creation that crashed before its header was whole: no frame was ever written.
+            // the report is made before the log changes, so nothing can fail after it did
+            let detail = J::O(vec![("header_rewritten", true.into()), ("dropped_bytes", 0.into())]);
+            let report = with_status(&resp.body, "repaired", detail)?;
             f.set_len(0)?;
             let mut w = f;
             w.seek(SeekFrom::Start(0))?;
             w.write_all(&frame::header(frame::DEFAULT_MAX_FRAME))?;
             w.sync_all()?;
-            let detail = J::O(vec![("header_rewritten", true.into()), ("dropped_bytes", 0.into())]);
-            print(&with_status(&resp.body, "repaired", detail)?)?;
+            print(&report)?;
             eprintln!("omega: repaired {}: its header was torn ({size} of 16 bytes written) and no frame followed; the header is complete now", input.display());
             return Ok(ExitCode::SUCCESS);
         }
@@ -317,15 +319,16 @@ pub fn ingest(input: &Path, fix: Fix, engine: &EngineArgs) -> Result<ExitCode> {
     let kept_frames = plan.frames();
     let damaged_bytes = plan.damaged_bytes();
     if fix == Fix::Repair {
-        f.set_len(valid).with_context(|| format!("cannot truncate {}", input.display()))?;
-        f.sync_all()?;
         let detail = J::O(vec![
             ("truncated_to", valid.into()),
             ("dropped_bytes", (size - valid).into()),
             ("saved_to", side.display().to_string().into()),
         ]);
+        let report = with_status(&resp.body, "repaired", detail)?;
         drop(bytes);
-        print(&with_status(&resp.body, "repaired", detail)?)?;
+        f.set_len(valid).with_context(|| format!("cannot truncate {}", input.display()))?;
+        f.sync_all()?;
+        print(&report)?;
         eprintln!(
             "omega: repaired {}: cut the damaged tail of {} bytes after byte {valid} (no intact frame was in it) and kept those bytes in {}; all {kept_frames} intact frames are kept",
             input.display(),
@@ -340,12 +343,6 @@ pub fn ingest(input: &Path, fix: Fix, engine: &EngineArgs) -> Result<ExitCode> {
         out.extend_from_slice(bytes.get(r.span.start as usize..r.span.end as usize).unwrap_or_default());
     }
     drop(bytes);
-    let (tmp, mut tf) = side_file(input, &format!("salvage-{}.tmp", std::process::id()))?;
-    tf.write_all(&out).with_context(|| format!("writing {}", tmp.display()))?;
-    tf.sync_all()?;
-    drop(tf);
-    std::fs::rename(&tmp, input).with_context(|| format!("cannot replace {} by {}", input.display(), tmp.display()))?;
-    sync_dir(input);
     let detail = J::O(vec![
         ("kept_frames", kept_frames.into()),
         ("kept_bytes", out.len().into()),
@@ -353,7 +350,14 @@ pub fn ingest(input: &Path, fix: Fix, engine: &EngineArgs) -> Result<ExitCode> {
         ("damaged_bytes", damaged_bytes.into()),
         ("saved_to", side.display().to_string().into()),
     ]);
-    print(&with_status(&resp.body, "salvaged", detail)?)?;
+    let report = with_status(&resp.body, "salvaged", detail)?;
+    let (tmp, mut tf) = side_file(input, &format!("salvage-{}.tmp", std::process::id()))?;
+    tf.write_all(&out).with_context(|| format!("writing {}", tmp.display()))?;
+    tf.sync_all()?;
+    drop(tf);
+    std::fs::rename(&tmp, input).with_context(|| format!("cannot replace {} by {}", input.display(), tmp.display()))?;
+    sync_dir(input);
+    print(&report)?;
     eprintln!(
         "omega: salvaged {}: kept {kept_frames} intact frames in their order; moved {damaged_bytes} damaged bytes ({} span(s)) to {}. \
          The frames after the damage now sit at new indices: certificates over them must be checked again",
