@@ -229,6 +229,7 @@ proptest! {
         signers in proptest::collection::btree_set(0usize..5, 1..5),
         bogus in proptest::collection::vec((0usize..5, 0usize..64, any::<u8>()), 0..5),
         dups in proptest::collection::vec(any::<prop::sample::Index>(), 0..3),
+        resigned in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
         strangers in 0u8..3,
         order in any::<prop::sample::Index>(),
         next in 0usize..5,
@@ -238,6 +239,13 @@ proptest! {
         let mut lines: Vec<NoteSignature> = signers.iter().map(|&i| keys[i].sign_note(&body)).collect();
         for d in &dups {
             lines.push(lines[d.index(signers.len())].clone());
+        }
+        // a signer's second, different, valid signature (another nonce): counted once too
+        let order_of_signers: Vec<usize> = signers.iter().copied().collect();
+        for (who, nonce) in &resigned {
+            let i = *who.get(&order_of_signers);
+            let sig = sign_with_nonce([i as u8 + 60; 32], body.as_bytes(), *nonce);
+            lines.push(NoteSignature { sig, ..keys[i].sign_note(&body) });
         }
         for (m, at, x) in &bogus {
             let mut s = keys[*m].sign_note(&body);
@@ -261,7 +269,7 @@ proptest! {
             prop_assert_eq!(v.valid, signers.len() >= 3);
             prop_assert_eq!(v.checks.iter().filter(|c| c.status == SigStatus::Valid).count(), signers.len());
             prop_assert_eq!(v.checks.iter().filter(|c| c.status == SigStatus::BadSignature).count(), bogus.len());
-            prop_assert_eq!(v.checks.iter().filter(|c| c.status == SigStatus::Duplicate).count(), dups.len());
+            prop_assert_eq!(v.checks.iter().filter(|c| c.status == SigStatus::Duplicate).count(), dups.len() + resigned.len());
         }
         let mut c = b;
         let had = counted(&c, committee);
@@ -341,4 +349,68 @@ fn explain_names_what_each_kind_s_state_hash_is() {
     assert!(!line(Kind::Ecs).contains("reconcile"));
     assert!(line(Kind::State).ends_with("(SHA-256 of the reconcile state)"));
     assert!(line(Kind::Obstruction).contains("unchanged by the obstructed batch"));
+}
+
+/// An Ed25519 signature of `msg` by the key of `seed`, made with the nonce
+/// `nonce` instead of the deterministic one (RFC 8032 section 5.1.6 with r
+/// chosen by the signer): a second, different, equally valid signature.
+fn sign_with_nonce(seed: [u8; 32], msg: &[u8], nonce: u8) -> Vec<u8> {
+    use curve25519_dalek::{EdwardsPoint, Scalar};
+    use sha2::{Digest, Sha512};
+    let wide = |parts: &[&[u8]]| {
+        let mut h = Sha512::new();
+        for p in parts {
+            h.update(p);
+        }
+        let mut out = [0u8; 64];
+        out.copy_from_slice(&h.finalize());
+        out
+    };
+    let mut a = [0u8; 32];
+    a.copy_from_slice(&wide(&[&seed])[..32]);
+    a[0] &= 248;
+    a[31] &= 127;
+    a[31] |= 64;
+    let a = Scalar::from_bytes_mod_order(a);
+    let public = EdwardsPoint::mul_base(&a).compress().to_bytes();
+    let r = Scalar::from_bytes_mod_order_wide(&wide(&[b"another nonce", &[nonce], msg]));
+    let big_r = EdwardsPoint::mul_base(&r).compress().to_bytes();
+    let k = Scalar::from_bytes_mod_order_wide(&wide(&[&big_r, &public, msg]));
+    let s = r + k * a;
+    [big_r, s.to_bytes()].concat()
+}
+
+/// A member counts once however many valid signatures it gives: byte-identical
+/// copies, and different signatures (another nonce) that each verify on their own.
+#[test]
+fn one_member_with_several_valid_signatures_counts_once() {
+    let seeds: Vec<[u8; 32]> = (0..3u8).map(|i| [i + 90; 32]).collect();
+    let keys: Vec<SignerKey> = seeds.iter().enumerate().map(|(i, s)| SignerKey::from_seed(&format!("d.example/k{i}"), *s).unwrap()).collect();
+    let committee = Committee::new(2, keys.iter().map(|k| k.verifier().clone()).collect()).unwrap();
+    // a checkpoint that names no committee, so any committee may judge it
+    let mut base = fixture().2.clone();
+    base.committee = None;
+    let body = base.body();
+    let genuine = keys[0].sign_note(&body);
+    let mut lines = vec![genuine.clone()];
+    for nonce in 0..3u8 {
+        let sig = sign_with_nonce(seeds[0], body.as_bytes(), nonce);
+        assert_ne!(sig, genuine.sig);
+        // each one alone is a valid signature of the member
+        let alone = Certificate { checkpoint: base.clone(), signatures: vec![NoteSignature { sig: sig.clone(), ..genuine.clone() }] };
+        assert_eq!(cert::verify(&alone, &Committee::new(1, vec![keys[0].verifier().clone()]).unwrap()).valid_signers, 1, "nonce {nonce}");
+        lines.push(NoteSignature { sig, ..genuine.clone() });
+    }
+    lines.push(genuine.clone());
+    let c = Certificate { checkpoint: base.clone(), signatures: lines };
+    let v = cert::verify(&c, &committee);
+    assert_eq!(v.valid_signers, 1, "{v:?}");
+    assert!(!v.valid, "one member's five valid lines made a 2-of-3 quorum: {v:?}");
+    assert_eq!(v.checks.iter().filter(|c| c.status == SigStatus::Valid).count(), 1);
+    assert_eq!(v.checks.iter().filter(|c| c.status == SigStatus::Duplicate).count(), 4);
+    // with the second member, 2 of 3
+    let mut c = c;
+    c.signatures.push(keys[1].sign_note(&body));
+    let v = cert::verify(&c, &committee);
+    assert_eq!((v.valid, v.valid_signers), (true, 2), "{v:?}");
 }

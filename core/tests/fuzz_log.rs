@@ -113,6 +113,16 @@ proptest! {
             let intact = frame_ends(&base).iter().filter(|&&e| e <= first_change).count() - 1;
             prop_assert!(r.frames as usize >= intact, "{} frames read, {} intact", r.frames, intact);
         }
+        // damage is detected: one byte changed in a clean log (header or any
+        // frame, the last one included) is always an error, for the scan and the reader
+        if let [Mutation::Flip(..) | Mutation::Set(..)] = muts.as_slice() {
+            let changed = base.iter().zip(&b).filter(|(x, y)| x != y).count();
+            if changed == 1 && frame::scan(&base).error.is_none() {
+                prop_assert!(r.error.is_some(), "a changed byte at {} went unnoticed", first_change);
+                prop_assert!(frame::read_events(&b).is_err());
+                prop_assert!(r.valid_bytes <= first_change as u64 || first_change < HEADER_LEN);
+            }
+        }
         // the other readers on the same bytes
         let _ = Snapshot::decode(&b);
         let _ = Bundle::decode(&b);

@@ -80,3 +80,28 @@ fn obstruction_leaves_the_reconciler_state_unchanged() {
     assert_eq!(r.state(), &before);
     assert_eq!(r.pending(), 0);
 }
+
+/// 2003's boundary, stated from the rule ("a dependency's Lamport time must be
+/// strictly below its dependent's"): equal is refused, one less is accepted,
+/// both for a dependency in the same batch and for the head of the prior
+/// history (whose key is known to the state).
+#[test]
+fn code_2003_boundary_in_the_batch_and_against_a_prior_head() {
+    let e = State::new();
+    for (dep_lamport, lamport, want) in [(4, 4, Some(Reason::NotBefore)), (3, 4, None), (4, 5, None), (9, 9, Some(Reason::NotBefore))] {
+        let a = ev(dep_lamport, 1, 0, 0, &[], b"dep");
+        let b = ev(lamport, 2, 0, 0, &[a.id()], b"dependent");
+        let expected: Vec<(u16, Reason)> = want.iter().map(|r| (2003, *r)).collect();
+        assert_eq!(reasons(&e, &[a.clone(), b.clone()]), expected, "in one batch: dep {dep_lamport}, dependent {lamport}");
+        // the same pair across two batches: the dependency is the prior's head
+        let prior = ok(&e, &[a.clone()]);
+        assert_eq!(reasons(&prior, &[b]), expected, "against the prior head: dep {dep_lamport}, dependent {lamport}");
+    }
+    // the evidence names the prior head and the dep is its id
+    let a = ev(4, 1, 0, 0, &[], b"dep");
+    let prior = ok(&e, &[a.clone()]);
+    let Outcome::Obstruction(o) = reconcile(&prior, &[ev(4, 2, 0, 0, &[a.id()], b"")]) else { panic!("expected 2003") };
+    assert_eq!(o.violations.len(), 1);
+    assert_eq!(o.violations[0].dep, Some(a.id()));
+    assert_eq!(o.prior_tree_size, 1);
+}

@@ -105,10 +105,11 @@ proptest! {
     }
 
     #[test]
-    fn mutated_batches_never_panic(seed in any::<u64>(), flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6), cut in any::<prop::sample::Index>()) {
+    fn mutated_batches_never_panic_and_never_pass_for_the_clean_history(seed in any::<u64>(), flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6), cut in any::<prop::sample::Index>()) {
         let h = sample::history(seed, Shape { nodes: 2, streams: 2, per_stream: 3, payload: 5 });
         let mut bin = Vec::new();
         for e in &h { e.encode_into(&mut bin); }
+        let clean_bin = bin.clone();
         let mut text = json::events_to_json(&h);
         for (i, b) in &flips {
             let n = bin.len();
@@ -117,8 +118,48 @@ proptest! {
             text[i.index(m)] ^= b | 1;
         }
         let k = cut.index(bin.len() + 1);
-        let _ = abi::call(Op::ReconcileBinary.code(), &abi::make_request(&bin[..k], &[]));
-        let _ = abi::call(Op::ReconcileJson.code(), &abi::make_request(&text, &[]));
+        let clean = abi::call(Op::ReconcileBinary.code(), &abi::make_request(&clean_bin, &[]));
+        prop_assert_eq!(clean.status, abi::STATUS_OK);
+        for (op, input) in [(Op::ReconcileBinary, &bin[..k]), (Op::ReconcileJson, &text[..])] {
+            let r = abi::call(op.code(), &abi::make_request(input, &[]));
+            // a well-formed answer: ok, obstruction or error, one JSON document ending in a newline
+            prop_assert!(r.status <= 2);
+            prop_assert!(r.body.ends_with(b"\n"));
+            let body = String::from_utf8(r.body.clone()).expect("bodies are UTF-8");
+            prop_assert!(body.trim_start().starts_with('{') && body.trim_end().ends_with('}'), "{}", body);
+            if r.status == abi::STATUS_ERROR {
+                // an error names a code from the code table (4 digits, 3xxx or 4xxx)
+                let code = body.split("\"code\": ").nth(1).and_then(|t| t.get(..4)).and_then(|c| c.parse::<u16>().ok());
+                prop_assert!(code.is_some_and(|c| (3000..5000).contains(&c)), "{}", body);
+            }
+        }
+        // binary damage is never accepted as the clean history: an ok answer for
+        // changed bytes is a different history (the events' bytes are hashed)
+        let r = abi::call(Op::ReconcileBinary.code(), &abi::make_request(&bin[..k], &[]));
+        if r.status == abi::STATUS_OK {
+            prop_assert_eq!(bin[..k] == clean_bin[..], r.body == clean.body);
+        }
+    }
+
+    /// 2003 is strict: a dependency is refused exactly when its Lamport time is
+    /// not below its dependent's, in one batch and against the prior's head.
+    #[test]
+    fn a_dependency_is_refused_exactly_when_not_strictly_earlier(dep_lamport in 0u64..40, lamport in 0u64..40, across in any::<bool>()) {
+        let dep = Event::new(dep_lamport, 1, 0, EventId::derived(1, 0, 0), 0, vec![], b"dep".to_vec());
+        let dependent = Event::new(lamport, 2, 0, EventId::derived(2, 0, 0), 0, vec![dep.id()], b"dependent".to_vec());
+        let out = if across {
+            let Outcome::Ok(first) = reconcile(&State::new(), core::slice::from_ref(&dep)) else { panic!("one event is a valid history") };
+            reconcile(&first.state, &[dependent])
+        } else {
+            reconcile(&State::new(), &[dependent, dep])
+        };
+        let codes: Vec<u16> = match &out {
+            Outcome::Ok(_) => vec![],
+            Outcome::Obstruction(o) => o.violations.iter().map(|v| v.code).collect(),
+        };
+        prop_assert_eq!(codes.contains(&2003), dep_lamport >= lamport, "dep {} dependent {} across {}: {:?}", dep_lamport, lamport, across, codes);
+        // below the prior frontier is 1001; nothing else can go wrong here
+        prop_assert!(codes.iter().all(|&c| c == 2003 || (across && c == 1001 && lamport < dep_lamport)), "{:?}", codes);
     }
 }
 

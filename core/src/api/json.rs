@@ -535,7 +535,7 @@ pub fn violation_message(v: &Violation) -> String {
             v.expected_seq.unwrap_or_default()
         ),
         Order => format!("{}: seq does not increase with the canonical key", at(first)),
-        Stale => format!("{}: seq is at or below the prior head's but the event is not the head", at(first)),
+        Stale => format!("{}: seq is below the prior head's seq; the history there is already fixed", at(first)),
         BeforeFrontier => format!("{}: the key does not sort after the prior frontier; the log is append-only", at(first)),
         IdConflict => "one event id names events with different bytes (equivocation)".to_string(),
         SeqConflict => format!("{}: one seq names events with different bytes (equivocation)", at(first)),

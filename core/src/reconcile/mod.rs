@@ -9,8 +9,8 @@
 //! Invariants (codes from the original system):
 //! - **1001 sequence** — within a (node, stream), seqs are contiguous from
 //!   the prior head (or from 0 for a new stream) and increase with the key.
-//!   Reasons: `gap`, `order`, `stale` (at or below the prior head but not
-//!   the head itself), `before_frontier` (the key does not sort after the
+//!   Reasons: `gap`, `order`, `stale` (a seq below the prior head's; a
+//!   different event at the head's own seq is a 1002 conflict), `before_frontier` (the key does not sort after the
 //!   prior history, and the log is append-only).
 //! - **1002 uniqueness** — two events with one event id (`id_conflict`) or
 //!   one (node, stream, seq) (`seq_conflict`) but different bytes. Byte-identical
@@ -38,7 +38,7 @@ pub enum Reason {
     Gap,
     /// 1001: seq does not increase with the key.
     Order,
-    /// 1001: the seq is at or below the prior head's and the event is not the head.
+    /// 1001: the seq is below the prior head's (at the head's seq, a different event is a 1002 conflict).
     Stale,
     /// 1001: the key does not sort after the prior frontier.
     BeforeFrontier,

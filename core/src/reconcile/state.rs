@@ -296,14 +296,31 @@ mod tests {
     }
 
     #[test]
-    fn rejects_flipped_bits_without_panicking() {
-        let b = sample().encode();
+    fn every_flipped_bit_is_refused_or_decodes_to_another_state_with_those_bytes() {
+        let s = sample();
+        let b = s.encode();
+        // 3 leaves: 2 peaks (14..78), frontier flag at 78, key 79..107, head count 107..111
+        assert_eq!(b.len(), 111 + 2 * 74);
+        let structural = |i: usize| i < 14 || i == 78 || (107..111).contains(&i);
+        let (mut refused, mut other) = (0, 0);
         for i in 0..b.len() {
             for bit in 0..8 {
                 let mut m = b.clone();
                 m[i] ^= 1 << bit;
-                let _ = State::decode(&m);
+                match State::decode(&m) {
+                    Err(_) => refused += 1,
+                    Ok(d) => {
+                        // no structural byte may change silently (magic, version, size, counts, flag)
+                        assert!(!structural(i), "byte {i} bit {bit}: a structural flip was accepted");
+                        // a hash or key changed: another state, whose encoding is exactly these bytes
+                        assert_ne!(d, s, "byte {i} bit {bit}");
+                        assert_eq!(d.encode(), m, "byte {i} bit {bit}: decode is not canonical");
+                        other += 1;
+                    }
+                }
             }
         }
+        assert!(refused >= 8 * (14 + 1 + 4), "{refused} refused");
+        assert!(other > 0);
     }
 }

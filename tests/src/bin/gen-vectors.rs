@@ -165,6 +165,14 @@ fn cases() -> Vec<Case> {
         js(&[ev(4, 3, 0, 0, &[id(1, 0, 0)], b"z")]),
         Some(prior_small.clone()),
     );
+    // the dependency is a head of the prior history (its key is in the state), at
+    // the same Lamport time: the dependent sorts after the frontier, yet is refused
+    push(
+        "code-2003-prior-head",
+        "a dependency on the prior history's head (node 1 stream 0, Lamport 4) with the same Lamport time as its dependent",
+        js(&[ev(4, 2, 5, 0, &[id(1, 0, 2)], b"y")]),
+        Some(prior_small.clone()),
+    );
     let mut many = small();
     many.push(ev(3, 1, 0, 2, &[], b"a2 forged"));
     many.push(ev(9, 2, 0, 5, &[id(8, 8, 8)], b"gap and missing"));
