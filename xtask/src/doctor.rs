@@ -1,7 +1,8 @@
 //! `cargo xtask doctor`: what this checkout and machine have and lack for
 //! building and testing omega (the rust targets, the pinned wasm-bindgen CLI,
 //! the blob and whether it matches the sources, Node, npm, Chromium,
-//! nats-server, playwright-core), with the command that fixes each missing part. It
+//! nats-server, playwright-core, qemu-user and the cross toolchains for the
+//! golden vectors on aarch64 and s390x), with the command that fixes each missing part. It
 //! installs nothing (`cargo xtask setup` does).
 //!
 //! The installed CLI's own check, `omega doctor`, covers the blob as a user
@@ -44,6 +45,8 @@ pub fn run(root: &Path, json: bool, blob: Option<&Path>) -> Result<ExitCode> {
         chromium(root_uid, chromium_env),
         nats_server(root_uid, nats_env),
         playwright(root),
+        cross(root_uid, &crate::cross::AARCH64),
+        cross(root_uid, &crate::cross::S390X),
     ];
 
     let ok = !checks.iter().any(|c| c.status.fails());
@@ -151,6 +154,16 @@ fn json_str(file: &Path, path: &[&str]) -> Option<String> {
 }
 
 // ---- checks -------------------------------------------------------------
+
+/// The golden vectors under qemu-user on `arch` (xtask/src/cross.rs): its rust
+/// target, qemu, cross gcc and C library.
+fn cross(root: bool, arch: &crate::cross::Arch) -> Check {
+    let rustc = std::env::var_os("RUSTC")
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "rustc".into());
+    let sysroot = probe(&rustc, &["--print", "sysroot"]).map(PathBuf::from);
+    crate::cross::doctor_check(arch, &crate::cross::find(arch, sysroot.as_deref()), root)
+}
 
 fn rust_target(part: &'static str, target: &str, optional: bool) -> Check {
     let rustc = std::env::var_os("RUSTC")

@@ -2,18 +2,22 @@
 //!
 //! - `setup`: installs or checks what the other commands need (rustup targets,
 //!   the pinned wasm-bindgen CLI in a per-user cache, Node and npm, Chromium,
-//!   nats-server, the npm packages of `tests/js`);
+//!   nats-server, the npm packages of `tests/js`, qemu-user and the cross gcc
+//!   for the golden vectors on aarch64 and s390x);
 //! - `blob`: builds the one wasm blob reproducibly and runs wasm-bindgen on it;
 //! - `demo`: builds the blob and the host, then runs `omega demo`;
 //! - `vectors [--check]`: regenerates (or checks) the golden vectors;
 //! - `test`: everything CI runs, suite by suite, failing fast;
+//! - `mutants`: mutation testing of core's decision code (cargo-mutants; not in CI);
 //! - `doctor`: what this checkout and machine lack for the above, and the
 //!   command that fixes each part (installs nothing).
 //!
 //! This crate depends on no workspace crate: it only drives cargo, rustup,
 //! wasm-bindgen, npm and node.
+mod cross;
 mod doctor;
 mod glue;
+mod mutants;
 mod sources;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -60,8 +64,25 @@ enum Cmd {
     },
     /// Run every test suite CI runs, in order, failing fast.
     Test,
+    /// Mutation testing of core's decision code with the pinned cargo-mutants (installed on
+    /// first use): what `.cargo/mutants.toml` names, or the files given. Not in CI: a full run
+    /// takes hours on 2 cores. Ends with the score per file (docs/TESTING.md keeps it).
+    Mutants {
+        /// Only mutants in the files matching this glob (repeatable), e.g. core/src/event/frame.rs.
+        #[arg(long = "file", value_name = "GLOB")]
+        files: Vec<String>,
+        /// Run only this shard of the mutants, K/N (K from 0), e.g. 0/4.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// List the mutants instead of testing them.
+        #[arg(long)]
+        list: bool,
+        /// More arguments for cargo-mutants, after `--`.
+        #[arg(last = true, value_name = "ARGS")]
+        extra: Vec<String>,
+    },
     /// What this checkout and machine lack for the commands above (rust targets, wasm-bindgen,
-    /// the blob against its sources, Node, npm, Chromium, nats-server, playwright-core), with the fix for each.
+    /// the blob against its sources, Node, npm, Chromium, nats-server, playwright-core, qemu-user and cross gcc), with the fix for each.
     /// Exit 0 when all is well (warnings allowed), 1 otherwise.
     Doctor {
         /// Print JSON ({"ok", "root", "checks": [{"part", "status", "detail", "fix"}]}) instead of the table.
@@ -76,7 +97,13 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = Ctx::new().and_then(|ctx| match cli.cmd {
-        Cmd::Setup => ctx.setup(true).map(|_| ExitCode::SUCCESS),
+        Cmd::Setup => ctx.setup(true).and_then(|s| match s.missing().as_slice() {
+            [] => Ok(ExitCode::SUCCESS),
+            parts => bail!(
+                "setup is incomplete: {} (see the warnings above for each fix)",
+                parts.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(", ")
+            ),
+        }),
         Cmd::Blob => ctx
             .setup(false)
             .and_then(|s| ctx.blob(&s))
@@ -84,6 +111,7 @@ fn main() -> ExitCode {
         Cmd::Demo => ctx.demo(),
         Cmd::Vectors { check } => ctx.vectors(check).map(|_| ExitCode::SUCCESS),
         Cmd::Test => ctx.test(),
+        Cmd::Mutants { files, shard, list, extra } => ctx.mutants(&mutants::Options { files, shard, list, extra }),
         Cmd::Doctor { json, blob } => doctor::run(&ctx.root, json, blob.as_deref()),
     });
     match result {
@@ -171,13 +199,57 @@ fn home() -> Result<PathBuf> {
 /// A named test suite.
 type Suite<'a> = (&'static str, Box<dyn Fn() -> Result<()> + 'a>);
 
+/// Is this a CI run? `.ci/run` exports `CI=true`, as CI services do.
+fn in_ci() -> bool {
+    env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// A suite (or part of one) that cannot run on this machine because a tool is
+/// missing: `cargo xtask test` reports it as SKIP locally, and fails in CI.
+#[derive(Debug)]
+struct Unavailable(String);
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unavailable {}
+
+/// Turns what a setup step could not provide into [`Unavailable`] for the suites that need it.
+fn needs<T: Clone>(what: &Result<T, String>) -> Result<T> {
+    what.clone().map_err(|e| anyhow::Error::new(Unavailable(e)))
+}
+
 /// What `setup` found, for the later steps.
 #[derive(Debug)]
 struct Setup {
     wasm_bindgen: PathBuf,
-    bare_target: bool,
-    /// The nats-server the cluster tests launch (full setup only).
-    nats_server: Option<PathBuf>,
+    /// The bare no_std target, or why it could not be installed.
+    bare_target: Result<(), String>,
+    /// Node and npm with the packages of tests/js (full setup only), or what is missing.
+    node: Result<(), String>,
+    /// Chromium (full setup only), or what is missing.
+    chromium: Result<(), String>,
+    /// The nats-server the cluster tests launch (full setup only), or what is missing.
+    nats_server: Result<PathBuf, String>,
+}
+
+impl Setup {
+    /// Every part that is missing, as (part, what to do).
+    fn missing(&self) -> Vec<(&'static str, &str)> {
+        let mut out = Vec::new();
+        for (part, r) in [("rust target", &self.bare_target), ("node", &self.node), ("chromium", &self.chromium)] {
+            if let Err(e) = r {
+                out.push((part, e.as_str()));
+            }
+        }
+        if let Err(e) = &self.nats_server {
+            out.push(("nats-server", e.as_str()));
+        }
+        out
+    }
 }
 
 #[derive(Debug)]
@@ -224,26 +296,28 @@ impl Ctx {
     /// `full`: also Node, npm, Chromium, nats-server and the npm packages of tests/js.
     fn setup(&self, full: bool) -> Result<Setup> {
         self.ensure_target(WASM_TARGET)?;
-        let bare_target = match self.ensure_target(BARE_TARGET) {
-            Ok(()) => true,
-            Err(e) => {
-                println!(
-                    "warning: {e:#}\n         the no_std build for {BARE_TARGET} will be skipped"
-                );
-                false
-            }
+        // What a part of the suite needs and this machine lacks is kept, not
+        // fatal here: `test` reports those suites as SKIP locally and FAIL in CI.
+        let lacking = |e: anyhow::Error| {
+            println!("warning: {e:#}");
+            format!("{e:#}")
         };
+        let bare_target = self.ensure_target(BARE_TARGET).map_err(lacking);
         let wasm_bindgen = self.ensure_wasm_bindgen()?;
-        let mut nats_server = None;
+        let not_set_up = || String::from("not checked (a partial setup)");
+        let (mut node, mut chromium) = (Err(not_set_up()), Err(not_set_up()));
+        let mut nats_server = Err(not_set_up());
         if full {
-            ensure_node()?;
-            ensure_chromium()?;
-            nats_server = Some(ensure_nats()?);
-            self.ensure_npm_packages()?;
+            node = ensure_node().and_then(|()| self.ensure_npm_packages()).map_err(lacking);
+            chromium = ensure_chromium().map_err(lacking);
+            nats_server = ensure_nats().map_err(lacking);
+            cross::setup(self);
         }
         Ok(Setup {
             wasm_bindgen,
             bare_target,
+            node,
+            chromium,
             nats_server,
         })
     }
@@ -507,26 +581,15 @@ impl Ctx {
         let setup = self.setup(true)?;
         let sha = self.blob(&setup)?;
         self.build_host()?;
+        let browser = || needs(&setup.node).and_then(|()| needs(&setup.chromium));
+        let no_std = |target: &str| {
+            run(self.cargo().args(["build", "-p", "omega-core", "--no-default-features", "--target", target]))
+        };
         let mut suites: Vec<Suite<'_>> = Vec::new();
+        suites.push(("no_std build of omega-core for wasm32", Box::new(|| no_std(WASM_TARGET))));
         suites.push((
-            "no_std build of omega-core",
-            Box::new(|| {
-                let mut targets = vec![WASM_TARGET];
-                if setup.bare_target {
-                    targets.push(BARE_TARGET);
-                }
-                for t in targets {
-                    run(self.cargo().args([
-                        "build",
-                        "-p",
-                        "omega-core",
-                        "--no-default-features",
-                        "--target",
-                        t,
-                    ]))?;
-                }
-                Ok(())
-            }),
+            "no_std build of omega-core for thumbv7em-none-eabi (a target with no std at all)",
+            Box::new(|| needs(&setup.bare_target).and_then(|()| no_std(BARE_TARGET))),
         ));
         suites.push((
             "cargo test (unit, integration, property tests, benches in test mode; the README's quick start run as written, its synopsis against clap)",
@@ -536,7 +599,8 @@ impl Ctx {
                 let state = self.root.join("target/test-state");
                 let mut cargo = self.cargo();
                 // the cluster tests launch real NATS servers: fail, never skip, when there is none
-                if let Some(nats) = &setup.nats_server {
+                // (without one, they are reported as a skipped suite of their own below)
+                if let Ok(nats) = &setup.nats_server {
                     cargo.env("OMEGA_NATS_SERVER", nats).env("OMEGA_REQUIRE_NATS", "1");
                 }
                 run(cargo.env("OMEGA_REQUIRE_BLOB", "1").env("OMEGA_CACHE_DIR", &cache).env("OMEGA_STATE_DIR", &state).args([
@@ -552,6 +616,10 @@ impl Ctx {
             }),
         ));
         suites.push((
+            "the cluster tests of cargo test on a real nats-server (host/tests/cluster*.rs, in the suite above)",
+            Box::new(|| needs(&setup.nats_server).map(|_| ())),
+        ));
+        suites.push((
             "cargo test of the blob's crate (natively) and of xtask itself",
             Box::new(|| run(self.cargo().args(["test", "--release", "-p", "omega-wasm", "-p", "xtask"]))),
         ));
@@ -559,45 +627,64 @@ impl Ctx {
             "golden vectors up to date (gen-vectors --check)",
             Box::new(|| self.vectors(true)),
         ));
+        // the same check built for aarch64 and big-endian s390x, run under qemu-user (xtask/src/cross.rs)
+        for arch in cross::ARCHES {
+            suites.push((
+                arch.suite,
+                Box::new(move || {
+                    let tools = needs(&cross::ensure(self, arch).map_err(|e| format!("{e:#}")))?;
+                    cross::check(self, &tools)
+                }),
+            ));
+        }
         suites.push((
             "crosscheck: native vs wasmtime on every golden vector",
             Box::new(|| self.crosscheck(&sha)),
         ));
         suites.push((
             "Node: the npm package on every golden vector, the certify API, independent checks (plain-JS RFC 6962, node:crypto signed notes), every numeric argument refused with its code",
-            Box::new(|| self.node_test(&["manifest.test.mjs", "node.test.mjs", "independent.test.mjs", "certify.test.mjs", "log.test.mjs", "ecs.test.mjs", "arguments.test.mjs", "types.test.mjs"], &sha)),
+            Box::new(|| needs(&setup.node).and_then(|()| self.node_test(&["manifest.test.mjs", "node.test.mjs", "reconciler.test.mjs", "independent.test.mjs", "certify.test.mjs", "log.test.mjs", "ecs.test.mjs", "arguments.test.mjs", "types.test.mjs"], &sha))),
         ));
         suites.push((
             "Chromium: the blob in a headless browser on every golden vector",
-            Box::new(|| self.node_test(&["browser.test.mjs"], &sha)),
+            Box::new(|| browser().and_then(|()| self.node_test(&["browser.test.mjs"], &sha))),
         ));
         suites.push((
             "npm package: `npm pack` installed into a fresh project: publint and attw, the READMEs' examples under tsc --strict, in Node 18 and 20, and bundled by esbuild, Vite and webpack in Chromium",
-            Box::new(|| self.node_test(&["pack.test.mjs"], &sha)),
+            Box::new(|| browser().and_then(|()| self.node_test(&["pack.test.mjs"], &sha))),
         ));
         suites.push((
             "Web: the edge-node page (web/) in Chromium, every view, screenshots in target/screenshots; a tab co-signing with `omega node`s over NATS WebSocket",
-            Box::new(|| self.node_test_with(&["web.test.mjs", "cluster.test.mjs"], &sha, setup.nats_server.as_deref())),
+            Box::new(|| {
+                browser()?;
+                let nats = needs(&setup.nats_server)?;
+                self.node_test_with(&["web.test.mjs", "cluster.test.mjs"], &sha, Some(&nats))
+            }),
         ));
-        let mut done: Vec<&str> = Vec::new();
-        for (name, suite) in &suites {
+        let ci = in_ci();
+        let mut results: Vec<(&str, Outcome)> = Vec::new();
+        for (i, (name, suite)) in suites.iter().enumerate() {
             step(&format!("suite: {name}"));
-            if let Err(e) = suite() {
-                eprintln!("\nerror in suite `{name}`: {e:#}");
-                summary(
-                    &done,
-                    Some(name),
-                    &suites
-                        .iter()
-                        .map(|s| s.0)
-                        .skip(done.len() + 1)
-                        .collect::<Vec<_>>(),
-                );
-                return Ok(ExitCode::FAILURE);
+            match suite() {
+                Ok(()) => results.push((name, Outcome::Pass)),
+                // a missing tool: SKIP here, never PASS; in CI a skipped suite is a failure
+                Err(e) if !ci && e.downcast_ref::<Unavailable>().is_some() => {
+                    println!("    SKIP: {e:#}");
+                    results.push((name, Outcome::Skip(format!("{e:#}"))));
+                }
+                Err(e) => {
+                    eprintln!("\nerror in suite `{name}`: {e:#}");
+                    if e.downcast_ref::<Unavailable>().is_some() {
+                        eprintln!("(CI is set: a suite that cannot run fails instead of being skipped)");
+                    }
+                    results.push((name, Outcome::Fail));
+                    results.extend(suites.iter().skip(i + 1).map(|s| (s.0, Outcome::NotRun)));
+                    print!("{}", summary(&results));
+                    return Ok(ExitCode::FAILURE);
+                }
             }
-            done.push(name);
         }
-        summary(&done, None, &[]);
+        print!("{}", summary(&results));
         println!("blob sha256: {sha}");
         Ok(ExitCode::SUCCESS)
     }
@@ -636,17 +723,36 @@ impl Ctx {
     }
 }
 
-fn summary(passed: &[&str], failed: Option<&str>, skipped: &[&str]) {
-    println!("\n==> summary");
-    for s in passed {
-        println!("    PASS  {s}");
+/// How one suite ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    Pass,
+    /// It could not run here (a missing tool, named); only ever outside CI.
+    Skip(String),
+    Fail,
+    /// Not run: an earlier suite failed.
+    NotRun,
+}
+
+/// The summary `cargo xtask test` ends with: one line per suite, in order.
+fn summary(results: &[(&str, Outcome)]) -> String {
+    let mut out = String::from("\n==> summary\n");
+    for (name, o) in results {
+        let line = match o {
+            Outcome::Pass => format!("    PASS  {name}\n"),
+            Outcome::Skip(why) => format!("    SKIP  {name}\n          cannot run here: {}\n", why.trim_end().replace('\n', "\n          ")),
+            Outcome::Fail => format!("    FAIL  {name}\n"),
+            Outcome::NotRun => format!("    SKIP  {name} (not run: an earlier suite failed)\n"),
+        };
+        out.push_str(&line);
     }
-    if let Some(s) = failed {
-        println!("    FAIL  {s}");
+    let skipped = results.iter().filter(|(_, o)| matches!(o, Outcome::Skip(_))).count();
+    if skipped > 0 {
+        out.push_str(&format!(
+            "    {skipped} suite(s) could not run on this machine: this is not a full run (in CI, with CI=true, they fail instead)\n"
+        ));
     }
-    for s in skipped {
-        println!("    SKIP  {s} (not run: an earlier suite failed)");
-    }
+    out
 }
 
 fn ensure_node() -> Result<()> {
@@ -718,4 +824,36 @@ fn apt_install(package: &str, binary: &Path, fix: &str, takes: &str) -> Result<(
 /// The major version in `node --version`'s answer (`v20.11.1` -> 20; 0 when unreadable).
 pub(crate) fn node_major(version: &str) -> u32 {
     version.trim().trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_says_skip_never_pass_for_a_suite_that_could_not_run() {
+        let results = [
+            ("a", Outcome::Pass),
+            ("b", Outcome::Skip("missing: chromium\n  fix:     apt-get install chromium".into())),
+            ("c", Outcome::Fail),
+            ("d", Outcome::NotRun),
+        ];
+        let s = summary(&results);
+        assert!(s.contains("    PASS  a\n"), "{s}");
+        assert!(s.contains("    SKIP  b\n          cannot run here: missing: chromium\n            fix:     apt-get install chromium\n"), "{s}");
+        assert!(!s.contains("PASS  b"), "{s}");
+        assert!(s.contains("    FAIL  c\n"), "{s}");
+        assert!(s.contains("    SKIP  d (not run: an earlier suite failed)"), "{s}");
+        assert!(s.contains("1 suite(s) could not run on this machine"), "{s}");
+        assert!(!summary(&results[..1]).contains("could not run"));
+    }
+
+    #[test]
+    fn a_missing_tool_is_unavailable_and_nothing_else_is() {
+        let e = needs::<()>(&Err("missing: nats-server".into())).unwrap_err();
+        assert!(e.downcast_ref::<Unavailable>().is_some());
+        assert_eq!(format!("{e:#}"), "missing: nats-server");
+        assert!(needs(&Ok::<u8, String>(3)).is_ok_and(|v| v == 3));
+        assert!(anyhow!("a test failed").downcast_ref::<Unavailable>().is_none());
+    }
 }
