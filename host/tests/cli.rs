@@ -394,3 +394,168 @@ fn committee_makes_the_file_verify_reads_and_refuses_what_no_committee_may_be() 
     assert_eq!(code(&omega(&["committee", "--threshold", "1", "--out", s(&p("refused.json"))])), 2, "no member is a usage error");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Lines of `omega demo`'s output with the timings (`  (9.2 ms)`) cut off, so
+/// two runs compare.
+fn demo_lines(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| match l.rfind("  (") {
+            Some(at) if l.ends_with(" ms)") => l[..at].to_string(),
+            _ => l.to_string(),
+        })
+        .collect()
+}
+
+/// `omega demo` (issue 20): the embedded sample on both engines (the command
+/// has no `--engine`: it always runs native and the blob and compares their
+/// bytes), the same history from the reversed arrival order with 50
+/// re-deliveries, and a tampered copy obstructed with the evidence `omega
+/// reconcile` gives for that copy. It cannot run without a blob, and a blob
+/// that runs out of fuel stops it: the wasm engine really runs.
+#[test]
+fn demo_runs_the_sample_on_both_engines_and_obstructs_the_tampered_copy() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let o = omega(&["demo", "--blob", "/nonexistent/omega.wasm"]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no blob at /nonexistent/omega.wasm"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stdout.is_empty(), "nothing printed before the blob is found");
+    let Some(blob) = blob() else { return };
+    let sha = omega_core::hex::encode(&omega_core::sha256(&std::fs::read(&blob).unwrap()));
+    let golden_bytes = std::fs::read(vectors().join("reconcile/demo-sample.out.json")).unwrap();
+    let golden: serde_json::Value = serde_json::from_slice(&golden_bytes).unwrap();
+    let (root, state_hash) = (golden["root"].as_str().unwrap(), golden["state_hash"].as_str().unwrap());
+
+    // What step 3 must show, made independently: the sample with node 2 stream 1
+    // seq 100 forged (first payload byte flipped, same id) and node 3 stream 0
+    // seq 7 dropped, reconciled by `omega reconcile` on each engine.
+    let dir = tmp("demo");
+    let mut events: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(vectors().join("reconcile/demo-sample.in.json")).unwrap()).unwrap();
+    let at = |e: &serde_json::Value, n: u64, st: u64, sq: u64| e["node"] == n && e["stream"] == st && e["seq"] == sq;
+    let mut forged = events.iter().find(|e| at(e, 2, 1, 100)).expect("node 2 stream 1 seq 100 in the sample").clone();
+    let mut payload = b64.decode(forged["payload"].as_str().unwrap()).unwrap();
+    payload[0] ^= 0xff;
+    forged["payload"] = b64.encode(&payload).into();
+    events.push(forged);
+    let before = events.len();
+    events.retain(|e| !at(e, 3, 0, 7));
+    assert_eq!(events.len(), before - 1);
+    let tampered = dir.join("tampered.json");
+    std::fs::write(&tampered, serde_json::to_vec(&events).unwrap()).unwrap();
+    let mut obstruction = Vec::new();
+    for e in engines() {
+        let o = omega(&["reconcile", "--input", s(&tampered), "--engine", e, "--no-bundle"]);
+        assert_eq!(code(&o), 1, "{e}: the tampered copy obstructs: {}", String::from_utf8_lossy(&o.stderr));
+        obstruction.push(o.stdout);
+    }
+    assert!(obstruction.windows(2).all(|w| w[0] == w[1]), "both engines give the same obstruction");
+    let obs: serde_json::Value = serde_json::from_slice(&obstruction[0]).unwrap();
+    let evidence = obs["evidence_hash"].as_str().unwrap();
+    let violations = obs["violations"].as_array().unwrap();
+    let codes: Vec<_> = violations.iter().map(|v| (v["code"].as_u64().unwrap(), v["reason"].as_str().unwrap())).collect();
+    assert_eq!(codes, [(1001, "gap"), (1002, "id_conflict")], "the lost event is a gap, the forged one an id conflict");
+
+    let o = omega(&["demo", "--blob", s(&blob)]);
+    assert_eq!(code(&o), 0, "{}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let lines = demo_lines(&o.stdout);
+    let steps: Vec<&[String]> = lines.split(|l| l.is_empty()).collect();
+    assert_eq!(steps.len(), 5, "header, three steps, the end: {lines:#?}");
+    let ok_line = |engine: &str| format!("  {engine:<7} ok    tree_size 3000  root {root}");
+    assert_eq!(
+        steps[0],
+        [
+            "omega demo: 3000 events from 4 nodes × 3 streams, arriving shuffled (embedded sample)".to_string(),
+            format!("blob: {} (sha256 {sha})", blob.display()),
+        ]
+    );
+    assert_eq!(
+        steps[1],
+        [
+            "1. reconcile the sample on both engines".to_string(),
+            ok_line("native"),
+            ok_line("wasm"),
+            format!("  identical bytes from both engines ({} bytes of result JSON)", golden_bytes.len()),
+            format!("  state hash {state_hash}"),
+        ]
+    );
+    // the reversed arrival order with 50 re-deliveries: the result differs only in `duplicates`
+    let dup_len = golden_bytes.len() + "50".len() - "0".len();
+    assert_eq!(
+        steps[2],
+        [
+            "2. the same events in reverse arrival order, plus 50 re-deliveries".to_string(),
+            ok_line("native"),
+            ok_line("wasm"),
+            format!("  identical bytes from both engines ({dup_len} bytes of result JSON)"),
+            "  duplicates dropped: 50".to_string(),
+            "  same root and state hash as step 1: yes".to_string(),
+        ]
+    );
+    let obs_line = |engine: &str| format!("  {engine:<7} obstruction  {} violations  evidence {evidence}", violations.len());
+    let mut want = vec![
+        "3. a tampered copy: node 2 equivocates on stream 1 seq 100, and node 3 stream 0 seq 7 is lost".to_string(),
+        obs_line("native"),
+        obs_line("wasm"),
+        format!("  identical bytes from both engines ({} bytes of result JSON)", obstruction[0].len()),
+    ];
+    for v in violations {
+        want.push(format!("  {} {:<12} {}", v["code"], v["reason"].as_str().unwrap(), v["message"].as_str().unwrap()));
+    }
+    assert_eq!(steps[3], want);
+    assert_eq!(steps[4], ["omega demo: done. native and wasm agree byte for byte; the tampered history is obstructed with evidence.".to_string()]);
+
+    // The blob built into omega (no --blob, no $OMEGA_BLOB) runs the same demo.
+    let o = Command::new(env!("CARGO_BIN_EXE_omega")).arg("demo").env_remove("OMEGA_BLOB").output().expect("run omega");
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let embedded = demo_lines(&o.stdout);
+    assert!(embedded[1].starts_with("blob: the blob embedded in this omega (sha256 ") && embedded[1].len() == "blob: the blob embedded in this omega (sha256 )".len() + 64, "{}", embedded[1]);
+    assert_eq!(embedded[2..], lines[2..], "the embedded blob's demo prints the same");
+
+    // A blob call that runs out of fuel stops the demo after the native line.
+    let o = omega(&["demo", "--blob", s(&blob), "--fuel", "1"]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("ran out of fuel"), "{}", String::from_utf8_lossy(&o.stderr));
+    let cut = demo_lines(&o.stdout);
+    assert_eq!(cut.last(), Some(&ok_line("native")), "{cut:#?}");
+    assert!(!cut.iter().any(|l| l.starts_with("  wasm") || l.starts_with("omega demo: done")), "{cut:#?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `omega sample --shuffle` changes only the arrival order: other bytes, the
+/// same events, the same reconcile result on both engines; without `--out`
+/// it is a usage error (issue 20).
+#[test]
+fn sample_shuffle_changes_the_order_only() {
+    let dir = tmp("sample-shuffle");
+    let p = |n: &str| dir.join(n);
+    let shape = ["--seed", "3", "--nodes", "3", "--streams", "2", "--per-stream", "30", "--payload", "8"];
+    for (name, extra) in [("plain.json", &[][..]), ("s1.json", &["--shuffle", "1"][..]), ("s2.json", &["--shuffle", "2"][..]), ("s1-again.json", &["--shuffle", "1"][..])] {
+        let o = omega(&[&["sample", "--out", s(&p(name))][..], &shape, extra].concat());
+        assert_eq!(code(&o), 0, "{name}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let read = |n: &str| std::fs::read(p(n)).unwrap();
+    assert_eq!(read("s1.json"), read("s1-again.json"), "the same shuffle seed, the same bytes");
+    assert!(read("s1.json") != read("plain.json"), "--shuffle 1 changes the order");
+    assert!(read("s1.json") != read("s2.json"), "another shuffle seed, another order");
+    let sorted = |n: &str| {
+        let mut v: Vec<String> = serde_json::from_slice::<Vec<serde_json::Value>>(&read(n)).unwrap().iter().map(|e| e.to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sorted("s1.json"), sorted("plain.json"), "the same events");
+    assert_eq!(sorted("s2.json").len(), 3 * 2 * 30);
+    let mut results = Vec::new();
+    for e in engines() {
+        for n in ["plain.json", "s1.json", "s2.json"] {
+            let o = omega(&["reconcile", "--input", s(&p(n)), "--engine", e, "--no-bundle"]);
+            assert_eq!(code(&o), 0, "{n} on {e}: {}", String::from_utf8_lossy(&o.stdout));
+            results.push(o.stdout);
+        }
+    }
+    assert!(results.windows(2).all(|w| w[0] == w[1]), "one result for every order and engine");
+    let o = omega(&["sample", "--seed", "3"]);
+    assert_eq!(code(&o), 2, "no --out is a usage error");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--out"), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -62,8 +62,29 @@ const typedCall = {
   [OP_RECONCILE_BINARY]: (input, prior) => omega.reconcileBinary(new Uint8Array(input), prior?.toString("utf8")),
 };
 
+const typedCases = cases.filter((c) => !c.fields && typedCall[c.op]);
+const objectCases = cases.filter((c) => !c.fields && c.op === OP_RECONCILE_JSON && c.status !== 2);
+
+test("the typed entry points exist and the vectors exercise each in every status (no case is dropped)", () => {
+  // a package without one of them must fail here, not run fewer cases
+  assert.equal(typeof omega.reconcileJson, "function", "reconcileJson");
+  assert.equal(typeof omega.reconcileBinary, "function", "reconcileBinary");
+  assert.equal(typeof omega.reconcile, "function", "reconcile");
+  assert.equal(typeof omega.Reconciler, "function", "Reconciler");
+  const seen = new Set(typedCases.map((c) => `${c.op}:${c.status}`));
+  for (const want of [`${OP_RECONCILE_JSON}:0`, `${OP_RECONCILE_JSON}:1`, `${OP_RECONCILE_JSON}:2`, `${OP_RECONCILE_BINARY}:0`, `${OP_RECONCILE_BINARY}:2`]) {
+    assert.ok(seen.has(want), `a vector with op:status ${want} among ${[...seen].join(", ")}`);
+  }
+  // every reconcile vector of the manifest is one of the typed cases
+  assert.deepEqual(
+    typedCases.map((c) => c.name),
+    cases.filter((c) => !c.fields && (c.op === OP_RECONCILE_JSON || c.op === OP_RECONCILE_BINARY)).map((c) => c.name),
+  );
+  assert.ok(objectCases.length > 0, "vectors for reconcile() and the Reconciler");
+});
+
 describe("reconcileJson / reconcileBinary: result text, or an Error with its code", () => {
-  for (const c of cases.filter((c) => !c.fields && typedCall[c.op] && (c.op !== OP_RECONCILE_BINARY || omega.reconcileBinary))) {
+  for (const c of typedCases) {
     test(c.name, () => {
       const call = () => typedCall[c.op](c.input, c.prior);
       if (c.status === 2) {
@@ -79,8 +100,6 @@ describe("reconcileJson / reconcileBinary: result text, or an Error with its cod
     });
   }
 });
-
-const objectCases = cases.filter((c) => !c.fields && c.op === OP_RECONCILE_JSON && c.status !== 2);
 
 describe("reconcile: JS objects in, the result object out", () => {
   for (const c of objectCases) {
@@ -101,7 +120,7 @@ describe("Reconciler: push every event, one flush", () => {
         for (const e of JSON.parse(c.input.toString("utf8"))) r.push(e);
         assert.equal(r.flushJson(), c.expected.toString("utf8"));
       } finally {
-        r.free?.();
+        r.free();
       }
     });
   }
