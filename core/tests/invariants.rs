@@ -105,3 +105,45 @@ fn code_2003_boundary_in_the_batch_and_against_a_prior_head() {
     assert_eq!(o.violations[0].dep, Some(a.id()));
     assert_eq!(o.prior_tree_size, 1);
 }
+
+/// The streaming reconciler: `pending` counts what was pushed (copies too),
+/// a reconciler made `with_prior` extends that prior exactly as `reconcile`
+/// does, and each flush consumes the queue.
+#[test]
+fn the_streaming_reconciler_counts_its_queue_and_extends_its_prior() {
+    let e = State::new();
+    let first = [ev(1, 1, 0, 0, &[], b"a"), ev(2, 1, 0, 1, &[], b"b")];
+    let second = [ev(3, 1, 0, 2, &[], b"c"), ev(3, 2, 0, 0, &[EventId::derived(1, 0, 1)], b"d")];
+    let prior = ok(&e, &first);
+    let mut r = omega_core::Reconciler::with_prior(prior.clone());
+    assert_eq!(r.state(), &prior);
+    assert_eq!(r.pending(), 0);
+    for (n, x) in second.iter().enumerate() {
+        r.push(x.clone());
+        assert_eq!(r.pending(), n + 1);
+    }
+    r.push(second[0].clone());
+    assert_eq!(r.pending(), 3, "a copy is queued too");
+    let Outcome::Ok(s) = r.flush() else { panic!("the second batch extends the first") };
+    assert_eq!((s.appended, s.duplicates, s.state.tree_size()), (2, 1, 4));
+    assert_eq!(r.pending(), 0);
+    assert_eq!(r.state(), &ok(&prior, &second));
+    assert_eq!(r.state(), &ok(&e, &[first.as_slice(), second.as_slice()].concat()));
+    // without the prior, the same batch obstructs (seq 2 after nothing: a gap)
+    let mut fresh = omega_core::Reconciler::new();
+    fresh.push(second[0].clone());
+    assert!(matches!(fresh.flush(), Outcome::Obstruction(_)));
+}
+
+/// An event below its stream's prior head that reuses the head's id is both
+/// stale (1001) and an id conflict with the head (1002): the seq rule does not
+/// depend on the id.
+#[test]
+fn an_event_below_the_head_with_the_head_s_id_is_stale_and_a_conflict() {
+    let prior = ok(&State::new(), &[ev(5, 1, 0, 0, &[], b""), ev(6, 1, 0, 1, &[], b"")]);
+    let reuse = Event::new(7, 1, 0, EventId::derived(1, 0, 1), 0, vec![], b"x".to_vec());
+    assert_eq!(reasons(&prior, &[reuse]), vec![(1001, Reason::Stale), (1002, Reason::IdConflict)]);
+    // a different id below the head: stale only
+    let other = Event::new(7, 1, 0, EventId::from_bytes([3; 14]), 0, vec![], b"x".to_vec());
+    assert_eq!(reasons(&prior, &[other]), vec![(1001, Reason::Stale)]);
+}

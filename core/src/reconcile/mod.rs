@@ -377,15 +377,14 @@ pub fn reconcile(prior: &State, events: &[Event]) -> Outcome {
         }
         let mut by_seq: Vec<&Item> = positions.iter().filter_map(at).collect();
         if !sorted {
-            by_seq.sort_unstable_by(|x, y| x.seq.cmp(&y.seq).then_with(|| x.key.cmp(&y.key)));
+            // a total order (leaf hash last), so no tie is left to the sort's implementation
+            by_seq.sort_unstable_by(|x, y| x.seq.cmp(&y.seq).then_with(|| x.key.cmp(&y.key)).then_with(|| x.leaf.cmp(&y.leaf)));
         }
         // one (node, stream, seq), different bytes (and not already one id)
         for group in by_seq.chunk_by(|x, y| x.seq == y.seq) {
-            if group.len() > 1 {
-                let first_id = group.first().map(|x| x.key.event_id());
-                if group.iter().any(|x| Some(x.key.event_id()) != first_id) {
-                    violations.push(Violation::new(Reason::SeqConflict, group.iter().map(|x| evidence(x)).collect()));
-                }
+            let first_id = group.first().map(|x| x.key.event_id());
+            if group.iter().any(|x| Some(x.key.event_id()) != first_id) {
+                violations.push(Violation::new(Reason::SeqConflict, group.iter().map(|x| evidence(x)).collect()));
             }
         }
         // contiguity from the base
@@ -421,9 +420,7 @@ pub fn reconcile(prior: &State, events: &[Event]) -> Outcome {
         if group.len() + usize::from(head.is_some()) > 1 {
             let mut ev: Vec<Evidence> = group.iter().filter_map(|(_, p)| uniq.get(*p)).map(|x| evidence(x)).collect();
             ev.extend(head.map(head_evidence));
-            if ev.len() > 1 {
-                violations.push(Violation::new(Reason::IdConflict, ev));
-            }
+            violations.push(Violation::new(Reason::IdConflict, ev));
         }
     }
 
