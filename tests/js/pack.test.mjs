@@ -323,6 +323,11 @@ process.stdout.write(JSON.stringify({ before, version: web.version(), after }));
   if (requireModule) {
     const got = JSON.parse(ok(process.execPath, ["require.cjs"]));
     assert.match(got.root, /^[0-9a-f]{64}$/);
+  } else {
+    // a Node without require(esm): the documented error, checked rather than skipped
+    const here = run(process.execPath, ["require.cjs"]);
+    assert.notEqual(here.status, 0);
+    assert.match(here.stderr, /ERR_REQUIRE_ESM/);
   }
   const old = run(NODE18, ["require.cjs"]);
   assert.notEqual(old.status, 0);

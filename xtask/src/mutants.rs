@@ -1,7 +1,8 @@
 //! `cargo xtask mutants`: mutation testing of core's decision code with the
 //! pinned cargo-mutants (installed once per machine into `~/.cache/omega`).
 //!
-//! What is mutated and how it is tested is in `.cargo/mutants.toml`; the run
+//! What is mutated is [`DEFAULT_FILES`] (or `--file`), how each mutant is
+//! built and tested is in `.cargo/mutants.toml`; the run
 //! writes `target/mutants/mutants.out/` (cargo-mutants' own report) and this
 //! command ends with a score per file, the table docs/TESTING.md keeps. Not in
 //! CI: on 2 cores a full run takes hours (see docs/TESTING.md for shards).
@@ -15,7 +16,17 @@ use std::process::{Command, ExitCode};
 /// The cargo-mutants release `cargo xtask mutants` installs and runs.
 pub(crate) const CARGO_MUTANTS: &str = "27.1.0";
 
-/// What to run: all of `.cargo/mutants.toml`'s files, or some of them, or one shard.
+/// Core's decision code: what `cargo xtask mutants` mutates unless given `--file`.
+pub(crate) const DEFAULT_FILES: [&str; 6] = [
+    "core/src/reconcile/*.rs",
+    "core/src/tree/proof.rs",
+    "core/src/tree/merkle.rs",
+    "core/src/certify/cert.rs",
+    "core/src/event/frame.rs",
+    "core/src/ecs/systems.rs",
+];
+
+/// What to run: [`DEFAULT_FILES`], or the files given, or one shard of them.
 #[derive(Debug, Default)]
 pub(crate) struct Options {
     pub files: Vec<String>,
@@ -67,7 +78,8 @@ impl Ctx {
         let out = self.target_dir.join("mutants");
         let mut c = Command::new(&bin);
         c.current_dir(&self.root).args(["mutants", "--package", "omega-core", "--output"]).arg(&out);
-        for f in &o.files {
+        let files: Vec<&str> = if o.files.is_empty() { DEFAULT_FILES.to_vec() } else { o.files.iter().map(String::as_str).collect() };
+        for f in files {
             c.args(["--file", f]);
         }
         if let Some(s) = &o.shard {
@@ -77,15 +89,13 @@ impl Ctx {
             c.arg("--list");
         }
         c.args(&o.extra);
-        step(if o.list { "listing the mutants" } else { "running cargo-mutants on core's decision code (see .cargo/mutants.toml)" });
+        step(if o.list { "listing the mutants" } else { "running cargo-mutants (the build and test settings are in .cargo/mutants.toml)" });
         println!("    $ {}", crate::show(&c));
         let status = c.status().map_err(|e| spawn_error(&c, e))?;
         if o.list {
             return Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
         }
-        let outcomes = out.join("mutants.out/outcomes.json");
-        let text = fs::read_to_string(&outcomes).with_context(|| format!("cargo-mutants wrote no {}", outcomes.display()))?;
-        let table = score_table(&text)?;
+        let table = score_table(&scores_in(&out.join("mutants.out"))?)?;
         step("score per file (caught / (caught + missed + timeout); unviable mutants do not compile and are not counted)");
         print!("{table}");
         println!("    the missed mutants: {}", out.join("mutants.out/missed.txt").display());
@@ -105,6 +115,35 @@ pub(crate) struct Score {
     pub missed: u32,
     pub timeout: u32,
     pub unviable: u32,
+}
+
+/// The per-file scores of a run: from `outcomes.json`, or, for a run that
+/// was stopped before it wrote that, from the lists cargo-mutants appends to
+/// as it goes (`caught.txt`, `missed.txt`, `timeout.txt`, `unviable.txt`).
+pub(crate) fn scores_in(dir: &Path) -> Result<BTreeMap<String, Score>> {
+    if let Ok(text) = fs::read_to_string(dir.join("outcomes.json")) {
+        return scores(&text);
+    }
+    let mut by_file: BTreeMap<String, Score> = BTreeMap::new();
+    let mut any = false;
+    for (list, count) in [
+        ("caught.txt", (|s: &mut Score| s.caught += 1) as fn(&mut Score)),
+        ("missed.txt", |s| s.missed += 1),
+        ("timeout.txt", |s| s.timeout += 1),
+        ("unviable.txt", |s| s.unviable += 1),
+    ] {
+        let Ok(text) = fs::read_to_string(dir.join(list)) else { continue };
+        any = true;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            // `core/src/x.rs:12:5: replace ...`
+            let file = line.split(':').next().unwrap_or_default().to_string();
+            count(by_file.entry(file).or_default());
+        }
+    }
+    if !any {
+        bail!("no results in {}: cargo-mutants did not run", dir.display());
+    }
+    Ok(by_file)
 }
 
 /// The per-file scores in `outcomes.json` (the baseline run left out).
@@ -127,9 +166,8 @@ pub(crate) fn scores(outcomes_json: &str) -> Result<BTreeMap<String, Score>> {
     Ok(by_file)
 }
 
-/// A Markdown table of [`scores`], with a total row.
-pub(crate) fn score_table(outcomes_json: &str) -> Result<String> {
-    let by_file = scores(outcomes_json)?;
+/// A Markdown table of per-file scores, with a total row.
+pub(crate) fn score_table(by_file: &BTreeMap<String, Score>) -> Result<String> {
     let mut out = String::from("| file | caught | missed | timeout | unviable | score |\n|---|---:|---:|---:|---:|---:|\n");
     let mut total = Score::default();
     let row = |name: &str, s: &Score| {
@@ -137,7 +175,7 @@ pub(crate) fn score_table(outcomes_json: &str) -> Result<String> {
         let pct = if tested == 0 { "-".to_string() } else { format!("{}%", (u64::from(s.caught) * 100) / u64::from(tested)) };
         format!("| {name} | {} | {} | {} | {} | {pct} |\n", s.caught, s.missed, s.timeout, s.unviable)
     };
-    for (file, s) in &by_file {
+    for (file, s) in by_file {
         out.push_str(&row(&format!("`{file}`"), s));
         total.caught += s.caught;
         total.missed += s.missed;
@@ -165,11 +203,25 @@ mod tests {
         let s = scores(json).unwrap();
         assert_eq!(s["core/src/a.rs"], Score { caught: 2, missed: 1, timeout: 0, unviable: 0 });
         assert_eq!(s["core/src/b.rs"], Score { caught: 0, missed: 0, timeout: 1, unviable: 1 });
-        let t = score_table(json).unwrap();
+        let t = score_table(&s).unwrap();
         assert!(t.contains("| `core/src/a.rs` | 2 | 1 | 0 | 0 | 66% |"), "{t}");
         assert!(t.contains("| `core/src/b.rs` | 0 | 0 | 1 | 1 | 0% |"), "{t}");
         assert!(t.contains("| **all** | 2 | 1 | 1 | 1 | 50% |"), "{t}");
         assert!(scores(r#"{"outcomes": [{"scenario": {"Mutant": {"file": "x"}}, "summary": "Weird"}]}"#).is_err());
         assert!(scores("not json").is_err());
+    }
+
+    #[test]
+    fn a_stopped_run_is_scored_from_the_lists() {
+        let dir = std::env::temp_dir().join(format!("omega-xtask-mutants-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        assert!(scores_in(&dir).is_err());
+        fs::write(dir.join("caught.txt"), "core/src/a.rs:1:2: replace x\ncore/src/a.rs:3:4: replace y\n").unwrap();
+        fs::write(dir.join("missed.txt"), "core/src/b.rs:5:6: replace z with w: in f\n").unwrap();
+        let s = scores_in(&dir).unwrap();
+        assert_eq!(s["core/src/a.rs"], Score { caught: 2, ..Score::default() });
+        assert_eq!(s["core/src/b.rs"], Score { missed: 1, ..Score::default() });
+        let _ = fs::remove_dir_all(&dir);
     }
 }
