@@ -414,3 +414,22 @@ fn one_member_with_several_valid_signatures_counts_once() {
     let v = cert::verify(&c, &committee);
     assert_eq!((v.valid, v.valid_signers), (true, 2), "{v:?}");
 }
+
+/// A checkpoint line with the wrong key is refused with the number of that line.
+#[test]
+fn a_checkpoint_field_error_names_its_line() {
+    let keys = keys();
+    let committee = Committee::new(3, keys.iter().map(|k| k.verifier().clone()).collect()).unwrap();
+    let text = certificate(Kind::State, &keys, &committee).to_note();
+    let mut checked = 0;
+    for (n, key) in [(4, "omega-kind"), (5, "omega-height"), (6, "omega-prev"), (7, "omega-state"), (8, "omega-committee")] {
+        if !text.contains(&format!("\n{key} ")) {
+            continue;
+        }
+        let bad = text.replacen(&format!("\n{key} "), &format!("\n{key}x "), 1);
+        let e = Certificate::from_note(bad.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains(&format!("line {n}: expected `{key} ...`")), "{key}: {e}");
+        checked += 1;
+    }
+    assert!(checked >= 4, "{text}");
+}

@@ -1169,6 +1169,13 @@ mod tests {
     }
 
     #[test]
+    fn signature_statuses_have_their_json_names() {
+        let names: alloc::vec::Vec<&str> =
+            [SigStatus::Valid, SigStatus::BadSignature, SigStatus::UnknownKey, SigStatus::Duplicate].iter().map(SigStatus::as_str).collect();
+        assert_eq!(names, ["valid", "bad_signature", "unknown_key", "duplicate"]);
+    }
+
+    #[test]
     fn committee_rules() {
         let a = key("a", 1).verifier().clone();
         assert_eq!(Committee::new(0, alloc::vec![a.clone()]).unwrap_err().code(), 3603);

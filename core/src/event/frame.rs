@@ -663,5 +663,36 @@ mod tests {
         let mut c = l.clone();
         c[9] ^= 1;
         assert_eq!(scan(&c).error.map(|e| e.code()), Some(3803));
+        // shorter than the header: with the magic, a header error; without it, not a log
+        for n in 4..HEADER_LEN {
+            assert_eq!(scan(&l[..n]).error.map(|e| e.code()), Some(3803), "{n} bytes");
+        }
+        assert_eq!(scan(b"OMG").error.map(|e| e.code()), Some(3803));
+        assert_eq!(scan(b"NOPE").error.map(|e| e.code()), Some(3801));
+    }
+
+    #[test]
+    fn scan_with_reports_progress_after_every_so_many_bytes() {
+        let (ev, l) = log();
+        let every = 100u64;
+        assert!(l.len() as u64 > 3 * every, "the sample log is long enough to report several times");
+        // the frame ends, and when a report is due: at the first frame end at or past the next mark
+        let mut want = alloc::vec![];
+        let (mut at, mut next) = (HEADER_LEN as u64, every);
+        for e in &ev {
+            at += (FRAME_OVERHEAD + e.encoded_len()) as u64;
+            if at >= next {
+                want.push(at);
+                next = at + every;
+            }
+        }
+        let mut seen = alloc::vec![];
+        let r = scan_with(&l, every, |b| seen.push(b));
+        assert_eq!(seen, want);
+        assert_eq!(r.valid_bytes, scan(&l).valid_bytes);
+        // every = 0: no progress at all
+        let mut none = 0;
+        let _ = scan_with(&l, 0, |_| none += 1);
+        assert_eq!(none, 0);
     }
 }
