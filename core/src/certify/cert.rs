@@ -1169,6 +1169,17 @@ mod tests {
     }
 
     #[test]
+    fn decimals_are_plain_u64_with_no_leading_zeros() {
+        assert_eq!(decimal("0"), Some(0));
+        assert_eq!(decimal("7"), Some(7));
+        assert_eq!(decimal("10"), Some(10));
+        assert_eq!(decimal("18446744073709551615"), Some(u64::MAX));
+        for bad in ["", "00", "01", "+1", "-1", "1a", " 1", "18446744073709551616"] {
+            assert_eq!(decimal(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn signature_statuses_have_their_json_names() {
         let names: alloc::vec::Vec<&str> =
             [SigStatus::Valid, SigStatus::BadSignature, SigStatus::UnknownKey, SigStatus::Duplicate].iter().map(SigStatus::as_str).collect();

@@ -277,6 +277,21 @@ mod tests {
     }
 
     #[test]
+    fn from_parts_sorts_heads_and_refuses_two_for_one_stream() {
+        let s = sample();
+        let mut reversed = s.heads.clone();
+        reversed.reverse();
+        assert_eq!(State::from_parts(s.range.clone(), s.frontier, reversed).unwrap(), s);
+        let mut twice = s.heads.clone();
+        twice.push(twice[0]);
+        twice.reverse();
+        assert!(matches!(
+            State::from_parts(s.range.clone(), s.frontier, twice),
+            Err(StateError::Inconsistent("two heads for one (node, stream)"))
+        ));
+    }
+
+    #[test]
     fn roundtrip() {
         let s = sample();
         let b = s.encode();
