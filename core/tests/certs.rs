@@ -433,3 +433,12 @@ fn a_checkpoint_field_error_names_its_line() {
     }
     assert!(checked >= 4, "{text}");
 }
+
+#[test]
+fn a_committee_keeps_its_threshold() {
+    let keys = keys();
+    for k in 1..=4u32 {
+        let c = Committee::new(k, keys.iter().map(|k| k.verifier().clone()).collect()).unwrap();
+        assert_eq!(c.threshold(), k);
+    }
+}

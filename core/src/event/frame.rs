@@ -669,6 +669,12 @@ mod tests {
         }
         assert_eq!(scan(b"OMG").error.map(|e| e.code()), Some(3803));
         assert_eq!(scan(b"NOPE").error.map(|e| e.code()), Some(3801));
+        // the max frame must be between 1 and the cap (a header whose CRC is right)
+        assert_eq!(parse_header(&header(1)), Ok(1));
+        assert_eq!(parse_header(&header(MAX_FRAME_CAP)), Ok(MAX_FRAME_CAP));
+        for bad in [0, MAX_FRAME_CAP + 1, u32::MAX] {
+            assert!(matches!(parse_header(&header(bad)), Err(FrameError::Header(_))), "max frame {bad}");
+        }
     }
 
     #[test]

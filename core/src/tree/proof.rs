@@ -522,6 +522,17 @@ mod tests {
     }
 
     #[test]
+    fn a_subtree_knows_its_length_and_emptiness() {
+        assert!(Subtree { start: 3, end: 3 }.is_empty());
+        assert!(Subtree { start: 4, end: 3 }.is_empty());
+        let s = Subtree { start: 3, end: 7 };
+        assert!(!s.is_empty());
+        assert_eq!(s.len(), 4);
+        assert!(s.is_perfect());
+        assert!(!Subtree { start: 3, end: 6 }.is_perfect());
+    }
+
+    #[test]
     fn lengths_match_node_lists() {
         for size in 1..70u64 {
             for index in 0..size {
