@@ -1,4 +1,4 @@
-//! SIGBUS, turned into a clear error.
+//! SIGBUS, turned into a clear error; SIGPIPE, left to end a command quietly.
 //!
 //! omega maps log files instead of reading them (zero copy). If another
 //! program truncates a mapped file while omega reads it, the kernel raises
@@ -34,5 +34,16 @@ pub fn install() {
         sa.sa_sigaction = on_sigbus as extern "C" fn(libc::c_int) as libc::sighandler_t;
         libc::sigemptyset(&mut sa.sa_mask);
         let _ = libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
+    }
+}
+
+/// Restores the default action of SIGPIPE, so that `omega ... | head` ends
+/// quietly when `head` stops reading, as other Unix tools do, instead of
+/// panicking on the write that fails (Rust programs start with SIGPIPE
+/// ignored). Sockets are unaffected: Rust writes to them with MSG_NOSIGNAL.
+pub fn default_sigpipe() {
+    // SAFETY: setting a signal's action to SIG_DFL has no preconditions.
+    unsafe {
+        let _ = libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -618,6 +618,10 @@ pub(crate) fn exit_for(resp: &Response) -> ExitCode {
 fn main() -> ExitCode {
     guard::install();
     let cli = Cli::parse();
+    // a closed stdout ends a one-shot command quietly; a node keeps running and reports it
+    if !matches!(cli.command, Command::Node { .. }) {
+        guard::default_sigpipe();
+    }
     let result = match &cli.command {
         Command::Reconcile { input, prior, format, bundle, no_bundle, engine } => {
             commands::reconcile::run(input, prior.as_deref(), *format, (!*no_bundle).then_some(bundle.as_deref()), engine)

@@ -559,3 +559,28 @@ fn sample_shuffle_changes_the_order_only() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--out"), "{}", String::from_utf8_lossy(&o.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Writing to a closed stdout (`omega ... | head` after head exits) ends the
+/// command quietly by SIGPIPE, as other Unix tools do; it used to panic with
+/// "failed printing to stdout: Broken pipe" and a backtrace.
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tmp("closed-stdout");
+    let events = dir.join("events.json");
+    let o = omega(&["sample", "--seed", "3", "--nodes", "2", "--per-stream", "50", "--out", s(&events)]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    // the pipe's read end is closed before omega starts, so its first write fails
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_omega"))
+        .args(["reconcile", "--input", s(&events), "--no-bundle"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run omega");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // SIGPIPE is 13 on Linux
+    assert_eq!(out.status.signal(), Some(13), "{:?} {stderr}", out.status);
+}
