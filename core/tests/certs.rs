@@ -442,3 +442,33 @@ fn a_committee_keeps_its_threshold() {
         assert_eq!(c.threshold(), k);
     }
 }
+
+/// A world (ECS) attestation extends the certificate of the same history:
+/// the same tree size and root; another root or size is refused (3604).
+#[test]
+fn an_ecs_certificate_extends_the_certificate_of_its_history() {
+    let keys = keys();
+    let committee = Committee::new(3, keys.iter().map(|k| k.verifier().clone()).collect()).unwrap();
+    let state = certificate(Kind::State, &keys, &committee);
+    let cp = &state.checkpoint;
+    let att = |prior_tree_size: u64, prior_root: [u8; 32]| Attested {
+        kind: Kind::Ecs,
+        tree_size: cp.tree_size,
+        root: cp.root,
+        state_hash: [5; 32],
+        evidence: None,
+        tick: Some(64),
+        world: None,
+        prior_tree_size,
+        prior_root,
+        prior_state_hash: [0; 32],
+        consistency: vec![],
+    };
+    let ecs = cert::certify(&att(cp.tree_size, cp.root), "t.example/log", Some(&state), Some(&committee), &keys[0]).unwrap();
+    assert_eq!(ecs.checkpoint.height, cp.height + 1);
+    assert_eq!(ecs.checkpoint.kind, Kind::Ecs);
+    for (size, root) in [(cp.tree_size + 1, cp.root), (cp.tree_size, [9; 32])] {
+        let e = cert::certify(&att(size, root), "t.example/log", Some(&state), Some(&committee), &keys[0]).unwrap_err();
+        assert_eq!(e.code(), 3604, "{e}");
+    }
+}

@@ -1180,6 +1180,25 @@ mod tests {
     }
 
     #[test]
+    fn problems_have_their_codes() {
+        let h = [0u8; 32];
+        let problems = [
+            (Problem::Quorum { have: 1, need: 2 }, 3701),
+            (Problem::CommitteeMismatch { named: h, given: h }, 3702),
+            (Problem::BadSignature { name: "a".into() }, 3703),
+            (Problem::NoGenesis, 3711),
+            (Problem::Gap { height: 1 }, 3712),
+            (Problem::Link { height: 1 }, 3713),
+            (Problem::NotAppendOnly { height: 1, why: "x".into() }, 3714),
+            (Problem::Fork { height: 1, a: h, b: h }, 3715),
+            (Problem::Invalid { height: 1 }, 3716),
+        ];
+        for (p, code) in problems {
+            assert_eq!(p.code(), code, "{p:?}");
+        }
+    }
+
+    #[test]
     fn signature_statuses_have_their_json_names() {
         let names: alloc::vec::Vec<&str> =
             [SigStatus::Valid, SigStatus::BadSignature, SigStatus::UnknownKey, SigStatus::Duplicate].iter().map(SigStatus::as_str).collect();

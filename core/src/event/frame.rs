@@ -596,6 +596,12 @@ mod tests {
             let f = f.unwrap();
             assert_eq!(f.event.leaf_hash(), e.leaf_hash());
             assert_eq!(f.event.to_event(), *e);
+            // the borrowed accessors, each against the owned event
+            assert_eq!(f.event.key(), e.key());
+            assert_eq!(f.event.seq(), e.seq());
+            assert_eq!(f.event.deps().collect::<Vec<_>>(), e.deps().to_vec());
+            assert_eq!(f.event.payload(), e.payload());
+            assert_eq!(f.event.bytes().len(), e.encoded_len());
         }
     }
 

@@ -292,6 +292,20 @@ mod tests {
     }
 
     #[test]
+    fn from_parts_refuses_a_head_whose_key_names_another_stream_or_node() {
+        let s = sample();
+        for (node, stream) in [(1, 1), (3, 0)] {
+            let mut heads = s.heads.clone();
+            // the first head's key names (node, stream) instead of (1, 0)
+            heads[0].key = Key::new(1, node, stream, EventId::derived(node, stream, 0));
+            assert!(
+                matches!(State::from_parts(s.range.clone(), s.frontier, heads), Err(StateError::Inconsistent("a head's key names another (node, stream)"))),
+                "key of ({node}, {stream})"
+            );
+        }
+    }
+
+    #[test]
     fn roundtrip() {
         let s = sample();
         let b = s.encode();
