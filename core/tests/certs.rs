@@ -472,3 +472,42 @@ fn an_ecs_certificate_extends_the_certificate_of_its_history() {
         assert_eq!(e.code(), 3604, "{e}");
     }
 }
+
+/// A certificate that attests a world binds its successor to attest one at
+/// the same tick or later; and a bad world line is refused with its line number.
+#[test]
+fn a_world_only_moves_forward_along_the_chain() {
+    use omega_core::certify::cert::WorldMark;
+    let keys = keys();
+    let committee = Committee::new(3, keys.iter().map(|k| k.verifier().clone()).collect()).unwrap();
+    let leaves: Vec<[u8; 32]> = (0..5u8).map(|i| merkle::leaf_hash(&[i])).collect();
+    let root = merkle::root(&leaves);
+    let att = |world: Option<u64>, prior: bool| Attested {
+        kind: Kind::State,
+        tree_size: 5,
+        root,
+        state_hash: [7; 32],
+        evidence: None,
+        tick: None,
+        world: world.map(|tick| WorldMark { tick, state_hash: [8; 32] }),
+        prior_tree_size: if prior { 5 } else { 0 },
+        prior_root: if prior { root } else { merkle::empty_root() },
+        prior_state_hash: if prior { [7; 32] } else { [1; 32] },
+        consistency: vec![],
+    };
+    let first = cert::certify(&att(Some(10), false), "t.example/log", None, Some(&committee), &keys[0]).unwrap();
+    for tick in [10, 11] {
+        let next = cert::certify(&att(Some(tick), true), "t.example/log", Some(&first), Some(&committee), &keys[0]).unwrap();
+        assert_eq!(next.checkpoint.world.map(|w| w.tick), Some(tick));
+    }
+    for world in [Some(9), None] {
+        let e = cert::certify(&att(world, true), "t.example/log", Some(&first), Some(&committee), &keys[0]).unwrap_err();
+        assert_eq!(e.code(), 3604, "{world:?}: {e}");
+    }
+    // the world line is the ninth of a state checkpoint
+    let text = first.to_note();
+    assert!(text.contains("\nomega-world 10 "), "{text}");
+    let bad = text.replacen("\nomega-world 10 ", "\nomega-world 010 ", 1);
+    let e = Certificate::from_note(bad.as_bytes()).unwrap_err();
+    assert!(e.to_string().contains("line 9: world must be"), "{e}");
+}
