@@ -511,3 +511,45 @@ fn a_world_only_moves_forward_along_the_chain() {
     let e = Certificate::from_note(bad.as_bytes()).unwrap_err();
     assert!(e.to_string().contains("line 9: world must be"), "{e}");
 }
+
+/// The binary form takes 1 to 256 signatures: exactly 256 decode.
+#[test]
+fn a_certificate_with_the_most_signatures_decodes() {
+    let (_, _, cp) = fixture();
+    let sigs: Vec<NoteSignature> = (0..note::MAX_SIGNATURES as u32).map(|i| NoteSignature { name: format!("s{i}"), id: i, sig: vec![7; 64] }).collect();
+    let c = Certificate { checkpoint: cp.clone(), signatures: sigs };
+    let bin = c.encode().unwrap();
+    assert_eq!(Certificate::decode(&bin).unwrap(), c);
+    let text = c.to_note();
+    assert_eq!(Certificate::from_note(text.as_bytes()).unwrap(), c);
+}
+
+/// A certificate that extends another carries its consistency proof, one
+/// `omega-consistency` line per hash, and reads back from its note.
+#[test]
+fn consistency_lines_read_back_from_the_note() {
+    let keys = keys();
+    let committee = Committee::new(3, keys.iter().map(|k| k.verifier().clone()).collect()).unwrap();
+    let first = certificate(Kind::State, &keys, &committee);
+    let leaves: Vec<[u8; 32]> = (0..5u8).map(|i| merkle::leaf_hash(&[i])).collect();
+    let mut more = leaves.clone();
+    more.extend((5..13u8).map(|i| merkle::leaf_hash(&[i])));
+    let att = Attested {
+        kind: Kind::State,
+        tree_size: 13,
+        root: merkle::root(&more),
+        state_hash: [8; 32],
+        evidence: None,
+        tick: None,
+        world: None,
+        prior_tree_size: 5,
+        prior_root: merkle::root(&leaves),
+        prior_state_hash: [7; 32],
+        consistency: omega_core::tree::proof::consistency_proof(&more, 5).unwrap(),
+    };
+    let next = cert::certify(&att, "t.example/log", Some(&first), Some(&committee), &keys[0]).unwrap();
+    assert!(next.checkpoint.consistency.len() >= 2);
+    let text = next.to_note();
+    assert_eq!(text.matches("\nomega-consistency ").count(), next.checkpoint.consistency.len());
+    assert_eq!(Certificate::from_note(text.as_bytes()).unwrap(), next);
+}

@@ -683,6 +683,24 @@ mod tests {
         }
     }
 
+    /// Salvage skips a damaged frame by its length field when that lands on a
+    /// frame, even when the damaged frame's payload holds a whole valid frame
+    /// (which a byte-by-byte search would take for the next one).
+    #[test]
+    fn salvage_follows_the_damaged_frame_s_length_over_a_frame_inside_it() {
+        let ev = |seq: u64, payload: Vec<u8>| Event::new(seq + 1, 1, 0, EventId::derived(1, 0, seq), seq, alloc::vec![], payload);
+        let mut inner = Vec::new();
+        push_frame(&mut inner, &ev(9, b"inside".to_vec()).encode());
+        let events = [ev(0, b"a".to_vec()), ev(1, inner), ev(2, b"c".to_vec())];
+        let mut l = encode_log(&events);
+        let start = HEADER_LEN + FRAME_OVERHEAD + events[0].encoded_len();
+        let end = start + FRAME_OVERHEAD + events[1].encoded_len();
+        l[start + 4] ^= 0x55; // the second frame's CRC
+        let s = salvage(&l).unwrap();
+        assert_eq!(s.damaged, alloc::vec![Span { start: start as u64, end: end as u64 }]);
+        assert_eq!(s.frames(), 2);
+    }
+
     #[test]
     fn scan_with_reports_progress_after_every_so_many_bytes() {
         let (ev, l) = log();
