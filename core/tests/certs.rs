@@ -553,3 +553,17 @@ fn consistency_lines_read_back_from_the_note() {
     assert_eq!(text.matches("\nomega-consistency ").count(), next.checkpoint.consistency.len());
     assert_eq!(Certificate::from_note(text.as_bytes()).unwrap(), next);
 }
+
+/// An origin that is too long says so (not that it has a space); both are line 1.
+#[test]
+fn an_origin_s_error_says_what_is_wrong_with_it() {
+    let (_, _, cp) = fixture();
+    let mut long = cp.clone();
+    long.origin = "a".repeat(cert::MAX_ORIGIN_BYTES + 1);
+    let e = long.validate().unwrap_err().to_string();
+    assert!(e.contains("line 1:") && !e.contains("no spaces"), "{e}");
+    let mut spaced = cp.clone();
+    spaced.origin = "a b".into();
+    let e = spaced.validate().unwrap_err().to_string();
+    assert!(e.contains("line 1:") && e.contains("no spaces"), "{e}");
+}

@@ -701,6 +701,22 @@ mod tests {
         assert_eq!(s.frames(), 2);
     }
 
+    /// A frame exactly as long as the header's max frame is valid, for the
+    /// reader and for salvage; one byte longer is not.
+    #[test]
+    fn a_frame_of_exactly_the_max_length_is_valid() {
+        let body = Event::new(1, 1, 0, EventId::derived(1, 0, 0), 0, alloc::vec![], b"exactly".to_vec()).encode();
+        let len = body.len() as u32;
+        for (max, ok) in [(len, true), (len + 1, true), (len - 1, false)] {
+            let mut l = header(max).to_vec();
+            push_frame(&mut l, &body);
+            let r = scan(&l);
+            assert_eq!(r.error.is_none(), ok, "max {max}, frame {len}: {:?}", r.error);
+            let s = salvage(&l).unwrap();
+            assert_eq!(s.frames(), u64::from(ok), "max {max}, frame {len}");
+        }
+    }
+
     #[test]
     fn scan_with_reports_progress_after_every_so_many_bytes() {
         let (ev, l) = log();
