@@ -567,3 +567,63 @@ fn an_origin_s_error_says_what_is_wrong_with_it() {
     let e = spaced.validate().unwrap_err().to_string();
     assert!(e.contains("line 1:") && e.contains("no spaces"), "{e}");
 }
+
+/// A chain of three certificates verifies in any order; without its genesis
+/// it says so (3711); without a middle link, a gap at that height (3712).
+#[test]
+fn a_chain_verifies_from_genesis_and_names_what_is_missing() {
+    let keys = keys();
+    let committee = Committee::new(3, keys.iter().map(|k| k.verifier().clone()).collect()).unwrap();
+    let all: Vec<[u8; 32]> = (0..20u8).map(|i| merkle::leaf_hash(&[i])).collect();
+    let mut chain: Vec<Certificate> = Vec::new();
+    let mut prev_size = 0u64;
+    for size in [5u64, 9, 20] {
+        let prev = chain.last();
+        let att = Attested {
+            kind: Kind::State,
+            tree_size: size,
+            root: merkle::root(&all[..size as usize]),
+            state_hash: [size as u8; 32],
+            evidence: None,
+            tick: None,
+            world: None,
+            prior_tree_size: prev_size,
+            prior_root: if prev_size == 0 { merkle::empty_root() } else { merkle::root(&all[..prev_size as usize]) },
+            prior_state_hash: prev.map_or([1; 32], |p| p.checkpoint.state_hash),
+            consistency: if prev_size == 0 { vec![] } else { omega_core::tree::proof::consistency_proof(&all[..size as usize], prev_size).unwrap() },
+        };
+        let mut c = cert::certify(&att, "t.example/log", prev, Some(&committee), &keys[0]).unwrap();
+        for k in &keys[1..3] {
+            c.cosign(k).unwrap();
+        }
+        chain.push(c);
+        prev_size = size;
+    }
+    let codes = |certs: &[Certificate]| -> Vec<u16> { cert::verify_chain(certs, &committee).problems.iter().map(|p| p.code()).collect() };
+    let v = cert::verify_chain(&chain, &committee);
+    assert!(v.valid && v.problems.is_empty(), "{:?}", v.problems);
+    assert_eq!(v.links.iter().map(|l| l.0).collect::<Vec<_>>(), vec![0, 1, 2]);
+    let reversed: Vec<Certificate> = chain.iter().rev().cloned().collect();
+    assert!(cert::verify_chain(&reversed, &committee).valid);
+    assert_eq!(codes(&chain[1..]), vec![3711]);
+    assert_eq!(codes(&[chain[0].clone(), chain[2].clone()]), vec![3712]);
+}
+
+/// A consistency line that is not a hash is refused with its line number.
+#[test]
+fn a_bad_consistency_line_names_its_line() {
+    let (_, _, cp) = fixture();
+    let mut c = cp.clone();
+    if c.consistency.is_empty() {
+        // a non-genesis checkpoint with two consistency hashes
+        c.height = 1;
+        c.prev = Some([3; 32]);
+        c.consistency = vec![[4; 32], [5; 32]];
+    }
+    let text = c.body();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with("omega-consistency ")).expect("a consistency line");
+    let bad = text.replacen(lines[at], "omega-consistency zz", 1);
+    let e = Checkpoint::parse(&bad).unwrap_err().to_string();
+    assert!(e.contains(&format!("line {}: a consistency hash", at + 1)), "{e}");
+}

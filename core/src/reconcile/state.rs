@@ -306,6 +306,33 @@ mod tests {
     }
 
     #[test]
+    fn decode_refuses_a_head_given_twice_as_unsorted() {
+        let s = sample();
+        let mut b = s.encode();
+        // head count 2 -> 3, the last head repeated
+        let count = b.len() - 2 * 74 - 4;
+        b[count + 3] = 3;
+        let last = b[b.len() - 74..].to_vec();
+        b.extend_from_slice(&last);
+        assert_eq!(State::decode(&b), Err(StateError::Inconsistent("heads are not sorted by (node, stream) and unique")));
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        let cases = [
+            (StateError::Length { offset: 7 }, "wrong length (at offset 7)"),
+            (StateError::Magic, "magic \"OMGS\""),
+            (StateError::Version(2), "version 2 is not supported"),
+            (StateError::Inconsistent("why"), "inconsistent: why"),
+            (StateError::RootMismatch, "root does not match"),
+            (StateError::StateHashMismatch, "state hash does not match"),
+        ];
+        for (e, text) in cases {
+            assert!(alloc::format!("{e}").contains(text), "{e}");
+        }
+    }
+
+    #[test]
     fn roundtrip() {
         let s = sample();
         let b = s.encode();
