@@ -65,7 +65,7 @@ enum Cmd {
     /// Run every test suite CI runs, in order, failing fast.
     Test,
     /// Mutation testing of core's decision code with the pinned cargo-mutants (installed on
-    /// first use): what `.cargo/mutants.toml` names, or the files given. Not in CI: a full run
+    /// first use): reconcile, proof, merkle, cert, frame and the ECS systems, or the files given. Not in CI: a full run
     /// takes hours on 2 cores. Ends with the score per file (docs/TESTING.md keeps it).
     Mutants {
         /// Only mutants in the files matching this glob (repeatable), e.g. core/src/event/frame.rs.
