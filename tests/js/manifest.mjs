@@ -167,7 +167,8 @@ function u32le(n) {
   return b;
 }
 
-function concat(parts) {
+/** The parts, one after another, in one Uint8Array. */
+export function concat(parts) {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

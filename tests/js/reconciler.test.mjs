@@ -9,6 +9,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { OP_RECONCILE_BINARY, OP_RECONCILE_JSON, VECTORS_DIR, loadCases, sha256Hex } from "./vectors.mjs";
+import { concat } from "./manifest.mjs";
 
 let omega;
 try {
@@ -27,15 +28,6 @@ const DEMO_ARGS = [2026, 4, 3, 250, 32, 11];
 // The empty state, byte for byte as docs/FORMATS.md ("State binary") spells it.
 const EMPTY_STATE = Uint8Array.from([...Buffer.from("OMGS"), 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
-const concat = (parts) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 /** A vector's events as JSON texts of one event each and as canonical binary events, in input order. */
 function eventsOf(c) {
