@@ -11,17 +11,12 @@ import {
   OP_RECONCILE_JSON,
   assertSameBytes,
   expectedBlobSha256,
+  importKernel,
   loadCases,
   sha256Hex,
 } from "./vectors.mjs";
 
-let omega;
-try {
-  // Resolved like any user would: the "node" export, which initialises the blob itself.
-  omega = await import("omega-kernel");
-} catch (e) {
-  throw new Error(`cannot import omega-kernel (build it with \`cargo xtask blob\`, install with \`npm ci\` in tests/js): ${e.message}`, { cause: e });
-}
+const omega = await importKernel();
 
 const cases = loadCases();
 

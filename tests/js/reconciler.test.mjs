@@ -8,15 +8,10 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { OP_RECONCILE_BINARY, OP_RECONCILE_JSON, VECTORS_DIR, loadCases, sha256Hex } from "./vectors.mjs";
+import { OP_RECONCILE_BINARY, OP_RECONCILE_JSON, VECTORS_DIR, importKernel, loadCases, sha256Hex } from "./vectors.mjs";
 import { concat } from "./manifest.mjs";
 
-let omega;
-try {
-  omega = await import("omega-kernel");
-} catch (e) {
-  throw new Error(`cannot import omega-kernel (build it with \`cargo xtask blob\`, install with \`npm ci\` in tests/js): ${e.message}`, { cause: e });
-}
+const omega = await importKernel();
 
 const cases = loadCases();
 // Every reconcile vector with a result (ok or obstruction), in both ops.

@@ -63,3 +63,15 @@ export function expectedBlobSha256() {
   }
   return sha;
 }
+
+/**
+ * The npm package `omega-kernel`, imported as a user would (its "node" export
+ * initialises the blob itself), or an Error that says how to get it.
+ */
+export async function importKernel() {
+  try {
+    return await import("omega-kernel");
+  } catch (e) {
+    throw new Error(`cannot import omega-kernel (build it with \`cargo xtask blob\`, install with \`npm ci\` in tests/js): ${e.message}`, { cause: e });
+  }
+}
