@@ -207,11 +207,15 @@ fn hex32(s: &str) -> Option<Hash> {
     hex::decode_array::<32>(s)
 }
 
+/// A decimal u64 as omega writes it: digits only (no sign, no spaces), no
+/// leading zero but `0` itself. `u64::from_str` refuses the empty string and
+/// values past `u64::MAX`, and would accept `+1`, hence the digit check.
 fn decimal(s: &str) -> Option<u64> {
-    if s.is_empty() || (s.len() > 1 && s.starts_with('0')) || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    match s.as_bytes() {
+        [b'0', _, ..] => None,
+        b if b.iter().all(u8::is_ascii_digit) => s.parse().ok(),
+        _ => None,
     }
-    s.parse().ok()
 }
 
 impl Checkpoint {
@@ -1168,6 +1172,52 @@ mod tests {
         assert!(v.problems.contains(&Problem::BadSignature { name: "m1".into() }));
     }
 
+    /// Every line of every shape of checkpoint (each kind, with and without a
+    /// world mark (not for kind ecs) and consistency hashes), spoiled in turn, is refused with
+    /// that line's number: the line count after the optional lines is kept
+    /// right however many of them came before.
+    #[test]
+    fn every_bad_line_is_named_by_its_number() {
+        let mut shapes = 0;
+        for kind in [Kind::State, Kind::Obstruction, Kind::Ecs] {
+            for world in [None, Some(WorldMark { tick: 9, state_hash: [6; 32] })] {
+                if kind == Kind::Ecs && world.is_some() {
+                    continue; // an ecs checkpoint attests a world itself
+                }
+                for consistency in [alloc::vec![], alloc::vec![[4u8; 32], [5; 32]]] {
+                    let mut c = cp(kind);
+                    c.world = world;
+                    if !consistency.is_empty() {
+                        c.height = 1;
+                        c.prev = Some([7; 32]);
+                        c.consistency = consistency;
+                    }
+                    let body = c.body();
+                    assert_eq!(Checkpoint::parse(&body).unwrap(), c);
+                    let lines: alloc::vec::Vec<&str> = body.lines().collect();
+                    for (at, l) in lines.iter().enumerate() {
+                        // a value no line accepts, under the line's own key
+                        let spoiled = match (at, l.split_once(' ')) {
+                            (0, _) => "bad origin".to_string(),
+                            (1 | 2, _) => "!".to_string(),
+                            (_, Some((key, _))) => format!("{key} !"),
+                            (_, None) => unreachable!("{l:?}"),
+                        };
+                        let mut bad: alloc::vec::Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                        bad[at] = spoiled;
+                        let text = format!("{}\n", bad.join("\n"));
+                        let e = Checkpoint::parse(&text).unwrap_err();
+                        assert_eq!(e.code(), 3601);
+                        let msg = e.to_string();
+                        assert!(msg.contains(&format!("line {}: ", at + 1)), "{kind:?} line {}: {msg}\n{text}", at + 1);
+                    }
+                    shapes += 1;
+                }
+            }
+        }
+        assert_eq!(shapes, 10);
+    }
+
     #[test]
     fn decimals_are_plain_u64_with_no_leading_zeros() {
         assert_eq!(decimal("0"), Some(0));
@@ -1213,8 +1263,31 @@ mod tests {
         assert_eq!(Committee::new(1, alloc::vec![a.clone(), a.clone()]).unwrap_err().code(), 3603);
         let b = key("b", 2).verifier().clone();
         let x = Committee::new(1, alloc::vec![a.clone(), b.clone()]).unwrap();
-        let y = Committee::new(1, alloc::vec![b, a]).unwrap();
+        let y = Committee::new(1, alloc::vec![b.clone(), a.clone()]).unwrap();
         assert_eq!(x.hash(), y.hash());
+        // the hash is SHA-256 of the documented text, members sorted by their text form
+        let (first, second) = if a.to_string() < b.to_string() { (&a, &b) } else { (&b, &a) };
+        let text = format!("omega-committee v1\nthreshold 1\n{first}\n{second}\n");
+        assert_eq!(x.hash(), sha256(text.as_bytes()));
+        // and it changes with the threshold and with the members
+        let z = Committee::new(2, alloc::vec![a.clone(), b]).unwrap();
+        assert_ne!(z.hash(), x.hash());
+        assert_ne!(Committee::new(1, alloc::vec![a]).unwrap().hash(), x.hash());
+    }
+
+    /// Cosigning drops only lines with the signer's name *and* id: a line of
+    /// another key that happens to share the name (so another id) stays.
+    #[test]
+    fn cosigning_keeps_another_keys_line_with_the_same_name() {
+        let first = key("same", 1);
+        let second = key("same", 2);
+        assert_ne!(first.verifier().id(), second.verifier().id());
+        let mut c = Certificate::sign_new(cp(Kind::State), &first).unwrap();
+        let before = c.signatures[0].clone();
+        c.cosign(&second).unwrap();
+        assert_eq!(c.signatures.len(), 2, "{:?}", c.signatures);
+        assert_eq!(c.signatures[0], before);
+        assert_eq!((c.signatures[1].name.as_str(), c.signatures[1].id), ("same", second.verifier().id()));
     }
 
     #[test]
