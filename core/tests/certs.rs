@@ -524,6 +524,28 @@ fn a_certificate_with_the_most_signatures_decodes() {
     assert_eq!(Certificate::from_note(text.as_bytes()).unwrap(), c);
 }
 
+/// A binary certificate that says it has no signatures, or 257, is refused
+/// at its count, with the count in the message.
+#[test]
+fn a_binary_signature_count_out_of_range_is_refused_at_the_count() {
+    let (_, _, cp) = fixture();
+    let one = NoteSignature { name: "s".into(), id: 1, sig: vec![7; 64] };
+    let c = Certificate { checkpoint: cp.clone(), signatures: vec![one] };
+    let bin = c.encode().unwrap();
+    // the count (u16) is followed by the one record: name length, name, id, sig length, sig
+    let record = 1 + 1 + 4 + 2 + 64;
+    let at = bin.len() - record - 2;
+    assert_eq!(bin[at..at + 2], [0, 1]);
+    for (count, rest) in [(0u16, &bin[bin.len()..]), (257, &bin[at + 2..])] {
+        let mut bad = bin[..at].to_vec();
+        bad.extend_from_slice(&count.to_be_bytes());
+        bad.extend_from_slice(rest);
+        let e = Certificate::decode(&bad).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains(&format!("{count} signatures; a certificate has 1 to 256")), "{msg}");
+    }
+}
+
 /// A certificate that extends another carries its consistency proof, one
 /// `omega-consistency` line per hash, and reads back from its note.
 #[test]

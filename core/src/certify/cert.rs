@@ -207,15 +207,11 @@ fn hex32(s: &str) -> Option<Hash> {
     hex::decode_array::<32>(s)
 }
 
-/// A decimal u64 as omega writes it: digits only (no sign, no spaces), no
-/// leading zero but `0` itself. `u64::from_str` refuses the empty string and
-/// values past `u64::MAX`, and would accept `+1`, hence the digit check.
 fn decimal(s: &str) -> Option<u64> {
-    match s.as_bytes() {
-        [b'0', _, ..] => None,
-        b if b.iter().all(u8::is_ascii_digit) => s.parse().ok(),
-        _ => None,
-    }
+    // digits only (`parse` would take `+1`), no leading zero but `0` itself;
+    // `parse` refuses the empty string and values past u64::MAX
+    let plain = s.bytes().all(|b| b.is_ascii_digit()) && !matches!(s.as_bytes(), [b'0', _, ..]);
+    plain.then(|| s.parse().ok()).flatten()
 }
 
 impl Checkpoint {
