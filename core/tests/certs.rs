@@ -649,3 +649,76 @@ fn a_bad_consistency_line_names_its_line() {
     let e = Checkpoint::parse(&bad).unwrap_err().to_string();
     assert!(e.contains(&format!("line {}: a consistency hash", at + 1)), "{e}");
 }
+
+/// `certify` extends a certificate only from the tree that certificate
+/// attests: the prior's size, root and (for kinds state and obstruction)
+/// state hash must each match; an ecs attestation needs the size and root
+/// only. A world attested before must be attested again, at the same tick
+/// or later.
+#[test]
+fn certify_extends_only_the_attested_tree_and_world() {
+    let keys = keys();
+    let origin = "t.example/log";
+    let leaves: Vec<[u8; 32]> = (0..5u8).map(|i| merkle::leaf_hash(&[i])).collect();
+    let mut more = leaves.clone();
+    more.extend((5..13u8).map(|i| merkle::leaf_hash(&[i])));
+    let world = |tick: u64| Some(cert::WorldMark { tick, state_hash: [tick as u8; 32] });
+    let genesis = Attested {
+        kind: Kind::State,
+        tree_size: 5,
+        root: merkle::root(&leaves),
+        state_hash: [7; 32],
+        evidence: None,
+        tick: None,
+        world: None,
+        prior_tree_size: 0,
+        prior_root: merkle::root(&[]),
+        prior_state_hash: [0; 32],
+        consistency: Vec::new(),
+    };
+    let next = Attested {
+        tree_size: 13,
+        root: merkle::root(&more),
+        state_hash: [8; 32],
+        prior_tree_size: 5,
+        prior_root: merkle::root(&leaves),
+        prior_state_hash: [7; 32],
+        consistency: omega_core::tree::proof::consistency_proof(&more, 5).unwrap(),
+        ..genesis.clone()
+    };
+    let refused = |att: &Attested, prev: &Certificate, why: &str| {
+        let e = cert::certify(att, origin, Some(prev), None, &keys[0]).unwrap_err();
+        assert_eq!(e.code(), 3604, "{e}");
+        assert!(e.to_string().contains(why), "expected {why:?}: {e}");
+    };
+    let first = cert::certify(&genesis, origin, None, None, &keys[0]).unwrap();
+    let second = cert::certify(&next, origin, Some(&first), None, &keys[0]).unwrap();
+    assert_eq!((second.checkpoint.height, second.checkpoint.prev), (1, Some(first.hash())));
+    // each prior field off in turn
+    let spoils: [fn(&mut Attested); 3] =
+        [|a| a.prior_tree_size = 4, |a| a.prior_root = [9; 32], |a| a.prior_state_hash = [9; 32]];
+    for spoil in spoils {
+        let mut bad = next.clone();
+        spoil(&mut bad);
+        refused(&bad, &first, "not the previous certificate's tree");
+    }
+    // an ecs attestation of the same history: the state hash is not its business
+    let ecs = Attested { kind: Kind::Ecs, tick: Some(3), state_hash: [4; 32], ..next.clone() };
+    for prior_state_hash in [[7; 32], [9; 32]] {
+        let c = cert::certify(&Attested { prior_state_hash, ..ecs.clone() }, origin, Some(&first), None, &keys[0]).unwrap();
+        assert_eq!(c.checkpoint.kind, Kind::Ecs);
+    }
+    for spoil in &spoils[..2] {
+        let mut bad = ecs.clone();
+        spoil(&mut bad);
+        refused(&bad, &first, "not the previous certificate's tree");
+    }
+    // a world, once attested, must be attested again, and never moves back
+    let first = cert::certify(&Attested { world: world(4), ..genesis.clone() }, origin, None, None, &keys[0]).unwrap();
+    refused(&next, &first, "its successor must too");
+    refused(&Attested { world: world(3), ..next.clone() }, &first, "the world's tick 3 is before the previous certificate's 4");
+    for tick in [4, 5, 1000] {
+        let c = cert::certify(&Attested { world: world(tick), ..next.clone() }, origin, Some(&first), None, &keys[0]).unwrap();
+        assert_eq!(c.checkpoint.world, world(tick));
+    }
+}

@@ -1214,6 +1214,69 @@ mod tests {
         assert_eq!(shapes, 10);
     }
 
+    /// The batch path refuses what strict one-by-one verification refuses,
+    /// though a cofactored batch equation would take both: an R with a
+    /// small-order component, and an R in a non-canonical encoding.
+    #[test]
+    fn batch_verification_is_as_strict_as_one_by_one() {
+        use curve25519_dalek::constants::ED25519_BASEPOINT_POINT as B;
+        use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+        use curve25519_dalek::scalar::Scalar;
+        use curve25519_dalek::traits::{Identity, IsIdentity};
+        use sha2::{Digest, Sha512};
+        let seed = [9u8; 32];
+        let vk = SignerKey::from_seed("m", seed).unwrap().verifier().clone();
+        // the secret scalar as RFC 8032 5.1.5 derives it
+        let mut a = [0u8; 32];
+        a.copy_from_slice(&Sha512::digest(seed)[..32]);
+        a[0] &= 248;
+        a[31] &= 127;
+        a[31] |= 64;
+        let a = Scalar::from_bytes_mod_order(a);
+        assert_eq!((B * a).compress().to_bytes(), *vk.public());
+        let msg = b"omega: batch strictness";
+        // a signature with R written as `r_enc`: s = r + SHA-512(R || A || M) a
+        let sign = |r: Scalar, r_enc: [u8; 32]| -> ([u8; 64], Scalar, Scalar) {
+            let k: [u8; 64] = Sha512::new().chain_update(r_enc).chain_update(vk.public()).chain_update(msg).finalize().into();
+            let k = Scalar::from_bytes_mod_order_wide(&k);
+            let s = r + k * a;
+            let mut sig = [0u8; 64];
+            sig[..32].copy_from_slice(&r_enc);
+            sig[32..].copy_from_slice(s.as_bytes());
+            (sig, s, k)
+        };
+        let cofactored = |sig: &[u8; 64], s: Scalar, k: Scalar| {
+            let r = CompressedEdwardsY(sig[..32].try_into().unwrap()).decompress().unwrap();
+            (B * s - (B * a) * k - r).mul_by_cofactor().is_identity()
+        };
+        let r = Scalar::from_bytes_mod_order([5; 32]);
+        let (honest, _, _) = sign(r, (B * r).compress().to_bytes());
+        assert!(vk.verify(msg, &honest) && batch_ok(msg, &[(&vk, &honest[..]), (&vk, &honest[..])]));
+        // R + T, T of order 2 (y = -1): off by a small-order point
+        let t = CompressedEdwardsY({
+            let mut y = [0xff; 32];
+            y[0] = 0xec;
+            y[31] = 0x7f;
+            y
+        })
+        .decompress()
+        .unwrap();
+        assert!(!t.is_identity() && t.mul_by_cofactor().is_identity());
+        let (torsioned, s, k) = sign(r, (B * r + t).compress().to_bytes());
+        // identity R written as y = p + 1 (canonical: y = 1), with r = 0
+        let mut p_plus_1 = [0xff; 32];
+        p_plus_1[0] = 0xee;
+        p_plus_1[31] = 0x7f;
+        assert_eq!(CompressedEdwardsY(p_plus_1).decompress().unwrap(), EdwardsPoint::identity());
+        let (non_canonical, s2, k2) = sign(Scalar::ZERO, p_plus_1);
+        for (name, sig, s, k) in [("torsioned R", torsioned, s, k), ("non-canonical R", non_canonical, s2, k2)] {
+            assert!(cofactored(&sig, s, k), "{name}: a cofactored equation accepts it (else this test proves nothing)");
+            assert!(!vk.verify(msg, &sig), "{name}: strict one-by-one refuses it");
+            assert!(!batch_ok(msg, &[(&vk, &sig[..])]), "{name}: so does the batch");
+            assert!(!batch_ok(msg, &[(&vk, &honest[..]), (&vk, &sig[..])]), "{name}: beside an honest one too");
+        }
+    }
+
     #[test]
     fn decimals_are_plain_u64_with_no_leading_zeros() {
         assert_eq!(decimal("0"), Some(0));
@@ -1239,8 +1302,23 @@ mod tests {
             (Problem::Fork { height: 1, a: h, b: h }, 3715),
             (Problem::Invalid { height: 1 }, 3716),
         ];
-        for (p, code) in problems {
-            assert_eq!(p.code(), code, "{p:?}");
+        for (p, code) in &problems {
+            assert_eq!(p.code(), *code, "{p:?}");
+        }
+        // each says what is wrong in words, with its numbers
+        let says = [
+            "1 valid distinct committee signature(s), the threshold is 2",
+            "the checkpoint names committee 0000",
+            "the signature of member a does not verify",
+            "no certificate at height 0 (genesis)",
+            "no certificate at height 1",
+            "the certificate at height 1 does not name the hash of the one at height 0",
+            "the tree at height 1 is not a proven extension of the previous tree: x",
+            "fork at height 1: certificates 0000",
+            "the certificate at height 1 is not valid for the committee",
+        ];
+        for ((p, _), text) in problems.iter().zip(says) {
+            assert!(p.to_string().contains(text), "{p:?}: {p}");
         }
     }
 
