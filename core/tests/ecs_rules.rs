@@ -503,6 +503,24 @@ fn genome_e_weight_is_rewritten_only_above_threat_one_half() {
     assert_eq!(get_i64(&empty().encode(), WEIGHTS_AT), ONE / 4);
 }
 
+/// Weights that are all zero (a world restored so) start again from 1/4
+/// each: the normalisation divides only by a positive total, so nothing
+/// saturates.
+#[test]
+fn genome_weights_all_zero_start_again_from_a_quarter_each() {
+    let w = patched(&empty(), |b| b[WEIGHTS_AT..WEIGHTS_AT + 32].fill(0));
+    let mut w2 = w.clone();
+    // threat below 1/2 (E not rewritten); ΔT < 0, so the O weight's move is negative and clamped at 0
+    let mut m = metrics(false, fx::ZERO, false, false);
+    let mut s = Sat::default();
+    assert!(delta_t() < 0.0);
+    systems::arbiter(&mut w2, &mut m, 0, &mut s);
+    assert!(bits(m.threat) < ONE / 2);
+    assert_eq!(m.weights.map(bits), [ONE / 4; 4]);
+    assert_eq!(w2.encode()[WEIGHTS_AT..WEIGHTS_AT + 8], (ONE / 4).to_be_bytes());
+    assert_eq!(s, Sat(0), "no division by a zero total");
+}
+
 // =====================================================================
 // Sensors, field, topology
 // =====================================================================
@@ -558,4 +576,20 @@ fn topology_migrates_only_when_loads_differ_by_more_than_2() {
     assert_eq!(moved.len(), 1, "loads 3, 0 differ by 3: one move");
     assert_eq!((moved[0].entity.index, moved[0].from, moved[0].to), (0, 0, 1), "the lowest id moves");
     assert!(systems::topology(&mut w).is_empty(), "loads 2, 1");
+}
+
+/// Ties go to the lower node number, for the busiest node and for the idlest.
+#[test]
+fn topology_breaks_ties_by_the_lower_node_number() {
+    // loads 3, 3, 0, 0: from node 0 (not 1) to node 2 (not 3)
+    let mut w = World::new(1, Config { nodes: 4, entities: 0, edges_per_entity: 0 });
+    for node in [0, 0, 0, 1, 1, 1] {
+        w.spawn(node, fx::ZERO);
+    }
+    let moved = systems::topology(&mut w);
+    assert_eq!(moved.len(), 1);
+    assert_eq!((moved[0].entity.index, moved[0].from, moved[0].to), (0, 0, 2));
+    // now 2, 3, 1, 0: from node 1 to node 3
+    let moved = systems::topology(&mut w);
+    assert_eq!((moved[0].entity.index, moved[0].from, moved[0].to), (3, 1, 3));
 }
