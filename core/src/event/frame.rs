@@ -230,7 +230,7 @@ impl<'a> EventRef<'a> {
         if nd > limits.max_deps {
             return Err(DecodeError::TooManyDeps { count: u64::from(nd), max: limits.max_deps });
         }
-        let dend = 40 + 14 * usize::try_from(nd).unwrap_or(usize::MAX / 16);
+        let dend = usize::try_from(nd).ok().and_then(|n| n.checked_mul(14)?.checked_add(40)).ok_or(trunc(40, "deps"))?;
         let deps = bytes.get(40..dend).ok_or(trunc(40, "deps"))?;
         let mut prev: Option<&[u8]> = None;
         for (i, d) in deps.chunks_exact(14).enumerate() {
@@ -244,7 +244,7 @@ impl<'a> EventRef<'a> {
             return Err(DecodeError::PayloadTooLarge { len: u64::from(np), max: limits.max_payload });
         }
         let pstart = dend + 4;
-        let pend = pstart + usize::try_from(np).unwrap_or(usize::MAX / 2);
+        let pend = usize::try_from(np).ok().and_then(|n| n.checked_add(pstart)).ok_or(trunc(pstart, "payload"))?;
         let payload = bytes.get(pstart..pend).ok_or(trunc(pstart, "payload"))?;
         if pend != bytes.len() {
             return Err(DecodeError::Trailing { offset: pend });
@@ -656,6 +656,64 @@ mod tests {
                 assert!(r.valid_bytes <= clean.valid_bytes);
             }
         }
+    }
+
+    /// A header whose CRC holds but with a flag or a reserved byte set is
+    /// refused, each byte on its own.
+    #[test]
+    fn a_header_with_any_flag_or_reserved_byte_set_is_refused() {
+        for at in [5, 6, 7] {
+            let mut h = header(DEFAULT_MAX_FRAME);
+            h[at] = 1;
+            let crc = crc32fast::hash(&h[..12]);
+            h[12..].copy_from_slice(&crc.to_be_bytes());
+            assert_eq!(parse_header(&h), Err(FrameError::Header("flags and reserved bytes must be 0")), "byte {at}");
+        }
+    }
+
+    /// An event's bytes by hand: a zero key, seq 7, `nd` sorted deps, `np` payload bytes.
+    fn event_bytes(nd: u32, np: u32) -> Vec<u8> {
+        let mut b = alloc::vec![0u8; 28];
+        b.extend_from_slice(&7u64.to_be_bytes());
+        b.extend_from_slice(&nd.to_be_bytes());
+        for i in 0..nd {
+            let mut d = [0u8; 14];
+            d[10..].copy_from_slice(&(i + 1).to_be_bytes());
+            b.extend_from_slice(&d);
+        }
+        b.extend_from_slice(&np.to_be_bytes());
+        b.extend(core::iter::repeat_n(9u8, np as usize));
+        b
+    }
+
+    /// The deps and payload limits are inclusive: exactly the limit parses,
+    /// one past it (or any count past it) is refused by name, never read
+    /// as a truncation.
+    #[test]
+    fn event_limits_are_inclusive_and_refused_by_name() {
+        let limits = Limits { max_payload: 3, max_deps: 2 };
+        let ok = event_bytes(2, 3);
+        let e = EventRef::parse(&ok, &limits).unwrap();
+        assert_eq!((e.seq(), e.deps().count(), e.payload()), (7, 2, &[9u8, 9, 9][..]));
+        for nd in [3, 100, u32::MAX] {
+            let mut b = event_bytes(3, 3);
+            b[36..40].copy_from_slice(&nd.to_be_bytes());
+            assert_eq!(EventRef::parse(&b, &limits), Err(DecodeError::TooManyDeps { count: u64::from(nd), max: 2 }), "{nd} deps");
+        }
+        for np in [4, 100, u32::MAX] {
+            let mut b = event_bytes(2, 4);
+            let at = 40 + 2 * 14;
+            b[at..at + 4].copy_from_slice(&np.to_be_bytes());
+            assert_eq!(EventRef::parse(&b, &limits), Err(DecodeError::PayloadTooLarge { len: u64::from(np), max: 3 }), "{np} bytes");
+        }
+        // under the default limits, the most a u32 can say is a truncation, found without overflow
+        let mut b = event_bytes(0, 0);
+        b[36..40].copy_from_slice(&u32::MAX.to_be_bytes());
+        let wide = Limits { max_payload: u32::MAX, max_deps: u32::MAX };
+        assert_eq!(EventRef::parse(&b, &wide), Err(DecodeError::Truncated { offset: 40, field: "deps" }));
+        let mut b = event_bytes(0, 0);
+        b[40..44].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(EventRef::parse(&b, &wide), Err(DecodeError::Truncated { offset: 44, field: "payload" }));
     }
 
     #[test]
