@@ -761,6 +761,33 @@ mod tests {
 
     /// A frame exactly as long as the header's max frame is valid, for the
     /// reader and for salvage; one byte longer is not.
+    /// Salvage never goes back into a frame it has read: after damage it
+    /// looks for the next frame only past the damage's first byte, though
+    /// here a valid frame starts one byte earlier, on the last byte of the
+    /// frame before (its payload's trailing 0 is the new frame's first
+    /// length byte).
+    #[test]
+    fn salvage_never_takes_a_frame_that_starts_before_the_damage() {
+        let ev = |seq: u64, payload: Vec<u8>| Event::new(seq + 1, 1, 0, EventId::derived(1, 0, seq), seq, alloc::vec![], payload);
+        let (before, hidden, after) = (ev(0, alloc::vec![1, 2, 0]), ev(1, b"hidden".to_vec()), ev(2, b"c".to_vec()));
+        let mut hidden_frame = Vec::new();
+        push_frame(&mut hidden_frame, &hidden.encode());
+        assert_eq!(hidden_frame[0], 0, "a frame under 16 MiB starts with a 0 byte");
+        let mut l = encode_log(core::slice::from_ref(&before));
+        let pos = l.len(); // where the damage starts: the frame before ends with the 0 the hidden frame needs
+        l.extend_from_slice(&hidden_frame[1..]);
+        let at_after = l.len();
+        push_frame(&mut l, &after.encode());
+        assert_eq!(frame_at(&l, pos - 1, DEFAULT_MAX_FRAME, &Limits::default()), Some(at_after), "the hidden frame is valid");
+        assert_eq!(frame_at(&l, pos, DEFAULT_MAX_FRAME, &Limits::default()), None);
+        let s = salvage(&l).unwrap();
+        assert_eq!(s.damaged, alloc::vec![Span { start: pos as u64, end: at_after as u64 }]);
+        assert_eq!(s.runs.iter().map(|r| (r.span.start, r.span.end, r.frames)).collect::<Vec<_>>(), alloc::vec![
+            (HEADER_LEN as u64, pos as u64, 1),
+            (at_after as u64, l.len() as u64, 1),
+        ]);
+    }
+
     #[test]
     fn a_frame_of_exactly_the_max_length_is_valid() {
         let body = Event::new(1, 1, 0, EventId::derived(1, 0, 0), 0, alloc::vec![], b"exactly".to_vec()).encode();

@@ -329,6 +329,7 @@ mod tests {
         ];
         for (e, text) in cases {
             assert!(alloc::format!("{e}").contains(text), "{e}");
+            assert_eq!(e.code(), 3201, "{e}: every state error is BAD_STATE");
         }
     }
 
