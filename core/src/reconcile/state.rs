@@ -291,6 +291,27 @@ mod tests {
         ));
     }
 
+    /// Each rule tying the parts together, on its own: a frontier exactly
+    /// when the tree is not empty, no more heads than events, and at least
+    /// one head for a non-empty tree.
+    #[test]
+    fn from_parts_refuses_parts_that_do_not_agree() {
+        let s = sample();
+        let refused = |range: &CompactRange, frontier: Option<Key>, heads: Vec<Head>, why: &str| match State::from_parts(range.clone(), frontier, heads) {
+            Err(StateError::Inconsistent(w)) => assert_eq!(w, why),
+            other => panic!("expected {why:?}, got {other:?}"),
+        };
+        refused(&s.range, None, s.heads.clone(), "a frontier is present exactly when the tree is not empty");
+        refused(&CompactRange::new(), s.frontier, Vec::new(), "a frontier is present exactly when the tree is not empty");
+        refused(&s.range, s.frontier, Vec::new(), "a non-empty tree needs at least one head");
+        let mut one = CompactRange::new();
+        one.push(leaf_hash(b"a"));
+        refused(&one, s.frontier, s.heads.clone(), "more heads than events");
+        // as many heads as events, and the empty state, are fine
+        assert!(State::from_parts(one, Some(s.heads[0].key), s.heads[..1].to_vec()).is_ok());
+        assert_eq!(State::from_parts(CompactRange::new(), None, Vec::new()).unwrap(), State::new());
+    }
+
     #[test]
     fn from_parts_refuses_a_head_whose_key_names_another_stream_or_node() {
         let s = sample();

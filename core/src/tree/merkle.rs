@@ -112,7 +112,7 @@ pub fn consistency_from_range(old: &CompactRange, appended: &[Hash]) -> Option<V
             let mut start = 0u64;
             for (bit, peak) in (0..64u32).rev().filter(|b| (m >> b) & 1 == 1).zip(old.peaks.iter()) {
                 let end = start + (1u64 << bit);
-                if start == lo && end == hi {
+                if (start, end) == (lo, hi) {
                     return Some(*peak);
                 }
                 start = end;
