@@ -174,8 +174,10 @@ fn len_u64(leaves: &[Hash]) -> u64 {
 /// The largest power of two strictly below `n`. Requires `n >= 2`
 /// (returns 1 for smaller `n`).
 fn split_point(n: u64) -> u64 {
-    // 2^floor(log2(n - 1)); `checked_ilog2` is None for n - 1 = 0
-    n.checked_sub(1).and_then(u64::checked_ilog2).map_or(1, |b| 1u64 << b)
+    // 2^floor(log2(n - 1)); for n < 2, where `checked_sub` or
+    // `checked_ilog2` gives None, the answer is 1
+    let log = n.checked_sub(1).and_then(u64::checked_ilog2);
+    log.map_or(1, |b| 1u64 << b)
 }
 
 /// The subtrees whose hashes make up the inclusion proof (the RFC 9162
