@@ -75,8 +75,11 @@ enum Cmd {
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
         /// List the mutants instead of testing them.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "scores")]
         list: bool,
+        /// Print the score per file from the runs on record (target/mutants/ledger.json) without running.
+        #[arg(long)]
+        scores: bool,
         /// More arguments for cargo-mutants, after `--`.
         #[arg(last = true, value_name = "ARGS")]
         extra: Vec<String>,
@@ -111,7 +114,7 @@ fn main() -> ExitCode {
         Cmd::Demo => ctx.demo(),
         Cmd::Vectors { check } => ctx.vectors(check).map(|_| ExitCode::SUCCESS),
         Cmd::Test => ctx.test(),
-        Cmd::Mutants { files, shard, list, extra } => ctx.mutants(&mutants::Options { files, shard, list, extra }),
+        Cmd::Mutants { files, shard, list, scores, extra } => ctx.mutants(&mutants::Options { files, shard, list, scores, extra }),
         Cmd::Doctor { json, blob } => doctor::run(&ctx.root, json, blob.as_deref()),
     });
     match result {
