@@ -185,12 +185,12 @@ pub fn parse_header(bytes: &[u8]) -> Result<u32, FrameError> {
     if bytes.len() >= 4 && bytes.get(..4) != Some(&MAGIC[..]) {
         return Err(FrameError::Magic);
     }
+    // Past the magic check, a file shorter than the header ends early: it
+    // is under 4 bytes, or it is the magic and then too little. A file
+    // that starts with 4 other bytes was refused as not a log just above,
+    // whatever its length.
     let Some(h) = bytes.get(..HEADER_LEN) else {
-        return Err(if bytes.len() < 4 || bytes.get(..4) == Some(&MAGIC[..]) {
-            FrameError::Header("the file is shorter than the 16-byte header")
-        } else {
-            FrameError::Magic
-        });
+        return Err(FrameError::Header("the file is shorter than the 16-byte header"));
     };
     let (fixed, crc) = h.split_at(12);
     let [_, _, _, _, version, flags, r0, r1, m0, m1, m2, m3] = <[u8; 12]>::try_from(fixed).unwrap_or_default();
@@ -786,6 +786,28 @@ mod tests {
             (HEADER_LEN as u64, pos as u64, 1),
             (at_after as u64, l.len() as u64, 1),
         ]);
+    }
+
+    /// A damaged frame's length past the log's max frame is no hint: the
+    /// search goes byte by byte and keeps the frame right after the damage,
+    /// even where that length would land on another valid frame.
+    #[test]
+    fn salvage_takes_no_hint_from_a_length_past_the_max_frame() {
+        let ev = |seq: u64| Event::new(seq + 1, 1, 0, EventId::derived(1, 0, seq), seq, alloc::vec![], alloc::vec![7; 8]);
+        let events: Vec<Event> = (0..4).map(ev).collect();
+        let frame_len = FRAME_OVERHEAD + events[0].encoded_len();
+        let max = u32::try_from(frame_len + 10).unwrap();
+        let mut l = header(max).to_vec();
+        l.extend_from_slice(&encode_frames(&events));
+        // the second frame's length says: skip the third, land on the fourth
+        let pos = HEADER_LEN + frame_len;
+        let lie = u32::try_from(2 * frame_len - FRAME_OVERHEAD).unwrap();
+        assert!(lie > max);
+        assert!(frame_at(&l, pos + FRAME_OVERHEAD + lie as usize, max, &Limits::default()).is_some(), "it would land on a frame");
+        l[pos..pos + 4].copy_from_slice(&lie.to_be_bytes());
+        let s = salvage(&l).unwrap();
+        assert_eq!(s.damaged, alloc::vec![Span { start: pos as u64, end: (pos + frame_len) as u64 }]);
+        assert_eq!(s.frames(), 3, "the first, third and fourth frames");
     }
 
     #[test]
