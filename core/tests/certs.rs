@@ -542,7 +542,7 @@ fn a_binary_signature_count_out_of_range_is_refused_at_the_count() {
         bad.extend_from_slice(rest);
         let e = Certificate::decode(&bad).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains(&format!("{count} signatures; a certificate has 1 to 256")), "{msg}");
+        assert!(msg.contains(&format!("at byte {at}: {count} signatures; a certificate has 1 to 256")), "{msg}");
     }
 }
 
