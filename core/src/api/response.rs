@@ -449,8 +449,6 @@ body! {
     /// committee, and with a chain the chain. Alphabetical order.
     #[serde(deny_unknown_fields)]
     pub struct VerifyReport {
-        /// Whether the signatures were batch-verified.
-        pub batched: bool,
         /// With a chain: the chain's report.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
@@ -1272,7 +1270,6 @@ impl VerifyReport {
     ) -> Self {
         let cp = &c.checkpoint;
         VerifyReport {
-            batched: v.batched,
             chain: None,
             committee: crate::hex::encode(&committee.hash()),
             hash: crate::hex::encode(&c.hash()),

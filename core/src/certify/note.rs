@@ -21,7 +21,8 @@ use alloc::vec::Vec;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use core::fmt;
-use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use crate::certify::ed25519::PublicKey;
+use ed25519_dalek::{Signer as _, SigningKey};
 
 /// Signature type byte of Ed25519 in C2SP signed notes.
 pub const ALG_ED25519: u8 = 0x01;
@@ -152,19 +153,41 @@ pub struct VerifierKey {
     name: String,
     id: u32,
     public: [u8; 32],
+    prepared: Prepared,
+}
+
+/// The key decompressed and checked, for verifying. A function of `public`,
+/// so it takes no part in comparisons.
+#[derive(Clone, Copy, Debug)]
+struct Prepared(PublicKey);
+
+impl PartialEq for Prepared {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for Prepared {}
+impl PartialOrd for Prepared {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Prepared {
+    fn cmp(&self, _: &Self) -> core::cmp::Ordering {
+        core::cmp::Ordering::Equal
+    }
+}
+impl core::hash::Hash for Prepared {
+    fn hash<H: core::hash::Hasher>(&self, _: &mut H) {}
 }
 
 impl VerifierKey {
     /// A verifier key for `public` under `name`; refuses a bad name or a weak key.
     pub fn new(name: &str, public: [u8; 32]) -> Result<Self, NoteError> {
         check_name(name)?;
-        let vk = VerifyingKey::from_bytes(&public).map_err(|_| NoteError::WeakKey { name: name.to_string() })?;
         // Strict: a canonical encoding, not of small order, and in the prime-order subgroup.
-        let point = vk.to_edwards();
-        if vk.is_weak() || !point.is_torsion_free() || point.compress().to_bytes() != public {
-            return Err(NoteError::WeakKey { name: name.to_string() });
-        }
-        Ok(VerifierKey { id: key_id(name, &public), name: name.to_string(), public })
+        let prepared = PublicKey::new(&public).map_err(|_| NoteError::WeakKey { name: name.to_string() })?;
+        Ok(VerifierKey { id: key_id(name, &public), name: name.to_string(), public, prepared: Prepared(prepared) })
     }
 
     /// Parses `<name>+<8 hex key id>+<base64(0x01 || key)>`.
@@ -209,11 +232,11 @@ impl VerifierKey {
         &self.public
     }
 
-    /// Strict RFC 8032 verification of `sig` (64 bytes) over `msg`.
+    /// Strict RFC 8032 verification of `sig` (64 bytes) over `msg`, by the
+    /// rules of [`crate::certify::ed25519`] (the key was checked and
+    /// decompressed once, when this was made).
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
-        let Ok(sig) = <[u8; 64]>::try_from(sig) else { return false };
-        let Ok(vk) = VerifyingKey::from_bytes(&self.public) else { return false };
-        vk.verify_strict(msg, &ed25519_dalek::Signature::from_bytes(&sig)).is_ok()
+        self.prepared.0.verify(msg, sig)
     }
 }
 

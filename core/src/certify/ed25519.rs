@@ -1,0 +1,429 @@
+//! Strict Ed25519 verification, omega's rules (RFC 8032, cofactorless), with
+//! the key prepared once.
+//!
+//! The rules (docs/FORMATS.md, "Ed25519 rules"), which every engine applies
+//! the same way:
+//!
+//! - a public key is 32 bytes, a point of the curve, canonically encoded, not
+//!   of small order and in the prime-order subgroup (torsion-free);
+//! - a signature is 64 bytes `R || S`; `S` is canonical (below the group
+//!   order ℓ); `R` is not of small order;
+//! - it verifies when `[S]B - [k]A`, with `k = SHA-512(R || A || M) mod ℓ`,
+//!   encodes to exactly the bytes `R` (the cofactorless equation, compared by
+//!   encoding).
+//!
+//! These accept exactly what ed25519-dalek's `verify_strict` accepts for such
+//! keys (a differential test checks it). They are cheaper to run: `A` is
+//! decompressed and checked once, in [`PublicKey::new`], and `R` is never
+//! decompressed on the accepting path. Since `A` and `B` are in the
+//! prime-order subgroup, so is `[S]B - [k]A`; an `R` equal to its encoding is
+//! then canonical and in that subgroup, and the only small-order point there
+//! is the identity, so `R`'s small-order test is one comparison with the
+//! identity's encoding. [`PublicKey::check`] names why a signature fails, by
+//! looking closer only when it does.
+use core::fmt;
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::scalar::Scalar;
+use sha2::{Digest, Sha512};
+
+/// The encoding of the identity point: `y = 1`, sign bit 0.
+const IDENTITY: [u8; 32] = {
+    let mut b = [0u8; 32];
+    b[0] = 1;
+    b
+};
+
+/// Why a key or a signature is refused. The names ([`Reject::as_str`]) are
+/// stable: they are what op 28 reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reject {
+    /// The key is not 32 bytes.
+    KeyLength,
+    /// The key's bytes are not a point of the curve.
+    KeyNotOnCurve,
+    /// The key is a point, but not in its canonical encoding.
+    KeyNotCanonical,
+    /// The key is a point of small order (one of the eight).
+    KeySmallOrder,
+    /// The key has a small-order component (it is not in the prime-order subgroup).
+    KeyTorsion,
+    /// The signature is not 64 bytes.
+    SigLength,
+    /// `S` is not below the group order ℓ.
+    SNotCanonical,
+    /// `R`'s bytes are not a point of the curve.
+    RNotOnCurve,
+    /// `R` is a point, but not in its canonical encoding.
+    RNotCanonical,
+    /// `R` is a point of small order.
+    RSmallOrder,
+    /// `R` has a small-order component (it is not in the prime-order subgroup).
+    RTorsion,
+    /// Everything is well formed, but the equation does not hold.
+    Equation,
+}
+
+impl Reject {
+    /// Every reason, in declared order.
+    pub const ALL: [Reject; 12] = [
+        Reject::KeyLength,
+        Reject::KeyNotOnCurve,
+        Reject::KeyNotCanonical,
+        Reject::KeySmallOrder,
+        Reject::KeyTorsion,
+        Reject::SigLength,
+        Reject::SNotCanonical,
+        Reject::RNotOnCurve,
+        Reject::RNotCanonical,
+        Reject::RSmallOrder,
+        Reject::RTorsion,
+        Reject::Equation,
+    ];
+
+    /// The reason's stable name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Reject::KeyLength => "key_length",
+            Reject::KeyNotOnCurve => "key_not_on_curve",
+            Reject::KeyNotCanonical => "key_not_canonical",
+            Reject::KeySmallOrder => "key_small_order",
+            Reject::KeyTorsion => "key_torsion",
+            Reject::SigLength => "sig_length",
+            Reject::SNotCanonical => "s_not_canonical",
+            Reject::RNotOnCurve => "r_not_on_curve",
+            Reject::RNotCanonical => "r_not_canonical",
+            Reject::RSmallOrder => "r_small_order",
+            Reject::RTorsion => "r_torsion",
+            Reject::Equation => "equation",
+        }
+    }
+
+    /// Whether the reason is about the key (so no signature under it verifies).
+    pub const fn is_key(self) -> bool {
+        matches!(self, Reject::KeyLength | Reject::KeyNotOnCurve | Reject::KeyNotCanonical | Reject::KeySmallOrder | Reject::KeyTorsion)
+    }
+}
+
+impl fmt::Display for Reject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Reject::KeyLength => "the public key is not 32 bytes",
+            Reject::KeyNotOnCurve => "the public key is not a point of the curve",
+            Reject::KeyNotCanonical => "the public key is not canonically encoded",
+            Reject::KeySmallOrder => "the public key is a point of small order",
+            Reject::KeyTorsion => "the public key has a small-order component",
+            Reject::SigLength => "the signature is not 64 bytes",
+            Reject::SNotCanonical => "S is not below the group order",
+            Reject::RNotOnCurve => "R is not a point of the curve",
+            Reject::RNotCanonical => "R is not canonically encoded",
+            Reject::RSmallOrder => "R is a point of small order",
+            Reject::RTorsion => "R has a small-order component",
+            Reject::Equation => "the signature does not verify",
+        })
+    }
+}
+
+/// Decodes a point strictly, or says which of the four point rules it breaks
+/// (`on_curve`, `canonical`, `small`, `torsion` are the reasons for the key or for R).
+fn strict_point(bytes: [u8; 32], reasons: [Reject; 4]) -> Result<EdwardsPoint, Reject> {
+    let [on_curve, canonical, small, torsion] = reasons;
+    let point = CompressedEdwardsY(bytes).decompress().ok_or(on_curve)?;
+    if point.compress().to_bytes() != bytes {
+        return Err(canonical);
+    }
+    if point.is_small_order() {
+        return Err(small);
+    }
+    if !point.is_torsion_free() {
+        return Err(torsion);
+    }
+    Ok(point)
+}
+
+/// A public key that passed every key rule, with `-A` ready for verifying.
+#[derive(Clone, Copy)]
+pub struct PublicKey {
+    bytes: [u8; 32],
+    minus_a: EdwardsPoint,
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", crate::hex::encode(&self.bytes))
+    }
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+impl Eq for PublicKey {}
+
+impl PublicKey {
+    /// The key with these bytes, if it passes every key rule (the cost of
+    /// one scalar multiplication, for the subgroup check).
+    pub fn new(bytes: &[u8]) -> Result<PublicKey, Reject> {
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| Reject::KeyLength)?;
+        let a = strict_point(bytes, [Reject::KeyNotOnCurve, Reject::KeyNotCanonical, Reject::KeySmallOrder, Reject::KeyTorsion])?;
+        Ok(PublicKey { bytes, minus_a: -a })
+    }
+
+    /// The key's 32 bytes.
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.bytes
+    }
+
+    /// Whether `sig` is a valid signature of `msg` under this key (the module's rules).
+    pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
+        let Ok(sig) = <&[u8; 64]>::try_from(sig) else { return false };
+        let (r, s) = sig.split_at(32);
+        let Ok(s) = <[u8; 32]>::try_from(s) else { return false };
+        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s)) else { return false };
+        if r == IDENTITY {
+            return false;
+        }
+        let k = Scalar::from_bytes_mod_order_wide(&Sha512::new().chain_update(r).chain_update(self.bytes).chain_update(msg).finalize().into());
+        EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &self.minus_a, &s).compress().as_bytes() == r
+    }
+
+    /// [`PublicKey::verify`], naming the first rule a refused signature breaks:
+    /// its length, `S`, then `R` (on the curve, canonical, small order,
+    /// torsion), else the equation.
+    pub fn check(&self, msg: &[u8], sig: &[u8]) -> Result<(), Reject> {
+        if self.verify(msg, sig) {
+            return Ok(());
+        }
+        let sig: &[u8; 64] = sig.try_into().map_err(|_| Reject::SigLength)?;
+        let (r, s) = sig.split_at(32);
+        let (Ok(r), Ok(s)) = (<[u8; 32]>::try_from(r), <[u8; 32]>::try_from(s)) else { return Err(Reject::SigLength) };
+        if Option::<Scalar>::from(Scalar::from_canonical_bytes(s)).is_none() {
+            return Err(Reject::SNotCanonical);
+        }
+        strict_point(r, [Reject::RNotOnCurve, Reject::RNotCanonical, Reject::RSmallOrder, Reject::RTorsion])?;
+        Err(Reject::Equation)
+    }
+}
+
+/// Checks `sig` over `msg` under the key `key` (any bytes): `Ok` when it
+/// verifies, else the first rule broken, the key's rules first.
+pub fn check(key: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), Reject> {
+    PublicKey::new(key)?.check(msg, sig)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use curve25519_dalek::constants::ED25519_BASEPOINT_POINT as B;
+    use curve25519_dalek::traits::IsIdentity;
+    use ed25519_dalek::{Signer as _, SigningKey};
+    use proptest::prelude::*;
+
+    /// The secret scalar of `seed`, as RFC 8032 5.1.5 derives it.
+    fn secret(seed: [u8; 32]) -> Scalar {
+        let mut a = [0u8; 32];
+        a.copy_from_slice(&Sha512::digest(seed)[..32]);
+        a[0] &= 248;
+        a[31] &= 127;
+        a[31] |= 64;
+        Scalar::from_bytes_mod_order(a)
+    }
+
+    /// A signature by secret `a` (public `pk`) over `msg` whose R is written
+    /// as `r_enc` (any encoding): `s = r + SHA-512(r_enc || pk || msg) a`.
+    fn forge(a: Scalar, pk: &[u8; 32], msg: &[u8], r: Scalar, r_enc: [u8; 32]) -> [u8; 64] {
+        let k: [u8; 64] = Sha512::new().chain_update(r_enc).chain_update(pk).chain_update(msg).finalize().into();
+        let s = r + Scalar::from_bytes_mod_order_wide(&k) * a;
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(&r_enc);
+        sig[32..].copy_from_slice(s.as_bytes());
+        sig
+    }
+
+    /// Whether the cofactored equation `[8]([S]B - R - [k]A) = 0` holds.
+    fn cofactored(pk: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> bool {
+        let (Some(a), Some(r)) = (CompressedEdwardsY(*pk).decompress(), CompressedEdwardsY(sig[..32].try_into().unwrap()).decompress()) else {
+            return false;
+        };
+        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(sig[32..].try_into().unwrap())) else { return false };
+        let k: [u8; 64] = Sha512::new().chain_update(&sig[..32]).chain_update(pk).chain_update(msg).finalize().into();
+        (B * s - r - a * Scalar::from_bytes_mod_order_wide(&k)).mul_by_cofactor().is_identity()
+    }
+
+    /// The point of order 2 (y = -1).
+    fn order_two() -> EdwardsPoint {
+        let mut y = [0xff; 32];
+        y[0] = 0xec;
+        y[31] = 0x7f;
+        CompressedEdwardsY(y).decompress().unwrap()
+    }
+
+    /// The group order ℓ, little-endian.
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0x10,
+    ];
+
+    /// `y = p + 1`: a non-canonical encoding of the identity.
+    const P_PLUS_1: [u8; 32] = {
+        let mut b = [0xff; 32];
+        b[0] = 0xee;
+        b[31] = 0x7f;
+        b
+    };
+
+    /// ed25519-dalek's `verify_strict`, the reference these rules must agree with.
+    fn dalek_strict(pk: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> bool {
+        ed25519_dalek::VerifyingKey::from_bytes(pk)
+            .is_ok_and(|vk| vk.verify_strict(msg, &ed25519_dalek::Signature::from_bytes(sig)).is_ok())
+    }
+
+    /// Signatures a cofactored (batch) equation takes, but the strict rules
+    /// refuse, each with its reason: R with a small-order component, R in a
+    /// non-canonical encoding, R of small order, and S + ℓ.
+    #[test]
+    fn what_cofactored_equations_take_is_refused_and_named() {
+        let seed = [9u8; 32];
+        let a = secret(seed);
+        let pk = SigningKey::from_bytes(&seed).verifying_key().to_bytes();
+        assert_eq!((B * a).compress().to_bytes(), pk);
+        let key = PublicKey::new(&pk).unwrap();
+        let msg = b"omega: strictness";
+        let r = Scalar::from_bytes_mod_order([5; 32]);
+        let honest = forge(a, &pk, msg, r, (B * r).compress().to_bytes());
+        assert!(key.verify(msg, &honest) && dalek_strict(&pk, msg, &honest));
+        assert_eq!(key.check(msg, &honest), Ok(()));
+        let t = order_two();
+        assert!(!t.is_identity() && t.mul_by_cofactor().is_identity());
+        let torsioned = forge(a, &pk, msg, r, (B * r + t).compress().to_bytes());
+        let non_canonical = forge(a, &pk, msg, Scalar::ZERO, P_PLUS_1);
+        let small = forge(a, &pk, msg, Scalar::ZERO, IDENTITY);
+        let mut s_plus_l = honest;
+        // S + ℓ, still below 2^253: the same point, a non-canonical scalar
+        let l = L;
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let v = u16::from(s_plus_l[32 + i]) + u16::from(l[i]) + carry;
+            s_plus_l[32 + i] = v as u8;
+            carry = v >> 8;
+        }
+        assert_eq!(carry, 0);
+        for (sig, reason) in [
+            (torsioned, Reject::RTorsion),
+            (non_canonical, Reject::RNotCanonical),
+            (small, Reject::RSmallOrder),
+            (s_plus_l, Reject::SNotCanonical),
+        ] {
+            if reason != Reject::SNotCanonical {
+                assert!(cofactored(&pk, msg, &sig), "{reason:?}: a cofactored equation accepts it (else this test proves nothing)");
+            }
+            assert!(!key.verify(msg, &sig), "{reason:?}");
+            assert!(!dalek_strict(&pk, msg, &sig), "{reason:?}: verify_strict refuses it too");
+            assert_eq!(key.check(msg, &sig), Err(reason));
+        }
+        let mut bad = honest;
+        bad[40] ^= 1;
+        assert_eq!(key.check(msg, &bad), Err(Reject::Equation));
+        assert_eq!(key.check(msg, &honest[..63]), Err(Reject::SigLength));
+        let mut off = [0u8; 32];
+        off[0] = 2; // y = 2 is not on the curve
+        assert!(CompressedEdwardsY(off).decompress().is_none());
+        let mut sig = honest;
+        sig[..32].copy_from_slice(&off);
+        assert_eq!(key.check(msg, &sig), Err(Reject::RNotOnCurve));
+    }
+
+    #[test]
+    fn key_rules_are_checked_in_order_and_named() {
+        let pk = SigningKey::from_bytes(&[3; 32]).verifying_key().to_bytes();
+        assert!(PublicKey::new(&pk).is_ok());
+        assert_eq!(PublicKey::new(&pk[..31]).unwrap_err(), Reject::KeyLength);
+        let mut off = [0u8; 32];
+        off[0] = 2;
+        assert_eq!(PublicKey::new(&off).unwrap_err(), Reject::KeyNotOnCurve);
+        assert_eq!(PublicKey::new(&P_PLUS_1).unwrap_err(), Reject::KeyNotCanonical);
+        assert_eq!(PublicKey::new(&IDENTITY).unwrap_err(), Reject::KeySmallOrder);
+        let a = CompressedEdwardsY(pk).decompress().unwrap();
+        assert_eq!(PublicKey::new(&(a + order_two()).compress().to_bytes()).unwrap_err(), Reject::KeyTorsion);
+        assert_eq!(check(&off, b"", &[0; 64]), Err(Reject::KeyNotOnCurve));
+        for r in Reject::ALL {
+            assert_eq!(r.is_key(), r.as_str().starts_with("key_"), "{r:?}");
+        }
+    }
+
+    /// A signature, changed in one of the ways that matter.
+    #[derive(Debug, Clone)]
+    enum Change {
+        None,
+        Flip(usize),
+        RSmall(usize),
+        RTorsion(usize),
+        SPlusL,
+        Message,
+    }
+
+    fn change() -> impl Strategy<Value = Change> {
+        prop_oneof![
+            Just(Change::None),
+            (0usize..512).prop_map(Change::Flip),
+            (0usize..8).prop_map(Change::RSmall),
+            (1usize..8).prop_map(Change::RTorsion),
+            Just(Change::SPlusL),
+            Just(Change::Message),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// The prepared verifier accepts exactly what ed25519-dalek's
+        /// `verify_strict` accepts, over honest and changed signatures.
+        #[test]
+        fn agrees_with_verify_strict(seed in any::<[u8; 32]>(), msg in proptest::collection::vec(any::<u8>(), 0..80), nonce in any::<[u8; 32]>(), ch in change()) {
+            let sk = SigningKey::from_bytes(&seed);
+            let pk = sk.verifying_key().to_bytes();
+            let key = PublicKey::new(&pk).unwrap();
+            let a = secret(seed);
+            let mut msg2 = msg.clone();
+            let sig: [u8; 64] = match ch {
+                Change::None => sk.sign(&msg).to_bytes(),
+                Change::Flip(bit) => {
+                    let mut s = sk.sign(&msg).to_bytes();
+                    s[bit / 8] ^= 1 << (bit % 8);
+                    s
+                }
+                Change::RSmall(i) => {
+                    // the i-th multiple of a point of order 8, with s made to fit
+                    let t8 = curve25519_dalek::constants::EIGHT_TORSION[i];
+                    forge(a, &pk, &msg, Scalar::ZERO, t8.compress().to_bytes())
+                }
+                Change::RTorsion(i) => {
+                    let r = Scalar::from_bytes_mod_order(nonce);
+                    let t8 = curve25519_dalek::constants::EIGHT_TORSION[i];
+                    forge(a, &pk, &msg, r, (B * r + t8).compress().to_bytes())
+                }
+                Change::SPlusL => {
+                    let mut s = sk.sign(&msg).to_bytes();
+                    let l = L;
+                    let mut carry = 0u16;
+                    for i in 0..32 {
+                        let v = u16::from(s[32 + i]) + u16::from(l[i]) + carry;
+                        s[32 + i] = v as u8;
+                        carry = v >> 8;
+                    }
+                    s
+                }
+                Change::Message => {
+                    msg2.push(0);
+                    sk.sign(&msg).to_bytes()
+                }
+            };
+            let want = dalek_strict(&pk, &msg2, &sig);
+            prop_assert_eq!(key.verify(&msg2, &sig), want);
+            prop_assert_eq!(key.check(&msg2, &sig).is_ok(), want);
+            if matches!(ch, Change::None) {
+                prop_assert!(want);
+            }
+        }
+    }
+}
