@@ -214,7 +214,7 @@ function showCert(s) {
   const status = r ? r.status : "refused";
   q.dataset.status = status;
   badge("q-status", status, status === "valid" ? "valid" : "invalid");
-  text("q-count", r ? `${r.valid_signers} valid member signature${r.valid_signers === 1 ? "" : "s"}, ${r.threshold} required${r.batched ? " (batch-verified)" : ""}` : "");
+  text("q-count", r ? `${r.valid_signers} valid member signature${r.valid_signers === 1 ? "" : "s"}, ${r.threshold} required` : "");
   text("q-hash", r?.hash ?? "—");
   text("q-meta", r ? `${r.kind} · height ${r.height} · tree size ${fmt(r.tree_size)} · ${fmt(s.bytes)} bytes` : `${fmt(s.bytes)} bytes`);
   text("q-flip", s.flipped ? `yes: bit ${s.flipped.bit} of byte ${s.flipped.offset} (${s.flipped.field}) flipped` : "no");

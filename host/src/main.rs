@@ -253,7 +253,7 @@ enum Command {
     /// The headline workloads on both engines side by side: time per call, wasm/native ratio, throughput.
     ///
     /// Reconcile, Merkle root, inclusion proof (make and verify), certificate
-    /// verification (1 of 1 and 5 of 7 batched), framed-log ingest and ECS
+    /// verification (1 of 1 and 5 of 7), framed-log ingest and ECS
     /// ticks; both engines must give identical bytes before anything is timed.
     Bench {
         /// A short run (100,000 events, 3 runs): about 15 seconds.

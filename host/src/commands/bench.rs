@@ -223,7 +223,7 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
         },
         Workload {
             name: "verify certificate",
-            size: "5 of 7, batched".into(),
+            size: "5 of 7".into(),
             op: Op::Verify,
             request: make_fields(&[&five, &committee5]),
             status: abi::STATUS_OK,
