@@ -22,6 +22,21 @@ fn nibble(c: u8) -> Option<u8> {
     }
 }
 
+/// Decodes lowercase hex of any even length. Uppercase, an odd length and
+/// other characters are rejected.
+pub fn decode(s: &str) -> Option<alloc::vec::Vec<u8>> {
+    let b = s.as_bytes();
+    if !b.len().is_multiple_of(2) {
+        return None;
+    }
+    b.chunks_exact(2)
+        .map(|pair| match pair {
+            [h, l] => Some((nibble(*h)? << 4) | nibble(*l)?),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Decodes exactly `N` bytes from `2 * N` lowercase hex characters.
 /// Uppercase, odd lengths, other lengths and other characters are rejected.
 pub fn decode_array<const N: usize>(s: &str) -> Option<[u8; N]> {
@@ -51,5 +66,10 @@ mod tests {
         assert_eq!(decode_array::<3>("00abf"), None);
         assert_eq!(decode_array::<2>("00abff"), None);
         assert_eq!(decode_array::<1>("zz"), None);
+        assert_eq!(decode("00abff"), Some(alloc::vec![0, 0xab, 0xff]));
+        assert_eq!(decode(""), Some(alloc::vec![]));
+        assert_eq!(decode("00abf"), None);
+        assert_eq!(decode("0A"), None);
+        assert_eq!(decode("0g"), None);
     }
 }

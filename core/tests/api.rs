@@ -54,6 +54,7 @@ fn samples() -> Vec<Call<'static>> {
         Call::EcsBatch(request::EcsBatch { world: b"{}", events: Some(b"e") }),
         Call::EcsBatch(request::EcsBatch { world: b"", events: None }),
         Call::Seal(br#"{"n":1,"horizon":8,"delay":0}"#),
+        Call::Ed25519Verify(br#"[{"key":"","msg":"","sig":""}]"#),
     ]
 }
 

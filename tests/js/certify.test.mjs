@@ -152,6 +152,52 @@ describe("certify API", () => {
     assert.equal(explained.verdict.status, "valid");
   });
 
+  test("a CommitteeVerifier made once answers every golden verify case as verifyCertificate/verifyChain do", () => {
+    const verifyCases = Object.values(cases).filter((c) => c.op === 6 && c.status !== 2);
+    assert.ok(verifyCases.length >= 5);
+    for (const c of verifyCases) {
+      const [cert, committee, ...chain] = c.fields;
+      const v = new omega.CommitteeVerifier(committee.toString("utf8"));
+      const got = chain.length === 0 ? v.verifyCertificate(cert) : v.verifyChain([...chain, cert]);
+      assert.deepEqual(got, json(c), c.name);
+      assert.equal(v.hash, json(c).committee, c.name);
+      // and again: the verifier is reusable
+      assert.deepEqual(chain.length === 0 ? v.verifyCertificate(cert) : v.verifyChain([...chain, cert]), json(c), c.name);
+      v.free();
+    }
+    const committee = JSON.parse(cases["verify-valid"].fields[1].toString("utf8"));
+    const twice = { ...committee, members: [committee.members[0], ...committee.members] };
+    const code = (f) => { try { f(); } catch (e) { return e.code; } return null; };
+    const want = code(() => omega.verifyCertificate(cases["verify-valid"].fields[0], twice));
+    assert.equal(want, 3603);
+    assert.equal(code(() => new omega.CommitteeVerifier(twice)), want, "a bad committee throws what verifyCertificate throws");
+    assert.equal(code(() => new omega.CommitteeVerifier("{")), code(() => omega.verifyCertificate(cases["verify-valid"].fields[0], "{")));
+    const v = new omega.CommitteeVerifier(committee);
+    assert.equal(code(() => v.verifyChain([])), 3301);
+    assert.equal(code(() => v.verifyCertificate(new Uint8Array([1, 2, 3]))), code(() => omega.verifyCertificate(new Uint8Array([1, 2, 3]), committee)));
+  });
+
+  test("verifyEd25519 checks raw signatures node:crypto makes, and names why a changed one fails", () => {
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    const key = Buffer.from(publicKey.export({ format: "jwk" }).x, "base64url").toString("hex");
+    const msg = Buffer.from("omega: raw Ed25519");
+    const sig = sign(null, msg, privateKey);
+    const flipped = Buffer.from(sig);
+    flipped[40] ^= 1;
+    const list = [
+      { key, msg: msg.toString("hex"), sig: sig.toString("hex") },
+      { key, msg: msg.toString("hex"), sig: flipped.toString("hex") },
+      { key, msg: msg.toString("hex"), sig: sig.subarray(0, 63).toString("hex") },
+      { key: "01" + "00".repeat(31), msg: "", sig: sig.toString("hex") },
+    ];
+    const r = omega.verifyEd25519(list);
+    assert.deepEqual(r, { checked: 4, valid: 1, results: ["valid", "equation", "sig_length", "key_small_order"] });
+    assert.deepEqual(omega.verifyEd25519(JSON.stringify(list)), r, "JSON text works too");
+    assert.ok(verify(null, msg, publicKey, sig) && !verify(null, msg, publicKey, flipped), "node:crypto agrees");
+    assert.throws(() => omega.verifyEd25519([{ key: key.toUpperCase(), msg: "", sig: "" }]), (e) => e.code === 3004 && e.index === 0 && e.field === "key");
+    assert.throws(() => omega.verifyEd25519({}), (e) => e.code === 3002);
+  });
+
   test("inclusion and consistency proofs round-trip and catch tampering", () => {
     const events = cases["demo-sample"].input.toString("utf8");
     const p = omega.inclusionProof(events, 1234);

@@ -42,11 +42,7 @@ pub(crate) fn bytes_of(v: &JsValue) -> Result<Vec<u8>, JsValue> {
 
 /// Runs an op; throws on an error response, else returns the parsed body.
 pub(crate) fn run(op: Op, fields: &[&[u8]]) -> Result<JsValue, JsValue> {
-    let r = ops::run(op, &make_fields(fields));
-    if r.status == abi::STATUS_ERROR {
-        return Err(throw_body(&r.body));
-    }
-    parse_json(&String::from_utf8_lossy(&r.body))
+    respond(&ops::run(op, &make_fields(fields)))
 }
 
 /// Replaces the base64 `certificate` field by its bytes.
@@ -107,8 +103,9 @@ pub fn cosign(
 }
 
 /// Verifies a certificate against a committee (k distinct members with valid
-/// strict Ed25519 signatures; batch-verified when several). Returns the report;
-/// throws only on malformed input.
+/// strict Ed25519 signatures). Returns the report; throws only on malformed
+/// input. To verify many certificates under one committee, make a
+/// `CommitteeVerifier` once: it checks the member keys once instead of per call.
 #[wasm_bindgen(js_name = verifyCertificate, unchecked_return_type = "VerifyReport")]
 pub fn verify_certificate(
     #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue,
@@ -223,4 +220,69 @@ pub fn verify_note(note: &str, #[wasm_bindgen(js_name = verifierKeys)] verifier_
     let mut fields: Vec<&[u8]> = vec![note.as_bytes()];
     fields.extend(verifier_keys.iter().map(|k| k.as_bytes()));
     run(Op::NoteVerify, &fields)
+}
+
+/// Checks raw Ed25519 signatures by omega's strict rules (op 28; docs/FORMATS.md,
+/// "Ed25519 rules"): each `{key, msg, sig}` in lowercase hex. Returns
+/// `{checked, valid, results}`, one result per signature: `"valid"` or the first
+/// rule it breaks (`key_torsion`, `s_not_canonical`, `r_small_order`, `equation`, ...).
+/// Throws 3001 (not JSON), 3002 (not such a list), 3004 (bad hex).
+#[wasm_bindgen(js_name = verifyEd25519, unchecked_return_type = "Ed25519Report")]
+pub fn verify_ed25519(
+    #[wasm_bindgen(unchecked_param_type = "{ key: string; msg: string; sig: string }[] | string")] signatures: JsValue,
+) -> Result<JsValue, JsValue> {
+    run(Op::Ed25519Verify, &[&bytes_of(&signatures)?])
+}
+
+/// A committee read once, for verifying many certificates: its member keys
+/// are checked (canonical, prime-order) and prepared when it is made, not on
+/// every call, which is most of the cost of verifying one certificate. Its
+/// `verifyCertificate` and `verifyChain` return exactly what the functions of
+/// those names return with this committee.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct CommitteeVerifier {
+    committee: omega_core::certify::cert::Committee,
+}
+
+#[wasm_bindgen]
+impl CommitteeVerifier {
+    /// Reads the committee (an object or its JSON text). Throws what
+    /// `verifyCertificate` throws for a bad committee (3001, 3007, 3603, 3505).
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "Committee | string")] committee: JsValue) -> Result<CommitteeVerifier, JsValue> {
+        let bytes = bytes_of(&committee)?;
+        ops::read_committee(&bytes).map(|committee| CommitteeVerifier { committee }).map_err(|e| throw_body(&e.to_response().body))
+    }
+
+    /// The committee's hash (64 hex), as a checkpoint's `omega-committee` line names it.
+    #[wasm_bindgen(getter)]
+    pub fn hash(&self) -> String {
+        omega_core::hex::encode(&self.committee.hash())
+    }
+
+    /// Verifies a certificate against this committee: as `verifyCertificate(cert, committee)`.
+    #[wasm_bindgen(js_name = verifyCertificate, unchecked_return_type = "VerifyReport")]
+    pub fn verify_certificate(&self, #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue) -> Result<JsValue, JsValue> {
+        respond(&ops::verify_with(&self.committee, &bytes_of(&cert)?, &[]))
+    }
+
+    /// Verifies a chain of certificates against this committee: as `verifyChain(certs, committee)`.
+    #[wasm_bindgen(js_name = verifyChain, unchecked_return_type = "VerifyReport")]
+    pub fn verify_chain(&self, #[wasm_bindgen(unchecked_param_type = "CertificateInput[]")] certs: Vec<JsValue>) -> Result<JsValue, JsValue> {
+        let mut bytes = certs.iter().map(bytes_of).collect::<Result<Vec<_>, _>>()?;
+        let Some(last) = bytes.pop() else {
+            return Err(crate::js_error(omega_core::api::code::BAD_REQUEST, "verifyChain needs at least one certificate", None, None));
+        };
+        let chain: Vec<&[u8]> = if bytes.is_empty() { vec![&last] } else { bytes.iter().map(Vec::as_slice).collect() };
+        respond(&ops::verify_with(&self.committee, &last, &chain))
+    }
+}
+
+/// Throws an error response, else returns the parsed body.
+fn respond(r: &abi::Response) -> Result<JsValue, JsValue> {
+    if r.status == abi::STATUS_ERROR {
+        return Err(throw_body(&r.body));
+    }
+    parse_json(&String::from_utf8_lossy(&r.body))
 }

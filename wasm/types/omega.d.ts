@@ -236,8 +236,6 @@ export type ChainReport = {
  * committee, and with a chain the chain. Alphabetical order.
  */
 export type VerifyReport = {
-  /** Whether the signatures were batch-verified. */
-  batched: boolean,
   /** With a chain: the chain's report. */
   chain?: ChainReport,
   /** Hash of the committee it was judged against. */
@@ -669,6 +667,25 @@ export type SealReport = {
   n: number,
   /** Always `"ok"`. */
   status: "ok",
+};
+
+/**
+ * Op 28 (status 0 when every signature verifies, else 1): raw Ed25519
+ * signatures checked by omega's strict rules. Declared order.
+ */
+export type Ed25519Report = {
+  /** Signatures checked. */
+  checked: number,
+  /** How many verified. */
+  valid: number,
+  /**
+  * Per signature, in the order given: `"valid"`, or the first rule it
+  * breaks (`key_length`, `key_not_on_curve`, `key_not_canonical`,
+  * `key_small_order`, `key_torsion`, `sig_length`, `s_not_canonical`,
+  * `r_not_on_curve`, `r_not_canonical`, `r_small_order`, `r_torsion`,
+  * `equation`).
+  */
+  results: Array<string>,
 };
 
 /** What a batch cut decided. */

@@ -188,3 +188,43 @@ pub(crate) fn proof_hashes(o: &Map<String, Value>) -> Result<Vec<Hash>, ApiError
         _ => Err(err(code::PROOF_JSON, "proof JSON: `proof` must be an array")),
     }
 }
+
+/// A signature to check (op 28): key, message and signature bytes.
+pub type SignatureCase = (Vec<u8>, Vec<u8>, Vec<u8>);
+
+/// Reads op 28's request: a JSON list of `{"key", "msg", "sig"}`, each
+/// lowercase hex of any length (a key or signature of the wrong length is a
+/// verdict, not an error). Not JSON: 3001; not a list of such objects, or an
+/// unknown or missing field: 3002; bad hex: 3004; each naming the index and field.
+pub fn parse_signatures(bytes: &[u8]) -> Result<Vec<SignatureCase>, ApiError> {
+    const FIELDS: [&str; 3] = ["key", "msg", "sig"];
+    let v = strict_json(bytes, "signatures", |d| err(code::JSON_SYNTAX, &format!("the signatures are not JSON ({d})")))?;
+    let shape = |w: String| err(code::JSON_SHAPE, &w);
+    let Value::Array(items) = v else {
+        return Err(shape("expected a list of {\"key\", \"msg\", \"sig\"} objects (lowercase hex)".into()));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let Value::Object(o) = item else { return Err(shape(format!("signature {i}: expected an object {{\"key\", \"msg\", \"sig\"}}")).at_index(i)) };
+        if let Some(k) = o.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            let mut e = shape(format!("signature {i}: unknown field `{k}` (known: key, msg, sig)")).at_index(i);
+            e.field = Some(k.clone());
+            return Err(e);
+        }
+        let mut parts: [Vec<u8>; 3] = Default::default();
+        for (slot, name) in parts.iter_mut().zip(FIELDS) {
+            let with = |mut e: ApiError| {
+                e.field = Some(name.to_string());
+                e.at_index(i)
+            };
+            let Some(Value::String(s)) = o.get(name) else {
+                return Err(with(shape(format!("signature {i}: `{name}` must be a string of lowercase hex"))));
+            };
+            *slot = crate::hex::decode(s)
+                .ok_or_else(|| with(err(code::JSON_HEX, &format!("signature {i}: `{name}` is not lowercase hex of whole bytes"))))?;
+        }
+        let [key, msg, sig] = parts;
+        out.push((key, msg, sig));
+    }
+    Ok(out)
+}

@@ -63,11 +63,13 @@ pub enum Op {
     EcsBatch = 26,
     /// Read a seal message's body (number, horizon, delay) as every cluster member reads it.
     Seal = 27,
+    /// Check raw Ed25519 signatures by omega's strict rules, naming why each refused one fails.
+    Ed25519Verify = 28,
 }
 
 impl Op {
     /// Every op, in wire order.
-    pub const ALL: [Op; 28] = [
+    pub const ALL: [Op; 29] = [
         Op::Version,
         Op::ReconcileJson,
         Op::ReconcileBinary,
@@ -96,10 +98,11 @@ impl Op {
         Op::Fraud,
         Op::EcsBatch,
         Op::Seal,
+        Op::Ed25519Verify,
     ];
 
     /// The highest op number this build knows.
-    pub const LAST: u32 = Op::Seal as u32;
+    pub const LAST: u32 = Op::Ed25519Verify as u32;
 
     /// The wire number.
     pub const fn code(self) -> u32 {
@@ -137,6 +140,7 @@ impl Op {
             Op::Fraud => "fraud",
             Op::EcsBatch => "ECS batch",
             Op::Seal => "seal",
+            Op::Ed25519Verify => "ed25519 verify",
         }
     }
 }

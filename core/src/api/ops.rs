@@ -86,6 +86,7 @@ pub fn handle(call: Call<'_>) -> Result<Response, ApiError> {
         Call::Merge(certs) => merge(&certs),
         Call::Fraud(f) => fraud(&f),
         Call::EcsBatch(b) => ecs_batch(&b),
+        Call::Ed25519Verify(b) => ed25519_verify(b),
         Call::Seal(b) => {
             let (seal, canonical) = crate::api::cut::Seal::parse(b);
             Ok(respond(STATUS_OK, &resp::SealReport { canonical, delay: seal.delay, horizon: seal.horizon, n: seal.n, status: resp::StatusOk::Is }))
@@ -165,10 +166,32 @@ fn cosign(c: &[u8], key: &str) -> Result<Response, ApiError> {
 }
 
 fn verify(c: &[u8], comm: Option<&[u8]>, chain: &[&[u8]]) -> Result<Response, ApiError> {
-    let c = Certificate::read(c).map_err(|e| fail(&e))?;
+    let cert = Certificate::read(c).map_err(|e| fail(&e))?;
     let comm = committee(comm)?.ok_or_else(|| err(code::COMMITTEE, "committee: a committee is required to verify"))?;
-    let v = cert::verify(&c, &comm);
-    let mut out = resp::VerifyReport::new(&c, &comm, &v);
+    verify_read(cert, &comm, chain)
+}
+
+/// Reads a committee JSON as op 6 reads its committee field, with op 6's
+/// errors (3001, 3007, 3603, 3505, ...).
+pub fn read_committee(bytes: &[u8]) -> Result<cert::Committee, ApiError> {
+    committee(Some(bytes))?.ok_or_else(|| err(code::COMMITTEE, "committee: a committee is required to verify"))
+}
+
+/// Op 6 with a committee read once: `c` (binary or note text) and, when
+/// given, the chain certificates, judged against `comm`. The same response,
+/// byte for byte, as op 6 with that committee's JSON; for a host that
+/// verifies many certificates under one committee (the JS `CommitteeVerifier`),
+/// so the member keys are checked once, not per call.
+pub fn verify_with(comm: &cert::Committee, c: &[u8], chain: &[&[u8]]) -> Response {
+    match Certificate::read(c).map_err(|e| fail(&e)).and_then(|cert| verify_read(cert, comm, chain)) {
+        Ok(r) => r,
+        Err(e) => e.to_response(),
+    }
+}
+
+fn verify_read(c: Certificate, comm: &cert::Committee, chain: &[&[u8]]) -> Result<Response, ApiError> {
+    let v = cert::verify(&c, comm);
+    let mut out = resp::VerifyReport::new(&c, comm, &v);
     let mut valid = v.valid;
     if !chain.is_empty() {
         let mut certs = Vec::with_capacity(chain.len() + 1);
@@ -176,7 +199,7 @@ fn verify(c: &[u8], comm: Option<&[u8]>, chain: &[&[u8]]) -> Result<Response, Ap
             certs.push(Certificate::read(b).map_err(|e| err(e.code(), &format!("chain[{i}]: {e}")))?);
         }
         certs.push(c.clone());
-        let cv = cert::verify_chain(&certs, &comm);
+        let cv = cert::verify_chain(&certs, comm);
         valid &= cv.valid;
         out.chain = Some(resp::ChainReport::from(&cv));
         out.status = valid.into();
@@ -194,6 +217,22 @@ fn explain(c: &[u8], comm: Option<&[u8]>) -> Result<Response, ApiError> {
         verdict: comm.as_ref().zip(v.as_ref()).map(|(k, v)| resp::VerifyReport::new(&c, k, v)),
     };
     Ok(respond(status_of(v.as_ref().is_none_or(|v| v.valid)), &out))
+}
+
+/// Op 28: raw Ed25519 signatures, each checked by omega's strict rules
+/// (`certify::ed25519`): "valid" or the first rule it breaks.
+fn ed25519_verify(request: &[u8]) -> Result<Response, ApiError> {
+    let cases = crate::api::input::parse_signatures(request)?;
+    let results: Vec<String> = cases
+        .iter()
+        .map(|(key, msg, sig)| match crate::certify::ed25519::check(key, msg, sig) {
+            Ok(()) => "valid".to_string(),
+            Err(r) => r.as_str().to_string(),
+        })
+        .collect();
+    let valid = results.iter().filter(|r| *r == "valid").count();
+    let body = resp::Ed25519Report { checked: len_u64(results.len()), valid: len_u64(valid), results };
+    Ok(respond(status_of(valid == cases.len()), &body))
 }
 
 /// Op 22: a C2SP signed note checked against verifier keys, as Go's

@@ -421,6 +421,8 @@ pub enum Call<'a> {
     EcsBatch(EcsBatch<'a>),
     /// Op 27: a seal message's body.
     Seal(&'a [u8]),
+    /// Op 28: the signatures to check, a JSON list of `{"key", "msg", "sig"}` in hex.
+    Ed25519Verify(&'a [u8]),
 }
 
 impl<'a> Call<'a> {
@@ -557,6 +559,7 @@ impl<'a> Call<'a> {
                 Call::EcsBatch(EcsBatch { world: f.bytes(0, "the world (a snapshot or a config JSON)")?, events: f.opt(1) })
             }
             Op::Seal => Call::Seal(fields()?.bytes(0, "the seal body")?),
+            Op::Ed25519Verify => Call::Ed25519Verify(fields()?.bytes(0, "the signatures (JSON)")?),
         })
     }
 
@@ -591,6 +594,7 @@ impl<'a> Call<'a> {
             Call::Fraud(_) => Op::Fraud,
             Call::EcsBatch(_) => Op::EcsBatch,
             Call::Seal(_) => Op::Seal,
+            Call::Ed25519Verify(_) => Op::Ed25519Verify,
         }
     }
 
@@ -633,7 +637,7 @@ impl<'a> Call<'a> {
             Call::Merge(certs) => make_fields(certs),
             Call::Fraud(f) => make_fields(&[f.committee, f.a, f.b]),
             Call::EcsBatch(b) => make_fields(&[b.world, opt_bytes(b.events)]),
-            Call::Seal(b) => make_fields(&[b]),
+            Call::Seal(b) | Call::Ed25519Verify(b) => make_fields(&[b]),
         }
     }
 }

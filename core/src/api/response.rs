@@ -968,6 +968,22 @@ body! {
         pub status: StatusOk,
     }
 
+    /// Op 28 (status 0 when every signature verifies, else 1): raw Ed25519
+    /// signatures checked by omega's strict rules. Declared order.
+    #[serde(deny_unknown_fields)]
+    pub struct Ed25519Report {
+        /// Signatures checked.
+        pub checked: u64,
+        /// How many verified.
+        pub valid: u64,
+        /// Per signature, in the order given: `"valid"`, or the first rule it
+        /// breaks (`key_length`, `key_not_on_curve`, `key_not_canonical`,
+        /// `key_small_order`, `key_torsion`, `sig_length`, `s_not_canonical`,
+        /// `r_not_on_curve`, `r_not_canonical`, `r_small_order`, `r_torsion`,
+        /// `equation`).
+        pub results: Vec<String>,
+    }
+
     /// Where two worlds first differ. Alphabetical order.
     #[serde(deny_unknown_fields)]
     pub struct Difference {
@@ -1419,6 +1435,8 @@ pub enum Body {
     EcsBatch(EcsBatchReport),
     /// Op 27.
     Seal(SealReport),
+    /// Op 28.
+    Ed25519(Ed25519Report),
 }
 
 /// Why [`parse`] refused a body.
@@ -1486,6 +1504,7 @@ pub fn parse(op: Op, status: u8, body: &[u8]) -> Result<Body, ParseError> {
         (Op::Fraud, 0 | 1) => read(body, Body::Fraud),
         (Op::EcsBatch, 0) => read(body, Body::EcsBatch),
         (Op::Seal, 0) => read(body, Body::Seal),
+        (Op::Ed25519Verify, 0 | 1) => read(body, Body::Ed25519),
         _ => Err(ParseError::NoSuchBody { op, status }),
     }
 }
@@ -1611,6 +1630,7 @@ pub fn typescript() -> Result<String, String> {
     out.add::<LateCommand>();
     out.add::<EcsBatchReport>();
     out.add::<SealReport>();
+    out.add::<Ed25519Report>();
     out.add::<CutStatus>();
     out.add::<CutReport>();
     out.add::<FraudStatus>();

@@ -838,6 +838,85 @@ fn cluster_cases() -> Vec<(&'static str, FieldCase)> {
     out
 }
 
+/// One signature for op 28's request: key, message and signature, in hex.
+fn sig_case(key: &str, msg: &[u8], sig: &str) -> serde_json::Value {
+    serde_json::json!({ "key": key, "msg": omega_core::hex::encode(msg), "sig": sig })
+}
+
+/// A JSON list, one signature per line (so a diff of the request reads per case).
+fn sig_list(cases: &[serde_json::Value]) -> Vec<u8> {
+    let lines: Vec<String> = cases.iter().map(|c| serde_json::to_string(c).unwrap_or_default()).collect();
+    format!("[\n{}\n]\n", lines.join(",\n")).into_bytes()
+}
+
+/// Reads a published vector file from `tests/ed25519/`.
+fn published(name: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("ed25519").join(name);
+    let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Op 28: the C2SP CCTV and Wycheproof Ed25519 vectors (tests/ed25519/, as
+/// published), omega's own edge cases, and refused requests.
+fn ed25519_cases() -> Vec<(&'static str, FieldCase)> {
+    let mut out = Vec::new();
+    let mut push = |name, about, fields: Vec<(&'static str, Vec<u8>)>| out.push(("ed25519", FieldCase { name, about, op: Op::Ed25519Verify, fields }));
+    let str_of = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or_else(|| panic!("no `{k}` in {v}")).to_string();
+    let cctv = published("cctv-ed25519vectors.json");
+    let cctv: Vec<serde_json::Value> = cctv
+        .as_array()
+        .unwrap_or_else(|| panic!("CCTV vectors: not a list"))
+        .iter()
+        .map(|v| sig_case(&str_of(v, "key"), str_of(v, "msg").as_bytes(), &str_of(v, "sig")))
+        .collect();
+    push("ed25519-cctv", "the 914 C2SP CCTV edge-case vectors (small-order and non-canonical A and R, mixed-order points): omega accepts only the one without flags", vec![("signatures.json", sig_list(&cctv))]);
+    let wp = published("wycheproof-ed25519_test.json");
+    let mut wcases = Vec::new();
+    for g in wp["testGroups"].as_array().unwrap_or_else(|| panic!("Wycheproof: no testGroups")) {
+        let pk = str_of(&g["publicKey"], "pk");
+        for t in g["tests"].as_array().unwrap_or_else(|| panic!("Wycheproof: no tests")) {
+            let msg = omega_core::hex::decode(&str_of(t, "msg")).unwrap_or_else(|| panic!("Wycheproof: msg not hex"));
+            wcases.push(sig_case(&pk, &msg, &str_of(t, "sig")));
+        }
+    }
+    push("ed25519-wycheproof", "the 151 Wycheproof EdDSA (Ed25519) verify vectors: every `valid` one verifies, every `invalid` one is refused", vec![("signatures.json", sig_list(&wcases))]);
+    // omega's own: a note signature, then one case per reason the vectors above may not reach
+    let k = key(0);
+    let pk = omega_core::hex::encode(k.verifier().public());
+    let msg = b"omega.example/log\n9\n";
+    let sig = k.sign(msg);
+    let good = omega_core::hex::encode(&sig);
+    let mut not_on_curve = [0u8; 32];
+    not_on_curve[0] = 2;
+    let mut flipped = sig;
+    flipped[40] ^= 1;
+    let mut y_minus_1 = [0xffu8; 32];
+    y_minus_1[0] = 0xec;
+    y_minus_1[31] = 0x7f;
+    let mut high_s = sig;
+    high_s[63] |= 0xf0;
+    let own = [
+        sig_case(&pk, msg, &good),
+        sig_case(&pk[..62], msg, &good),
+        sig_case(&omega_core::hex::encode(&not_on_curve), msg, &good),
+        sig_case(&omega_core::hex::encode(&y_minus_1), msg, &good),
+        sig_case(&pk, msg, &good[..126]),
+        sig_case(&pk, msg, &omega_core::hex::encode(&high_s)),
+        sig_case(&pk, b"omega.example/log\n10\n", &good),
+        sig_case(&pk, msg, &omega_core::hex::encode(&flipped)),
+        sig_case(&pk, msg, &format!("{}{}", omega_core::hex::encode(&not_on_curve), &good[64..])),
+    ];
+    push("ed25519-omega", "an omega key's signature, then a key of 31 bytes, a key off the curve, a key of order 2, a signature of 63 bytes, S far above the group order, another message, a flipped bit of S, and R off the curve", vec![("signatures.json", sig_list(&own))]);
+    push("ed25519-empty", "no signatures: nothing checked, status 0", vec![("signatures.json", b"[]\n".to_vec())]);
+    push("ed25519-not-json", "a request that is not JSON (3001)", vec![("signatures.json", b"[{\"key\": }]".to_vec())]);
+    push("ed25519-not-a-list", "an object instead of a list (3002)", vec![("signatures.json", b"{\"key\":\"\",\"msg\":\"\",\"sig\":\"\"}\n".to_vec())]);
+    push("ed25519-unknown-field", "a signature with a field besides key, msg and sig (3002, naming it and its index)", vec![("signatures.json", b"[{\"key\":\"\",\"msg\":\"\",\"sig\":\"\",\"note\":\"\"}]\n".to_vec())]);
+    push("ed25519-missing-field", "a signature without its message (3002, naming `msg` and its index)", vec![("signatures.json", b"[{\"key\":\"\",\"sig\":\"\"}]\n".to_vec())]);
+    push("ed25519-bad-hex", "uppercase hex in a signature (3004, naming `sig` and its index)", vec![("signatures.json", format!("[{},\n{{\"key\":\"{pk}\",\"msg\":\"\",\"sig\":\"{}\"}}]\n", serde_json::to_string(&own[0]).unwrap_or_default(), good.to_uppercase()).into_bytes())]);
+    push("ed25519-duplicate-key", "a signature object that gives `sig` twice (3007)", vec![("signatures.json", b"[{\"key\":\"\",\"msg\":\"\",\"sig\":\"\",\"sig\":\"\"}]\n".to_vec())]);
+    out
+}
+
 /// A case's manifest entry: `op`, `request` and `status` from the call, the rest as named.
 fn entry(name: &str, about: &str, op: Op, request: Request, expected: &str, status: u8) -> vectors::Case {
     let op = omega_core::api::Op::try_from(op).unwrap_or_else(|e| panic!("case {name}: {e}"));
@@ -860,7 +939,7 @@ fn render() -> BTreeMap<PathBuf, Vec<u8>> {
         }
         files.insert(PathBuf::from(expected), resp.body);
     }
-    let field_cases = field_cases().into_iter().map(|c| ("certify", c)).chain(cluster_cases());
+    let field_cases = field_cases().into_iter().map(|c| ("certify", c)).chain(cluster_cases()).chain(ed25519_cases());
     for (dir, c) in field_cases {
         let expected = format!("{dir}/{}.out.json", c.name);
         let paths: Vec<String> = c.fields.iter().map(|(f, _)| format!("{dir}/{}.{f}", c.name)).collect();
@@ -923,7 +1002,7 @@ fn main() -> ExitCode {
     }
     if check {
         // Files in the folder that the generator does not make are stale.
-        for dir in ["reconcile", "certify", "cut"] {
+        for dir in ["reconcile", "certify", "cut", "ed25519"] {
             if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
                 for entry in rd.flatten() {
                     let rel = PathBuf::from(dir).join(entry.file_name());
