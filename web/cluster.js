@@ -106,6 +106,8 @@ export class TabNode {
     this.threshold = cj.threshold;
     this.members = Array.isArray(cj.members) ? cj.members.filter((m) => typeof m === "string") : [];
     this.isMember = this.members.some((k) => k.startsWith(`${this.signer}+`));
+    // The committee's keys are checked once here, not on every verify (a bad committee throws its code: 3603, 3505, ...).
+    this.verifier = new omega.CommitteeVerifier(o.committee);
     // node.rs state
     this.cursor = { sealSeq: 0, seals: 0, nextHeight: 0, prior: null, carry: new Uint8Array(0) };
     this.fresh = [];
@@ -373,7 +375,7 @@ export class TabNode {
     if (this.chain.has(h) && seq <= this.cursor.sealSeq) return;
     let v;
     try {
-      v = this.omega.verifyCertificate(payload, this.committeeText);
+      v = this.verifier.verifyCertificate(payload);
     } catch (e) {
       this.emit("bad_signature", { seq, height: h, reason: `verify: error ${e.code ?? 0}: ${e.message}` });
       return;
@@ -435,7 +437,7 @@ export class TabNode {
     const agreeing = [...(this.sigs.get(h)?.entries() ?? [])].sort((x, y) => byteOrder(x[0], y[0])).map(([, s]) => s).filter((s) => s.hash === mine.hash);
     if (agreeing.length < this.threshold) return;
     const merged = this.omega.mergeCertificates(agreeing.map((s) => s.cert)).certificate;
-    if (this.omega.verifyCertificate(merged, this.committeeText).status !== "valid") return;
+    if (this.verifier.verifyCertificate(merged).status !== "valid") return;
     await this.js.publish(this.names.cert, merged, { msgID: `cert-${h}` });
     this.published.add(h);
   }
@@ -456,7 +458,7 @@ export class TabNode {
       }
       return;
     }
-    const v = this.omega.verifyCertificate(payload, this.committeeText);
+    const v = this.verifier.verifyCertificate(payload);
     if (v.status !== "valid") {
       this.emit("invalid_certificate", { seq, height: h, problems: v.problems });
       return;

@@ -8,16 +8,19 @@
 // seeds, names, events, origin and committee, so the same hashes), then:
 //
 // 1. checks that every verifier gives the same verdict on the same bytes:
-//    omega `verifyCertificate` valid (5 valid signers, batched); node:crypto,
+//    omega `verifyCertificate` valid (5 valid signers), and a `CommitteeVerifier`
+//    the same; node:crypto,
 //    WebCrypto and @noble/ed25519 accept all 5 signatures over the note body;
 //    all four reject a signature with one flipped bit (in R and in S);
 // 2. times, as the median of `runs` runs (default 7), each run a loop
 //    calibrated to about 0.3 s:
 //    - omega blob `verifyCertificate(cert, committee)`: one call = 5 signatures,
-//      batch-verified, plus reading the certificate and the committee (7 keys,
-//      each checked canonical and torsion-free) and rendering the JSON report;
+//      each checked strictly, plus reading the certificate and the committee (7
+//      keys, each checked canonical and torsion-free) and rendering the JSON report;
+//    - omega blob `CommitteeVerifier.verifyCertificate(cert)`: the same with the
+//      committee read once, outside the loop (the way to verify many);
 //    - omega blob `verifyCertificate` of a 1-of-1 certificate: one signature,
-//      unbatched (strict), same overheads for one key;
+//      same overheads for one key;
 //    - node:crypto `verify(null, body, key, sig)`: one call = 1 signature;
 //    - WebCrypto `crypto.subtle.verify("Ed25519", key, sig, body)`: one awaited
 //      call = 1 signature (and, for reference, the 5 as one Promise.all);
@@ -25,9 +28,11 @@
 //      strict branch, like omega), SHA-512 from @noble/hashes: 1 signature;
 //    - omega blob `verifyChain` over the 1,000 certificates: 1,001 certificate
 //      verifications (the head alone, then all 1,000 in the chain) = 5,005
-//      signatures, plus the hash links and 999 consistency proofs.
+//      signatures, plus the hash links and 999 consistency proofs; and the same
+//      through a `CommitteeVerifier`.
 // Keys are imported/parsed once, outside the timed loops, for every verifier
-// but the blob (whose API takes the committee as JSON on every call).
+// (the blob's too, through `CommitteeVerifier`); the blob's plain functions
+// take the committee as JSON on every call.
 import { performance } from "node:perf_hooks";
 import { readFileSync } from "node:fs";
 import { createPublicKey, verify as nodeVerify } from "node:crypto";
@@ -113,7 +118,9 @@ const signed = await Promise.all(
 
 // --- 1. the same verdicts ---
 const rep = omega.verifyCertificate(cert, committee);
-check(rep.status === "valid" && rep.valid_signers === 5 && rep.batched === true, `omega: ${JSON.stringify(rep.problems)}`);
+check(rep.status === "valid" && rep.valid_signers === 5, `omega: ${JSON.stringify(rep.problems)}`);
+const prepared = new omega.CommitteeVerifier(committee);
+check(JSON.stringify(prepared.verifyCertificate(cert)) === JSON.stringify(rep), "CommitteeVerifier answers as verifyCertificate");
 check(omega.verifyCertificate(note, committee).status === "valid", "omega on the note text");
 check(omega.verifyCertificate(soloCert, solo).status === "valid", "omega 1-of-1");
 check(omega.verifyChain(chain.map((c) => c.certificate), committee).chain.status === "valid", "omega chain");
@@ -129,7 +136,8 @@ for (const [byte, part] of [[10, "R"], [40, "S"]]) {
   const line = (x) => `\u2014 ${x.name} ${Buffer.concat([Buffer.from(x.id, "hex"), x.sig]).toString("base64")}\n`;
   const badNote = `${bodyText}\n${signed.map((x) => line(x === s ? { ...x, sig: bad } : x)).join("")}`;
   const r = omega.verifyCertificate(badNote, committee);
-  check(r.status === "invalid" && r.signatures[2].status === "bad_signature" && r.batched === false, `omega rejects a flipped bit in ${part}`);
+  check(r.status === "invalid" && r.signatures[2].status === "bad_signature", `omega rejects a flipped bit in ${part}`);
+  check(prepared.verifyCertificate(badNote).status === "invalid", `CommitteeVerifier rejects a flipped bit in ${part}`);
   check(nodeVerify(null, body, s.node, bad) === false, `node:crypto rejects a flipped bit in ${part}`);
   check((await subtle.verify("Ed25519", s.web, bad, body)) === false, `WebCrypto rejects a flipped bit in ${part}`);
   let nobleOk;
@@ -174,9 +182,11 @@ async function measure(fn, isAsync = false) {
 const certs = chain.map((c) => c.certificate);
 const s0 = signed[0];
 const rows = [
-  ["omega blob verifyCertificate 5-of-7 (batched)", 5, () => omega.verifyCertificate(cert, committee)],
-  ["omega blob verifyCertificate 1-of-1 (unbatched)", 1, () => omega.verifyCertificate(soloCert, solo)],
+  ["omega blob verifyCertificate 5-of-7", 5, () => omega.verifyCertificate(cert, committee)],
+  ["omega blob CommitteeVerifier 5-of-7", 5, () => prepared.verifyCertificate(cert)],
+  ["omega blob verifyCertificate 1-of-1", 1, () => omega.verifyCertificate(soloCert, solo)],
   ["omega blob verifyChain 1,000 certs (amortized)", 5005, () => omega.verifyChain(certs, committee)],
+  ["omega blob CommitteeVerifier chain 1,000 (amortized)", 5005, () => prepared.verifyChain(certs)],
   ["node:crypto verify (OpenSSL)", 1, () => nodeVerify(null, body, s0.node, s0.sig)],
   ["WebCrypto subtle.verify, awaited one by one", 1, () => subtle.verify("Ed25519", s0.web, s0.sig, body), true],
   ["WebCrypto subtle.verify, 5 in one Promise.all", 5, () => Promise.all(signed.map((s) => subtle.verify("Ed25519", s.web, s.sig, body))), true],
@@ -195,7 +205,7 @@ console.log(`omega-kernel ${omega.version()} (blob) in Node ${process.version}, 
 console.log(`CPU: ${os.cpus()[0]?.model ?? "?"} (${os.availableParallelism?.() ?? os.cpus().length} threads)`);
 console.log(`built the ${CHAIN}-certificate chain (reconcile + certify + 4 cosign per link) in ${(buildMs / 1000).toFixed(2)} s`);
 console.log(`certificate at height 1: ${one.hash}; chain head at height ${CHAIN - 1}: ${chain.at(-1).hash}`);
-console.log(`verdicts agree: omega valid (5 signers, batched), node:crypto/WebCrypto/noble accept all 5; all reject a flipped bit in R and in S`);
+console.log(`verdicts agree: omega valid (5 signers; CommitteeVerifier the same), node:crypto/WebCrypto/noble accept all 5; all reject a flipped bit in R and in S`);
 console.log(`median of ${runs} runs, each a loop of about ${TARGET_MS} ms; "per op" is one call, "per sig" divides by the signatures it verifies\n`);
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
@@ -208,7 +218,8 @@ for (const r of results) {
 }
 const by = (prefix) => results.find((r) => r.name.startsWith(prefix)).usPerSig;
 const blob5 = by("omega blob verifyCertificate 5-of-7");
-const blobChain = by("omega blob verifyChain");
+const blobPrepared = by("omega blob CommitteeVerifier 5-of-7");
+const blobChain = by("omega blob CommitteeVerifier chain");
 const peers = [
   ["@noble/ed25519", by("@noble/ed25519")],
   ["node:crypto", by("node:crypto")],
@@ -216,5 +227,5 @@ const peers = [
   ["WebCrypto (Promise.all of 5)", by("WebCrypto subtle.verify, 5 in")],
 ];
 console.log(`\nper-signature speed ratio (peer µs/sig ÷ blob µs/sig; > 1 means the blob is faster)`);
-console.log(`${pad("blob vs", 32)} ${lpad("5-of-7 verifyCertificate", 25)} ${lpad("verifyChain amortized", 22)}`);
-for (const [name, us] of peers) console.log(`${pad(name, 32)} ${lpad(`${(us / blob5).toFixed(2)}x`, 25)} ${lpad(`${(us / blobChain).toFixed(2)}x`, 22)}`);
+console.log(`${pad("blob vs", 32)} ${lpad("5-of-7 verifyCertificate", 25)} ${lpad("5-of-7 CommitteeVerifier", 25)} ${lpad("chain (CommitteeVerifier)", 26)}`);
+for (const [name, us] of peers) console.log(`${pad(name, 32)} ${lpad(`${(us / blob5).toFixed(2)}x`, 25)} ${lpad(`${(us / blobPrepared).toFixed(2)}x`, 25)} ${lpad(`${(us / blobChain).toFixed(2)}x`, 26)}`);
