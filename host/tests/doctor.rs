@@ -408,7 +408,7 @@ fn an_installed_omega_runs_the_blob_built_into_it() {
     let dir = common::tmp("embedded");
     let installed = dir.join("bin/omega");
     std::fs::create_dir_all(installed.parent().unwrap()).unwrap();
-    std::fs::copy(common::bin(), &installed).unwrap();
+    common::install_copy(&installed);
     let o = Command::new(&installed)
         .current_dir(&dir)
         .args(["doctor", "--json"])

@@ -99,7 +99,7 @@ fn the_quick_start_runs_as_written_and_prints_what_it_shows() {
     let dir = common::tmp("readme-quick-start");
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    std::fs::copy(common::bin(), bin.join("omega")).unwrap();
+    common::install_copy(&bin.join("omega"));
     let work = dir.join("work");
     std::fs::create_dir_all(&work).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());

@@ -21,6 +21,23 @@ pub fn bin() -> String {
     std::env::var("OMEGA_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_omega").to_string())
 }
 
+/// Copies the omega binary to `dest` (an "installed" omega, away from the
+/// checkout) and returns once it can be executed. Right after the copy it can
+/// be "busy" (ETXTBSY): a process another test thread forked while the copy
+/// was being written holds the write descriptor until it execs. Once one exec
+/// of the copy succeeds no writer is left, and none can appear.
+pub fn install_copy(dest: &std::path::Path) {
+    std::fs::copy(bin(), dest).expect("copy the omega binary");
+    for _ in 0..200 {
+        match Command::new(dest).arg("--version").output() {
+            Err(e) if e.raw_os_error() == Some(26) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            Err(e) => panic!("{}: {e}", dest.display()),
+            Ok(_) => return,
+        }
+    }
+    panic!("{} stayed busy for 2 s", dest.display());
+}
+
 /// Runs `omega args` in the current folder.
 pub fn omega(args: &[&str]) -> Output {
     Command::new(bin()).args(args).output().expect("run omega")
