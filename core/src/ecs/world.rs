@@ -573,21 +573,28 @@ impl World {
         out.put(&self.gpid_prev.to_bits().to_be_bytes());
         out.put(&self.saturations.to_be_bytes());
         out.put(&(self.alive.len() as u32).to_be_bytes());
+        // One `put` per slot and per edge: each record is assembled first.
+        let mut slot = [0u8; 81];
         for i in 0..self.alive.len() {
-            out.put(&self.generation[i].to_be_bytes());
-            out.put(&[u8::from(self.alive[i])]);
+            slot[..4].copy_from_slice(&self.generation[i].to_be_bytes());
+            slot[4] = u8::from(self.alive[i]);
             if self.alive[i] {
-                out.put(&self.node[i].to_be_bytes());
-                for v in self.fx_components(i) {
-                    out.put(&v.to_bits().to_be_bytes());
+                slot[5..9].copy_from_slice(&self.node[i].to_be_bytes());
+                for (chunk, v) in slot[9..].chunks_exact_mut(8).zip(self.fx_components(i)) {
+                    chunk.copy_from_slice(&v.to_bits().to_be_bytes());
                 }
+                out.put(&slot);
+            } else {
+                out.put(&slot[..5]);
             }
         }
         out.put(&(self.edges.len() as u32).to_be_bytes());
+        let mut edge = [0u8; 16];
         for ((a, b), w) in &self.edges {
-            out.put(&a.to_be_bytes());
-            out.put(&b.to_be_bytes());
-            out.put(&w.to_bits().to_be_bytes());
+            edge[..4].copy_from_slice(&a.to_be_bytes());
+            edge[4..8].copy_from_slice(&b.to_be_bytes());
+            edge[8..].copy_from_slice(&w.to_bits().to_be_bytes());
+            out.put(&edge);
         }
     }
 
