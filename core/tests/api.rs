@@ -99,7 +99,7 @@ proptest! {
     /// Any bytes, as any op's request: decoding never panics, and the
     /// kernel answers every one with a status it documents.
     #[test]
-    fn any_bytes_decode_without_panicking(op in 0u32..=26, fields in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..24), 0..6), raw in proptest::collection::vec(any::<u8>(), 0..40)) {
+    fn any_bytes_decode_without_panicking(op in 0u32..=Op::LAST + 1, fields in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..24), 0..6), raw in proptest::collection::vec(any::<u8>(), 0..40)) {
         let framed = request::make_fields(&fields.iter().map(Vec::as_slice).collect::<Vec<_>>());
         for input in [&framed[..], &raw[..]] {
             if let Ok(op) = Op::try_from(op) {
@@ -109,12 +109,45 @@ proptest! {
                     prop_assert_eq!(Call::decode(op, &again), Ok(c));
                 }
             }
-            // ops 19 (a long run) and 6 (batch verify) are skipped for speed only
+            // op 19 (a long run) is skipped for speed only
             if op != 19 {
                 let r = abi::call(op, input);
                 prop_assert!(r.status <= 2);
                 prop_assert!(r.body.ends_with(b"\n"));
             }
+        }
+    }
+
+    /// Op 28 reads any list of byte strings given as hex: one result per
+    /// signature, in order, each the verdict `certify::ed25519::check` gives
+    /// for those bytes; and a list whose hex is broken anywhere is refused
+    /// with 3004 naming that signature and field.
+    #[test]
+    fn ed25519_requests_read_back_every_signature(cases in proptest::collection::vec((proptest::collection::vec(any::<u8>(), 0..34), proptest::collection::vec(any::<u8>(), 0..20), proptest::collection::vec(any::<u8>(), 0..66)), 0..6), broken in any::<prop::sample::Index>(), field in 0usize..3) {
+        use omega_core::hex;
+        let list: Vec<serde_json::Value> = cases.iter().map(|(k, m, s)| serde_json::json!({ "key": hex::encode(k), "msg": hex::encode(m), "sig": hex::encode(s) })).collect();
+        let text = serde_json::to_vec(&list).unwrap();
+        let r = abi::call(Op::Ed25519Verify.code(), &request::make_fields(&[&text]));
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        let want: Vec<String> = cases.iter().map(|(k, m, s)| match omega_core::certify::ed25519::check(k, m, s) {
+            Ok(()) => "valid".to_string(),
+            Err(e) => e.as_str().to_string(),
+        }).collect();
+        let got: Vec<String> = body["results"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        prop_assert_eq!(&got, &want);
+        prop_assert_eq!(body["checked"].as_u64(), Some(cases.len() as u64));
+        let all_valid = want.iter().all(|w| w == "valid");
+        prop_assert_eq!(r.status, if all_valid { abi::STATUS_OK } else { abi::STATUS_OBSTRUCTION });
+        if !cases.is_empty() {
+            let i = broken.index(cases.len());
+            let name = ["key", "msg", "sig"][field];
+            let mut bad = list.clone();
+            bad[i][name] = serde_json::Value::String(format!("{}z", bad[i][name].as_str().unwrap()));
+            let r = abi::call(Op::Ed25519Verify.code(), &request::make_fields(&[&serde_json::to_vec(&bad).unwrap()]));
+            prop_assert_eq!(error_code(&r), code::JSON_HEX);
+            let e: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            prop_assert_eq!(e["index"].as_u64(), Some(i as u64));
+            prop_assert_eq!(e["field"].as_str(), Some(name));
         }
     }
 }

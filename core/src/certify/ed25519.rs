@@ -265,6 +265,19 @@ mod tests {
         0, 0, 0, 0, 0x10,
     ];
 
+    /// The signature with S + ℓ for S (still below 2^256 for a canonical S:
+    /// the same scalar mod ℓ, in a non-canonical form).
+    fn plus_l(mut sig: [u8; 64]) -> [u8; 64] {
+        let mut carry = 0u16;
+        for (b, l) in sig[32..].iter_mut().zip(L) {
+            let v = u16::from(*b) + u16::from(l) + carry;
+            *b = v as u8;
+            carry = v >> 8;
+        }
+        assert_eq!(carry, 0, "S + ℓ fits 32 bytes");
+        sig
+    }
+
     /// `y = p + 1`: a non-canonical encoding of the identity.
     const P_PLUS_1: [u8; 32] = {
         let mut b = [0xff; 32];
@@ -299,16 +312,7 @@ mod tests {
         let torsioned = forge(a, &pk, msg, r, (B * r + t).compress().to_bytes());
         let non_canonical = forge(a, &pk, msg, Scalar::ZERO, P_PLUS_1);
         let small = forge(a, &pk, msg, Scalar::ZERO, IDENTITY);
-        let mut s_plus_l = honest;
-        // S + ℓ, still below 2^253: the same point, a non-canonical scalar
-        let l = L;
-        let mut carry = 0u16;
-        for i in 0..32 {
-            let v = u16::from(s_plus_l[32 + i]) + u16::from(l[i]) + carry;
-            s_plus_l[32 + i] = v as u8;
-            carry = v >> 8;
-        }
-        assert_eq!(carry, 0);
+        let s_plus_l = plus_l(honest);
         for (sig, reason) in [
             (torsioned, Reject::RTorsion),
             (non_canonical, Reject::RNotCanonical),
@@ -402,17 +406,7 @@ mod tests {
                     let t8 = curve25519_dalek::constants::EIGHT_TORSION[i];
                     forge(a, &pk, &msg, r, (B * r + t8).compress().to_bytes())
                 }
-                Change::SPlusL => {
-                    let mut s = sk.sign(&msg).to_bytes();
-                    let l = L;
-                    let mut carry = 0u16;
-                    for i in 0..32 {
-                        let v = u16::from(s[32 + i]) + u16::from(l[i]) + carry;
-                        s[32 + i] = v as u8;
-                        carry = v >> 8;
-                    }
-                    s
-                }
+                Change::SPlusL => plus_l(sk.sign(&msg).to_bytes()),
                 Change::Message => {
                     msg2.push(0);
                     sk.sign(&msg).to_bytes()
