@@ -12,7 +12,7 @@ use crate::api::code;
 use super::response::{self as resp, to_json};
 use crate::certify::cert::{self, CertError, Certificate, Kind};
 use crate::error::ErrorCode;
-use crate::event::{Event, Limits};
+use crate::event::{Event, EventRef, Limits};
 use crate::hash::Hash;
 use crate::hex;
 use crate::api::json;
@@ -102,17 +102,30 @@ pub fn run(op: Op, input: &[u8]) -> Response {
 /// Ops 1 and 2.
 fn reconcile(r: &req::Reconcile<'_>) -> Result<Response, ApiError> {
     let prior = prior_state(r.prior)?;
-    let events = decode_events(r.events, r.format)?;
-    Ok(crate::api::abi::respond(&crate::reconcile(&prior, &events)))
+    // Binary and log batches are reconciled in place, borrowed from the request.
+    let outcome = match r.format {
+        EventFormat::Binary => crate::reconcile(&prior, &binary_refs(r.events)?),
+        EventFormat::Omega => crate::reconcile(&prior, &log_refs(r.events)?),
+        EventFormat::Json | EventFormat::Leaves => crate::reconcile(&prior, &decode_events(r.events, r.format)?),
+    };
+    Ok(crate::api::abi::respond(&outcome))
+}
+
+/// The binary batch form, borrowed: the same checks and errors as [`decode_events`].
+fn binary_refs(events: &[u8]) -> Result<Vec<EventRef<'_>>, ApiError> {
+    EventRef::parse_all(events, &Limits::default()).map_err(binary_error)
+}
+
+fn binary_error((i, at, e): (usize, usize, crate::DecodeError)) -> ApiError {
+    err(e.code(), &format!("event {i} (starting at byte {at}): {e}")).at_index(i)
 }
 
 /// Events in JSON, binary or `.omega` form (never `leaves`).
 fn decode_events(events: &[u8], format: EventFormat) -> Result<Vec<Event>, ApiError> {
     let limits = Limits::default();
     match format {
-        EventFormat::Binary => Event::decode_all(events, &limits)
-            .map_err(|(i, at, e)| err(e.code(), &format!("event {i} (starting at byte {at}): {e}")).at_index(i)),
-        EventFormat::Omega => log_events(events),
+        EventFormat::Binary => Event::decode_all(events, &limits).map_err(binary_error),
+        EventFormat::Omega => Ok(log_refs(events)?.iter().map(EventRef::to_event).collect()),
         EventFormat::Json | EventFormat::Leaves => json::parse_events(events, &limits).map_err(ApiError::from),
     }
 }
@@ -468,8 +481,10 @@ fn ingest(log: &[u8]) -> Response {
     ingest_response(&crate::event::frame::scan(log))
 }
 
-fn log_events(log: &[u8]) -> Result<Vec<Event>, ApiError> {
-    crate::event::frame::read_events(log).map_err(|e| {
+/// The events of a clean log, borrowed from its bytes.
+fn log_refs(log: &[u8]) -> Result<Vec<EventRef<'_>>, ApiError> {
+    let frames = crate::event::frame::Frames::new(log).and_then(|f| f.map(|f| f.map(|f| f.event)).collect::<Result<Vec<_>, _>>());
+    frames.map_err(|e| {
         let advice = if e.offset() == 0 {
             "this is not a readable omega log; nothing can be read from it"
         } else {
@@ -486,7 +501,7 @@ pub(crate) fn prior_state(prior: &[u8]) -> Result<crate::State, ApiError> {
 }
 
 fn reconcile_log(log: &[u8], prior: &[u8]) -> Result<Response, ApiError> {
-    let events = log_events(log)?;
+    let events = log_refs(log)?;
     let prior = prior_state(prior)?;
     Ok(crate::api::abi::respond(&crate::reconcile(&prior, &events)))
 }
@@ -502,7 +517,7 @@ fn replay(snap: Option<&[u8]>, log: &[u8], cert_bytes: Option<&[u8]>) -> Result<
         None => crate::State::new(),
         Some(s) => prior_state(s)?,
     };
-    let events = log_events(log)?;
+    let events = log_refs(log)?;
     let cert = cert_bytes.map(|c| Certificate::read(c).map_err(|e| fail(&e))).transpose()?;
     let outcome = crate::reconcile(&prior, &events);
     let (kind, size, root, state_hash, evidence) = match &outcome {

@@ -20,12 +20,10 @@
 //! that offset is a valid prefix and stays readable: a torn or corrupt tail
 //! never hides it.
 use crate::error::{DecodeError, ErrorCode};
+pub use crate::event::EventRef;
 use crate::event::{Event, Limits};
-use crate::hash::Hash;
-use crate::event::key::{EventId, Key};
 use alloc::vec::Vec;
 use core::fmt;
-use sha2::{Digest, Sha256};
 
 /// Log magic.
 pub const MAGIC: &[u8; 4] = b"OMGL";
@@ -208,89 +206,6 @@ pub fn parse_header(bytes: &[u8]) -> Result<u32, FrameError> {
         return Err(FrameError::Header("max frame must be between 1 and 64 MiB"));
     }
     Ok(max)
-}
-
-/// One event, borrowed from the log's bytes (nothing is copied).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EventRef<'a> {
-    bytes: &'a [u8],
-    deps: &'a [u8],
-    payload: &'a [u8],
-    key: Key,
-    seq: u64,
-}
-
-impl<'a> EventRef<'a> {
-    /// Checks that `bytes` is exactly one canonical event within `limits`.
-    pub fn parse(bytes: &'a [u8], limits: &Limits) -> Result<Self, DecodeError> {
-        let trunc = |offset: usize, field: &'static str| DecodeError::Truncated { offset, field };
-        let key: [u8; 28] = bytes.get(..28).and_then(|b| b.try_into().ok()).ok_or(trunc(0, "key"))?;
-        let seq = bytes.get(28..36).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes).ok_or(trunc(28, "seq"))?;
-        let nd = bytes.get(36..40).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).ok_or(trunc(36, "deps count"))?;
-        if nd > limits.max_deps {
-            return Err(DecodeError::TooManyDeps { count: u64::from(nd), max: limits.max_deps });
-        }
-        let dend = usize::try_from(nd).ok().and_then(|n| n.checked_mul(14)?.checked_add(40)).ok_or(trunc(40, "deps"))?;
-        let deps = bytes.get(40..dend).ok_or(trunc(40, "deps"))?;
-        let mut prev: Option<&[u8]> = None;
-        for (i, d) in deps.chunks_exact(14).enumerate() {
-            if prev.is_some_and(|p| p >= d) {
-                return Err(DecodeError::DepsNotCanonical { index: i });
-            }
-            prev = Some(d);
-        }
-        let np = bytes.get(dend..dend + 4).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).ok_or(trunc(dend, "payload length"))?;
-        if np > limits.max_payload {
-            return Err(DecodeError::PayloadTooLarge { len: u64::from(np), max: limits.max_payload });
-        }
-        let pstart = dend + 4;
-        let pend = usize::try_from(np).ok().and_then(|n| n.checked_add(pstart)).ok_or(trunc(pstart, "payload"))?;
-        let payload = bytes.get(pstart..pend).ok_or(trunc(pstart, "payload"))?;
-        if pend != bytes.len() {
-            return Err(DecodeError::Trailing { offset: pend });
-        }
-        Ok(EventRef { bytes, deps, payload, key: Key::from_bytes(key), seq })
-    }
-
-    /// The canonical key.
-    pub fn key(&self) -> Key {
-        self.key
-    }
-    /// The seq.
-    pub fn seq(&self) -> u64 {
-        self.seq
-    }
-    /// The dependency ids (sorted, unique).
-    pub fn deps(&self) -> impl Iterator<Item = EventId> + 'a {
-        self.deps.chunks_exact(14).filter_map(|c| <[u8; 14]>::try_from(c).ok()).map(EventId::from_bytes)
-    }
-    /// The payload, borrowed.
-    pub fn payload(&self) -> &'a [u8] {
-        self.payload
-    }
-    /// The canonical encoding, borrowed.
-    pub fn bytes(&self) -> &'a [u8] {
-        self.bytes
-    }
-    /// The RFC 6962 leaf hash.
-    pub fn leaf_hash(&self) -> Hash {
-        let mut h = Sha256::new();
-        h.update([0u8]);
-        h.update(self.bytes);
-        h.finalize().into()
-    }
-    /// An owned copy.
-    pub fn to_event(&self) -> Event {
-        Event::new(
-            self.key.lamport(),
-            self.key.node(),
-            self.key.stream(),
-            self.key.event_id(),
-            self.seq,
-            self.deps().collect(),
-            self.payload.to_vec(),
-        )
-    }
 }
 
 /// One frame: where it is and its event.
@@ -578,6 +493,7 @@ pub fn read_events(bytes: &[u8]) -> Result<Vec<Event>, FrameError> {
 mod tests {
     use super::*;
     use crate::event::sample::{self, Shape};
+    use crate::event::EventId;
 
     fn log() -> (Vec<Event>, Vec<u8>) {
         let ev = sample::history(3, Shape { nodes: 2, streams: 2, per_stream: 5, payload: 20 });

@@ -20,7 +20,6 @@ pub mod sample;
 
 pub use key::{EventId, Key};
 
-use crate::cursor::Cursor;
 use crate::error::DecodeError;
 use crate::hash::Hash;
 use alloc::vec::Vec;
@@ -154,41 +153,7 @@ impl Event {
     /// sorted and unique, and counts within `limits`. Returns the event and the
     /// number of bytes it took. Never panics.
     pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Event, usize), DecodeError> {
-        let mut c = Cursor::new(bytes);
-        macro_rules! get {
-            ($n:literal, $field:literal) => {
-                c.array::<$n>().ok_or(DecodeError::Truncated { offset: c.pos(), field: $field })?
-            };
-        }
-        let key = Key::from_bytes(get!(28, "key"));
-        let seq = u64::from_be_bytes(get!(8, "seq"));
-        let d = u32::from_be_bytes(get!(4, "deps count"));
-        if d > limits.max_deps {
-            return Err(DecodeError::TooManyDeps { count: u64::from(d), max: limits.max_deps });
-        }
-        let d = usize::try_from(d).unwrap_or(usize::MAX);
-        // Check the length before allocating, so a hostile count cannot reserve memory.
-        if c.remaining() < d.saturating_mul(EventId::LEN) {
-            return Err(DecodeError::Truncated { offset: c.pos(), field: "deps" });
-        }
-        let mut deps: Vec<EventId> = Vec::with_capacity(d);
-        for i in 0..d {
-            let id = EventId::from_bytes(get!(14, "deps"));
-            if deps.last().is_some_and(|prev| *prev >= id) {
-                return Err(DecodeError::DepsNotCanonical { index: i });
-            }
-            deps.push(id);
-        }
-        let p = u32::from_be_bytes(get!(4, "payload length"));
-        if p > limits.max_payload {
-            return Err(DecodeError::PayloadTooLarge { len: u64::from(p), max: limits.max_payload });
-        }
-        let at = c.pos();
-        let payload = c
-            .take(usize::try_from(p).unwrap_or(usize::MAX))
-            .ok_or(DecodeError::Truncated { offset: at, field: "payload" })?
-            .to_vec();
-        Ok((Event { key, seq, deps, payload }, c.pos()))
+        EventRef::parse_prefix(bytes, limits).map(|(e, used)| (e.to_event(), used))
     }
 
     /// Decodes a concatenation of canonical events (the binary batch form).
@@ -205,6 +170,129 @@ impl Event {
         }
         Ok(out)
     }
+}
+
+/// One event borrowed from canonical bytes that were checked once, when it
+/// was parsed: nothing is copied, and every accessor reads the bytes in place.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// Exactly one canonical encoding, checked by [`EventRef::parse_prefix`].
+    bytes: &'a [u8],
+}
+
+impl<'a> EventRef<'a> {
+    /// Checks that `bytes` is exactly one canonical event within `limits`.
+    pub fn parse(bytes: &'a [u8], limits: &Limits) -> Result<Self, DecodeError> {
+        let (e, used) = Self::parse_prefix(bytes, limits)?;
+        if used != bytes.len() {
+            return Err(DecodeError::Trailing { offset: used });
+        }
+        Ok(e)
+    }
+
+    /// Checks the canonical event at the front of `bytes` (what
+    /// [`Event::decode`] accepts, with the same errors) and borrows it.
+    /// Returns the event and the number of bytes it takes. Never panics.
+    pub fn parse_prefix(bytes: &'a [u8], limits: &Limits) -> Result<(Self, usize), DecodeError> {
+        let trunc = |offset: usize, field: &'static str| DecodeError::Truncated { offset, field };
+        if bytes.len() < 28 {
+            return Err(trunc(0, "key"));
+        }
+        if bytes.len() < 36 {
+            return Err(trunc(28, "seq"));
+        }
+        let nd = be32(bytes, 36).ok_or(trunc(36, "deps count"))?;
+        if nd > limits.max_deps {
+            return Err(DecodeError::TooManyDeps { count: u64::from(nd), max: limits.max_deps });
+        }
+        let dend = usize::try_from(nd).ok().and_then(|n| n.checked_mul(EventId::LEN)?.checked_add(40)).ok_or(trunc(40, "deps"))?;
+        let deps = bytes.get(40..dend).ok_or(trunc(40, "deps"))?;
+        let mut prev: Option<&[u8]> = None;
+        for (i, d) in deps.chunks_exact(EventId::LEN).enumerate() {
+            if prev.is_some_and(|p| p >= d) {
+                return Err(DecodeError::DepsNotCanonical { index: i });
+            }
+            prev = Some(d);
+        }
+        let np = be32(bytes, dend).ok_or(trunc(dend, "payload length"))?;
+        if np > limits.max_payload {
+            return Err(DecodeError::PayloadTooLarge { len: u64::from(np), max: limits.max_payload });
+        }
+        let pstart = dend.saturating_add(4);
+        let pend = usize::try_from(np).ok().and_then(|n| n.checked_add(pstart)).ok_or(trunc(pstart, "payload"))?;
+        let body = bytes.get(..pend).ok_or(trunc(pstart, "payload"))?;
+        Ok((EventRef { bytes: body }, pend))
+    }
+
+    /// Borrows every event of a concatenation of canonical events (the binary
+    /// batch form): [`Event::decode_all`] without a copy, with the same errors.
+    pub fn parse_all(bytes: &'a [u8], limits: &Limits) -> Result<Vec<Self>, (usize, usize, DecodeError)> {
+        let mut out = Vec::new();
+        let mut offset = 0usize;
+        while let Some(rest) = bytes.get(offset..).filter(|r| !r.is_empty()) {
+            let (e, used) = Self::parse_prefix(rest, limits).map_err(|err| (out.len(), offset, err))?;
+            offset = offset.saturating_add(used);
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    /// The canonical key.
+    pub fn key(&self) -> Key {
+        Key::from_bytes(self.bytes.first_chunk::<28>().copied().unwrap_or([0; 28]))
+    }
+    /// The seq.
+    pub fn seq(&self) -> u64 {
+        self.bytes.get(28..36).and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes)
+    }
+    fn deps_end(&self) -> usize {
+        let nd = be32(self.bytes, 36).map_or(0, |n| usize::try_from(n).unwrap_or(0));
+        nd.saturating_mul(EventId::LEN).saturating_add(40)
+    }
+    /// The dependency ids (sorted, unique).
+    pub fn deps(&self) -> impl Iterator<Item = EventId> + 'a {
+        let bytes: &'a [u8] = self.bytes;
+        bytes.get(40..self.deps_end()).unwrap_or_default().chunks_exact(EventId::LEN).filter_map(|c| EventId::try_from(c).ok())
+    }
+    /// How many dependencies.
+    pub fn deps_len(&self) -> usize {
+        (self.deps_end() - 40) / EventId::LEN
+    }
+    /// The payload, borrowed.
+    pub fn payload(&self) -> &'a [u8] {
+        let bytes: &'a [u8] = self.bytes;
+        bytes.get(self.deps_end().saturating_add(4)..).unwrap_or_default()
+    }
+    /// The canonical encoding, borrowed.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+    /// The RFC 6962 leaf hash: SHA-256(0x00 || bytes), over the bytes in place.
+    pub fn leaf_hash(&self) -> Hash {
+        let mut h = Sha256::new();
+        h.update([0u8]);
+        h.update(self.bytes);
+        h.finalize().into()
+    }
+    /// An owned copy.
+    pub fn to_event(&self) -> Event {
+        Event { key: self.key(), seq: self.seq(), deps: self.deps().collect(), payload: self.payload().to_vec() }
+    }
+}
+
+impl core::fmt::Debug for EventRef<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EventRef")
+            .field("key", &self.key())
+            .field("seq", &self.seq())
+            .field("deps", &self.deps_len())
+            .field("payload_len", &self.payload().len())
+            .finish()
+    }
+}
+
+fn be32(bytes: &[u8], at: usize) -> Option<u32> {
+    bytes.get(at..at.checked_add(4)?).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes)
 }
 
 #[cfg(test)]
