@@ -67,6 +67,10 @@ fn engine() -> Result<&'static Engine> {
         .get_or_init(|| {
             let mut config = Config::new();
             config.cranelift_nan_canonicalization(true);
+            // The blob uses SIMD (simd128, integer only); relaxed SIMD may answer
+            // differently on different CPUs, so a blob that used it would not load.
+            config.wasm_simd(true);
+            config.wasm_relaxed_simd(false);
             config.consume_fuel(true);
             Engine::new(&config).map_err(|e| e.to_string())
         })

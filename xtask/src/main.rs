@@ -462,6 +462,7 @@ impl Ctx {
         let flags = [
             format!("--remap-path-prefix={}=/cargo", cargo_home.display()),
             format!("--remap-path-prefix={}=/omega", self.root.display()),
+            "-Ctarget-feature=+simd128".to_string(),
         ]
         .join("\x1f");
         run(self
