@@ -573,28 +573,29 @@ impl World {
         out.put(&self.gpid_prev.to_bits().to_be_bytes());
         out.put(&self.saturations.to_be_bytes());
         out.put(&(self.alive.len() as u32).to_be_bytes());
-        // One `put` per slot and per edge: each record is assembled first.
-        let mut slot = [0u8; 81];
+        // One `put` per slot and per edge: each record is assembled first,
+        // by whole-array stores (no slice copy per field, which the blob's
+        // size-optimised build does not inline).
         for i in 0..self.alive.len() {
-            slot[..4].copy_from_slice(&self.generation[i].to_be_bytes());
-            slot[4] = u8::from(self.alive[i]);
+            let [g0, g1, g2, g3] = self.generation[i].to_be_bytes();
+            let [n0, n1, n2, n3] = self.node[i].to_be_bytes();
+            let mut slot = [0u8; 81];
+            let Some((head, fields)) = slot.split_first_chunk_mut::<9>() else { continue };
             if self.alive[i] {
-                slot[5..9].copy_from_slice(&self.node[i].to_be_bytes());
-                for (chunk, v) in slot[9..].chunks_exact_mut(8).zip(self.fx_components(i)) {
-                    chunk.copy_from_slice(&v.to_bits().to_be_bytes());
+                *head = [g0, g1, g2, g3, 1, n0, n1, n2, n3];
+                let (fields, _) = fields.as_chunks_mut::<8>();
+                for (chunk, v) in fields.iter_mut().zip(self.fx_components(i)) {
+                    *chunk = v.to_bits().to_be_bytes();
                 }
                 out.put(&slot);
             } else {
-                out.put(&slot[..5]);
+                out.put(&[g0, g1, g2, g3, 0]);
             }
         }
         out.put(&(self.edges.len() as u32).to_be_bytes());
-        let mut edge = [0u8; 16];
         for ((a, b), w) in &self.edges {
-            edge[..4].copy_from_slice(&a.to_be_bytes());
-            edge[4..8].copy_from_slice(&b.to_be_bytes());
-            edge[8..].copy_from_slice(&w.to_bits().to_be_bytes());
-            out.put(&edge);
+            let edge: [[u8; 8]; 2] = [(u64::from(*a) << 32 | u64::from(*b)).to_be_bytes(), w.to_bits().to_be_bytes()];
+            out.put(edge.as_flattened());
         }
     }
 
