@@ -58,7 +58,7 @@ impl ResourceLimiter for Limiter {
 
 /// The `Config` flags omega sets; part of the cache file name, with the
 /// engine's own compatibility hash (which covers these and the target CPU).
-const CONFIG_FLAGS: &str = "cranelift_nan_canonicalization,consume_fuel";
+const CONFIG_FLAGS: &str = "cranelift_nan_canonicalization,consume_fuel,simd,no_relaxed_simd";
 
 /// The one wasmtime engine of the process (every blob compiles with it).
 fn engine() -> Result<&'static Engine> {
@@ -72,6 +72,11 @@ fn engine() -> Result<&'static Engine> {
             config.wasm_simd(true);
             config.wasm_relaxed_simd(false);
             config.consume_fuel(true);
+            // For profiling the blob: `perf` names its functions from the
+            // map file this writes (docs/PERFORMANCE.md, "How to reproduce").
+            if std::env::var_os("OMEGA_PERFMAP").is_some_and(|v| !v.is_empty() && v != "0") {
+                config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+            }
             Engine::new(&config).map_err(|e| e.to_string())
         })
         .as_ref()
