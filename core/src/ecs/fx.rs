@@ -290,6 +290,33 @@ static SIN_TABLE: [(i64, i64); SIN_STEPS + 1] = {
     t
 };
 
+/// 2π in 62 fraction bits (65 bits).
+const TAU_62: i128 = 0x1_921F_B544_42D1_8469;
+
+/// `(bits << 30) % 2π` in 62 fraction bits: the remainder with the dividend's
+/// sign, `bits` being an I32F32. Below 8π in magnitude (every phase the
+/// systems pass) there is no division: `k = trunc(a / 2π)`, in -3..=3, comes
+/// from comparing `bits` with the thresholds `ceil(m · 2π / 2^30)`, and
+/// `k · 2π` from a table. (Conditional subtractions were tried: the
+/// optimiser turns them back into a 128-bit remainder, a call in wasm32.)
+fn rem_tau_62(bits: i64) -> i128 {
+    const fn threshold(m: i128) -> i64 {
+        ((m * TAU_62 + (1 << 30) - 1) >> 30) as i64
+    }
+    const T: [i64; 4] = [threshold(1), threshold(2), threshold(3), threshold(4)];
+    const MULTIPLE: [i128; 7] = [-3 * TAU_62, -2 * TAU_62, -TAU_62, 0, TAU_62, 2 * TAU_62, 3 * TAU_62];
+    let a = (bits as i128) << 30;
+    let [t1, t2, t3, t4] = T;
+    if bits >= t4 || bits <= -t4 {
+        return a % TAU_62; // a slow 128-bit remainder, only for |x| ≥ 8π
+    }
+    let k = 3 + i32::from(bits >= t1) + i32::from(bits >= t2) + i32::from(bits >= t3)
+        - i32::from(bits <= -t1)
+        - i32::from(bits <= -t2)
+        - i32::from(bits <= -t3);
+    a - MULTIPLE.get(k as usize).copied().unwrap_or(0)
+}
+
 /// sin x for any x: reduced to [-π/2, π/2], then
 /// sin(g + d) = sin g · cos d + cos g · sin d around the nearest of 257 grid
 /// points g over [0, π/2] (|d| ≤ π/1024), with sin d = d − d³/6 and
@@ -298,23 +325,9 @@ static SIN_TABLE: [(i64, i64); SIN_STEPS + 1] = {
 pub fn sin(x: Fx) -> Fx {
     // reduce modulo 2π in 62-bit precision to keep the error small for large x
     const F: u32 = 62;
-    const TAU_62: i128 = 0x1_921F_B544_42D1_8469; // 2π in 62 fraction bits (65 bits)
     const PI_62: i128 = TAU_62 / 2;
     const HALF_PI_62: i128 = TAU_62 / 4;
-    let mut a = (x.to_bits() as i128) << (F - 32);
-    if a >= 4 * TAU_62 || a <= -4 * TAU_62 {
-        a %= TAU_62; // a slow 128-bit remainder, only for |x| ≥ 8π
-    }
-    // |a| < 8π: the same remainder (the dividend's sign) by at most three
-    // subtractions (a fixed count: a `while` loop here is turned back into
-    // a 128-bit division by the optimiser)
-    for _ in 0..3 {
-        if a >= TAU_62 {
-            a -= TAU_62;
-        } else if a <= -TAU_62 {
-            a += TAU_62;
-        }
-    }
+    let mut a = rem_tau_62(x.to_bits());
     if a > PI_62 {
         a -= TAU_62;
     } else if a < -PI_62 {
@@ -391,6 +404,31 @@ mod tests {
                 let mut s = Sat::default();
                 let got = mul(a, b, &mut s);
                 assert_eq!((got, s.0 == 1), fixed_mul(a, b), "{x} × {y}");
+            }
+        }
+    }
+
+    /// The division-free reduction equals the plain remainder at and beside
+    /// every threshold, and at the edges of the range.
+    #[test]
+    fn the_reduction_is_the_remainder_at_every_threshold() {
+        let mut at = EDGES.to_vec();
+        for m in 1..=5i128 {
+            let t = ((m * TAU_62 + (1 << 30) - 1) >> 30) as i64;
+            for d in -2..=2 {
+                at.extend([t + d, -t + d]);
+            }
+        }
+        for bits in at {
+            assert_eq!(rem_tau_62(bits), ((bits as i128) << 30) % TAU_62, "bits {bits}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_reduction_is_the_remainder(bits in any::<i64>(), small in -(9i64 << 32)..(9i64 << 32)) {
+            for b in [bits, small] {
+                prop_assert_eq!(rem_tau_62(b), ((b as i128) << 30) % TAU_62);
             }
         }
     }
