@@ -295,26 +295,41 @@ const TAU_62: i128 = 0x1_921F_B544_42D1_8469;
 
 /// `(bits << 30) % 2π` in 62 fraction bits: the remainder with the dividend's
 /// sign, `bits` being an I32F32. Below 8π in magnitude (every phase the
-/// systems pass) there is no division: `k = trunc(a / 2π)`, in -3..=3, comes
-/// from comparing `bits` with the thresholds `ceil(m · 2π / 2^30)`, and
-/// `k · 2π` from a table. (Conditional subtractions were tried: the
-/// optimiser turns them back into a 128-bit remainder, a call in wasm32.)
+/// systems pass) there is no division: at most three subtractions of 2π,
+/// each taken when `bits` reaches the threshold `ceil(m · 2π / 2^30)`.
+/// (Comparing `a` itself, the optimiser turns the subtractions back into a
+/// 128-bit remainder, a libcall in wasm32; a table of multiples indexed by
+/// the count is as slow natively, by the latency of the load.)
 fn rem_tau_62(bits: i64) -> i128 {
     const fn threshold(m: i128) -> i64 {
         ((m * TAU_62 + (1 << 30) - 1) >> 30) as i64
     }
-    const T: [i64; 4] = [threshold(1), threshold(2), threshold(3), threshold(4)];
-    const MULTIPLE: [i128; 7] = [-3 * TAU_62, -2 * TAU_62, -TAU_62, 0, TAU_62, 2 * TAU_62, 3 * TAU_62];
-    let a = (bits as i128) << 30;
-    let [t1, t2, t3, t4] = T;
-    if bits >= t4 || bits <= -t4 {
+    const T1: i64 = threshold(1);
+    const T2: i64 = threshold(2);
+    const T3: i64 = threshold(3);
+    const T4: i64 = threshold(4);
+    let mut a = (bits as i128) << 30;
+    if bits >= T4 || bits <= -T4 {
         return a % TAU_62; // a slow 128-bit remainder, only for |x| ≥ 8π
     }
-    let k = 3 + i32::from(bits >= t1) + i32::from(bits >= t2) + i32::from(bits >= t3)
-        - i32::from(bits <= -t1)
-        - i32::from(bits <= -t2)
-        - i32::from(bits <= -t3);
-    a - MULTIPLE.get(k as usize).copied().unwrap_or(0)
+    if bits >= T1 {
+        a -= TAU_62;
+        if bits >= T2 {
+            a -= TAU_62;
+            if bits >= T3 {
+                a -= TAU_62;
+            }
+        }
+    } else if bits <= -T1 {
+        a += TAU_62;
+        if bits <= -T2 {
+            a += TAU_62;
+            if bits <= -T3 {
+                a += TAU_62;
+            }
+        }
+    }
+    a
 }
 
 /// sin x for any x: reduced to [-π/2, π/2], then
