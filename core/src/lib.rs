@@ -46,11 +46,11 @@ mod hash;
 pub mod hex;
 
 pub use error::{DecodeError, ErrorCode};
-pub use event::{Event, EventId, Key, Limits};
+pub use event::{Event, EventId, EventRef, Key, Limits};
 pub use hash::{Hash, sha256};
 pub use reconcile::{
-    Evidence, Head, Obstruction, Outcome, Reason, Reconciler, State, StateError, Summary, Violation, history_leaves,
-    reconcile,
+    EventView, Evidence, Head, Obstruction, Outcome, Reason, Reconciler, State, StateError, Summary, Violation,
+    history_leaves, reconcile,
 };
 pub use tree::{CompactRange, ProofError, Subtree};
 
