@@ -48,6 +48,7 @@ pub const TAU: Fx = Fx::from_bits(0x6_487E_D511);
 pub const FRAC_PI_2: Fx = Fx::from_bits(0x1_921F_B544);
 
 /// a + b, saturating.
+#[inline]
 pub fn add(a: Fx, b: Fx, s: &mut Sat) -> Fx {
     a.checked_add(b).unwrap_or_else(|| {
         s.hit();
@@ -56,6 +57,7 @@ pub fn add(a: Fx, b: Fx, s: &mut Sat) -> Fx {
 }
 
 /// a - b, saturating.
+#[inline]
 pub fn sub(a: Fx, b: Fx, s: &mut Sat) -> Fx {
     a.checked_sub(b).unwrap_or_else(|| {
         s.hit();
@@ -66,6 +68,7 @@ pub fn sub(a: Fx, b: Fx, s: &mut Sat) -> Fx {
 /// a × b, saturating (rounded toward negative infinity in the last bit, as
 /// `fixed`'s `checked_mul` and `saturating_mul` do: a property test checks
 /// it is their result bit for bit).
+#[inline]
 pub fn mul(a: Fx, b: Fx, s: &mut Sat) -> Fx {
     let (hi, lo) = wide(a.to_bits(), b.to_bits());
     // The product has 64 fraction bits; the result is bits 32..96, which fit
