@@ -1,18 +1,22 @@
 //! Certificate verification (issue 3). Run: `cargo bench -p omega-core --bench certify`.
 //!
 //! - `verify_5of7`: `cert::verify` of a 5-of-7 certificate (exactly 5 member
-//!   signatures) against a committee built once;
+//!   signatures) against a committee built once; `verify_5of7_prepared`: the
+//!   same against a prepared committee (`Committee::prepare`: fixed-base
+//!   tables), and `prepare_committee_7`: what preparing costs;
 //! - `ed25519_verify_1`, `ed25519_dalek_verify_strict_1`: one signature, as omega
 //!   checks it (key prepared once) and as bare ed25519-dalek's `verify_strict`
 //!   does (key decompressed once too);
 //! - `double_scalar_mul_1`: the floor of one verification, `[S]B - [k]A`
-//!   (variable time, as verifying does);
+//!   (variable time, as verifying does); `comb_double_mul_1`: the same point
+//!   from fixed-base tables;
 //! - `ed25519_dalek_verify_batch_5`, `r_torsion_check_1`: what a strict batch
 //!   would cost (the bare ed25519-dalek batch of the five, which does not check
 //!   R, and the per-R subgroup check it would need to agree with one by one);
 //! - `parse_committee_7`: reading a committee (7 keys, each checked);
 //! - `abi_verify_op_5of7`: the op the blob's `verifyCertificate` runs, natively;
-//! - `verify_chain_1000`: `cert::verify_chain` over 1,000 linked 5-of-7 certificates.
+//! - `verify_chain_1000`: `cert::verify_chain` over 1,000 linked 5-of-7
+//!   certificates (it prepares a copy of the committee: a chain that long pays for it).
 //!
 //! The inputs are deterministic and the same as tests/js/bench-certify.mjs
 //! builds with the blob (same keys, events, origin and committee), so both
@@ -112,6 +116,24 @@ fn bench(c: &mut Criterion) {
             v
         })
     });
+    // (a') the same against a prepared committee (fixed-base tables built once).
+    let mut prepared = committee.clone();
+    prepared.prepare();
+    g.bench_function("verify_5of7_prepared", |b| {
+        b.iter(|| {
+            let v = cert::verify(black_box(one), black_box(&prepared));
+            assert!(v.valid);
+            v
+        })
+    });
+    // What preparing costs: tables for the base point and the 7 members.
+    g.bench_function("prepare_committee_7", |b| {
+        b.iter(|| {
+            let mut c = black_box(&committee).clone();
+            c.prepare();
+            c
+        })
+    });
     // (d) one strict Ed25519 verification as omega does it (the key prepared once).
     let (k0, s0) = pairs[0];
     g.bench_function("ed25519_verify_1", |b| b.iter(|| assert!(black_box(k0).verify(black_box(body.as_bytes()), black_box(s0)))));
@@ -127,6 +149,11 @@ fn bench(c: &mut Criterion) {
     let ss = curve25519_dalek::Scalar::from_bytes_mod_order([9; 32]);
     g.bench_function("double_scalar_mul_1", |b| {
         b.iter(|| curve25519_dalek::EdwardsPoint::vartime_double_scalar_mul_basepoint(black_box(&kk), black_box(&minus_a), black_box(&ss)))
+    });
+    // The same point from fixed-base tables (what a prepared committee computes).
+    let (base, table) = (omega_core::certify::comb::Comb::new(&curve25519_dalek::constants::ED25519_BASEPOINT_POINT), omega_core::certify::comb::Comb::new(&minus_a));
+    g.bench_function("comb_double_mul_1", |b| {
+        b.iter(|| omega_core::certify::comb::double_mul(black_box(&ss), black_box(&base), black_box(&kk), black_box(&table)))
     });
     // What a strict batch would cost: the bare ed25519-dalek batch of the five
     // (no R checks), and the check it would need per R to agree with one by one

@@ -92,3 +92,37 @@ fn cctv_edge_cases_are_refused_for_the_reason_their_flags_give() {
         assert!(seen.contains_key(r), "no CCTV vector is refused for {r}: {seen:?}");
     }
 }
+
+/// Every published vector, all at once through `check_all` (keys read once,
+/// fixed-base tables for each key with more than `PREPARE_AT` signatures),
+/// gets exactly what `check` gives it alone; and the sets are large enough
+/// per key that the tables are really built (op 28, which the golden vectors
+/// run on every engine, goes through `check_all`).
+#[test]
+fn check_all_with_tables_agrees_with_check_on_every_published_vector() {
+    let mut cases: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = Vec::new();
+    for v in published("cctv-ed25519vectors.json").as_array().unwrap() {
+        cases.push((hex::decode(s(v, "key")).unwrap(), s(v, "msg").as_bytes().to_vec(), hex::decode(s(v, "sig")).unwrap()));
+    }
+    for g in published("wycheproof-ed25519_test.json")["testGroups"].as_array().unwrap() {
+        let key = hex::decode(s(&g["publicKey"], "pk")).unwrap();
+        for t in g["tests"].as_array().unwrap() {
+            cases.push((key.clone(), hex::decode(s(t, "msg")).unwrap(), hex::decode(s(t, "sig")).unwrap()));
+        }
+    }
+    let refs: Vec<(&[u8], &[u8], &[u8])> = cases.iter().map(|(k, m, s)| (k.as_slice(), m.as_slice(), s.as_slice())).collect();
+    let all = ed25519::check_all(&refs);
+    assert_eq!(all.len(), cases.len());
+    for (i, ((k, m, s), got)) in cases.iter().zip(&all).enumerate() {
+        assert_eq!(*got, ed25519::check(k, m, s), "case {i}");
+    }
+    // keys that get tables, and how many of their signatures verify / are refused
+    let mut per_key: std::collections::BTreeMap<&[u8], usize> = std::collections::BTreeMap::new();
+    for (k, _, _) in &cases {
+        *per_key.entry(k.as_slice()).or_insert(0) += 1;
+    }
+    let tabled: Vec<&[u8]> = per_key.iter().filter(|(k, n)| PublicKey::new(k).is_ok() && **n > ed25519::PREPARE_AT).map(|(k, _)| *k).collect();
+    assert!(tabled.len() >= 2, "only {} keys get tables", tabled.len());
+    let through = |ok: bool| cases.iter().zip(&all).filter(|((k, _, _), r)| tabled.contains(&k.as_slice()) && r.is_ok() == ok).count();
+    assert!(through(true) >= 20 && through(false) >= 50, "{} valid, {} refused through tables", through(true), through(false));
+}

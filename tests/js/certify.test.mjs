@@ -177,6 +177,22 @@ describe("certify API", () => {
     assert.equal(code(() => v.verifyCertificate(new Uint8Array([1, 2, 3]))), code(() => omega.verifyCertificate(new Uint8Array([1, 2, 3]), committee)));
   });
 
+  test("a CommitteeVerifier past the point where it builds its tables answers every golden case as before", () => {
+    // The verifier builds fixed-base tables once it has checked more than
+    // 8 signature lines per table (7 members + the base point: 64 lines,
+    // 13 certificates at threshold 5); from then on it takes the other route.
+    const [cert, committee] = cases["verify-valid"].fields;
+    const v = new omega.CommitteeVerifier(committee.toString("utf8"));
+    for (let i = 0; i < 20; i++) assert.deepEqual(v.verifyCertificate(cert), json(cases["verify-valid"]), `call ${i}`);
+    const same = Object.values(cases).filter((c) => c.op === 6 && c.status !== 2 && Buffer.compare(c.fields[1], committee) === 0);
+    assert.ok(same.length >= 5 && same.some((c) => json(c).status !== "valid"), "valid and invalid cases under this committee");
+    for (const c of same) {
+      const [cert, , ...chain] = c.fields;
+      assert.deepEqual(chain.length === 0 ? v.verifyCertificate(cert) : v.verifyChain([...chain, cert]), json(c), c.name);
+    }
+    v.free();
+  });
+
   test("verifyEd25519 checks raw signatures node:crypto makes, and names why a changed one fails", () => {
     const { privateKey, publicKey } = generateKeyPairSync("ed25519");
     const key = Buffer.from(publicKey.export({ format: "jwk" }).x, "base64url").toString("hex");

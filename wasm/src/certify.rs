@@ -243,6 +243,9 @@ pub fn verify_ed25519(
 #[derive(Debug)]
 pub struct CommitteeVerifier {
     committee: omega_core::certify::cert::Committee,
+    /// Signature lines checked so far (at least the threshold per certificate),
+    /// until the committee is prepared.
+    lines: usize,
 }
 
 #[wasm_bindgen]
@@ -252,7 +255,20 @@ impl CommitteeVerifier {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "Committee | string")] committee: JsValue) -> Result<CommitteeVerifier, JsValue> {
         let bytes = bytes_of(&committee)?;
-        ops::read_committee(&bytes).map(|committee| CommitteeVerifier { committee }).map_err(|e| throw_body(&e.to_response().body))
+        ops::read_committee(&bytes).map(|committee| CommitteeVerifier { committee, lines: 0 }).map_err(|e| throw_body(&e.to_response().body))
+    }
+
+    /// Counts `certs` more certificates; once enough signatures have gone
+    /// through this verifier, builds the committee's fixed-base tables, so
+    /// that every later signature costs about half (same verdicts).
+    fn count(&mut self, certs: usize) {
+        if self.committee.is_prepared() {
+            return;
+        }
+        self.lines = self.lines.saturating_add(certs.saturating_mul(self.committee.threshold() as usize));
+        if self.committee.worth_preparing(self.lines) {
+            self.committee.prepare();
+        }
     }
 
     /// The committee's hash (64 hex), as a checkpoint's `omega-committee` line names it.
@@ -263,14 +279,17 @@ impl CommitteeVerifier {
 
     /// Verifies a certificate against this committee: as `verifyCertificate(cert, committee)`.
     #[wasm_bindgen(js_name = verifyCertificate, unchecked_return_type = "VerifyReport")]
-    pub fn verify_certificate(&self, #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue) -> Result<JsValue, JsValue> {
-        respond(&ops::verify_with(&self.committee, &bytes_of(&cert)?, &[]))
+    pub fn verify_certificate(&mut self, #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue) -> Result<JsValue, JsValue> {
+        let bytes = bytes_of(&cert)?;
+        self.count(1);
+        respond(&ops::verify_with(&self.committee, &bytes, &[]))
     }
 
     /// Verifies a chain of certificates against this committee: as `verifyChain(certs, committee)`.
     #[wasm_bindgen(js_name = verifyChain, unchecked_return_type = "VerifyReport")]
-    pub fn verify_chain(&self, #[wasm_bindgen(unchecked_param_type = "CertificateInput[]")] certs: Vec<JsValue>) -> Result<JsValue, JsValue> {
+    pub fn verify_chain(&mut self, #[wasm_bindgen(unchecked_param_type = "CertificateInput[]")] certs: Vec<JsValue>) -> Result<JsValue, JsValue> {
         let mut bytes = certs.iter().map(bytes_of).collect::<Result<Vec<_>, _>>()?;
+        self.count(bytes.len());
         let Some(last) = bytes.pop() else {
             return Err(crate::js_error(omega_core::api::code::BAD_REQUEST, "verifyChain needs at least one certificate", None, None));
         };

@@ -236,9 +236,10 @@ fn explain(c: &[u8], comm: Option<&[u8]>) -> Result<Response, ApiError> {
 /// (`certify::ed25519`): "valid" or the first rule it breaks.
 fn ed25519_verify(request: &[u8]) -> Result<Response, ApiError> {
     let cases = crate::api::input::parse_signatures(request)?;
-    let results: Vec<String> = cases
-        .iter()
-        .map(|(key, msg, sig)| match crate::certify::ed25519::check(key, msg, sig) {
+    let refs: Vec<(&[u8], &[u8], &[u8])> = cases.iter().map(|(k, m, s)| (k.as_slice(), m.as_slice(), s.as_slice())).collect();
+    let results: Vec<String> = crate::certify::ed25519::check_all(&refs)
+        .into_iter()
+        .map(|c| match c {
             Ok(()) => "valid".to_string(),
             Err(r) => r.as_str().to_string(),
         })

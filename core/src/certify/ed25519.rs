@@ -21,7 +21,11 @@
 //! is the identity, so `R`'s small-order test is one comparison with the
 //! identity's encoding. [`PublicKey::check`] names why a signature fails, by
 //! looking closer only when it does.
+use super::comb::Comb;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 use core::fmt;
+use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
 use sha2::{Digest, Sha512};
@@ -176,33 +180,126 @@ impl PublicKey {
 
     /// Whether `sig` is a valid signature of `msg` under this key (the module's rules).
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
-        let Ok(sig) = <&[u8; 64]>::try_from(sig) else { return false };
-        let (r, s) = sig.split_at(32);
-        let Ok(s) = <[u8; 32]>::try_from(s) else { return false };
-        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s)) else { return false };
-        if r == IDENTITY {
-            return false;
+        self.equation(msg, sig, None).is_some_and(|(p, r)| p.compress().as_bytes() == r)
+    }
+
+    /// This key's fixed-base tables, for [`verify_each`] (the cost of
+    /// about four signature checks, and 80 KB; see [`super::comb`]).
+    pub fn tables(&self) -> KeyTables {
+        KeyTables(Comb::new(&self.minus_a))
+    }
+
+    /// The point `[S]B − [k]A` that must encode to `R`, with `R`'s bytes;
+    /// `None` when the signature is refused before that (its length, a
+    /// non-canonical `S`, or `R` the identity's encoding). With tables, the
+    /// same point by another route.
+    fn equation<'s>(&self, msg: &[u8], sig: &'s [u8], tables: Option<(&BaseTables, &KeyTables)>) -> Option<(EdwardsPoint, &'s [u8; 32])> {
+        let sig = <&[u8; 64]>::try_from(sig).ok()?;
+        let (r, s) = sig.split_first_chunk::<32>()?;
+        let s = <[u8; 32]>::try_from(s).ok()?;
+        let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s))?;
+        if *r == IDENTITY {
+            return None;
         }
         let k = Scalar::from_bytes_mod_order_wide(&Sha512::new().chain_update(r).chain_update(self.bytes).chain_update(msg).finalize().into());
-        EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &self.minus_a, &s).compress().as_bytes() == r
+        let p = match tables {
+            Some((base, key)) => super::comb::double_mul(&s, &base.0, &k, &key.0),
+            None => EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &self.minus_a, &s),
+        };
+        Some((p, r))
     }
 
     /// [`PublicKey::verify`], naming the first rule a refused signature breaks:
     /// its length, `S`, then `R` (on the curve, canonical, small order,
     /// torsion), else the equation.
     pub fn check(&self, msg: &[u8], sig: &[u8]) -> Result<(), Reject> {
-        if self.verify(msg, sig) {
-            return Ok(());
-        }
-        let sig: &[u8; 64] = sig.try_into().map_err(|_| Reject::SigLength)?;
-        let (r, s) = sig.split_at(32);
-        let (Ok(r), Ok(s)) = (<[u8; 32]>::try_from(r), <[u8; 32]>::try_from(s)) else { return Err(Reject::SigLength) };
-        if Option::<Scalar>::from(Scalar::from_canonical_bytes(s)).is_none() {
-            return Err(Reject::SNotCanonical);
-        }
-        strict_point(r, [Reject::RNotOnCurve, Reject::RNotCanonical, Reject::RSmallOrder, Reject::RTorsion])?;
-        Err(Reject::Equation)
+        if self.verify(msg, sig) { Ok(()) } else { Err(refused(sig)) }
     }
+}
+
+/// Why a signature that does not verify (under a key that passed the key
+/// rules) is refused: its length, `S`, then `R` (on the curve, canonical,
+/// small order, torsion), else the equation.
+fn refused(sig: &[u8]) -> Reject {
+    let Ok(sig) = <&[u8; 64]>::try_from(sig) else { return Reject::SigLength };
+    let (r, s) = sig.split_at(32);
+    let (Ok(r), Ok(s)) = (<[u8; 32]>::try_from(r), <[u8; 32]>::try_from(s)) else { return Reject::SigLength };
+    if Option::<Scalar>::from(Scalar::from_canonical_bytes(s)).is_none() {
+        return Reject::SNotCanonical;
+    }
+    match strict_point(r, [Reject::RNotOnCurve, Reject::RNotCanonical, Reject::RSmallOrder, Reject::RTorsion]) {
+        Err(why) => why,
+        Ok(_) => Reject::Equation,
+    }
+}
+
+/// Signatures under one key above which [`check_all`] builds that key's
+/// tables (and committees theirs, [`crate::certify::cert::Committee::worth_preparing`]):
+/// building a key's tables costs about four signature checks and saves
+/// about half of every check after it.
+pub const PREPARE_AT: usize = 8;
+
+/// The fixed-base tables of the base point B, for [`verify_each`]; one
+/// set serves every key.
+pub struct BaseTables(Comb);
+
+impl BaseTables {
+    /// Builds them (the cost of about four signature checks, and 80 KB).
+    pub fn new() -> BaseTables {
+        BaseTables(Comb::new(&ED25519_BASEPOINT_POINT))
+    }
+}
+
+impl Default for BaseTables {
+    fn default() -> Self {
+        BaseTables::new()
+    }
+}
+
+impl fmt::Debug for BaseTables {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BaseTables")
+    }
+}
+
+/// One key's fixed-base tables ([`PublicKey::tables`]).
+pub struct KeyTables(Comb);
+
+impl fmt::Debug for KeyTables {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyTables")
+    }
+}
+
+/// One signature for [`verify_each`]: the key, with its tables and the
+/// base's when there are any, the message and the signature.
+#[derive(Debug, Clone, Copy)]
+pub struct Item<'a> {
+    /// The key it claims.
+    pub key: &'a PublicKey,
+    /// Fixed-base tables for B and for this key: faster, same verdict.
+    pub tables: Option<(&'a BaseTables, &'a KeyTables)>,
+    /// What was signed.
+    pub msg: &'a [u8],
+    /// The signature, `R || S`.
+    pub sig: &'a [u8],
+}
+
+/// [`PublicKey::verify`] for each item, in order: each signature is judged
+/// alone, by the same rules, with the same verdict as on its own. What they
+/// share is the last step's field inversion (one for all, by Montgomery's
+/// trick, instead of one each); this is not batch verification, which
+/// these rules do not allow (docs/FORMATS.md, "Ed25519 rules").
+pub fn verify_each(items: &[Item<'_>]) -> Vec<bool> {
+    let eqs: Vec<Option<(EdwardsPoint, &[u8; 32])>> = items.iter().map(|i| i.key.equation(i.msg, i.sig, i.tables)).collect();
+    let points: Vec<EdwardsPoint> = eqs.iter().flatten().map(|(p, _)| *p).collect();
+    let mut encoded = EdwardsPoint::compress_batch_alloc(&points).into_iter();
+    eqs.iter()
+        .map(|e| match e {
+            Some((_, r)) => encoded.next().is_some_and(|c| c.as_bytes() == *r),
+            None => false,
+        })
+        .collect()
 }
 
 /// Checks `sig` over `msg` under the key `key` (any bytes): `Ok` when it
@@ -211,10 +308,45 @@ pub fn check(key: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), Reject> {
     PublicKey::new(key)?.check(msg, sig)
 }
 
+/// [`check`] for each `(key, message, signature)`, in order, with the same
+/// results. Each distinct key is read once; a key with more than
+/// [`PREPARE_AT`] signatures here gets fixed-base tables, and all share
+/// the last inversion ([`verify_each`]): faster, never different.
+pub fn check_all(cases: &[(&[u8], &[u8], &[u8])]) -> Vec<Result<(), Reject>> {
+    let mut keys: BTreeMap<&[u8], (Result<PublicKey, Reject>, usize)> = BTreeMap::new();
+    for (key, _, _) in cases {
+        keys.entry(*key).or_insert_with(|| (PublicKey::new(key), 0)).1 += 1;
+    }
+    let tables: BTreeMap<&[u8], KeyTables> =
+        keys.iter().filter(|(_, (k, n))| k.is_ok() && *n > PREPARE_AT).filter_map(|(b, (k, _))| Some((*b, k.as_ref().ok()?.tables()))).collect();
+    let base = (!tables.is_empty()).then(BaseTables::new);
+    let mut items = Vec::with_capacity(cases.len());
+    let mut out: Vec<Result<(), Reject>> = Vec::with_capacity(cases.len());
+    for (key, msg, sig) in cases {
+        match keys.get(key).map(|(k, _)| k) {
+            Some(Ok(k)) => {
+                let t = base.as_ref().zip(tables.get(key));
+                items.push(Item { key: k, tables: t, msg, sig });
+                out.push(Ok(()));
+            }
+            Some(Err(e)) => out.push(Err(*e)),
+            None => out.push(Err(Reject::KeyLength)),
+        }
+    }
+    let mut verdicts = verify_each(&items).into_iter().zip(&items);
+    for o in out.iter_mut().filter(|o| o.is_ok()) {
+        if let Some((false, item)) = verdicts.next() {
+            *o = Err(refused(item.sig));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use alloc::vec;
     use curve25519_dalek::constants::ED25519_BASEPOINT_POINT as B;
     use curve25519_dalek::traits::IsIdentity;
     use ed25519_dalek::{Signer as _, SigningKey};
@@ -418,6 +550,39 @@ mod tests {
             if matches!(ch, Change::None) {
                 prop_assert!(want);
             }
+            // Judged among others, with and without tables: the same verdicts.
+            let honest = sk.sign(&msg).to_bytes();
+            let (base, tables) = (BaseTables::new(), key.tables());
+            for t in [None, Some((&base, &tables))] {
+                let items = [
+                    Item { key: &key, tables: t, msg: &msg2, sig: &sig },
+                    Item { key: &key, tables: t, msg: &msg, sig: &honest },
+                    Item { key: &key, tables: t, msg: &msg, sig: &honest[..63] },
+                ];
+                prop_assert_eq!(verify_each(&items), vec![want, true, false]);
+            }
+            let cases: Vec<(&[u8], &[u8], &[u8])> = core::iter::repeat_n((&pk[..], &msg2[..], &sig[..]), PREPARE_AT + 1).collect();
+            prop_assert!(check_all(&cases).iter().all(|c| *c == key.check(&msg2, &sig)));
         }
+    }
+
+    /// What a cofactored equation would take is refused with tables too.
+    #[test]
+    fn tables_refuse_what_cofactored_equations_take() {
+        let seed = [9u8; 32];
+        let (a, pk) = (secret(seed), SigningKey::from_bytes(&seed).verifying_key().to_bytes());
+        let key = PublicKey::new(&pk).unwrap();
+        let msg = b"omega: strictness";
+        let r = Scalar::from_bytes_mod_order([5; 32]);
+        let honest = forge(a, &pk, msg, r, (B * r).compress().to_bytes());
+        let torsioned = forge(a, &pk, msg, r, (B * r + order_two()).compress().to_bytes());
+        assert!(cofactored(&pk, msg, &torsioned));
+        let (base, tables) = (BaseTables::new(), key.tables());
+        let t = Some((&base, &tables));
+        let items = [Item { key: &key, tables: t, msg, sig: &honest }, Item { key: &key, tables: t, msg, sig: &torsioned }];
+        assert_eq!(verify_each(&items), vec![true, false]);
+        assert_eq!(verify_each(&[]), Vec::<bool>::new());
+        let cases = vec![(&pk[..], &msg[..], &torsioned[..]); PREPARE_AT + 1];
+        assert!(check_all(&cases).iter().all(|c| *c == Err(Reject::RTorsion)));
     }
 }

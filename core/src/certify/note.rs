@@ -238,6 +238,11 @@ impl VerifierKey {
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
         self.prepared.0.verify(msg, sig)
     }
+
+    /// The checked key, for [`crate::certify::ed25519::verify_each`].
+    pub fn key(&self) -> &PublicKey {
+        &self.prepared.0
+    }
 }
 
 impl fmt::Display for VerifierKey {

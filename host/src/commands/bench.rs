@@ -114,6 +114,30 @@ fn reconcile_events(opts: &Options) -> Vec<Event> {
 /// (5-of-7 certificate, its committee JSON, 1-of-1 certificate, its committee JSON).
 type Certs = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
 
+/// Signatures under each of the 7 keys in the Ed25519 workload.
+const PER_KEY: usize = 143;
+
+/// Op 28's input: `PER_KEY` signatures under each of 7 keys, each over its
+/// own message (enough per key that the op builds each key's fixed-base tables).
+fn signatures(seed: u64) -> Result<Vec<u8>> {
+    let mut list = Vec::with_capacity(7 * PER_KEY);
+    for i in 0..7u8 {
+        let mut s = [i + 1; 32];
+        s[..8].copy_from_slice(&seed.to_le_bytes());
+        let key = SignerKey::from_seed(&format!("bench.example/m{i}"), s).map_err(|e| anyhow!("{e}"))?;
+        for j in 0..PER_KEY {
+            let msg = format!("bench.example/log {j}\n");
+            list.push(format!(
+                "{{\"key\":\"{}\",\"msg\":\"{}\",\"sig\":\"{}\"}}",
+                omega_core::hex::encode(key.verifier().public()),
+                omega_core::hex::encode(msg.as_bytes()),
+                omega_core::hex::encode(&key.sign(msg.as_bytes()))
+            ));
+        }
+    }
+    Ok(format!("[{}]", list.join(",")).into_bytes())
+}
+
 /// A 5-of-7 certificate and a 1-of-1 over a small batch, with their committees as JSON.
 fn certificates(seed: u64) -> Result<Certs> {
     let keys: Vec<SignerKey> = (0..7u8)
@@ -228,6 +252,17 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
             request: make_fields(&[&five, &committee5]),
             status: abi::STATUS_OK,
             amount: 5.0,
+            unit: "signatures/s",
+            scale: 1.0,
+            baseline: None,
+        },
+        Workload {
+            name: "verify Ed25519",
+            size: format!("{} signatures under 7 keys (tables)", thousands(7 * PER_KEY as u64)),
+            op: Op::Ed25519Verify,
+            request: make_fields(&[&signatures(opts.seed)?]),
+            status: abi::STATUS_OK,
+            amount: (7 * PER_KEY) as f64,
             unit: "signatures/s",
             scale: 1.0,
             baseline: None,
