@@ -169,12 +169,13 @@ pub fn field(w: &mut World, s: &mut Sat) {
     let slots = w.alive.len();
     let mut lap = vec![fx::ZERO; slots];
     let mut dphase = vec![fx::ZERO; slots];
-    for (&(a, b), &weight) in &w.edges {
-        let (a, b) = (a as usize, b as usize);
-        let flow = fx::mul(weight, fx::sub(w.amp[b], w.amp[a], s), s);
+    for e in w.edges.refresh() {
+        let (a, b) = (e.a as usize, e.b as usize);
+        let flow = fx::mul(e.weight, fx::sub(w.amp[b], w.amp[a], s), s);
         lap[a] = fx::add(lap[a], flow, s);
         lap[b] = fx::sub(lap[b], flow, s);
-        let pull = fx::mul(fx::mul(COUPLING, weight, s), fx::sin(fx::sub(w.phase[b], w.phase[a], s)), s);
+        // COUPLING · weight, computed once per edge (it cannot saturate)
+        let pull = fx::mul(e.coupled, fx::sin(fx::sub(w.phase[b], w.phase[a], s)), s);
         dphase[a] = fx::add(dphase[a], pull, s);
         dphase[b] = fx::sub(dphase[b], pull, s);
     }

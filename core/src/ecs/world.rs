@@ -278,7 +278,7 @@ pub struct World {
     pub(crate) phase: Vec<Fx>,
     pub(crate) freq: Vec<Fx>,
     // the graph: (a, b) slot indices with a < b, weight
-    pub(crate) edges: BTreeMap<(u32, u32), Fx>,
+    pub(crate) edges: Edges,
     // dead slots, lowest first (derived from `alive`; not encoded)
     pub(crate) free: alloc::collections::BTreeSet<u32>,
 }
@@ -315,7 +315,7 @@ impl World {
             vel: Vec::new(),
             phase: Vec::new(),
             freq: Vec::new(),
-            edges: BTreeMap::new(),
+            edges: Edges::default(),
             free: alloc::collections::BTreeSet::new(),
         };
         // exact capacities: no doubling slack and no copies while the slots fill
@@ -341,7 +341,7 @@ impl World {
                 let j = rng.below(n) as u32;
                 let weight = fx::ratio(1, 20) + rand_unit(&mut rng) / 5;
                 if j != i {
-                    w.edges.entry((i.min(j), i.max(j))).or_insert(weight);
+                    w.edges.insert_new((i.min(j), i.max(j)), weight);
                 }
             }
         }
@@ -456,7 +456,7 @@ impl World {
         self.free.insert(i as u32);
         self.generation[i] = self.generation[i].wrapping_add(1);
         let idx = i as u32;
-        self.edges.retain(|(a, b), _| *a != idx && *b != idx);
+        self.edges.remove_touching(idx);
         true
     }
 
@@ -480,7 +480,7 @@ impl World {
                 if weight < fx::ZERO {
                     return Err("an edge weight must not be negative".into());
                 }
-                if !self.edges.contains_key(&(i.min(j), i.max(j))) {
+                if !self.edges.contains(&(i.min(j), i.max(j))) {
                     self.room_for(false, true)?;
                 }
                 self.edges.insert((i.min(j), i.max(j)), weight);
@@ -573,32 +573,42 @@ impl World {
         out.put(&self.gpid_prev.to_bits().to_be_bytes());
         out.put(&self.saturations.to_be_bytes());
         out.put(&(self.alive.len() as u32).to_be_bytes());
-        // One `put` per slot and per edge: each record is assembled first,
-        // by whole-array stores (no slice copy per field, which the blob's
-        // size-optimised build does not inline).
+        // One record per slot and per edge, assembled in place in the sink's
+        // buffer by fixed-size stores: no copy call per field or per record
+        // (in wasm a variable-length copy is a call out to the engine).
         for i in 0..self.alive.len() {
             let [g0, g1, g2, g3] = self.generation[i].to_be_bytes();
-            let [n0, n1, n2, n3] = self.node[i].to_be_bytes();
-            let mut slot = [0u8; 81];
-            let Some((head, fields)) = slot.split_first_chunk_mut::<9>() else { continue };
             if self.alive[i] {
-                *head = [g0, g1, g2, g3, 1, n0, n1, n2, n3];
-                let (fields, _) = fields.as_chunks_mut::<8>();
-                for (chunk, v) in fields.iter_mut().zip(self.fx_components(i)) {
-                    *chunk = v.to_bits().to_be_bytes();
-                }
-                out.put(&slot);
+                let [n0, n1, n2, n3] = self.node[i].to_be_bytes();
+                let fields = self.fx_components(i);
+                out.record(|slot: &mut [u8; 81]| {
+                    let Some((head, rest)) = slot.split_first_chunk_mut::<9>() else { return };
+                    *head = [g0, g1, g2, g3, 1, n0, n1, n2, n3];
+                    let (chunks, _) = rest.as_chunks_mut::<8>();
+                    for (chunk, v) in chunks.iter_mut().zip(fields) {
+                        *chunk = v.to_bits().to_be_bytes();
+                    }
+                });
             } else {
-                out.put(&[g0, g1, g2, g3, 0]);
+                out.record(|slot: &mut [u8; 5]| *slot = [g0, g1, g2, g3, 0]);
             }
         }
         out.put(&(self.edges.len() as u32).to_be_bytes());
-        for ((a, b), w) in &self.edges {
-            let edge: [[u8; 8]; 2] = [(u64::from(*a) << 32 | u64::from(*b)).to_be_bytes(), w.to_bits().to_be_bytes()];
-            out.put(edge.as_flattened());
+        let mut edge = |a: u32, b: u32, w: Fx| {
+            out.record(|r: &mut [u8; 16]| {
+                if let ([ab, wb], _) = r.as_chunks_mut::<8>() {
+                    *ab = (u64::from(a) << 32 | u64::from(b)).to_be_bytes();
+                    *wb = w.to_bits().to_be_bytes();
+                }
+            })
+        };
+        match self.edges.flat() {
+            Some(flat) => flat.iter().for_each(|e| edge(e.a, e.b, e.weight)),
+            None => self.edges.map().iter().for_each(|((a, b), w)| edge(*a, *b, *w)),
         }
     }
 
+    #[inline(always)]
     fn fx_components(&self, i: usize) -> [Fx; 9] {
         [
             self.target[i],
@@ -676,7 +686,7 @@ impl World {
             }
         }
         if self.edges != o.edges {
-            let a = self.edges.iter().zip(o.edges.iter()).find(|(x, y)| x != y).map(|(x, _)| *x.0);
+            let a = self.edges.map().iter().zip(o.edges.map().iter()).find(|(x, y)| x != y).map(|(x, _)| *x.0);
             return g("edges", format!("{a:?}"), String::new());
         }
         if (self.weights, self.gpid_integral, self.gpid_prev, self.saturations) != (o.weights, o.gpid_integral, o.gpid_prev, o.saturations) {
@@ -687,7 +697,7 @@ impl World {
 
     /// SHA-256 of [`World::encode`].
     pub fn state_hash(&self) -> Hash {
-        let mut h = HashSink { h: Sha256::new(), buf: Vec::with_capacity(HashSink::CAP) };
+        let mut h = HashSink::new();
         self.encode_to(&mut h);
         h.finish()
     }
@@ -771,7 +781,7 @@ impl World {
             vel: Vec::with_capacity(slots),
             phase: Vec::with_capacity(slots),
             freq: Vec::with_capacity(slots),
-            edges: BTreeMap::new(),
+            edges: Edges::default(),
             free: alloc::collections::BTreeSet::new(),
         };
         for _ in 0..slots {
@@ -899,14 +909,106 @@ impl World {
     }
 }
 
+/// The graph's edges `(a, b)`, `a < b`, with their weights: a B-tree for
+/// updates and, once [`Edges::refresh`]ed, the same edges as a flat list in
+/// the same `(a, b)` order for the field system and the encoding to walk
+/// (walking 300k B-tree entries costs several times a slice). The flat list
+/// is a cache: never compared, never encoded on its own.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Edges {
+    map: BTreeMap<(u32, u32), Fx>,
+    flat: Vec<Edge>,
+    fresh: bool,
+}
+
+/// One edge of the flat list, with its coupling weight `COUPLING · weight`
+/// (the field system's; exact, and never saturating, for any weight).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Edge {
+    pub(crate) a: u32,
+    pub(crate) b: u32,
+    pub(crate) weight: Fx,
+    pub(crate) coupled: Fx,
+}
+
+impl PartialEq for Edges {
+    fn eq(&self, o: &Self) -> bool {
+        self.map == o.map
+    }
+}
+impl Eq for Edges {}
+
+impl Edges {
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub(crate) fn contains(&self, k: &(u32, u32)) -> bool {
+        self.map.contains_key(k)
+    }
+
+    /// Sets the weight of edge `k`.
+    pub(crate) fn insert(&mut self, k: (u32, u32), weight: Fx) {
+        self.map.insert(k, weight);
+        self.fresh = false;
+    }
+
+    /// Adds edge `k` unless it is there already.
+    pub(crate) fn insert_new(&mut self, k: (u32, u32), weight: Fx) {
+        self.map.entry(k).or_insert(weight);
+        self.fresh = false;
+    }
+
+    pub(crate) fn remove(&mut self, k: &(u32, u32)) -> Option<Fx> {
+        self.fresh = false;
+        self.map.remove(k)
+    }
+
+    /// Removes every edge of slot `i`.
+    pub(crate) fn remove_touching(&mut self, i: u32) {
+        self.map.retain(|(a, b), _| *a != i && *b != i);
+        self.fresh = false;
+    }
+
+    pub(crate) fn map(&self) -> &BTreeMap<(u32, u32), Fx> {
+        &self.map
+    }
+
+    /// The flat list, if it is up to date.
+    pub(crate) fn flat(&self) -> Option<&[Edge]> {
+        self.fresh.then_some(self.flat.as_slice())
+    }
+
+    /// The flat list, rebuilt first if an update made it stale.
+    pub(crate) fn refresh(&mut self) -> &[Edge] {
+        if !self.fresh {
+            let mut s = Sat::default();
+            self.flat.clear();
+            self.flat.reserve_exact(self.map.len());
+            self.flat.extend(self.map.iter().map(|(&(a, b), &weight)| Edge { a, b, weight, coupled: fx::mul(systems::COUPLING, weight, &mut s) }));
+            self.fresh = true;
+        }
+        &self.flat
+    }
+}
+
 /// Where [`World::encode_to`] writes.
 trait Sink {
     fn put(&mut self, bytes: &[u8]);
+    /// An `N`-byte record, which `fill` writes whole (every byte), in place
+    /// where the sink can offer it.
+    fn record<const N: usize>(&mut self, fill: impl FnOnce(&mut [u8; N]));
 }
 
 impl Sink for Vec<u8> {
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
+    }
+
+    fn record<const N: usize>(&mut self, fill: impl FnOnce(&mut [u8; N])) {
+        let mut r = [0u8; N];
+        fill(&mut r);
+        self.extend_from_slice(&r);
     }
 }
 
@@ -915,23 +1017,108 @@ impl Sink for Vec<u8> {
 struct HashSink {
     h: Sha256,
     buf: Vec<u8>,
+    len: usize,
 }
 
 impl HashSink {
     const CAP: usize = 64 * 1024;
 
+    fn new() -> HashSink {
+        HashSink { h: Sha256::new(), buf: alloc::vec![0; Self::CAP], len: 0 }
+    }
+
+    fn flush(&mut self) {
+        self.h.update(self.buf.get(..self.len).unwrap_or_default());
+        self.len = 0;
+    }
+
     fn finish(mut self) -> Hash {
-        self.h.update(&self.buf);
+        self.flush();
         self.h.finalize().into()
     }
 }
 
 impl Sink for HashSink {
     fn put(&mut self, bytes: &[u8]) {
-        if self.buf.len() + bytes.len() > Self::CAP {
-            self.h.update(&self.buf);
-            self.buf.clear();
+        if self.len + bytes.len() > Self::CAP {
+            self.flush();
         }
-        self.buf.extend_from_slice(bytes);
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            None => self.h.update(bytes), // larger than the buffer (the buffer is empty)
+        }
+    }
+
+    #[inline(always)]
+    fn record<const N: usize>(&mut self, fill: impl FnOnce(&mut [u8; N])) {
+        if self.len + N > Self::CAP {
+            self.flush();
+        }
+        match self.buf.get_mut(self.len..).and_then(|b| b.first_chunk_mut::<N>()) {
+            Some(dst) => {
+                fill(dst);
+                self.len += N;
+            }
+            None => {
+                let mut r = [0u8; N];
+                fill(&mut r);
+                self.h.update(r);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    /// The flat list is the B-tree, edge for edge, with the coupling weight.
+    fn matches_map(e: &Edges) -> bool {
+        let mut s = Sat::default();
+        e.flat().is_some_and(|flat| {
+            flat.len() == e.map().len()
+                && flat.iter().zip(e.map()).all(|(f, (&(a, b), &w))| {
+                    (f.a, f.b, f.weight, f.coupled) == (a, b, w, fx::mul(systems::COUPLING, w, &mut s))
+                })
+        })
+    }
+
+    /// After every kind of update (a new edge, a new weight, an unlink, a
+    /// despawn), a world whose flat list is stale and one whose list was
+    /// rebuilt encode the same bytes and step to the same hashes.
+    #[test]
+    fn the_flat_edge_list_follows_every_update() {
+        let mut w = World::new(7, Config { nodes: 3, entities: 60, edges_per_entity: 3 });
+        assert!(w.edges.flat().is_none(), "a new world's list is built when first needed");
+        let some = *w.edges.map().keys().nth(5).unwrap();
+        let updates: [&dyn Fn(&mut World); 5] = [
+            &|_| {},
+            &|w| w.edges.insert((1, 59), fx::ratio(3, 10)),
+            &|w| w.edges.insert(some, fx::ratio(7, 10)),
+            &|w| {
+                w.edges.remove(&some);
+            },
+            &|w| {
+                let e = w.entities().nth(3).unwrap();
+                assert!(w.despawn(e));
+            },
+        ];
+        for (k, update) in updates.iter().enumerate() {
+            update(&mut w);
+            let stale = w.clone();
+            let mut fresh = w.clone();
+            fresh.edges.refresh();
+            assert!(stale.edges.flat().is_none() || k == 0, "update {k} left the list marked fresh");
+            assert!(matches_map(&fresh.edges), "update {k}");
+            assert_eq!(stale.encode(), fresh.encode(), "update {k}");
+            let (mut a, mut b) = (stale, fresh);
+            assert_eq!(a.step(&[]).state_hash, b.step(&[]).state_hash, "update {k}");
+            assert!(matches_map(&a.edges), "the field system refreshes the list");
+            w = a;
+        }
     }
 }
