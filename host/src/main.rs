@@ -253,8 +253,10 @@ enum Command {
     /// The headline workloads on both engines side by side: time per call, wasm/native ratio, throughput.
     ///
     /// Reconcile, Merkle root, inclusion proof (make and verify), certificate
-    /// verification (1 of 1 and 5 of 7), framed-log ingest and ECS
-    /// ticks; both engines must give identical bytes before anything is timed.
+    /// verification (1 of 1 and 5 of 7), 1,001 raw Ed25519 signatures under 7
+    /// keys (with fixed-base tables), framed-log ingest and ECS ticks (steady
+    /// state: a run of one tick is the baseline); both engines must give
+    /// identical bytes before anything is timed.
     Bench {
         /// A short run (100,000 events, 3 runs): about 15 seconds.
         #[arg(long)]

@@ -885,11 +885,15 @@ pub struct Verdict {
 /// Each distinct member signature is checked once, alone, by the strict
 /// rules of [`crate::certify::ed25519`] (the member keys were checked and
 /// decompressed when the committee was built, so reusing one [`Committee`]
-/// across certificates pays for that once). A line repeating an earlier line
-/// of the same member byte for byte is judged as that line. There is no batch
-/// verification: under these rules a batch must check every R for a
-/// small-order component, a full scalar multiplication each, which costs more
-/// than the signatures alone (docs/PERFORMANCE.md, "Ed25519").
+/// across certificates pays for that once; a prepared committee,
+/// [`Committee::prepare`], also has fixed-base tables, which halve the cost
+/// of a signature and never change a verdict). The signatures' points share
+/// one final inversion ([`crate::certify::ed25519::verify_each`]). A line
+/// repeating an earlier line of the same member byte for byte is judged as
+/// that line. There is no batch verification: under these rules a batch must
+/// check every R for a small-order component, a full scalar multiplication
+/// each, which costs more than the signatures alone (docs/PERFORMANCE.md,
+/// "Ed25519").
 pub fn verify(cert: &Certificate, committee: &Committee) -> Verdict {
     let msg = cert.checkpoint.body();
     // Candidates: each distinct (member, signature bytes), with the lines that carry it.

@@ -21,6 +21,11 @@
 //! is the identity, so `R`'s small-order test is one comparison with the
 //! identity's encoding. [`PublicKey::check`] names why a signature fails, by
 //! looking closer only when it does.
+//!
+//! For many signatures under the same keys, [`verify_each`] and
+//! [`check_all`] take fixed-base tables ([`BaseTables`], [`KeyTables`];
+//! see [`super::comb`]) and share the final inversion: same verdicts, about
+//! half the cost a signature.
 use super::comb::Comb;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
