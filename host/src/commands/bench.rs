@@ -596,3 +596,31 @@ fn thousands(n: u64) -> String {
     }
     out
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// The ECS row and its baseline differ by exactly the ticks it divides
+    /// by: a baseline of no tick made `omega bench` subtract the world hash
+    /// an unstepped summary computes (and a stepped run reuses), flattering
+    /// every tick by a hash over the ticks.
+    #[test]
+    fn the_ecs_row_differs_from_its_baseline_by_exactly_the_timed_ticks() {
+        let opts = Options { events: 64, entities: 40, ticks: 5, runs: 1, min_run: Duration::from_millis(1), seed: 3, json: false };
+        let all = workloads(&opts).expect("workloads");
+        let ecs = all.iter().find(|w| w.name == "ecs tick").expect("the ecs row");
+        let ticks = |req: &[u8]| -> u64 {
+            let f = omega_core::api::request::split_fields(req).expect("fields");
+            std::str::from_utf8(f[1]).expect("utf-8").parse().expect("a tick count")
+        };
+        let base = ecs.baseline.as_deref().expect("a baseline");
+        assert_eq!(ticks(&ecs.request) - ticks(base), opts.ticks);
+        assert!(ticks(base) >= 1, "the baseline steps the world, so both summaries reuse a tick's hash");
+        // and both runs answer on the native engine
+        for req in [&ecs.request[..], base] {
+            assert_eq!(abi::call(ecs.op.code(), req).status, abi::STATUS_OK);
+        }
+    }
+}
