@@ -150,6 +150,28 @@ enum Command {
         /// Input format (a log is not appended: its events are already framed).
         #[arg(long, value_enum, default_value = "json")]
         format: EventFormat,
+        /// Also keep the C2SP tile store in DIR up to date (created if absent):
+        /// the batch must extend the tiled history without obstruction.
+        #[arg(long, value_name = "DIR")]
+        tiles: Option<PathBuf>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Write (or bring up to date) a log's C2SP tlog-tiles store: hash tiles,
+    /// entry bundles and, with --cert, the signed checkpoint.
+    Tiles {
+        /// The log.
+        #[arg(long, value_name = "L.omega")]
+        log: PathBuf,
+        /// The tile store folder (created if absent).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// A certificate of this log: its signed note becomes DIR/checkpoint,
+        /// once its size and root are checked against the tiles.
+        #[arg(long, value_name = "C.cert")]
+        cert: Option<PathBuf>,
+        #[command(flatten)]
+        engine: EngineArgs,
     },
     /// Check every frame of a log (memory-mapped) and print a JSON report; --repair cuts a damaged tail, --salvage keeps every intact frame.
     Ingest {
@@ -400,8 +422,15 @@ enum Command {
     /// An RFC 9162 inclusion proof (--index) or consistency proof (--old-size) over a history.
     Prove {
         /// Events file, or `-` for standard input.
-        #[arg(long, short)]
-        input: String,
+        #[arg(long, short, required_unless_present = "tiles", conflicts_with = "tiles")]
+        input: Option<String>,
+        /// Prove from a C2SP tile store instead (`omega tiles`): only the
+        /// tiles the proof needs are read.
+        #[arg(long, value_name = "DIR")]
+        tiles: Option<PathBuf>,
+        /// With --tiles: the tree size to prove in (default: the store's size).
+        #[arg(long, value_name = "N", requires = "tiles")]
+        size: Option<u64>,
         /// Input format.
         #[arg(long, value_enum, default_value = "json")]
         format: ProveFormat,
@@ -657,7 +686,8 @@ fn main() -> ExitCode {
         },
         Command::Ecs { command: Some(EcsCommand::Diff { a, b, engine }), .. } => ecs::diff(a, b, engine),
         Command::Ecs { command: None, run, engine } => ecs::ecs(run, engine),
-        Command::Append { log: l, input, format } => log::append(l, input, *format == EventFormat::Binary),
+        Command::Append { log: l, input, format, tiles, engine } => log::append(l, input, *format == EventFormat::Binary, tiles.as_deref(), engine),
+        Command::Tiles { log: l, out, cert, engine } => commands::tiles::tiles_cmd(l, out, cert.as_deref(), engine),
         Command::Ingest { input, repair, salvage, engine } => {
             let fix = match (repair, salvage) {
                 (true, _) => log::Fix::Repair,
@@ -672,9 +702,11 @@ fn main() -> ExitCode {
         }
         Command::Snapshot { state, log: l, prior, out, engine } => log::snapshot(state.as_deref(), l.as_deref(), prior.as_deref(), out, engine),
         Command::Replay { snapshot, log: l, cert, engine } => log::replay(snapshot.as_deref(), l, cert.as_deref(), engine),
-        Command::Prove { input, format, index, old_size, engine } => {
-            certify::prove(input, *format, *index, *old_size, engine)
-        }
+        Command::Prove { input, tiles, size, format, index, old_size, engine } => match (input, tiles) {
+            (_, Some(dir)) => commands::tiles::prove(dir, *index, *old_size, *size),
+            (Some(input), None) => certify::prove(input, *format, *index, *old_size, engine),
+            (None, None) => Err(anyhow::anyhow!("give --input EVENTS or --tiles DIR")),
+        },
         Command::VerifyProof { proof, engine } => certify::verify_proof(proof, engine),
         Command::Note { action: Some(NoteCommand::Verify { input, vkeys, engine }), .. } => certify::note_verify(input, vkeys, engine),
         Command::Note { action: None, cert: Some(cert), engine } => certify::note(cert, engine),

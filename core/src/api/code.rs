@@ -67,6 +67,16 @@ codes! {
     PROOF_OBSTRUCTED = 3406,
     /// Leaf hashes not a multiple of 32 bytes.
     LEAVES_LENGTH = 3407,
+    /// Tiles: a tile that a proof or the tree's edge needs is missing.
+    TILE_MISSING = 3410,
+    /// Tiles: a tile is not a whole number of hashes, or shorter than its width.
+    TILE_LENGTH = 3411,
+    /// Tiles: not a C2SP tile path.
+    TILE_PATH = 3412,
+    /// Tiles: an entry too long for an entry bundle, or a malformed bundle.
+    TILE_BUNDLE = 3413,
+    /// Tiles: tiles, entries, the log or a checkpoint disagree.
+    TILE_MISMATCH = 3414,
     /// Signed note malformed.
     NOTE = 3501,
     /// Key name invalid, or an origin too long for the certificate format.

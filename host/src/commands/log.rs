@@ -108,7 +108,12 @@ fn side_file(path: &Path, what: &str) -> Result<(PathBuf, File)> {
 /// The log is opened (created if absent) and locked exclusively for the
 /// whole check-and-write, so concurrent appends and creations serialise:
 /// each lands whole, in some order, and none fails because another ran.
-pub fn append(log: &Path, input: &str, binary: bool) -> Result<ExitCode> {
+///
+/// With `tiles`, the store there is first brought up to the log, the batch
+/// is reconciled against the tiled history (an obstruction is refused
+/// before anything is written), and after the frames are durable the new
+/// tiles and entry bundles are written (docs/FORMATS.md, "Tiled log").
+pub fn append(log: &Path, input: &str, binary: bool, tiles: Option<&Path>, engine: &EngineArgs) -> Result<ExitCode> {
     let events = crate::read_input(input)?;
     // Canonical bytes of the batch, framed (parsed by core, so bad input is refused before any write).
     let parsed = if binary {
@@ -146,10 +151,19 @@ pub fn append(log: &Path, input: &str, binary: bool) -> Result<ExitCode> {
         sync_dir(log);
         true
     };
-    if !created {
+    let mut tiled = None;
+    if !created || tiles.is_some() {
         // SAFETY: read-only map of a file this process holds the exclusive lock on.
         let map = unsafe { memmap2::Mmap::map(&f) }.with_context(|| format!("cannot map {}", log.display()))?;
         let r = frame::scan(&map);
+        if r.error.is_none() {
+            if let Some(dir) = tiles {
+                match crate::commands::tiles::prepare(dir, log, &map, &parsed, engine) {
+                    Ok(t) => tiled = Some(t),
+                    Err(e) => return crate::commands::tiles::refusal_exit(e),
+                }
+            }
+        }
         drop(map);
         if let Some(e) = &r.error {
             let advice = match (e.offset(), r.after_damage) {
@@ -170,14 +184,24 @@ pub fn append(log: &Path, input: &str, binary: bool) -> Result<ExitCode> {
     // readers report and `ingest --repair` cuts; the frames before it stay intact.
     f.write_all(&frames).with_context(|| format!("writing to {}", log.display()))?;
     f.sync_all().with_context(|| format!("fsync of {}", log.display()))?;
-    let body = J::O(vec![
+    let mut m = vec![
         ("status", "ok".into()),
         ("log", log.display().to_string().into()),
         ("created", created.into()),
         ("appended", parsed.len().into()),
         ("offset", start.into()),
         ("bytes", (start + frames.len() as u64).into()),
-    ]);
+    ];
+    if let Some(t) = tiled {
+        match t.finish(parsed, start + frames.len() as u64) {
+            Ok(j) => m.push(("tiles", j)),
+            Err(e) => {
+                eprintln!("omega: the events were appended to {}, but the tile store was not brought up to it: {e:#}; `omega tiles --log {} --out DIR` catches it up", log.display(), log.display());
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    let body = J::O(m);
     print(body.pretty().as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

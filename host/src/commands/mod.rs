@@ -11,3 +11,4 @@ pub(crate) mod doctor;
 pub(crate) mod ecs;
 pub(crate) mod log;
 pub(crate) mod reconcile;
+pub(crate) mod tiles;
