@@ -35,6 +35,10 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// Where Debian's nats-server package puts the server the cluster tests launch
 /// (`$OMEGA_NATS_SERVER` overrides it).
 const NATS_SERVER: &str = "/usr/sbin/nats-server";
+/// Debian's Go (package golang-go), which builds tests/go offline in GOPATH mode.
+const GO: &str = "/usr/bin/go";
+/// Where Debian's golang-golang-x-mod-dev puts Go's tlog package.
+const GO_TLOG: &str = "/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog";
 const BLOB: &str = "wasm/dist/omega_wasm_bg.wasm";
 
 #[derive(Parser, Debug)]
@@ -237,6 +241,9 @@ struct Setup {
     chromium: Result<(), String>,
     /// The nats-server the cluster tests launch (full setup only), or what is missing.
     nats_server: Result<PathBuf, String>,
+    /// Go and Debian's golang.org/x/mod sources, for the independent tlog
+    /// check of the tile store (full setup only), or what is missing.
+    go: Result<PathBuf, String>,
 }
 
 impl Setup {
@@ -250,6 +257,9 @@ impl Setup {
         }
         if let Err(e) = &self.nats_server {
             out.push(("nats-server", e.as_str()));
+        }
+        if let Err(e) = &self.go {
+            out.push(("go", e.as_str()));
         }
         out
     }
@@ -310,7 +320,9 @@ impl Ctx {
         let not_set_up = || String::from("not checked (a partial setup)");
         let (mut node, mut chromium) = (Err(not_set_up()), Err(not_set_up()));
         let mut nats_server = Err(not_set_up());
+        let mut go = Err(not_set_up());
         if full {
+            go = ensure_go().map_err(lacking);
             node = ensure_node().and_then(|()| self.ensure_npm_packages()).map_err(lacking);
             chromium = ensure_chromium().map_err(lacking);
             nats_server = ensure_nats().map_err(lacking);
@@ -322,6 +334,7 @@ impl Ctx {
             node,
             chromium,
             nats_server,
+            go,
         })
     }
 
@@ -607,6 +620,10 @@ impl Ctx {
                 if let Ok(nats) = &setup.nats_server {
                     cargo.env("OMEGA_NATS_SERVER", nats).env("OMEGA_REQUIRE_NATS", "1");
                 }
+                // the tile store read by Go's sumdb/tlog (host/tests/tiles_go.rs): fail, never skip
+                if let Ok(go) = &setup.go {
+                    cargo.env("OMEGA_GO", go).env("OMEGA_REQUIRE_GO", "1").env("GOCACHE", self.target_dir.join("go-cache"));
+                }
                 run(cargo.env("OMEGA_REQUIRE_BLOB", "1").env("OMEGA_CACHE_DIR", &cache).env("OMEGA_STATE_DIR", &state).args([
                     "test",
                     "--release",
@@ -622,6 +639,10 @@ impl Ctx {
         suites.push((
             "the cluster tests of cargo test on a real nats-server (host/tests/cluster*.rs, in the suite above)",
             Box::new(|| needs(&setup.nats_server).map(|_| ())),
+        ));
+        suites.push((
+            "the tile store checked by Go's golang.org/x/mod/sumdb/tlog (host/tests/tiles_go.rs, in the suite above)",
+            Box::new(|| needs(&setup.go).map(|_| ())),
         ));
         suites.push((
             "cargo test of the blob's crate (natively) and of xtask itself",
@@ -804,6 +825,27 @@ fn ensure_nats() -> Result<PathBuf> {
         println!("    {v}");
     }
     Ok(path)
+}
+
+/// Debian's Go (`$OMEGA_GO` overrides it) with Debian's golang.org/x/mod
+/// sources (installed with apt-get when missing and we are root): the
+/// independent tlog implementation host/tests/tiles_go.rs runs.
+fn ensure_go() -> Result<PathBuf> {
+    step("checking go and golang.org/x/mod (golang-golang-x-mod-dev)");
+    let go = env::var_os("OMEGA_GO").filter(|p| !p.is_empty()).map_or_else(|| PathBuf::from(GO), PathBuf::from);
+    if !go.is_file() {
+        let fix = "sudo apt-get update && sudo apt-get install -y golang-go golang-golang-x-mod-dev  (or set OMEGA_GO=/path/to/go)";
+        apt_install("golang-go", &go, fix, "about a minute")?;
+    }
+    let tlog = Path::new(GO_TLOG);
+    if !tlog.is_dir() {
+        let fix = "sudo apt-get update && sudo apt-get install -y golang-golang-x-mod-dev";
+        apt_install("golang-golang-x-mod-dev", &tlog.join("tlog.go"), fix, "seconds")?;
+    }
+    if let Some(v) = Command::new(&go).arg("version").output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()) {
+        println!("    {v}");
+    }
+    Ok(go)
 }
 
 /// Installs Debian's `package` with apt-get when we are root (updating the

@@ -116,7 +116,7 @@ impl Store {
         if t.is_full() {
             return None;
         }
-        if let Some(b) = self.read(&Tile { width: tiles::TILE_WIDTH, ..*t }.path()) {
+        if let Some(b) = self.read(&Tile { width: tiles::TILE_WIDTH, ..*t }.path()).or_else(|| self.wider(t, &t.path())) {
             return Some(b);
         }
         let below = t.level.checked_sub(1)?;
@@ -128,6 +128,20 @@ impl Store {
             out.extend_from_slice(&omega_core::tree::merkle::root(&hashes));
         }
         Some(out)
+    }
+
+    /// A partial file of `t`'s index wider than `t` (its first hashes or
+    /// entries are `t`'s): the narrowest one there is. `path` is `t`'s.
+    fn wider(&self, t: &Tile, path: &str) -> Option<Vec<u8>> {
+        let dir = self.path(path.rsplit_once('/')?.0);
+        let w = std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u16>().ok())
+            .filter(|w| *w > t.width && *w < tiles::TILE_WIDTH)
+            .min()?;
+        let mut p = path.rsplit_once('/')?.0.to_string();
+        p.push_str(&format!("/{w}"));
+        self.read(&p)
     }
 
     /// An entry bundle's bytes, likewise.
