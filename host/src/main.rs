@@ -168,7 +168,7 @@ enum Command {
         out: PathBuf,
         /// A certificate of this log: its signed note becomes DIR/checkpoint,
         /// once its size and root are checked against the tiles.
-        #[arg(long, value_name = "C.cert")]
+        #[arg(long, value_name = "CERT")]
         cert: Option<PathBuf>,
         #[command(flatten)]
         engine: EngineArgs,

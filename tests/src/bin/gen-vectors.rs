@@ -638,6 +638,17 @@ fn field_cases() -> Vec<FieldCase> {
         vec![("note.txt", forged), ("vkey0.txt", vkey(5)), ("vkey1.txt", vkey(6))],
     );
     push("note-verify-no-key", "a note and no verifier key: refused (3301)", Op::NoteVerify, vec![("note.txt", foreign.clone())]);
+    // Go's own vector: the key and the signed note of TestSign and
+    // TestNewVerifier in golang.org/x/mod/sumdb/note (note_test.go), as published
+    let go_vkey = b"PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW".to_vec();
+    let go_note = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n\n\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    push("note-verify-go-peterneumann", "Go's sumdb/note test vector (the PeterNeumann key and its signed note): valid", Op::NoteVerify, vec![("note.txt", go_note.as_bytes().to_vec()), ("vkey0.txt", go_vkey.clone())]);
+    push(
+        "note-verify-go-peterneumann-altered",
+        "Go's sumdb/note test vector with one letter of the text changed: invalid",
+        Op::NoteVerify,
+        vec![("note.txt", go_note.replacen("answer", "Answer", 1).into_bytes()), ("vkey0.txt", go_vkey)],
+    );
     push("note-verify-not-a-note", "text with no signature block: refused (3501)", Op::NoteVerify, vec![("note.txt", b"just text\n".to_vec()), ("vkey0.txt", vkey(0))]);
 
     let twin = omega_core::certify::note::VerifierKey::new("omega.example/twin", *keys[0].verifier().public()).unwrap_or_else(|e| panic!("{e}"));
