@@ -55,6 +55,8 @@ fn samples() -> Vec<Call<'static>> {
         Call::EcsBatch(request::EcsBatch { world: b"", events: None }),
         Call::Seal(br#"{"n":1,"horizon":8,"delay":0}"#),
         Call::Ed25519Verify(br#"[{"key":"","msg":"","sig":""}]"#),
+        Call::ProveTiles(request::ProveTiles { kind: request::TileProof::Inclusion, at: 3, size: 300, root: Some(b"ab"), tiles: vec![(b"tile/0/000", b"x"), (b"tile/1/000.p/1", b"")] }),
+        Call::ProveTiles(request::ProveTiles { kind: request::TileProof::Consistency, at: 0, size: u64::MAX, root: None, tiles: vec![] }),
     ]
 }
 

@@ -703,7 +703,7 @@ fn main() -> ExitCode {
         Command::Snapshot { state, log: l, prior, out, engine } => log::snapshot(state.as_deref(), l.as_deref(), prior.as_deref(), out, engine),
         Command::Replay { snapshot, log: l, cert, engine } => log::replay(snapshot.as_deref(), l, cert.as_deref(), engine),
         Command::Prove { input, tiles, size, format, index, old_size, engine } => match (input, tiles) {
-            (_, Some(dir)) => commands::tiles::prove(dir, *index, *old_size, *size),
+            (_, Some(dir)) => commands::tiles::prove(dir, *index, *old_size, *size, engine),
             (Some(input), None) => certify::prove(input, *format, *index, *old_size, engine),
             (None, None) => Err(anyhow::anyhow!("give --input EVENTS or --tiles DIR")),
         },

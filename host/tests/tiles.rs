@@ -141,17 +141,21 @@ fn tiles_written_batch_by_batch_equal_a_rebuild_and_give_the_whole_tree_proofs()
         let ns = n.to_string();
         for i in [0, n / 3, n - 1] {
             let is = i.to_string();
-            let a = omega_in(&d, &["prove", "--tiles", "T-native", "--index", &is, "--size", &ns]);
             let b = omega_in(&d, &["prove", "-i", "leaves", "--format", "leaves", "--index", &is]);
-            assert_eq!(code(&a), 0, "{i} of {n}: {}", err(&a));
-            assert_eq!(a.stdout, b.stdout, "inclusion {i} of {n}");
+            for engine in engines() {
+                let a = omega_in(&d, &["prove", "--tiles", "T-native", "--index", &is, "--size", &ns, "--engine", engine]);
+                assert_eq!(code(&a), 0, "{engine}: {i} of {n}: {}", err(&a));
+                assert_eq!(a.stdout, b.stdout, "{engine}: inclusion {i} of {n}");
+            }
         }
         for m in [0, 1, n / 2, n] {
             let ms = m.to_string();
-            let a = omega_in(&d, &["prove", "--tiles", "T-native", "--old-size", &ms, "--size", &ns]);
             let b = omega_in(&d, &["prove", "-i", "leaves", "--format", "leaves", "--old-size", &ms]);
-            assert_eq!(code(&a), 0, "{m} to {n}: {}", err(&a));
-            assert_eq!(a.stdout, b.stdout, "consistency {m} to {n}");
+            for engine in engines() {
+                let a = omega_in(&d, &["prove", "--tiles", "T-native", "--old-size", &ms, "--size", &ns, "--engine", engine]);
+                assert_eq!(code(&a), 0, "{engine}: {m} to {n}: {}", err(&a));
+                assert_eq!(a.stdout, b.stdout, "{engine}: consistency {m} to {n}");
+            }
         }
     }
     // without --size: the store's size
@@ -328,8 +332,8 @@ fn a_certificate_becomes_the_checkpoint_and_a_changed_tile_is_refused() {
     let mut bad = good.clone();
     bad[40] ^= 0x80;
     std::fs::write(&t, &bad).unwrap();
-    for i in [0u64, 255, 256, 300, 511, 512, 779] {
-        let o = omega_in(&d, &["prove", "--tiles", "T", "--index", &i.to_string()]);
+    for (i, engine) in [0u64, 255, 256, 300, 511, 512, 779].into_iter().flat_map(|i| engines().into_iter().map(move |e| (i, e))) {
+        let o = omega_in(&d, &["prove", "--tiles", "T", "--index", &i.to_string(), "--engine", engine]);
         if (256..512).contains(&i) {
             assert_eq!(code(&o), 2, "{i}");
             assert!(err(&o).contains("error 3414"), "{i}: {}", err(&o));

@@ -26,6 +26,10 @@ const ARGS = {
   ],
   inclusionProof: [["index", 0, SAFE, 3303, (v) => omega.inclusionProof(ok(), v)]],
   consistencyProof: [["oldSize", 0, SAFE, 3303, (v) => omega.consistencyProof(ok(), v)]],
+  proveFromTiles: [
+    ["at", 0, SAFE, 3303, (v) => omega.proveFromTiles("inclusion", v, 1, null, null)],
+    ["size", 0, SAFE, 3303, (v) => omega.proveFromTiles("inclusion", 0, v, null, null)],
+  ],
   cut: [
     ["horizon", 1, U32, 3303, (v) => omega.cut(undefined, undefined, undefined, v)],
     ["delay", 0, U32, 3303, (v) => omega.cut(undefined, undefined, undefined, 8, v)],

@@ -37,6 +37,8 @@ const REQUIRED = [
   "dist/omega_wasm_bg.wasm.d.ts",
   "js/node.mjs",
   "js/node.d.mts",
+  "js/tiles.mjs",
+  "js/tiles.d.mts",
 ];
 
 const TESTS_JS = resolve(ROOT, "tests/js");

@@ -195,6 +195,53 @@ pub fn merkle_root(#[wasm_bindgen(js_name = leafHashes)] leaf_hashes: &[u8]) -> 
     run(Op::MerkleRoot, &[leaf_hashes])
 }
 
+/// An RFC 9162 proof from the tiles of a C2SP tile store (op 29;
+/// docs/FORMATS.md, "Proofs from tiles"). `kind` is `"inclusion"` (of leaf
+/// `at`) or `"consistency"` (from the tree of `at` leaves) in the tree of
+/// `size` leaves; `root` the root trusted at `size` (64 hex), or null;
+/// `tiles` maps tile paths (`tile/<L>/<N>[.p/<W>]`) to their bytes. Returns
+/// `{status: "need", tiles: [paths]}` until every tile it needs is given,
+/// then the proof (as `inclusionProof` / `consistencyProof` return it).
+/// Throws 3401 (sizes), 3411 (a short tile), 3412 (a bad path), 3414 (the
+/// tiles disagree with the trusted root or with each other).
+#[wasm_bindgen(js_name = proveFromTiles, unchecked_return_type = "InclusionProof | ConsistencyProof | TilesNeeded")]
+pub fn prove_from_tiles(
+    #[wasm_bindgen(unchecked_param_type = "\"inclusion\" | \"consistency\"")] kind: &str,
+    #[wasm_bindgen(unchecked_param_type = "number")] at: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number")] size: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] root: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, Uint8Array> | Map<string, Uint8Array> | null | undefined")] tiles: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (at, size) = (int_text(&at, "at")?, int_text(&size, "size")?);
+    let root = root.as_string().unwrap_or_default();
+    let arg = |m: &str| crate::js_error(omega_core::api::code::ARGUMENT, m, None, None);
+    let entries = if tiles.is_undefined() || tiles.is_null() {
+        js_sys::Array::new()
+    } else if tiles.is_instance_of::<js_sys::Map>() {
+        js_sys::Array::from(&js_sys::Map::from(tiles).entries().into())
+    } else if tiles.is_object() {
+        js_sys::Object::entries(&js_sys::Object::from(tiles))
+    } else {
+        return Err(arg("tiles must be an object or a Map from tile paths to Uint8Array bytes"));
+    };
+    let mut given: Vec<(String, Vec<u8>)> = Vec::new();
+    for e in entries.iter() {
+        let pair = js_sys::Array::from(&e);
+        let path = pair.get(0).as_string().ok_or_else(|| arg("a tile path is not a string"))?;
+        let bytes = pair.get(1);
+        if !bytes.is_instance_of::<js_sys::Uint8Array>() {
+            return Err(arg(&format!("the bytes of {path} are not a Uint8Array")));
+        }
+        given.push((path, js_sys::Uint8Array::new(&bytes).to_vec()));
+    }
+    let mut fields: Vec<&[u8]> = vec![kind.as_bytes(), at.as_bytes(), size.as_bytes(), root.as_bytes()];
+    for (p, b) in &given {
+        fields.push(p.as_bytes());
+        fields.push(b);
+    }
+    run(Op::ProveTiles, &fields)
+}
+
 /// Checks an inclusion proof (the object `inclusionProof` returns); needs only the proof.
 #[wasm_bindgen(js_name = verifyInclusion, unchecked_return_type = "ProofVerdict")]
 pub fn verify_inclusion(#[wasm_bindgen(unchecked_param_type = "InclusionProof | string")] proof: JsValue) -> Result<JsValue, JsValue> {

@@ -351,6 +351,21 @@ export type ProofVerdict = {
   status: Validity,
 };
 
+/** Op 29's status 1: tiles are still needed. */
+export type Need = "need";
+
+/**
+ * Op 29, status 1: the tiles given do not cover the proof; every tile
+ * still needed, so a client fetches them all at once and asks again.
+ * Declared order.
+ */
+export type TilesNeeded = {
+  /** Always `need`. */
+  status: Need,
+  /** The C2SP paths (`tile/<L>/<N>[.p/<W>]`) of the tiles still needed, sorted by level, then index. */
+  tiles: Array<string>,
+};
+
 /** Op 21: the RFC 6962 root of leaf hashes given as they are. Alphabetical order. */
 export type MerkleRoot = {
   /** The root (64 lowercase hex characters). */

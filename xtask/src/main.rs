@@ -668,7 +668,7 @@ impl Ctx {
         ));
         suites.push((
             "Node: the npm package on every golden vector, the certify API, independent checks (plain-JS RFC 6962, node:crypto signed notes), every numeric argument refused with its code",
-            Box::new(|| needs(&setup.node).and_then(|()| self.node_test(&["manifest.test.mjs", "node.test.mjs", "reconciler.test.mjs", "independent.test.mjs", "certify.test.mjs", "log.test.mjs", "ecs.test.mjs", "arguments.test.mjs", "types.test.mjs"], &sha))),
+            Box::new(|| needs(&setup.node).and_then(|()| self.node_test(&["manifest.test.mjs", "node.test.mjs", "reconciler.test.mjs", "independent.test.mjs", "certify.test.mjs", "log.test.mjs", "ecs.test.mjs", "arguments.test.mjs", "types.test.mjs", "tiles.test.mjs"], &sha))),
         ));
         suites.push((
             "Chromium: the blob in a headless browser on every golden vector",

@@ -65,11 +65,13 @@ pub enum Op {
     Seal = 27,
     /// Check raw Ed25519 signatures by omega's strict rules, naming why each refused one fails.
     Ed25519Verify = 28,
+    /// An RFC 9162 proof from C2SP tiles: which tiles it needs, then the proof.
+    ProveTiles = 29,
 }
 
 impl Op {
     /// Every op, in wire order.
-    pub const ALL: [Op; 29] = [
+    pub const ALL: [Op; 30] = [
         Op::Version,
         Op::ReconcileJson,
         Op::ReconcileBinary,
@@ -99,10 +101,11 @@ impl Op {
         Op::EcsBatch,
         Op::Seal,
         Op::Ed25519Verify,
+        Op::ProveTiles,
     ];
 
     /// The highest op number this build knows.
-    pub const LAST: u32 = Op::Ed25519Verify as u32;
+    pub const LAST: u32 = Op::ProveTiles as u32;
 
     /// The wire number.
     pub const fn code(self) -> u32 {
@@ -141,6 +144,7 @@ impl Op {
             Op::EcsBatch => "ECS batch",
             Op::Seal => "seal",
             Op::Ed25519Verify => "ed25519 verify",
+            Op::ProveTiles => "prove from tiles",
         }
     }
 }

@@ -87,6 +87,7 @@ pub fn handle(call: Call<'_>) -> Result<Response, ApiError> {
         Call::Fraud(f) => fraud(&f),
         Call::EcsBatch(b) => ecs_batch(&b),
         Call::Ed25519Verify(b) => ed25519_verify(b),
+        Call::ProveTiles(p) => prove_tiles(&p),
         Call::Seal(b) => {
             let (seal, canonical) = crate::api::cut::Seal::parse(b);
             Ok(respond(STATUS_OK, &resp::SealReport { canonical, delay: seal.delay, horizon: seal.horizon, n: seal.n, status: resp::StatusOk::Is }))
@@ -453,6 +454,109 @@ fn prove(op: Op, r: &req::Prove<'_>) -> Result<Response, ApiError> {
             new_root: hex::encode(&root),
             proof: p.iter().map(|h| hex::encode(h)).collect(),
         })
+    };
+    Ok(Response { status: STATUS_OK, body })
+}
+
+/// Op 29: the tiles a proof needs (status 1) or, once they are all given,
+/// the proof (status 0, the body of op 9 or 10), checked against the
+/// trusted root when one is given.
+fn prove_tiles(r: &req::ProveTiles<'_>) -> Result<Response, ApiError> {
+    use crate::tree::tiles::{self, Tile, TileError};
+    use alloc::collections::BTreeMap;
+    let tile_err = |e: TileError| fail(&e);
+    let trusted: Option<crate::Hash> = match r.root {
+        None => None,
+        Some(h) => Some(
+            core::str::from_utf8(h)
+                .ok()
+                .and_then(hex::decode)
+                .and_then(|v| v.try_into().ok())
+                .ok_or_else(|| ApiError::bad_request("the trusted root (field 3) must be 64 hex characters, or empty"))?,
+        ),
+    };
+    let mut given: BTreeMap<Tile, &[u8]> = BTreeMap::new();
+    for (path, bytes) in &r.tiles {
+        let p = core::str::from_utf8(path).map_err(|_| fail(&TileError::Path { reason: "it is not UTF-8" }))?;
+        let (t, entries) = Tile::parse(p).map_err(tile_err)?;
+        if entries {
+            return Err(fail(&TileError::Path { reason: "an entry bundle is not a hash tile" }));
+        }
+        if given.insert(t, bytes).is_some() {
+            return Err(ApiError::bad_request(alloc::format!("tile {p} is given twice")));
+        }
+    }
+    let (at, size) = (r.at, r.size);
+    let mut need = match r.kind {
+        req::TileProof::Inclusion => tiles::inclusion_tiles(at, size).map_err(tile_err)?,
+        req::TileProof::Consistency => {
+            let mut n = tiles::consistency_tiles(at, size).map_err(tile_err)?;
+            n.extend(tiles::root_tiles(at));
+            n
+        }
+    };
+    need.extend(tiles::root_tiles(size));
+    need.sort_unstable();
+    need.dedup();
+    // a tile given at its width, or a wider one of the same index (its first hashes are the same)
+    let find = |t: &Tile| -> Option<&[u8]> {
+        given.range(*t..=Tile { width: tiles::TILE_WIDTH, ..*t }).next().map(|(_, b)| *b)
+    };
+    // a tile whose index is also needed wider is covered by that one: named once, widest
+    let missing: Vec<String> = need
+        .iter()
+        .filter(|t| find(t).is_none() && !need.iter().any(|w| w.level == t.level && w.index == t.index && w.width > t.width))
+        .map(Tile::path)
+        .collect();
+    if !missing.is_empty() {
+        return Ok(respond(STATUS_OBSTRUCTION, &resp::TilesNeeded { status: resp::Need::Need, tiles: missing }));
+    }
+    let mut look = |t: &Tile| find(t);
+    let disagree = |root: &crate::Hash, want: &crate::Hash| {
+        fail(&TileError::Mismatch {
+            reason: alloc::format!(
+                "the tiles lead to root {} at size {size}, not the trusted root {}: a tile was changed or damaged",
+                hex::encode(root),
+                hex::encode(want)
+            ),
+        })
+    };
+    let root = tiles::root(size, &mut look).map_err(tile_err)?;
+    let want = trusted.unwrap_or(root);
+    if root != want {
+        return Err(disagree(&root, &want));
+    }
+    let body = match r.kind {
+        req::TileProof::Inclusion => {
+            let (leaf, p) = tiles::inclusion_proof(at, size, &mut look).map_err(tile_err)?;
+            let led = proof::root_from_inclusion(&leaf, at, size, &p).map_err(|e| fail(&e))?;
+            if led != want {
+                return Err(disagree(&led, &want));
+            }
+            to_json(&resp::InclusionProof {
+                leaf_index: at,
+                tree_size: size,
+                leaf_hash: hex::encode(&leaf),
+                proof: p.iter().map(|h| hex::encode(h)).collect(),
+                root: hex::encode(&root),
+            })
+        }
+        req::TileProof::Consistency => {
+            let p = tiles::consistency_proof(at, size, &mut look).map_err(tile_err)?;
+            let old = tiles::root(at, &mut look).map_err(tile_err)?;
+            if proof::verify_consistency(at, size, &old, &want, &p).is_err() {
+                return Err(fail(&TileError::Mismatch {
+                    reason: alloc::format!("the tiles' consistency proof from {at} to {size} does not verify: a tile was changed or damaged"),
+                }));
+            }
+            to_json(&resp::ConsistencyProof {
+                old_size: at,
+                new_size: size,
+                old_root: hex::encode(&old),
+                new_root: hex::encode(&root),
+                proof: p.iter().map(|h| hex::encode(h)).collect(),
+            })
+        }
     };
     Ok(Response { status: STATUS_OK, body })
 }

@@ -265,6 +265,40 @@ pub struct Prove<'a> {
     pub at: u64,
 }
 
+/// Which proof op 29 makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TileProof {
+    /// Of leaf `at` in the tree of `size` leaves.
+    Inclusion,
+    /// From the tree of `at` leaves to the tree of `size` leaves.
+    Consistency,
+}
+
+impl TileProof {
+    /// The request's spelling: `inclusion` or `consistency`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TileProof::Inclusion => "inclusion",
+            TileProof::Consistency => "consistency",
+        }
+    }
+}
+
+/// Op 29: a proof from the tiles of a C2SP tile store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProveTiles<'a> {
+    /// Inclusion or consistency.
+    pub kind: TileProof,
+    /// The leaf index, or the old size.
+    pub at: u64,
+    /// The tree size to prove in.
+    pub size: u64,
+    /// The root the caller trusts at `size` (64 hex), if any: the proof must lead to it.
+    pub root: Option<&'a [u8]>,
+    /// Tiles given, as (path, bytes), in request order.
+    pub tiles: Vec<(&'a [u8], &'a [u8])>,
+}
+
 /// Op 14.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReconcileLog<'a> {
@@ -423,6 +457,8 @@ pub enum Call<'a> {
     Seal(&'a [u8]),
     /// Op 28: the signatures to check, a JSON list of `{"key", "msg", "sig"}` in hex.
     Ed25519Verify(&'a [u8]),
+    /// Op 29.
+    ProveTiles(ProveTiles<'a>),
 }
 
 impl<'a> Call<'a> {
@@ -560,6 +596,22 @@ impl<'a> Call<'a> {
             }
             Op::Seal => Call::Seal(fields()?.bytes(0, "the seal body")?),
             Op::Ed25519Verify => Call::Ed25519Verify(fields()?.bytes(0, "the signatures (JSON)")?),
+            Op::ProveTiles => {
+                let f = fields()?;
+                let kind = match f.bytes(0, "the proof kind (inclusion or consistency)")? {
+                    b"inclusion" => TileProof::Inclusion,
+                    b"consistency" => TileProof::Consistency,
+                    _ => return Err(ApiError::bad_request("the proof kind (field 0) must be `inclusion` or `consistency`")),
+                };
+                let at = decimal(f.bytes(1, "the index or old size")?, "the index or old size (field 1) must be a decimal integer")?;
+                let size = decimal(f.bytes(2, "the tree size")?, "the tree size (field 2) must be a decimal integer")?;
+                let rest = f.rest(4);
+                if rest.len() % 2 != 0 {
+                    return Err(ApiError::bad_request("tiles come as pairs of fields (a path, then its bytes); the last path has no bytes"));
+                }
+                let tiles = rest.chunks_exact(2).filter_map(|p| Some((*p.first()?, *p.get(1)?))).collect();
+                Call::ProveTiles(ProveTiles { kind, at, size, root: f.opt(3), tiles })
+            }
         })
     }
 
@@ -595,6 +647,7 @@ impl<'a> Call<'a> {
             Call::EcsBatch(_) => Op::EcsBatch,
             Call::Seal(_) => Op::Seal,
             Call::Ed25519Verify(_) => Op::Ed25519Verify,
+            Call::ProveTiles(_) => Op::ProveTiles,
         }
     }
 
@@ -638,6 +691,15 @@ impl<'a> Call<'a> {
             Call::Fraud(f) => make_fields(&[f.committee, f.a, f.b]),
             Call::EcsBatch(b) => make_fields(&[b.world, opt_bytes(b.events)]),
             Call::Seal(b) | Call::Ed25519Verify(b) => make_fields(&[b]),
+            Call::ProveTiles(p) => {
+                let (at, size) = (dec(p.at), dec(p.size));
+                let mut f: Vec<&[u8]> = alloc::vec![p.kind.as_str().as_bytes(), &at, &size, opt_bytes(p.root)];
+                for (path, bytes) in &p.tiles {
+                    f.push(path);
+                    f.push(bytes);
+                }
+                make_fields(&f)
+            }
         }
     }
 }

@@ -385,6 +385,15 @@ impl From<crate::certify::cert::SigStatus> for SigStatus {
     }
 }
 
+/// Op 29's status 1: tiles are still needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Need {
+    /// The body lists the tiles.
+    Need,
+}
+
 /// Valid or not: a certificate, a chain, a proof.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -589,6 +598,17 @@ body! {
         pub reason: Option<String>,
         /// Valid or invalid.
         pub status: Validity,
+    }
+
+    /// Op 29, status 1: the tiles given do not cover the proof; every tile
+    /// still needed, so a client fetches them all at once and asks again.
+    /// Declared order.
+    #[serde(deny_unknown_fields)]
+    pub struct TilesNeeded {
+        /// Always `need`.
+        pub status: Need,
+        /// The C2SP paths (`tile/<L>/<N>[.p/<W>]`) of the tiles still needed, sorted by level, then index.
+        pub tiles: Vec<String>,
     }
 
     /// Op 21: the RFC 6962 root of leaf hashes given as they are. Alphabetical order.
@@ -1437,6 +1457,8 @@ pub enum Body {
     Seal(SealReport),
     /// Op 28.
     Ed25519(Ed25519Report),
+    /// Op 29, status 1 (status 0 is an inclusion or a consistency proof).
+    TilesNeeded(TilesNeeded),
 }
 
 /// Why [`parse`] refused a body.
@@ -1505,6 +1527,8 @@ pub fn parse(op: Op, status: u8, body: &[u8]) -> Result<Body, ParseError> {
         (Op::EcsBatch, 0) => read(body, Body::EcsBatch),
         (Op::Seal, 0) => read(body, Body::Seal),
         (Op::Ed25519Verify, 0 | 1) => read(body, Body::Ed25519),
+        (Op::ProveTiles, 0) => read(body, Body::InclusionProof).or_else(|_| read(body, Body::ConsistencyProof)),
+        (Op::ProveTiles, 1) => read(body, Body::TilesNeeded),
         _ => Err(ParseError::NoSuchBody { op, status }),
     }
 }
@@ -1606,6 +1630,8 @@ pub fn typescript() -> Result<String, String> {
     out.add::<InclusionProof>();
     out.add::<ConsistencyProof>();
     out.add::<ProofVerdict>();
+    out.add::<Need>();
+    out.add::<TilesNeeded>();
     out.add::<MerkleRoot>();
     out.add::<IngestStatus>();
     out.add::<AfterDamage>();

@@ -579,8 +579,8 @@ fn store_size(store: &Store) -> Option<u64> {
 
 /// `omega prove --tiles DIR (--index I | --old-size M) [--size N]`: reads
 /// only the tiles the proof needs.
-pub fn prove(dir: &Path, index: Option<u64>, old_size: Option<u64>, size: Option<u64>) -> Result<ExitCode> {
-    let run = || -> Result<J> {
+pub fn prove(dir: &Path, index: Option<u64>, old_size: Option<u64>, size: Option<u64>, engine: &EngineArgs) -> Result<ExitCode> {
+    let run = || -> Result<abi::Response> {
         let store = Store { dir: dir.to_path_buf(), dirty: BTreeSet::new(), written: 0, kept: 0, replaced: Vec::new(), durable: false };
         if !dir.is_dir() {
             bail!("{} is not a folder", dir.display());
@@ -590,12 +590,16 @@ pub fn prove(dir: &Path, index: Option<u64>, old_size: Option<u64>, size: Option
         if let Some(h) = have.filter(|h| n > *h) {
             return Err(refuse(omega_core::api::code::TILE_MISSING, format!("the tile store holds {h} entries; it has no tree of size {n}")));
         }
-        proof_json(&store, index, old_size, n)
+        proof_via_op(&store, index, old_size, n, engine)
     };
     match run() {
-        Ok(j) => {
-            std::io::stdout().write_all(j.pretty().as_bytes())?;
+        Ok(r) if r.status == abi::STATUS_OK => {
+            std::io::stdout().write_all(&r.body)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Ok(r) => {
+            report_error(&r.body);
+            Ok(ExitCode::from(2))
         }
         Err(e) => refusal_exit(e),
     }
@@ -613,64 +617,41 @@ fn trusted_root(store: &Store, n: u64) -> Option<Hash> {
     omega_core::certify::note::b64_decode(l.next()?)?.try_into().ok()
 }
 
-/// The proof JSON (the same as `omega prove` prints) from the store's tiles,
-/// checked against the root the store claims at that size (its record or
-/// checkpoint), when it claims one: a changed tile is refused (3414).
-pub(crate) fn proof_json(store: &Store, index: Option<u64>, old_size: Option<u64>, n: u64) -> Result<J> {
-    let hex = |h: &Hash| J::from(omega_core::hex::encode(h));
-    let err = |e: tiles::TileError| refuse(e.code(), e.to_string());
-    let load = |list: Vec<Tile>| -> Vec<(Tile, Vec<u8>)> { list.into_iter().filter_map(|t| store.tile(&t).map(|b| (t, b))).collect() };
-    match (index, old_size) {
-        (Some(i), None) => {
-            let mut need = tiles::inclusion_tiles(i, n).map_err(err)?;
-            need.extend(tiles::root_tiles(n));
-            let have = load(need);
-            let mut look = |t: &Tile| have.iter().find(|(p, _)| p == t).map(|(_, b)| b.as_slice());
-            let (leaf, proof) = tiles::inclusion_proof(i, n, &mut look).map_err(err)?;
-            let root = tiles::root(n, &mut look).map_err(err)?;
-            let want = trusted_root(store, n).unwrap_or(root);
-            let led = omega_core::tree::proof::root_from_inclusion(&leaf, i, n, &proof).map_err(|e| refuse(e.code(), e.to_string()))?;
-            if root != want || led != want {
-                return Err(mismatch(format!(
-                    "the tiles do not agree with the store's root at size {n} ({}): a tile was changed or damaged; `omega tiles --log L --out DIR` rewrites wrong tiles",
-                    omega_core::hex::encode(&want)
-                )));
-            }
-            Ok(J::O(vec![
-                ("leaf_index", i.into()),
-                ("tree_size", n.into()),
-                ("leaf_hash", hex(&leaf)),
-                ("proof", J::A(proof.iter().map(hex).collect())),
-                ("root", hex(&root)),
-            ]))
-        }
-        (None, Some(m)) => {
-            let mut need = tiles::consistency_tiles(m, n).map_err(err)?;
-            need.extend(tiles::root_tiles(n));
-            let old = load(tiles::root_tiles(m.min(n)));
-            let have = load(need);
-            let mut look = |t: &Tile| have.iter().find(|(p, _)| p == t).map(|(_, b)| b.as_slice());
-            let proof = tiles::consistency_proof(m, n, &mut look).map_err(err)?;
-            let new_root = tiles::root(n, &mut look).map_err(err)?;
-            let mut look_old = |t: &Tile| old.iter().find(|(p, _)| p == t).map(|(_, b)| b.as_slice());
-            let old_root = tiles::root(m, &mut look_old).map_err(err)?;
-            let want = trusted_root(store, n).unwrap_or(new_root);
-            if new_root != want || omega_core::tree::proof::verify_consistency(m, n, &old_root, &want, &proof).is_err() {
-                return Err(mismatch(format!(
-                    "the tiles do not agree with the store's root at size {n} ({}): a tile was changed or damaged; `omega tiles --log L --out DIR` rewrites wrong tiles",
-                    omega_core::hex::encode(&want)
-                )));
-            }
-            Ok(J::O(vec![
-                ("old_size", m.into()),
-                ("new_size", n.into()),
-                ("old_root", hex(&old_root)),
-                ("new_root", hex(&new_root)),
-                ("proof", J::A(proof.iter().map(hex).collect())),
-            ]))
-        }
+/// The proof (op 29 on `engine`, the body `omega prove` prints) from the
+/// store's tiles: the op names the tiles it needs, they are read (each the
+/// file at its width, or a stand-in, see [`Store::tile`]), and the op
+/// computes the proof, checked against the root the store claims at that
+/// size (its record or checkpoint), when it claims one.
+pub(crate) fn proof_via_op(store: &Store, index: Option<u64>, old_size: Option<u64>, n: u64, engine: &EngineArgs) -> Result<abi::Response> {
+    let (kind, at) = match (index, old_size) {
+        (Some(i), None) => ("inclusion", i),
+        (None, Some(m)) => ("consistency", m),
         _ => bail!("give exactly one of --index (inclusion proof) or --old-size (consistency proof)"),
+    };
+    let root = trusted_root(store, n).map(|h| omega_core::hex::encode(&h)).unwrap_or_default();
+    let (a, size) = (at.to_string(), n.to_string());
+    let head: Vec<&[u8]> = vec![kind.as_bytes(), a.as_bytes(), size.as_bytes(), root.as_bytes()];
+    let r = run_op(engine, Op::ProveTiles, &make_fields(&head))?;
+    if r.status != abi::STATUS_OBSTRUCTION {
+        return Ok(r);
     }
+    let v: serde_json::Value = serde_json::from_slice(&r.body).context("the engine's answer is not JSON")?;
+    let mut given: Vec<(String, Vec<u8>)> = Vec::new();
+    for p in v.get("tiles").and_then(|t| t.as_array()).into_iter().flatten().filter_map(|p| p.as_str()) {
+        let (t, _) = Tile::parse(p).map_err(|e| refuse(e.code(), e.to_string()))?;
+        let b = store.tile(&t).ok_or_else(|| refuse(omega_core::api::code::TILE_MISSING, format!("tile {p} is missing from {}", store.dir.display())))?;
+        given.push((p.to_string(), b));
+    }
+    let mut fields = head;
+    for (p, b) in &given {
+        fields.push(p.as_bytes());
+        fields.push(b);
+    }
+    let r = run_op(engine, Op::ProveTiles, &make_fields(&fields))?;
+    if r.status == abi::STATUS_OBSTRUCTION {
+        bail!("the engine still needs tiles after it was given every one it named (a defect: please report it)");
+    }
+    Ok(r)
 }
 
 /// An `append --tiles` between its check and its write: the store caught

@@ -860,6 +860,83 @@ fn sig_list(cases: &[serde_json::Value]) -> Vec<u8> {
     format!("[\n{}\n]\n", lines.join(",\n")).into_bytes()
 }
 
+/// Op 29: proofs from C2SP tiles of a tree of 66,000 leaves (leaf `i` is
+/// the hash of its index's 8 little-endian bytes): what a first call
+/// without tiles names, the proofs once those tiles are given (equal to
+/// ops 9 and 10 over the leaves), stand-ins, and what is refused.
+fn tile_cases() -> Vec<(&'static str, FieldCase)> {
+    use omega_core::tree::tiles::{Edge, Tile};
+    const SIZE: u64 = 66_000;
+    const NAMES: [(&str, &str); 8] = [
+        ("path0.txt", "tile0.bin"),
+        ("path1.txt", "tile1.bin"),
+        ("path2.txt", "tile2.bin"),
+        ("path3.txt", "tile3.bin"),
+        ("path4.txt", "tile4.bin"),
+        ("path5.txt", "tile5.bin"),
+        ("path6.txt", "tile6.bin"),
+        ("path7.txt", "tile7.bin"),
+    ];
+    let leaves: Vec<omega_core::Hash> = (0..SIZE).map(|i| omega_core::tree::merkle::leaf_hash(&i.to_le_bytes())).collect();
+    let mut store = std::collections::BTreeMap::new();
+    let mut e = Edge::new();
+    // written at 65,000 and then at 66,000, so partial tiles of both sizes exist
+    store.extend(e.extend(&leaves[..65_000]));
+    store.extend(e.extend(&leaves[65_000..]));
+    let root = omega_core::hex::encode(&e.root());
+    let head = |kind: &str, at: u64, size: u64, root: &str| -> Vec<(&'static str, Vec<u8>)> {
+        vec![("kind.txt", kind.as_bytes().to_vec()), ("at.txt", at.to_string().into_bytes()), ("size.txt", size.to_string().into_bytes()), ("root.txt", root.as_bytes().to_vec())]
+    };
+    // the tiles a call names, each from the store: its own width, else the narrowest wider one
+    let with = |kind: &str, at: u64, size: u64, root: &str, change: Option<usize>| -> Vec<(&'static str, Vec<u8>)> {
+        let mut f = head(kind, at, size, root);
+        let first = ops::run(Op::ProveTiles, &make_fields(&f.iter().map(|x| x.1.as_slice()).collect::<Vec<_>>()));
+        let v: serde_json::Value = serde_json::from_slice(&first.body).unwrap_or_else(|e| panic!("{e}"));
+        for (k, p) in v["tiles"].as_array().unwrap_or_else(|| panic!("no tiles named: {v}")).iter().enumerate() {
+            let (t, _) = Tile::parse(p.as_str().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+            let (given, bytes) = store.range(t..=Tile { width: 256, ..t }).next().unwrap_or_else(|| panic!("no {}", t.path()));
+            if f.iter().any(|(_, b)| *b == given.path().into_bytes()) {
+                continue;
+            }
+            let mut bytes = bytes.clone();
+            if change == Some(k) {
+                bytes[40] ^= 1;
+            }
+            let (pn, tn) = NAMES[k];
+            f.push((pn, given.path().into_bytes()));
+            f.push((tn, bytes));
+        }
+        f
+    };
+    let mut out = Vec::new();
+    let mut push = |name, about, fields: Vec<(&'static str, Vec<u8>)>| out.push(("tiles", FieldCase { name, about, op: Op::ProveTiles, fields }));
+    push("tiles-inclusion-need", "leaf 1,000 of 66,000 with no tiles given: status 1, the tiles the proof and the root need", head("inclusion", 1000, SIZE, ""));
+    push("tiles-inclusion", "leaf 1,000 of 66,000 with the tiles named and the trusted root: op 9's proof, byte for byte", with("inclusion", 1000, SIZE, &root, None));
+    push("tiles-inclusion-last", "the last leaf of 66,000, without a trusted root (the root comes from the tiles)", with("inclusion", SIZE - 1, SIZE, "", None));
+    push("tiles-consistency-need", "65,000 to 66,000 with no tiles: the tiles of both sizes' edges", head("consistency", 65_000, SIZE, &root));
+    push("tiles-consistency", "65,000 to 66,000 with the tiles named: op 10's proof", with("consistency", 65_000, SIZE, &root, None));
+    push(
+        "tiles-consistency-wider",
+        "1,000 to 66,000: the partial tiles of size 1,000 stood in for by the wider tiles of their index",
+        with("consistency", 1000, SIZE, &root, None),
+    );
+    push("tiles-changed", "leaf 1,000 with one byte of a tile changed and the trusted root: refused (3414)", with("inclusion", 1000, SIZE, &root, Some(0)));
+    push("tiles-bad-path", "a path that is not C2SP's spelling (tile/0/1): refused (3412)", {
+        let mut f = head("inclusion", 1, 3, "");
+        f.push(("path0.txt", b"tile/0/1".to_vec()));
+        f.push(("tile0.bin", vec![0; 96]));
+        f
+    });
+    push("tiles-short", "a tile shorter than its width: refused (3411)", {
+        let mut f = head("inclusion", 1, 3, "");
+        f.push(("path0.txt", b"tile/0/000.p/3".to_vec()));
+        f.push(("tile0.bin", vec![0; 64]));
+        f
+    });
+    push("tiles-out-of-range", "leaf 3 of a tree of 3: refused (3401)", head("inclusion", 3, 3, ""));
+    out
+}
+
 /// Reads a published vector file from `tests/ed25519/`.
 fn published(name: &str) -> serde_json::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("ed25519").join(name);
@@ -950,7 +1027,7 @@ fn render() -> BTreeMap<PathBuf, Vec<u8>> {
         }
         files.insert(PathBuf::from(expected), resp.body);
     }
-    let field_cases = field_cases().into_iter().map(|c| ("certify", c)).chain(cluster_cases()).chain(ed25519_cases());
+    let field_cases = field_cases().into_iter().map(|c| ("certify", c)).chain(cluster_cases()).chain(ed25519_cases()).chain(tile_cases());
     for (dir, c) in field_cases {
         let expected = format!("{dir}/{}.out.json", c.name);
         let paths: Vec<String> = c.fields.iter().map(|(f, _)| format!("{dir}/{}.{f}", c.name)).collect();
@@ -1013,7 +1090,7 @@ fn main() -> ExitCode {
     }
     if check {
         // Files in the folder that the generator does not make are stale.
-        for dir in ["reconcile", "certify", "cut", "ed25519"] {
+        for dir in ["reconcile", "certify", "cut", "ed25519", "tiles"] {
             if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
                 for entry in rd.flatten() {
                     let rel = PathBuf::from(dir).join(entry.file_name());
