@@ -33,6 +33,16 @@ export const TYPES = {
   ".bin": "application/octet-stream",
 };
 
+/**
+ * A file's content type: by extension, and for a C2SP tile store (`omega
+ * tiles`) its `checkpoint` as text/plain (the spec's type); tiles and entry
+ * bundles, which have no extension, are application/octet-stream.
+ */
+export function contentType(file) {
+  if (/[\\/]checkpoint$/.test(file)) return "text/plain; charset=utf-8";
+  return TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
+}
+
 /** The page's layout in the repository: web/ at /, wasm/dist (the blob and its glue) at /pkg/. */
 export function repoMounts() {
   return [
@@ -115,7 +125,7 @@ export function staticServer(mounts = repoMounts(), { log = false, vendor = isRe
       return;
     }
     res.writeHead(200, {
-      "content-type": TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
+      "content-type": contentType(file),
       "content-length": size,
       "cache-control": "no-store",
       "x-content-type-options": "nosniff",

@@ -62,7 +62,8 @@ export class TileClient {
     if (typeof baseUrl !== "string") throw fail(3303, "TileClient needs { baseUrl }: the URL of the tile store");
     this.kernel = kernel;
     this.base = baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`;
-    this.fetch = fetchFn;
+    // called as a plain function: `window.fetch` refuses another `this` (Illegal invocation)
+    this.fetch = (url) => fetchFn(url);
     /** HTTP requests made so far. */
     this.requests = 0;
   }

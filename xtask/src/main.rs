@@ -671,8 +671,8 @@ impl Ctx {
             Box::new(|| needs(&setup.node).and_then(|()| self.node_test(&["manifest.test.mjs", "node.test.mjs", "reconciler.test.mjs", "independent.test.mjs", "certify.test.mjs", "log.test.mjs", "ecs.test.mjs", "arguments.test.mjs", "types.test.mjs", "tiles.test.mjs"], &sha))),
         ));
         suites.push((
-            "Chromium: the blob in a headless browser on every golden vector",
-            Box::new(|| browser().and_then(|()| self.node_test(&["browser.test.mjs"], &sha))),
+            "Chromium: the blob in a headless browser on every golden vector, and the tile client on a 1,000,000-entry log over HTTP",
+            Box::new(|| browser().and_then(|()| self.node_test(&["browser.test.mjs", "tiles-browser.test.mjs"], &sha))),
         ));
         suites.push((
             "npm package: `npm pack` installed into a fresh project: publint and attw, the READMEs' examples under tsc --strict, in Node 18 and 20, and bundled by esbuild, Vite and webpack in Chromium",
