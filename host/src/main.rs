@@ -274,7 +274,8 @@ enum Command {
     },
     /// The headline workloads on both engines side by side: time per call, wasm/native ratio, throughput.
     ///
-    /// Reconcile, Merkle root, inclusion proof (make and verify), certificate
+    /// Reconcile, Merkle root, inclusion proof (make and verify), proofs from
+    /// the tiles of a tree ten times larger (inclusion and consistency), certificate
     /// verification (1 of 1 and 5 of 7), 1,001 raw Ed25519 signatures under 7
     /// keys (with fixed-base tables), framed-log ingest and ECS ticks (steady
     /// state: a run of one tick is the baseline); both engines must give

@@ -28,7 +28,7 @@ fn every_row_has_both_engines_and_a_throughput() {
     let names: Vec<&str> = rows.iter().map(|r| r["workload"].as_str().unwrap_or("")).collect();
     assert_eq!(
         names,
-        ["reconcile", "merkle root", "inclusion proof", "verify inclusion", "verify certificate", "verify certificate", "verify Ed25519", "ingest", "ecs tick"]
+        ["reconcile", "merkle root", "inclusion proof", "verify inclusion", "proof from tiles", "proof from tiles", "verify certificate", "verify certificate", "verify Ed25519", "ingest", "ecs tick"]
     );
     for r in rows {
         assert_eq!(r["same_bytes"], true);

@@ -133,6 +133,8 @@ impl fmt::Display for TileError {
     }
 }
 
+impl core::error::Error for TileError {}
+
 /// Writes `n` as zero-padded 3-digit path elements, all but the last
 /// prefixed with `x` (1234067 is `x001/x234/067`).
 fn push_index(out: &mut String, n: u64) {

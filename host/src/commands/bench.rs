@@ -111,6 +111,54 @@ fn reconcile_events(opts: &Options) -> Vec<Event> {
     evs
 }
 
+/// Op 29's requests over a tree of `size` leaves (leaf `i` the hash of
+/// `i`'s 8 little-endian bytes): an inclusion proof of leaf `size / 3` and a
+/// consistency proof from `size / 2`, each with the tiles it needs and the
+/// trusted root, as `omega prove --tiles` sends them. The tree is hashed
+/// once, keeping only those tiles (its full store would be 32 bytes a leaf).
+fn tile_requests(size: u64) -> Result<(Vec<u8>, Vec<u8>)> {
+    use omega_core::tree::tiles::{Edge, Tile, consistency_tiles, inclusion_tiles, root_tiles};
+    let (index, old) = (size / 3, size / 2);
+    let mut keep: std::collections::BTreeSet<Tile> = inclusion_tiles(index, size)?.into_iter().chain(consistency_tiles(old, size)?).chain(root_tiles(size)).chain(root_tiles(old)).collect();
+    // a tile of the old size is given as the wider one of its index at the new size, as a store holds it
+    let at_size: Vec<Tile> = keep.iter().map(|t| omega_core::tree::tiles::Tile::holding(t.level, t.index * 256, size).unwrap_or(*t)).collect();
+    keep.extend(at_size);
+    let mut have = std::collections::BTreeMap::new();
+    let mut e = Edge::new();
+    let mut i = 0u64;
+    while i < size {
+        let n = (size - i).min(1 << 16);
+        let leaves: Vec<omega_core::Hash> = (i..i + n).map(|k| omega_core::tree::merkle::leaf_hash(&k.to_le_bytes())).collect();
+        for (t, b) in e.extend(&leaves) {
+            if keep.contains(&t) {
+                have.insert(t, b);
+            }
+        }
+        i += n;
+    }
+    let root = omega_core::hex::encode(&e.root());
+    let request = |kind: &str, at: u64| -> Result<Vec<u8>> {
+        let (a, n) = (at.to_string(), size.to_string());
+        let head: Vec<&[u8]> = vec![kind.as_bytes(), a.as_bytes(), n.as_bytes(), root.as_bytes()];
+        let need = abi::call(Op::ProveTiles.code(), &make_fields(&head));
+        let v: serde_json::Value = serde_json::from_slice(&need.body)?;
+        let paths: Vec<String> = v["tiles"].as_array().ok_or_else(|| anyhow!("op 29 named no tiles: {v}"))?.iter().filter_map(|p| p.as_str().map(str::to_string)).collect();
+        let mut tiles = Vec::new();
+        for p in &paths {
+            let (t, _) = Tile::parse(p)?;
+            let b = have.range(t..=Tile { width: 256, ..t }).next().ok_or_else(|| anyhow!("bench: no tile {p}"))?.1;
+            tiles.push((p.clone(), b.clone()));
+        }
+        let mut f = head.clone();
+        for (p, b) in &tiles {
+            f.push(p.as_bytes());
+            f.push(b);
+        }
+        Ok(make_fields(&f))
+    };
+    Ok((request("inclusion", index)?, request("consistency", old)?))
+}
+
 /// (5-of-7 certificate, its committee JSON, 1-of-1 certificate, its committee JSON).
 type Certs = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
 
@@ -192,6 +240,9 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
     // unstepped world computes, which a stepped world reuses from its last
     // tick, and flatter every tick by that hash over the ticks).
     let ticks = (opts.ticks + 1).to_string();
+    // ten times the events: 10,000,000 leaves in the full run
+    let tree = opts.events.saturating_mul(10).max(2);
+    let (tile_inclusion, tile_consistency) = tile_requests(tree)?;
     let ev = format!("{} events", thousands(n as u64));
     let nf = n as f64;
     Ok(vec![
@@ -233,6 +284,28 @@ fn workloads(opts: &Options) -> Result<Vec<Workload>> {
             size: format!("a proof in a tree of {}", thousands(n as u64)),
             op: Op::VerifyInclusion,
             request: make_fields(&[&proof.body]),
+            status: abi::STATUS_OK,
+            amount: 1.0,
+            unit: "proofs/s",
+            scale: 1.0,
+            baseline: None,
+        },
+        Workload {
+            name: "proof from tiles",
+            size: format!("inclusion, leaf {} of {}", thousands(tree / 3), thousands(tree)),
+            op: Op::ProveTiles,
+            request: tile_inclusion,
+            status: abi::STATUS_OK,
+            amount: 1.0,
+            unit: "proofs/s",
+            scale: 1.0,
+            baseline: None,
+        },
+        Workload {
+            name: "proof from tiles",
+            size: format!("consistency, {} to {}", thousands(tree / 2), thousands(tree)),
+            op: Op::ProveTiles,
+            request: tile_consistency,
             status: abi::STATUS_OK,
             amount: 1.0,
             unit: "proofs/s",

@@ -82,7 +82,7 @@ pub(crate) struct Store {
     pub written: u64,
     pub kept: u64,
     pub replaced: Vec<String>,
-    /// Whether to fsync (off only for throwaway stores, e.g. `omega bench`).
+    /// Whether to fsync (off only for a store opened to read).
     durable: bool,
 }
 
@@ -90,11 +90,6 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create the tile folder {}", dir.display()))?;
         Ok(Store { dir: dir.to_path_buf(), dirty: BTreeSet::new(), written: 0, kept: 0, replaced: Vec::new(), durable: true })
-    }
-
-    /// A store whose writes are not fsynced: for a benchmark's scratch folder.
-    pub fn scratch(dir: &Path) -> Result<Store> {
-        Ok(Store { durable: false, ..Store::open(dir)? })
     }
 
     fn path(&self, rel: &str) -> PathBuf {
