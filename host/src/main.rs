@@ -529,6 +529,10 @@ enum Command {
         /// `omega-world` line. Every node of a log must give the same world.
         #[arg(long, value_name = "WORLD")]
         ecs: Option<PathBuf>,
+        /// Keep a C2SP tile store of the node's log in DIR (docs/FORMATS.md,
+        /// "Tiled log"), its checkpoint the newest quorum certificate.
+        #[arg(long, value_name = "DIR")]
+        tiles: Option<PathBuf>,
         /// Misbehave on purpose (for tests of dissent and fraud detection).
         #[arg(long, value_enum, hide = true)]
         fault: Option<commands::cluster::node::Fault>,
@@ -715,7 +719,7 @@ fn main() -> ExitCode {
             commands::cluster::publish::publish(nats, input, *format, *max_inflight, *keep_order, *no_msg_id, *retry_for)
         }
         Command::Seal { nats, horizon, delay } => commands::cluster::publish::seal(nats, *horizon, *delay),
-        Command::Node { nats, key, committee, data, origin, seal_every, seal_interval, horizon, delay, replicas, ecs, fault, engine } => {
+        Command::Node { nats, key, committee, data, origin, seal_every, seal_interval, horizon, delay, replicas, ecs, tiles, fault, engine } => {
             commands::cluster::node::run(commands::cluster::node::Options {
                 nats: nats.clone(),
                 key: key.clone(),
@@ -729,6 +733,7 @@ fn main() -> ExitCode {
                 delay: *delay,
                 replicas: usize::try_from(*replicas).unwrap_or(1),
                 ecs: ecs.clone(),
+                tiles: tiles.clone(),
                 fault: *fault,
             })
         }

@@ -5,7 +5,7 @@
 mod common;
 use common::cluster::{NodeProc, chain_files, committee, node_args, tree_size_reached, write_binary};
 use common::nats::{NatsOptions, NatsServer, require_nats};
-use common::{blob, code, omega, s, tmp};
+use common::{blob, code, err, omega, s, tmp};
 use omega_core::Event;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -42,8 +42,10 @@ fn nodes_on_two_engines_certify_one_history_and_survive_kill_9() {
     let seal = ["--seal-every", "1000", "--seal-interval", "200", "--delay", "3", "--horizon", "8"];
     let mut n1 = NodeProc::start("n1", node_args(&server.url, "agree", &dir, "n1", &comm, "native", &seal), &dir);
     n1.wait_for("start", 30, |v| v["event"] == "started");
-    let mut n2 = NodeProc::start("n2", node_args(&server.url, "agree", &dir, "n2", &comm, "native", &[]), &dir);
-    let mut n3 = NodeProc::start("n3", node_args(&server.url, "agree", &dir, "n3", &comm, third, &[]), &dir);
+    // n2 (killed with SIGKILL below) and n3 (on the blob) also keep a tile store of their log
+    let (t2, t3) = (dir.join("tiles-n2"), dir.join("tiles-n3"));
+    let mut n2 = NodeProc::start("n2", node_args(&server.url, "agree", &dir, "n2", &comm, "native", &["--tiles", s(&t2)]), &dir);
+    let mut n3 = NodeProc::start("n3", node_args(&server.url, "agree", &dir, "n3", &comm, third, &["--tiles", s(&t3)]), &dir);
     n2.wait_for("start", 60, |v| v["event"] == "started");
     n3.wait_for("start", 60, |v| v["event"] == "started");
 
@@ -77,6 +79,7 @@ fn nodes_on_two_engines_certify_one_history_and_survive_kill_9() {
         assert_eq!(n.term(), 0, "node {} did not stop cleanly: {}", n.name, n.stderr());
         assert!(n.events("sealed").iter().all(|v| v["status"] != "obstruction"), "node {} obstructed: {:?}", n.name, n.events("sealed"));
         assert!(n.events("dissent").is_empty() && n.events("fraud").is_empty(), "node {}: {:?}", n.name, n.lines());
+        assert!(n.events("warning").is_empty(), "node {}: {:?}", n.name, n.events("warning"));
     }
     // A write that SIGKILL interrupted leaves a temporary file; the restarted node removed it.
     for d in ["data-n1", "data-n2", "data-n3"] {
@@ -112,6 +115,16 @@ fn nodes_on_two_engines_certify_one_history_and_survive_kill_9() {
         let c = omega_core::certify::cert::Certificate::read(bytes).unwrap();
         let n = usize::try_from(c.checkpoint.tree_size).unwrap();
         assert_eq!(c.checkpoint.root, omega_core::tree::merkle::root(&leaves[..n]), "height {}", c.checkpoint.height);
+    }
+    // The tile stores are complete and right (checking every file rewrites none), and
+    // their checkpoint is the newest quorum certificate's note.
+    let note = omega(&["note", "--cert", s(&out.join(last.file_name().unwrap()))]);
+    for (t, d) in [(&t2, "data-n2"), (&t3, "data-n3")] {
+        let o = omega(&["tiles", "--log", s(&dir.join(d).join("log.omega")), "--out", s(t)]);
+        assert_eq!(code(&o), 0, "{}", err(&o));
+        let v = common::json(&o);
+        assert_eq!((v["size"].as_u64(), v["written"].as_u64(), v["replaced"].as_array().map(Vec::len)), (Some(20_000), Some(0), Some(0)), "{d}: {v}");
+        assert_eq!(std::fs::read(t.join("checkpoint")).unwrap(), note.stdout, "{d}");
     }
     let whole = dir.join("all.bin");
     write_binary(&whole, &all);

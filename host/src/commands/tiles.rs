@@ -532,10 +532,15 @@ pub fn tiles_cmd(log: &Path, out: &Path, cert: Option<&Path>, engine: &EngineArg
 /// tree (size and root) is checked against the tiles.
 fn put_checkpoint(store: &mut Store, rec: &Record, cert: &Path, engine: &EngineArgs) -> Result<J> {
     let c = std::fs::read(cert).with_context(|| format!("cannot read {}", cert.display()))?;
-    let r = run_op(engine, Op::Note, &make_fields(&[&c]))?;
+    put_checkpoint_bytes(store, rec, &c, engine).with_context(|| cert.display().to_string())
+}
+
+/// [`put_checkpoint`] of a certificate's bytes.
+pub(crate) fn put_checkpoint_bytes(store: &mut Store, rec: &Record, c: &[u8], engine: &EngineArgs) -> Result<J> {
+    let r = run_op(engine, Op::Note, &make_fields(&[c]))?;
     if r.status == abi::STATUS_ERROR {
         let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
-        return Err(refuse(v.get("code").and_then(|c| c.as_u64()).unwrap_or(3301) as u16, format!("{}: {}", cert.display(), v.get("message").and_then(|m| m.as_str()).unwrap_or("not a certificate"))));
+        return Err(refuse(v.get("code").and_then(|c| c.as_u64()).unwrap_or(3301) as u16, v.get("message").and_then(|m| m.as_str()).unwrap_or("not a certificate").to_string()));
     }
     let v: serde_json::Value = serde_json::from_slice(&r.body).context("the engine's answer is not JSON")?;
     let text = v.get("note").and_then(|t| t.as_str()).ok_or_else(|| anyhow!("the engine gave no note"))?;

@@ -67,6 +67,9 @@ pub(crate) struct Options {
     pub replicas: usize,
     /// The world genesis (config JSON or snapshot) for `--ecs`.
     pub ecs: Option<PathBuf>,
+    /// `--tiles`: keep a C2SP tile store of the node's log here, with the
+    /// newest quorum certificate as its checkpoint.
+    pub tiles: Option<PathBuf>,
     pub fault: Option<Fault>,
 }
 
@@ -142,6 +145,30 @@ fn member_of(name: &str, key_id: &Value) -> String {
 }
 
 impl Node {
+    /// With `--tiles`: brings the tile store up to log.omega (after the
+    /// cursor is saved, so the store never holds more than a restart keeps)
+    /// and, given a quorum certificate that is the chain's newest, makes it
+    /// the store's checkpoint. A failure is reported as a `tiles` warning and
+    /// caught up at the next batch; signing goes on.
+    fn tile_up(&mut self, quorum: Option<&[u8]>) {
+        let Some(dir) = self.o.tiles.clone() else { return };
+        let log = self.o.data.join("log.omega");
+        let done = (|| -> Result<Value> {
+            let bytes = crate::commands::log::map(&log)?;
+            let mut store = crate::commands::tiles::Store::open(&dir)?;
+            let rec = crate::commands::tiles::catch_up(&mut store, &log, &bytes, &self.o.engine)?;
+            if let Some(cert) = quorum {
+                crate::commands::tiles::put_checkpoint_bytes(&mut store, &rec, cert, &self.o.engine)?;
+            }
+            Ok(json!({"size": rec.size, "root": rec.root}))
+        })();
+        match done {
+            Ok(v) if quorum.is_some() => self.out.emit("tiles", v),
+            Ok(_) => {}
+            Err(e) => self.out.emit("warning", json!({"detail": format!("the tile store in {} was not brought up to date: {e:#}; it is caught up at the next batch", dir.display())})),
+        }
+    }
+
     fn cert_fields(&self, c: &[u8]) -> Result<(u64, String, String)> {
         let cert = Certificate::read(c).map_err(|e| anyhow!("not a certificate: {e}"))?;
         Ok((cert.checkpoint.height, hex(&cert.checkpoint.hash()), hex(&cert.checkpoint.root)))
@@ -269,6 +296,7 @@ impl Node {
         self.cursor.next_height = h + 1;
         self.cursor.open.insert(h, seq);
         self.store.save_cursor(&self.cursor)?;
+        self.tile_up(None);
         let mut line = json!({"height": h, "status": status, "tree_size": c.get("tree_size"), "root": root, "hash": hash});
         if let (Some(w), Some(o)) = (&world, line.as_object_mut()) {
             o.insert("world".into(), json!(w));
@@ -458,6 +486,9 @@ impl Node {
         match self.mine.get(&h) {
             Some(m) if m.hash == hash => {
                 self.store.put_chain(h, payload)?;
+                if self.chain.last().is_none_or(|top| h > *top) {
+                    self.tile_up(Some(payload));
+                }
                 self.chain.insert(h);
                 self.chain_hash.insert(h, hash.clone());
                 self.cursor.open.remove(&h);
@@ -614,6 +645,8 @@ pub fn run(o: Options) -> Result<ExitCode> {
             node.history.insert(*e.key().event_id().as_bytes(), e.leaf_hash());
         }
     }
+    // a crash after the cursor but before the tiles: caught up before anything new
+    node.tile_up(None);
     let resume = node.cursor.open.values().copied().min().unwrap_or(node.cursor.seal_seq).min(node.cursor.seal_seq) + 1;
 
     runtime()?.block_on(async move {
