@@ -149,3 +149,41 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Tile paths: any text is read or refused without panicking; what is
+    /// read is the one canonical spelling (it re-renders to the same text),
+    /// and every tile's own paths read back to it.
+    #[test]
+    fn tile_paths_parse_strictly(text in "(tile/)?((entries|[0-9]{1,3})/)?((x[0-9]{3}|[0-9a-x]{1,4})/){0,3}[0-9]{1,4}(\\.p/[0-9]{1,4})?", level in 0u8..=63, index in any::<u64>(), width in 1u16..=256) {
+        if let Ok((t, entries)) = Tile::parse(&text) {
+            prop_assert_eq!(if entries { t.entries_path() } else { t.path() }, text);
+        }
+        let t = Tile { level, index, width };
+        prop_assert_eq!(Tile::parse(&t.path()), Ok((t, false)));
+        let e = Tile { level: 0, ..t };
+        prop_assert_eq!(Tile::parse(&e.entries_path()), Ok((e, true)));
+    }
+
+    /// Entry bundles: any bytes are read or refused without panicking;
+    /// bundles of any entries read back to them, and every cut of one short
+    /// of an entry's end is refused.
+    #[test]
+    fn bundles_round_trip(raw in proptest::collection::vec(any::<u8>(), 0..64), entries in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 0..8)) {
+        let _ = omega_core::tree::tiles::parse_bundle(&raw);
+        let b = omega_core::tree::tiles::bundle(entries.iter().map(Vec::as_slice)).unwrap();
+        let back: Vec<Vec<u8>> = omega_core::tree::tiles::parse_bundle(&b).unwrap().into_iter().map(<[u8]>::to_vec).collect();
+        prop_assert_eq!(&back, &entries);
+        let mut ends = std::collections::BTreeSet::new();
+        let mut at = 0;
+        for e in &entries {
+            at += 2 + e.len();
+            ends.insert(at);
+        }
+        for cut in 0..b.len() {
+            prop_assert_eq!(omega_core::tree::tiles::parse_bundle(&b[..cut]).is_ok(), cut == 0 || ends.contains(&cut));
+        }
+    }
+}

@@ -138,3 +138,31 @@ test("proveFromTiles names what it needs, takes a wider tile for a narrower one,
   assert.throws(() => omega.proveFromTiles("inclusion", 1, 3, null, { "tile/0/000.p/3": "not bytes" }), (e) => e.code === 3303);
   assert.throws(() => omega.proveFromTiles("sideways", 1, 3, null, null), (e) => e.code === 3301);
 });
+
+test("bundlePath spells C2SP paths; parseBundle reads any bundle back and refuses every cut inside an entry", () => {
+  assert.equal(bundlePath(0, 1), "tile/entries/000.p/1");
+  assert.equal(bundlePath(0, 256), "tile/entries/000");
+  assert.equal(bundlePath(1234067, 1234067 * 256 + 17), "tile/entries/x001/x234/067.p/17");
+  assert.equal(bundlePath(1000, 1001 * 256), "tile/entries/x001/000");
+  let seed = 7;
+  const rnd = (n) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  for (let round = 0; round < 200; round++) {
+    const entries = Array.from({ length: rnd(6) }, () => Uint8Array.from({ length: rnd(300) }, () => rnd(256)));
+    const total = entries.reduce((a, e) => a + 2 + e.length, 0);
+    const b = new Uint8Array(total);
+    const ends = new Set([0]);
+    let at = 0;
+    for (const e of entries) {
+      b[at] = e.length >> 8;
+      b[at + 1] = e.length & 255;
+      b.set(e, at + 2);
+      at += 2 + e.length;
+      ends.add(at);
+    }
+    assert.deepEqual(parseBundle(b).map((x) => [...x]), entries.map((x) => [...x]));
+    for (let cut = 0; cut < total; cut++) {
+      if (ends.has(cut)) assert.equal(parseBundle(b.subarray(0, cut)).length, [...ends].filter((x) => x > 0 && x <= cut).length);
+      else assert.throws(() => parseBundle(b.subarray(0, cut)), (e) => e.code === 3413);
+    }
+  }
+});
