@@ -433,7 +433,7 @@ enum Command {
         #[arg(long, value_name = "N", requires = "tiles")]
         size: Option<u64>,
         /// Input format.
-        #[arg(long, value_enum, default_value = "json")]
+        #[arg(long, value_enum, default_value = "json", conflicts_with = "tiles")]
         format: ProveFormat,
         /// Leaf index for an inclusion proof.
         #[arg(long, value_name = "I", conflicts_with = "old_size")]
