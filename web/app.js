@@ -377,6 +377,31 @@ async function prove(index) {
 }
 
 $("btn-prove").addEventListener("click", () => prove(Number($("leaf-index").value)).catch(() => {}));
+
+// a tiled log, checked without loading it
+$("btn-tile-verify").addEventListener("click", async () => {
+  const file = $("tl-cert").files?.[0];
+  const show = (status, note) => {
+    $("tl-result").dataset.status = status;
+    badge("tl-status", status, status);
+    text("tl-note", note);
+  };
+  if (!file) return show("invalid", "choose the certificate file (.cert) first");
+  try {
+    const certificate = new Uint8Array(await file.arrayBuffer());
+    const r = await job("checking an entry of the tiled log", () =>
+      call("tileInclusion", { baseUrl: $("tl-url").value.trim(), committee: $("tl-committee").value, certificate, index: Number($("tl-index").value) }));
+    show("valid", `certificate, tiles and entry checked in ${r.ms} ms`);
+    text("tl-leaf", `${fmt(r.index)} of ${fmt(r.size)}`);
+    const e = r.event;
+    text("tl-event", e ? `lamport ${e.lamport} · node ${e.node} · stream ${e.stream} · seq ${e.seq}` : "—");
+    text("tl-leaf-hash", r.leafHash);
+    text("tl-root", r.root);
+    text("tl-requests", `${r.requests} requests (${r.proofLength} proof hashes), whatever the log's size`);
+  } catch (e) {
+    show("invalid", `${e.code ? `error ${e.code}: ` : ""}${e.message}`);
+  }
+});
 $("btn-extend").addEventListener("click", async () => {
   const c = await job("certifying a batch on top", () => call("extendChain")).catch(() => null);
   if (!c) return;

@@ -38,6 +38,8 @@ export function build(out = resolve(WEB, "dist")) {
   };
   for (const f of PAGE_FILES) copy(resolve(WEB, f), resolve(out, f));
   for (const f of PKG_FILES) copy(resolve(dist, f), resolve(out, "pkg", f));
+  // the package's tile client (wasm/js/tiles.mjs), which the worker imports from pkg/js/
+  copy(resolve(ROOT, "wasm/js/tiles.mjs"), resolve(out, "pkg/js/tiles.mjs"));
   for (const [f, text] of vendor) {
     const to = resolve(out, "vendor", f);
     mkdirSync(dirname(to), { recursive: true });

@@ -46,6 +46,7 @@ export function contentType(file) {
 /** The page's layout in the repository: web/ at /, wasm/dist (the blob and its glue) at /pkg/. */
 export function repoMounts() {
   return [
+    ["/pkg/js/", resolve(ROOT, "wasm/js")],
     ["/pkg/", resolve(ROOT, "wasm/dist")],
     ["/", WEB],
   ];

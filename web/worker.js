@@ -5,6 +5,7 @@
 import init, * as omega from "./pkg/omega_wasm.js";
 import { BATCH_ROUNDS, SAMPLE_ARGS, concat, fromHex, tamperedCopy, toHex, withEvent } from "./lib/history.js";
 import { TabNode } from "./cluster.js";
+import { TileClient } from "./pkg/js/tiles.mjs";
 
 const ORIGIN = "omega.edge/log";
 const PEERS = 4; // in-page committee members besides this browser's key
@@ -278,6 +279,21 @@ const ops = {
       proof, verdict, proveMs, height, leafMatches, forged,
       rootMatches: proof.root === head.root && proof.tree_size === head.tree_size,
       event: enc ? JSON.parse(omega.decodeEvents(enc))[0] : null,
+    };
+  },
+
+  /**
+   * Entry `index` of a tiled log at `baseUrl` (C2SP tlog-tiles), checked
+   * against a certificate the committee signed, fetching only the tiles its
+   * proof needs (omega-kernel/tiles).
+   */
+  async tileInclusion({ baseUrl, committee, certificate, index }) {
+    const t0 = now();
+    const log = new TileClient(omega, { baseUrl: new URL(baseUrl, self.location.href).href });
+    const r = await log.verifyInclusion({ certificate, committee, index });
+    return {
+      index, size: r.size, root: r.root, leafHash: r.leafHash, proofLength: r.proof.proof.length, requests: r.requests,
+      event: JSON.parse(omega.decodeEvents(r.entry))[0], ms: ms(t0),
     };
   },
 

@@ -6,7 +6,8 @@
 //   node --test tests/js/web.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,8 +83,11 @@ async function tab(name) {
   await page.waitForFunction((n) => !document.getElementById(`view-${n}`).hidden, name);
 }
 
+// a tiled log (omega append --tiles), certified 2 of 2, served at /store/ (made in its test)
+const STORE = mkdtempSync(join(tmpdir(), "omega-web-tiles-"));
+
 before(async () => {
-  server = await listen(staticServer(repoMounts()));
+  server = await listen(staticServer([["/store/", join(STORE, "T")], ...repoMounts()]));
   base = `http://127.0.0.1:${server.address().port}`;
   browser = await launch();
   console.log(`# chromium ${browser.version()}; page ${base}/`);
@@ -91,6 +95,7 @@ before(async () => {
 }, { timeout: 3 * TIMEOUT_MS });
 
 after(async () => {
+  rmSync(STORE, { recursive: true, force: true });
   await browser?.close().catch(() => {});
   await new Promise((ok) => (server ? server.close(ok) : ok()));
   server?.closeAllConnections?.();
@@ -407,6 +412,46 @@ test("the tamper keeps the history's text exact (integers above 2^53 included)",
 
 test("no uncaught errors on the page", () => {
   assert.deepEqual(pageErrors, []);
+});
+
+test("chain: an entry of a tiled log checked against its certificate, fetching a few tiles; a changed tile is refused", async () => {
+  const bin = [process.env.OMEGA_BIN, resolve(ROOT, "target/release/omega")].find((p) => p && existsSync(p));
+  assert.ok(bin, "no omega binary: build it with `cargo build --release -p omega-host` (or set OMEGA_BIN)");
+  const run = (...args) => execFileSync(bin, args, { cwd: STORE, stdio: ["ignore", "pipe", "pipe"] });
+  run("sample", "--seed", "3", "--nodes", "3", "--streams", "2", "--per-stream", "500", "--format", "binary", "--out", "b.bin");
+  writeFileSync(join(STORE, "r.json"), run("reconcile", "--format", "binary", "-i", "b.bin"));
+  run("append", "--log", "L.omega", "-i", "b.bin", "--format", "binary", "--tiles", "T");
+  const vkeys = ["a", "b"].map((n) => run("keygen", "--name", `${n}.example`, "--out", `${n}.key`).toString().trim());
+  run("committee", "--threshold", "2", "--out", "committee.json", ...vkeys);
+  run("certify", "--result", "r.json", "--key", "a.key", "--origin", "tiles.example", "--committee", "committee.json", "--out", "c.cert");
+  run("cosign", "--cert", "c.cert", "--key", "b.key");
+  run("tiles", "--log", "L.omega", "--out", "T", "--cert", "c.cert");
+  const root = JSON.parse(run("prove", "--tiles", "T", "--index", "1234").toString());
+
+  await tab("chain");
+  await page.fill("#tl-url", "/store/");
+  await page.fill("#tl-committee", readFileSync(join(STORE, "committee.json"), "utf8"));
+  await page.setInputFiles("#tl-cert", join(STORE, "c.cert"));
+  await page.fill("#tl-index", "1234");
+  await page.click("#btn-tile-verify");
+  await waitText("tl-status", (t) => t !== "not checked");
+  assert.equal(await text("tl-status"), "valid", await text("tl-note"));
+  assert.equal(await text("tl-leaf"), "1,234 of 3,000");
+  assert.equal(await text("tl-root"), root.root);
+  assert.equal(await text("tl-leaf-hash"), root.leaf_hash);
+  const n = Number((await text("tl-requests")).split(" ")[0]);
+  assert.ok(n >= 2 && n <= 5, await text("tl-requests"));
+  await shot("tiles");
+  // one bit of the entry's level-0 tile changed on the server: refused, with the code
+  const tile = join(STORE, "T/tile/0/004");
+  const good = readFileSync(tile);
+  const bad = Buffer.from(good);
+  bad[200] ^= 1;
+  writeFileSync(tile, bad);
+  await page.click("#btn-tile-verify");
+  await waitText("tl-status", (t) => t === "invalid");
+  assert.match(await text("tl-note"), /error 3414/);
+  writeFileSync(tile, good);
 });
 
 test("the static server maps /pkg/ to wasm/dist, serves .wasm as application/wasm, and refuses traversal", async () => {
