@@ -169,6 +169,10 @@ fn tiles_written_batch_by_batch_equal_a_rebuild_and_give_the_whole_tree_proofs()
     let o = omega_in(&d, &["prove", "--tiles", "T-native", "--index", "1560"]);
     assert_eq!(code(&o), 2);
     assert!(err(&o).contains("error 3401"), "{}", err(&o));
+    // --format names the input's format: with --tiles there is none, and it is refused, not ignored
+    let o = omega_in(&d, &["prove", "--tiles", "T-native", "--index", "1", "--format", "leaves"]);
+    assert_eq!(code(&o), 2);
+    assert!(err(&o).contains("cannot be used with"), "{}", err(&o));
 }
 
 #[test]
