@@ -1,16 +1,14 @@
 // Types of omega-kernel/tiles (js/tiles.mjs): a client for a log published
 // as C2SP tlog-tiles that checks inclusion and consistency against quorum
 // certificates, fetching only the tiles a proof needs.
-import type { Committee, ConsistencyProof, InclusionProof, TilesNeeded, VerifyReport } from "../dist/omega_wasm.js";
+import type * as Kernel from "../dist/omega_wasm.js";
+import type { CertificateInput, Committee, ConsistencyProof, InclusionProof, VerifyReport } from "../dist/omega_wasm.js";
 
-/** What the client uses of the kernel: the module itself (`import * as omega from "omega-kernel"`). */
-export interface TileKernel {
-  proveFromTiles(kind: "inclusion" | "consistency", at: number, size: number, root: string | null | undefined, tiles: Record<string, Uint8Array> | Map<string, Uint8Array> | null | undefined): InclusionProof | ConsistencyProof | TilesNeeded;
-  verifyCertificate(cert: Uint8Array | string, committee: Committee | string): VerifyReport;
-  certificateNote(cert: Uint8Array | string): string;
-  verifyInclusion(proof: InclusionProof | string): { status: "valid" | "invalid"; code?: number; reason?: string };
-  verifyConsistency(proof: ConsistencyProof | string): { status: "valid" | "invalid"; code?: number; reason?: string };
-}
+/**
+ * What the client uses of the kernel: the module itself (`import * as omega
+ * from "omega-kernel"`). Its signatures are the generated declarations'.
+ */
+export type TileKernel = Pick<typeof Kernel, "proveFromTiles" | "verifyCertificate" | "certificateNote" | "verifyInclusion" | "verifyConsistency">;
 
 export interface TileClientOptions {
   /** The store's URL: the folder that holds `tile/` and `checkpoint`. */
@@ -36,9 +34,9 @@ export class TileClient {
   prove(kind: "inclusion", at: number, size: number, root?: string | null): Promise<InclusionProof>;
   prove(kind: "consistency", at: number, size: number, root?: string | null): Promise<ConsistencyProof>;
   /** Size, root (hex) and report of a certificate valid for the committee (throws 3414 otherwise). */
-  certified(certificate: Uint8Array | string, committee: Committee | string): { size: number; root: string; report: VerifyReport };
+  certified(certificate: CertificateInput, committee: Committee | string): { size: number; root: string; report: VerifyReport };
   /** Entry `index` is in the certified log: its canonical bytes and proof; `requests` counts this check's fetches. */
-  verifyInclusion(args: { certificate: Uint8Array | string; committee: Committee | string; index: number }): Promise<{
+  verifyInclusion(args: { certificate: CertificateInput; committee: Committee | string; index: number }): Promise<{
     entry: Uint8Array;
     leafHash: string;
     proof: InclusionProof;
@@ -47,5 +45,5 @@ export class TileClient {
     requests: number;
   }>;
   /** The newer certified log extends the older one. */
-  verifyConsistency(args: { older: Uint8Array | string; newer: Uint8Array | string; committee: Committee | string }): Promise<{ proof: ConsistencyProof; requests: number }>;
+  verifyConsistency(args: { older: CertificateInput; newer: CertificateInput; committee: Committee | string }): Promise<{ proof: ConsistencyProof; requests: number }>;
 }
