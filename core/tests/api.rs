@@ -17,11 +17,13 @@ fn samples() -> Vec<Call<'static>> {
         Call::Version,
         Call::Reconcile(request::Reconcile { format: EventFormat::Json, events: b"[]", prior: b"" }),
         Call::Reconcile(request::Reconcile { format: EventFormat::Binary, events: b"", prior: b"OMGS" }),
-        Call::Keygen(request::Keygen { name: "a.example", seed: &[7; 32] }),
+        Call::Keygen(request::Keygen { name: "a.example", seed: &[7; 32], witness: false }),
+        Call::Keygen(request::Keygen { name: "w.example", seed: &[7; 32], witness: true }),
         Call::Certify(request::Certify { result: b"{}", origin: "o", key: "k", prev: Some(b"p"), committee: Some(b"c"), world: None }),
         Call::Certify(request::Certify { result: b"{}", origin: "o", key: "k", prev: None, committee: None, world: Some(b"9 ab") }),
         Call::Certify(request::Certify { result: b"{}", origin: "o", key: "k", prev: None, committee: None, world: None }),
-        Call::Cosign(request::Cosign { certificate: b"c", key: "k" }),
+        Call::Cosign(request::Cosign { certificate: b"c", key: "k", timestamp: None }),
+        Call::Cosign(request::Cosign { certificate: b"c", key: "k", timestamp: Some(1_700_000_000) }),
         Call::Verify(request::Verify { certificate: b"c", committee: Some(b"k"), chain: vec![b"a", b"b"] }),
         Call::Explain(request::Explain { certificate: b"c", committee: None }),
         Call::Note(b"c"),
@@ -57,6 +59,7 @@ fn samples() -> Vec<Call<'static>> {
         Call::Ed25519Verify(br#"[{"key":"","msg":"","sig":""}]"#),
         Call::ProveTiles(request::ProveTiles { kind: request::TileProof::Inclusion, at: 3, size: 300, root: Some(b"ab"), tiles: vec![(b"tile/0/000", b"x"), (b"tile/1/000.p/1", b"")] }),
         Call::ProveTiles(request::ProveTiles { kind: request::TileProof::Consistency, at: 0, size: u64::MAX, root: None, tiles: vec![] }),
+        Call::PolicyVerify(request::PolicyVerify { policy: b"quorum none\n", note: b"n" }),
     ]
 }
 

@@ -292,6 +292,8 @@ export type NoteLineCheck = {
   key_id: string,
   /** What the given keys say of it. */
   status: NoteLineStatus,
+  /** A valid witness cosignature's POSIX timestamp (C2SP cosignature/v1, key type 0x04). */
+  timestamp?: number | null,
 };
 
 /**
@@ -307,6 +309,66 @@ export type NoteVerdict = {
   verified_by: Array<string>,
   /** Every signature line, in order. */
   signatures: Array<NoteLineCheck>,
+};
+
+/** What a policy's witness's lines in a checkpoint say (op 30). */
+export type CosignatureStatus = "valid" | "invalid" | "missing";
+
+/** One witness of a policy, judged on a checkpoint (op 30). Declared order. */
+export type PolicyWitness = {
+  /** Its name in the policy. */
+  name: string,
+  /** Its verifier key (type 0x04). */
+  key: string,
+  /** What its lines say. */
+  status: CosignatureStatus,
+  /** The valid cosignature's POSIX timestamp (reported, not judged). */
+  timestamp?: number | null,
+};
+
+/** One group of a policy, judged on a checkpoint (op 30). Declared order. */
+export type PolicyGroup = {
+  /** Its name in the policy. */
+  name: string,
+  /** k: members that must have witnessed. */
+  threshold: number,
+  /** n: its members. */
+  members: number,
+  /** Members that witnessed. */
+  witnessed: number,
+  /** Whether at least k did. */
+  met: boolean,
+};
+
+/**
+ * Op 30 (status 0 valid, 1 invalid): a C2SP checkpoint judged under a
+ * C2SP tlog-policy. Valid when a listed log with the checkpoint's
+ * origin signed it (any log, when the policy lists none) and the
+ * quorum witnessed it. Declared order.
+ */
+export type PolicyVerdict = {
+  /** Valid or invalid. */
+  status: Validity,
+  /** The checkpoint's origin line. */
+  origin: string,
+  /** Its tree size. */
+  tree_size: number,
+  /** Its root hash (64 lowercase hex characters). */
+  root: string,
+  /** The verifier key of the listed log whose signature verifies; null when none did. */
+  log: string | null,
+  /** Logs the policy lists (0: any log is accepted). */
+  logs: number,
+  /** Every witness, in policy order. */
+  witnesses: Array<PolicyWitness>,
+  /** Every group, in policy order. */
+  groups: Array<PolicyGroup>,
+  /** The quorum's name (`none`: no cosignature needed). */
+  quorum: string,
+  /** Whether the quorum witnessed the checkpoint. */
+  quorum_met: boolean,
+  /** Why it is invalid, and any witness line that does not verify, in words. */
+  problems: Array<string>,
 };
 
 /** Op 9: an RFC 9162 inclusion proof (also the input of op 11). Declared order. */

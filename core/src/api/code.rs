@@ -89,6 +89,8 @@ codes! {
     KEY_POINT = 3505,
     /// No secure random source (JS `generateKeypair`).
     NO_RANDOM = 3506,
+    /// A C2SP tlog-policy breaks a rule, or a note judged under it is not a checkpoint.
+    POLICY = 3507,
     /// Checkpoint body not in omega's exact form.
     CHECKPOINT = 3601,
     /// Binary certificate malformed.

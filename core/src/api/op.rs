@@ -67,11 +67,13 @@ pub enum Op {
     Ed25519Verify = 28,
     /// An RFC 9162 proof from C2SP tiles: which tiles it needs, then the proof.
     ProveTiles = 29,
+    /// A C2SP checkpoint judged under a C2SP tlog-policy (log key and k-of-n witnesses).
+    PolicyVerify = 30,
 }
 
 impl Op {
     /// Every op, in wire order.
-    pub const ALL: [Op; 30] = [
+    pub const ALL: [Op; 31] = [
         Op::Version,
         Op::ReconcileJson,
         Op::ReconcileBinary,
@@ -102,10 +104,11 @@ impl Op {
         Op::Seal,
         Op::Ed25519Verify,
         Op::ProveTiles,
+        Op::PolicyVerify,
     ];
 
     /// The highest op number this build knows.
-    pub const LAST: u32 = Op::ProveTiles as u32;
+    pub const LAST: u32 = Op::PolicyVerify as u32;
 
     /// The wire number.
     pub const fn code(self) -> u32 {
@@ -145,6 +148,7 @@ impl Op {
             Op::Seal => "seal",
             Op::Ed25519Verify => "ed25519 verify",
             Op::ProveTiles => "prove from tiles",
+            Op::PolicyVerify => "policy verify",
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::event::{Event, EventRef, Limits};
 use crate::hash::Hash;
 use crate::hex;
 use crate::api::json;
-use crate::certify::note::{self, Note, SignerKey, VerifierKey};
+use crate::certify::note::{self, LineCheck, Note, SignerKey, VerifierKey};
 use crate::tree::proof;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -62,9 +62,9 @@ pub fn handle(call: Call<'_>) -> Result<Response, ApiError> {
     match call {
         Call::Version => Ok(respond(STATUS_OK, &resp::Version { version: crate::VERSION.into() })),
         Call::Reconcile(r) => reconcile(&r),
-        Call::Keygen(k) => keygen(k.name, k.seed),
+        Call::Keygen(k) => keygen(k.name, k.seed, k.witness),
         Call::Certify(c) => certify(&c),
-        Call::Cosign(c) => cosign(c.certificate, c.key),
+        Call::Cosign(c) => cosign(c.certificate, c.key, c.timestamp),
         Call::Verify(v) => verify(v.certificate, v.committee, &v.chain),
         Call::Explain(e) => explain(e.certificate, e.committee),
         Call::Note(c) => Certificate::read(c).map_err(|e| fail(&e)).map(|c| respond(STATUS_OK, &resp::CertificateNote::from(&c))),
@@ -88,6 +88,7 @@ pub fn handle(call: Call<'_>) -> Result<Response, ApiError> {
         Call::EcsBatch(b) => ecs_batch(&b),
         Call::Ed25519Verify(b) => ed25519_verify(b),
         Call::ProveTiles(p) => prove_tiles(&p),
+        Call::PolicyVerify(p) => policy_verify(&p),
         Call::Seal(b) => {
             let (seal, canonical) = crate::api::cut::Seal::parse(b);
             Ok(respond(STATUS_OK, &resp::SealReport { canonical, delay: seal.delay, horizon: seal.horizon, n: seal.n, status: resp::StatusOk::Is }))
@@ -131,9 +132,10 @@ fn decode_events(events: &[u8], format: EventFormat) -> Result<Vec<Event>, ApiEr
     }
 }
 
-fn keygen(name: &str, seed: &[u8]) -> Result<Response, ApiError> {
+fn keygen(name: &str, seed: &[u8], witness: bool) -> Result<Response, ApiError> {
     let seed: [u8; 32] = seed.try_into().map_err(|_| ApiError::bad_request("the seed must be 32 bytes"))?;
-    let k = SignerKey::from_seed(name, seed).map_err(|e| fail(&e))?;
+    let alg = if witness { note::ALG_COSIGNATURE_V1 } else { note::ALG_ED25519 };
+    let k = SignerKey::from_seed_typed(name, alg, seed).map_err(|e| fail(&e))?;
     Ok(respond(
         STATUS_OK,
         &resp::Keypair {
@@ -173,9 +175,9 @@ fn certify(r: &req::Certify<'_>) -> Result<Response, ApiError> {
     cert_response(&c)
 }
 
-fn cosign(c: &[u8], key: &str) -> Result<Response, ApiError> {
+fn cosign(c: &[u8], key: &str, timestamp: Option<u64>) -> Result<Response, ApiError> {
     let mut c = Certificate::read(c).map_err(|e| fail(&e))?;
-    c.cosign(&signer(key)?).map_err(|e| fail(&e))?;
+    c.cosign_at(&signer(key)?, timestamp).map_err(|e| fail(&e))?;
     cert_response(&c)
 }
 
@@ -271,25 +273,75 @@ fn note_verify(r: &req::NoteVerify<'_>) -> Result<Response, ApiError> {
     let mut bad = false;
     let mut lines = Vec::with_capacity(note.signatures.len());
     for s in &note.signatures {
-        let status = match keys.iter().position(|k| k.name() == s.name && k.id() == s.id) {
-            None => resp::NoteLineStatus::UnknownKey,
-            Some(i) if keys.get(i).is_some_and(|k| k.verify(note.text.as_bytes(), &s.sig)) => {
-                if let Some(v) = verified.get_mut(i) {
-                    *v = true;
+        let (status, timestamp) = match keys.iter().position(|k| k.name() == s.name && k.id() == s.id) {
+            None => (resp::NoteLineStatus::UnknownKey, None),
+            Some(i) => match keys.get(i).map(|k| k.check(note.text.as_bytes(), &s.sig)) {
+                Some(LineCheck::Valid { timestamp }) => {
+                    if let Some(v) = verified.get_mut(i) {
+                        *v = true;
+                    }
+                    (resp::NoteLineStatus::Valid, timestamp)
                 }
-                resp::NoteLineStatus::Valid
-            }
-            Some(_) => {
-                bad = true;
-                resp::NoteLineStatus::Invalid
-            }
+                _ => {
+                    bad = true;
+                    (resp::NoteLineStatus::Invalid, None)
+                }
+            },
         };
-        lines.push(resp::NoteLineCheck { name: s.name.clone(), key_id: format!("{:08x}", s.id), status });
+        lines.push(resp::NoteLineCheck { name: s.name.clone(), key_id: format!("{:08x}", s.id), status, timestamp });
     }
     let verified_by: Vec<String> = keys.iter().zip(&verified).filter(|(_, v)| **v).map(|(k, _)| k.name().to_string()).collect();
     let valid = !bad && !verified_by.is_empty();
     let body = resp::NoteVerdict { status: valid.into(), text: note.text, verified_by, signatures: lines };
     Ok(respond(status_of(valid), &body))
+}
+
+/// Op 30: a C2SP checkpoint judged under a C2SP tlog-policy (see
+/// [`crate::certify::policy`]). Status 0 valid, 1 invalid.
+fn policy_verify(r: &req::PolicyVerify<'_>) -> Result<Response, ApiError> {
+    use crate::certify::policy::{Policy, WitnessCheck};
+    let policy = Policy::parse(r.policy).map_err(|e| fail(&e))?;
+    let note = Note::parse(r.note).map_err(|e| fail(&e))?;
+    let v = policy.verify(&note).map_err(|e| fail(&e))?;
+    let witnesses = policy
+        .witnesses
+        .iter()
+        .zip(&v.witnesses)
+        .map(|(w, c)| {
+            let (status, timestamp) = match c {
+                WitnessCheck::Valid(t) => (resp::CosignatureStatus::Valid, Some(*t)),
+                WitnessCheck::Invalid => (resp::CosignatureStatus::Invalid, None),
+                WitnessCheck::Missing => (resp::CosignatureStatus::Missing, None),
+            };
+            resp::PolicyWitness { name: w.name.clone(), key: w.key.to_string(), status, timestamp }
+        })
+        .collect();
+    let groups = policy
+        .groups
+        .iter()
+        .zip(&v.groups)
+        .map(|(g, n)| resp::PolicyGroup {
+            name: g.name.clone(),
+            threshold: len_u64(g.threshold),
+            members: len_u64(g.members.len()),
+            witnessed: len_u64(*n),
+            met: *n >= g.threshold,
+        })
+        .collect();
+    let body = resp::PolicyVerdict {
+        status: v.valid.into(),
+        origin: v.origin,
+        tree_size: v.tree_size,
+        root: hex::encode(&v.root),
+        log: v.log.map(|k| k.to_string()),
+        logs: len_u64(policy.logs.len()),
+        witnesses,
+        groups,
+        quorum: policy.name_of(policy.quorum).to_string(),
+        quorum_met: v.quorum_met,
+        problems: v.problems,
+    };
+    Ok(respond(status_of(v.valid), &body))
 }
 
 /// Op 23: the batch cut at a seal (see [`crate::api::cut`] for the rule).
@@ -369,7 +421,9 @@ fn fraud(r: &req::Fraud<'_>) -> Result<Response, ApiError> {
     let b = Certificate::read(r.b).map_err(|e| ApiError::within("certificate B: ", &e))?;
     let (body_a, body_b) = (a.checkpoint.body(), b.checkpoint.body());
     let signed = |c: &Certificate, body: &str, m: &VerifierKey| {
-        c.signatures.iter().any(|s| s.name == m.name() && s.id == m.id() && m.verify(body.as_bytes(), &s.sig))
+        c.signatures
+            .iter()
+            .any(|s| s.name == m.name() && s.id == m.id() && matches!(m.check(body.as_bytes(), &s.sig), LineCheck::Valid { .. }))
     };
     let mut signers: Vec<String> =
         comm.members().iter().filter(|m| signed(&a, &body_a, m) && signed(&b, &body_b, m)).map(|m| m.to_string()).collect();

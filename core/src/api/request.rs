@@ -206,6 +206,8 @@ pub struct Keygen<'a> {
     pub name: &'a str,
     /// The 32-byte seed (checked by the handler).
     pub seed: &'a [u8],
+    /// A witness key (C2SP cosignature/v1, type 0x04) rather than a note key (0x01).
+    pub witness: bool,
 }
 
 /// Op 4.
@@ -232,6 +234,8 @@ pub struct Cosign<'a> {
     pub certificate: &'a [u8],
     /// The signer key text.
     pub key: &'a str,
+    /// The cosignature's POSIX timestamp: required by a witness key (type 0x04), refused for a note key.
+    pub timestamp: Option<u64>,
 }
 
 /// Op 6.
@@ -297,6 +301,15 @@ pub struct ProveTiles<'a> {
     pub root: Option<&'a [u8]>,
     /// Tiles given, as (path, bytes), in request order.
     pub tiles: Vec<(&'a [u8], &'a [u8])>,
+}
+
+/// Op 30: a checkpoint judged under a C2SP tlog-policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyVerify<'a> {
+    /// The policy file.
+    pub policy: &'a [u8],
+    /// The signed note (a C2SP checkpoint with its signatures and cosignatures).
+    pub note: &'a [u8],
 }
 
 /// Op 14.
@@ -459,6 +472,8 @@ pub enum Call<'a> {
     Ed25519Verify(&'a [u8]),
     /// Op 29.
     ProveTiles(ProveTiles<'a>),
+    /// Op 30.
+    PolicyVerify(PolicyVerify<'a>),
 }
 
 impl<'a> Call<'a> {
@@ -477,7 +492,12 @@ impl<'a> Call<'a> {
             }
             Op::Keygen => {
                 let f = fields()?;
-                Call::Keygen(Keygen { name: f.text(0, "the key name")?, seed: f.bytes(1, "the seed")? })
+                let witness = match f.opt(2) {
+                    None | Some(b"note") => false,
+                    Some(b"witness") => true,
+                    Some(_) => return Err(ApiError::bad_request("the key type must be `note` (0x01, the default) or `witness` (0x04)")),
+                };
+                Call::Keygen(Keygen { name: f.text(0, "the key name")?, seed: f.bytes(1, "the seed")?, witness })
             }
             Op::Certify => {
                 let f = fields()?;
@@ -492,7 +512,17 @@ impl<'a> Call<'a> {
             }
             Op::Cosign => {
                 let f = fields()?;
-                Call::Cosign(Cosign { certificate: f.bytes(0, "the certificate")?, key: f.text(1, "the signer key")? })
+                const TIME: &str = "the timestamp must be a decimal integer from 0 to 9223372036854775807 (POSIX seconds)";
+                let timestamp = match f.opt(2) {
+                    None => None,
+                    Some(t) => Some(
+                        decimal(t, TIME)
+                            .ok()
+                            .filter(|t| *t <= crate::certify::note::MAX_TIMESTAMP)
+                            .ok_or_else(|| ApiError::bad_request(TIME))?,
+                    ),
+                };
+                Call::Cosign(Cosign { certificate: f.bytes(0, "the certificate")?, key: f.text(1, "the signer key")?, timestamp })
             }
             Op::Verify => {
                 let f = fields()?;
@@ -612,6 +642,10 @@ impl<'a> Call<'a> {
                 let tiles = rest.chunks_exact(2).filter_map(|p| Some((*p.first()?, *p.get(1)?))).collect();
                 Call::ProveTiles(ProveTiles { kind, at, size, root: f.opt(3), tiles })
             }
+            Op::PolicyVerify => {
+                let f = fields()?;
+                Call::PolicyVerify(PolicyVerify { policy: f.bytes(0, "the policy")?, note: f.bytes(1, "the note")? })
+            }
         })
     }
 
@@ -648,6 +682,7 @@ impl<'a> Call<'a> {
             Call::Seal(_) => Op::Seal,
             Call::Ed25519Verify(_) => Op::Ed25519Verify,
             Call::ProveTiles(_) => Op::ProveTiles,
+            Call::PolicyVerify(_) => Op::PolicyVerify,
         }
     }
 
@@ -657,12 +692,16 @@ impl<'a> Call<'a> {
         match self {
             Call::Version => Vec::new(),
             Call::Reconcile(r) => make_request(r.events, r.prior),
+            Call::Keygen(k) if k.witness => make_fields(&[k.name.as_bytes(), k.seed, b"witness"]),
             Call::Keygen(k) => make_fields(&[k.name.as_bytes(), k.seed]),
             Call::Certify(c) => match c.world {
                 None => make_fields(&[c.result, c.origin.as_bytes(), c.key.as_bytes(), opt_bytes(c.prev), opt_bytes(c.committee)]),
                 Some(w) => make_fields(&[c.result, c.origin.as_bytes(), c.key.as_bytes(), opt_bytes(c.prev), opt_bytes(c.committee), w]),
             },
-            Call::Cosign(c) => make_fields(&[c.certificate, c.key.as_bytes()]),
+            Call::Cosign(c) => match c.timestamp {
+                None => make_fields(&[c.certificate, c.key.as_bytes()]),
+                Some(t) => make_fields(&[c.certificate, c.key.as_bytes(), &dec(t)]),
+            },
             Call::Verify(v) => {
                 let mut f = alloc::vec![v.certificate, opt_bytes(v.committee)];
                 f.extend(v.chain.iter().copied());
@@ -691,6 +730,7 @@ impl<'a> Call<'a> {
             Call::Fraud(f) => make_fields(&[f.committee, f.a, f.b]),
             Call::EcsBatch(b) => make_fields(&[b.world, opt_bytes(b.events)]),
             Call::Seal(b) | Call::Ed25519Verify(b) => make_fields(&[b]),
+            Call::PolicyVerify(p) => make_fields(&[p.policy, p.note]),
             Call::ProveTiles(p) => {
                 let (at, size) = (dec(p.at), dec(p.size));
                 let mut f: Vec<&[u8]> = alloc::vec![p.kind.as_str().as_bytes(), &at, &size, opt_bytes(p.root)];

@@ -533,6 +533,9 @@ body! {
         pub key_id: String,
         /// What the given keys say of it.
         pub status: NoteLineStatus,
+        /// A valid witness cosignature's POSIX timestamp (C2SP cosignature/v1, key type 0x04).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub timestamp: Option<u64>,
     }
 
     /// Op 22 (status 0 valid, 1 invalid): any C2SP signed note checked
@@ -547,6 +550,80 @@ body! {
         pub verified_by: Vec<String>,
         /// Every signature line, in order.
         pub signatures: Vec<NoteLineCheck>,
+    }
+}
+
+/// What a policy's witness's lines in a checkpoint say (op 30).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CosignatureStatus {
+    /// A cosignature by the witness verifies: it counts.
+    Valid,
+    /// Lines by the witness exist and none verifies: reported, never counted.
+    Invalid,
+    /// No line by the witness.
+    Missing,
+}
+
+body! {
+    /// One witness of a policy, judged on a checkpoint (op 30). Declared order.
+    #[serde(deny_unknown_fields)]
+    pub struct PolicyWitness {
+        /// Its name in the policy.
+        pub name: String,
+        /// Its verifier key (type 0x04).
+        pub key: String,
+        /// What its lines say.
+        pub status: CosignatureStatus,
+        /// The valid cosignature's POSIX timestamp (reported, not judged).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub timestamp: Option<u64>,
+    }
+
+    /// One group of a policy, judged on a checkpoint (op 30). Declared order.
+    #[serde(deny_unknown_fields)]
+    pub struct PolicyGroup {
+        /// Its name in the policy.
+        pub name: String,
+        /// k: members that must have witnessed.
+        pub threshold: u64,
+        /// n: its members.
+        pub members: u64,
+        /// Members that witnessed.
+        pub witnessed: u64,
+        /// Whether at least k did.
+        pub met: bool,
+    }
+
+    /// Op 30 (status 0 valid, 1 invalid): a C2SP checkpoint judged under a
+    /// C2SP tlog-policy. Valid when a listed log with the checkpoint's
+    /// origin signed it (any log, when the policy lists none) and the
+    /// quorum witnessed it. Declared order.
+    #[serde(deny_unknown_fields)]
+    pub struct PolicyVerdict {
+        /// Valid or invalid.
+        pub status: Validity,
+        /// The checkpoint's origin line.
+        pub origin: String,
+        /// Its tree size.
+        pub tree_size: u64,
+        /// Its root hash (64 lowercase hex characters).
+        pub root: String,
+        /// The verifier key of the listed log whose signature verifies; null when none did.
+        pub log: Option<String>,
+        /// Logs the policy lists (0: any log is accepted).
+        pub logs: u64,
+        /// Every witness, in policy order.
+        pub witnesses: Vec<PolicyWitness>,
+        /// Every group, in policy order.
+        pub groups: Vec<PolicyGroup>,
+        /// The quorum's name (`none`: no cosignature needed).
+        pub quorum: String,
+        /// Whether the quorum witnessed the checkpoint.
+        pub quorum_met: bool,
+        /// Why it is invalid, and any witness line that does not verify, in words.
+        pub problems: Vec<String>,
     }
 }
 
@@ -1459,6 +1536,8 @@ pub enum Body {
     Ed25519(Ed25519Report),
     /// Op 29, status 1 (status 0 is an inclusion or a consistency proof).
     TilesNeeded(TilesNeeded),
+    /// Op 30.
+    PolicyVerdict(PolicyVerdict),
 }
 
 /// Why [`parse`] refused a body.
@@ -1529,6 +1608,7 @@ pub fn parse(op: Op, status: u8, body: &[u8]) -> Result<Body, ParseError> {
         (Op::Ed25519Verify, 0 | 1) => read(body, Body::Ed25519),
         (Op::ProveTiles, 0) => read(body, Body::InclusionProof).or_else(|_| read(body, Body::ConsistencyProof)),
         (Op::ProveTiles, 1) => read(body, Body::TilesNeeded),
+        (Op::PolicyVerify, 0 | 1) => read(body, Body::PolicyVerdict),
         _ => Err(ParseError::NoSuchBody { op, status }),
     }
 }
@@ -1627,6 +1707,10 @@ pub fn typescript() -> Result<String, String> {
     out.add::<NoteLineStatus>();
     out.add::<NoteLineCheck>();
     out.add::<NoteVerdict>();
+    out.add::<CosignatureStatus>();
+    out.add::<PolicyWitness>();
+    out.add::<PolicyGroup>();
+    out.add::<PolicyVerdict>();
     out.add::<InclusionProof>();
     out.add::<ConsistencyProof>();
     out.add::<ProofVerdict>();

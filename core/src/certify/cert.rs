@@ -491,8 +491,15 @@ const CERT_VERSION_WORLD: u8 = 2;
 
 impl Certificate {
     /// A checkpoint signed by `key`.
+    /// A witness key (type 0x04) cannot make a certificate: it only cosigns one.
     pub fn sign_new(checkpoint: Checkpoint, key: &SignerKey) -> Result<Self, CertError> {
         checkpoint.validate()?;
+        if key.is_cosigner() {
+            return Err(CertError::Sign(format!(
+                "{} is a witness key (cosignature/v1, type 0x04): it cosigns a certificate a member made, and cannot make one",
+                key.name()
+            )));
+        }
         let mut c = Certificate { checkpoint, signatures: Vec::new() };
         c.cosign(key)?;
         Ok(c)
@@ -507,17 +514,24 @@ impl Certificate {
     /// the result would not encode (more than [`note::MAX_SIGNATURES`] lines,
     /// or a note over [`note::MAX_NOTE_BYTES`]).
     pub fn cosign(&mut self, key: &SignerKey) -> Result<(), CertError> {
+        self.cosign_at(key, None)
+    }
+
+    /// [`Certificate::cosign`] by any key: a witness key (type 0x04) makes
+    /// a cosignature/v1 at POSIX time `timestamp`, which it requires; a note
+    /// key (0x01) takes none.
+    pub fn cosign_at(&mut self, key: &SignerKey, timestamp: Option<u64>) -> Result<(), CertError> {
         let v = key.verifier();
         let body = self.checkpoint.body();
         let mine = |s: &NoteSignature| s.name == v.name() && s.id == v.id();
-        if self.signatures.iter().any(|s| mine(s) && v.verify(body.as_bytes(), &s.sig)) {
+        if self.signatures.iter().any(|s| mine(s) && matches!(v.check(body.as_bytes(), &s.sig), note::LineCheck::Valid { .. })) {
             return Err(CertError::Sign(format!("{} already signed this certificate", v.name())));
         }
         let mut signatures: Vec<NoteSignature> = self.signatures.iter().filter(|s| !mine(s)).cloned().collect();
         if signatures.len() >= note::MAX_SIGNATURES {
             return Err(CertError::Sign(format!("a note holds at most {} signatures", note::MAX_SIGNATURES)));
         }
-        signatures.push(key.sign_note(&body));
+        signatures.push(key.sign_line(&body, timestamp)?);
         let signed = Certificate { checkpoint: self.checkpoint.clone(), signatures };
         signed.validate()?;
         *self = signed;
@@ -897,20 +911,49 @@ pub struct Verdict {
 pub fn verify(cert: &Certificate, committee: &Committee) -> Verdict {
     let msg = cert.checkpoint.body();
     // Candidates: each distinct (member, signature bytes), with the lines that carry it.
-    let mut cand: Vec<ed25519::Item<'_>> = Vec::new();
+    let mut cand: Vec<(usize, &[u8])> = Vec::new();
     let mut cand_of: BTreeMap<(&str, u32, &[u8]), usize> = BTreeMap::new();
     // Per line: the candidate it is, or None for a stranger.
     let mut line_cand: Vec<Option<usize>> = Vec::with_capacity(cert.signatures.len());
     for s in &cert.signatures {
-        let c = committee.member(&s.name, s.id).map(|(i, m)| {
+        let c = committee.member(&s.name, s.id).map(|(i, _)| {
             *cand_of.entry((s.name.as_str(), s.id, s.sig.as_slice())).or_insert_with(|| {
-                cand.push(ed25519::Item { key: m.key(), tables: committee.tables_of(i), msg: msg.as_bytes(), sig: s.sig.as_slice() });
+                cand.push((i, s.sig.as_slice()));
                 cand.len() - 1
             })
         });
         line_cand.push(c);
     }
-    let ok = ed25519::verify_each(&cand);
+    // A witness member's line signs `cosignature/v1\ntime <t>\n` and the
+    // body (C2SP tlog-cosignature); one that is not a well-formed
+    // cosignature is not checked at all, and fails.
+    let cosigned: Vec<Option<(Vec<u8>, &[u8])>> = cand
+        .iter()
+        .map(|(i, sig)| match committee.members.get(*i) {
+            Some(m) if m.is_cosigner() => note::split_cosignature(sig).map(|(t, s)| (note::cosigned_message(t, msg.as_bytes()), s)),
+            _ => None,
+        })
+        .collect();
+    let mut items: Vec<ed25519::Item<'_>> = Vec::with_capacity(cand.len());
+    let mut item_of: Vec<Option<usize>> = Vec::with_capacity(cand.len());
+    for ((i, sig), co) in cand.iter().zip(&cosigned) {
+        let Some(m) = committee.members.get(*i) else {
+            item_of.push(None);
+            continue;
+        };
+        let (msg, sig) = match co {
+            Some((m2, s2)) => (m2.as_slice(), *s2),
+            None if m.is_cosigner() => {
+                item_of.push(None);
+                continue;
+            }
+            None => (msg.as_bytes(), *sig),
+        };
+        items.push(ed25519::Item { key: m.key(), tables: committee.tables_of(*i), msg, sig });
+        item_of.push(Some(items.len() - 1));
+    }
+    let item_ok = ed25519::verify_each(&items);
+    let ok: Vec<bool> = item_of.iter().map(|x| x.and_then(|j| item_ok.get(j).copied()).unwrap_or(false)).collect();
     let mut counted: BTreeMap<(&str, u32), ()> = BTreeMap::new();
     let mut checks: Vec<SigCheck> = Vec::with_capacity(cert.signatures.len());
     for (s, c) in cert.signatures.iter().zip(&line_cand) {

@@ -1,14 +1,21 @@
-//! C2SP signed notes (<https://c2sp.org/signed-note>) with Ed25519 keys.
+//! C2SP signed notes (<https://c2sp.org/signed-note>) with Ed25519 keys,
+//! and C2SP witness cosignatures (<https://c2sp.org/tlog-cosignature>).
 //!
 //! A signed note is a text ending in a newline, a blank line, then one or
 //! more signature lines `— <key name> <base64(key id || signature)>`.
-//! Signatures are RFC 8032 Ed25519 over the text (up to and including its
-//! final newline). A key id is the first four bytes of
-//! `SHA-256(name || 0x0A || 0x01 || public key)`.
+//! Two key types are supported:
+//! - `0x01`, Ed25519 note signatures: RFC 8032 Ed25519 over the text (up to
+//!   and including its final newline);
+//! - `0x04`, Ed25519 cosignature/v1 (a witness): the signature is a
+//!   big-endian u64 POSIX timestamp `t` (at most 2^63 - 1) then the 64-byte
+//!   Ed25519 signature of `cosignature/v1\ntime <t>\n` followed by the text.
 //!
-//! Key forms (the same as golang.org/x/mod/sumdb/note):
-//! - verifier key: `<name>+<8 hex key id>+<base64(0x01 || 32-byte public key)>`;
-//! - signer key: `PRIVATE+KEY+<name>+<8 hex key id>+<base64(0x01 || 32-byte seed)>`.
+//! A key id is the first four bytes of `SHA-256(name || 0x0A || type || public key)`.
+//!
+//! Key forms (the same as golang.org/x/mod/sumdb/note and
+//! transparency-dev/formats):
+//! - verifier key: `<name>+<8 hex key id>+<base64(type || 32-byte public key)>`;
+//! - signer key: `PRIVATE+KEY+<name>+<8 hex key id>+<base64(type || 32-byte seed)>`.
 //!
 //! Parsing is strict: anything the specification forbids is a typed
 //! [`NoteError`]; nothing here panics on any input. Signing takes the seed
@@ -26,6 +33,10 @@ use ed25519_dalek::{Signer as _, SigningKey};
 
 /// Signature type byte of Ed25519 in C2SP signed notes.
 pub const ALG_ED25519: u8 = 0x01;
+/// Signature type byte of Ed25519 cosignature/v1 (C2SP tlog-cosignature: a witness).
+pub const ALG_COSIGNATURE_V1: u8 = 0x04;
+/// The largest cosignature timestamp (C2SP tlog-cosignature: 2^63 - 1).
+pub const MAX_TIMESTAMP: u64 = i64::MAX as u64;
 /// The em dash (U+2014) and space that open a signature line.
 const SIG_PREFIX: &str = "\u{2014} ";
 /// Largest note this parser reads, in bytes.
@@ -91,7 +102,7 @@ impl fmt::Display for NoteError {
             }
             NoteError::Key(why) => write!(f, "malformed key: {why}"),
             NoteError::KeyId { name } => {
-                write!(f, "key {name}: the key id does not match SHA-256(name || 0x0A || 0x01 || key)")
+                write!(f, "key {name}: the key id does not match SHA-256(name || 0x0A || type || key)")
             }
             NoteError::WeakKey { name } => {
                 write!(f, "key {name}: the public key is not a valid Ed25519 key (not a point, or of small order)")
@@ -123,10 +134,15 @@ pub fn check_name_within(name: &str, what: &'static str, max: usize) -> Result<(
 
 /// `SHA-256(name || 0x0A || 0x01 || public key)[:4]`, big-endian.
 pub fn key_id(name: &str, public: &[u8; 32]) -> u32 {
+    key_id_of(name, ALG_ED25519, public)
+}
+
+/// `SHA-256(name || 0x0A || alg || public key)[:4]`, big-endian.
+pub fn key_id_of(name: &str, alg: u8, public: &[u8; 32]) -> u32 {
     let mut buf = Vec::with_capacity(name.len() + 34);
     buf.extend_from_slice(name.as_bytes());
     buf.push(b'\n');
-    buf.push(ALG_ED25519);
+    buf.push(alg);
     buf.extend_from_slice(public);
     let [a, b, c, d, ..] = sha256(&buf);
     u32::from_be_bytes([a, b, c, d])
@@ -147,11 +163,12 @@ fn parse_hex_id(s: &str) -> Option<u32> {
     crate::hex::decode_array::<4>(s).map(u32::from_be_bytes)
 }
 
-/// A verifier (public) key: name, key id and Ed25519 public key.
+/// A verifier (public) key: name, key id, type and Ed25519 public key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct VerifierKey {
     name: String,
     id: u32,
+    alg: u8,
     public: [u8; 32],
     prepared: Prepared,
 }
@@ -181,16 +198,82 @@ impl core::hash::Hash for Prepared {
     fn hash<H: core::hash::Hasher>(&self, _: &mut H) {}
 }
 
+/// What one signature line says under a key ([`VerifierKey::check`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineCheck {
+    /// The signature verifies; a cosignature (type 0x04) carries its timestamp.
+    Valid {
+        /// The cosignature's POSIX timestamp (type 0x04 only).
+        timestamp: Option<u64>,
+    },
+    /// It does not verify under the key.
+    Invalid,
+}
+
+/// The message a cosignature/v1 signs: `cosignature/v1\ntime <t>\n` then the note text.
+pub fn cosigned_message(timestamp: u64, text: &[u8]) -> Vec<u8> {
+    let mut m = format!("cosignature/v1\ntime {timestamp}\n").into_bytes();
+    m.extend_from_slice(text);
+    m
+}
+
+/// Splits a cosignature/v1 signature into its timestamp and Ed25519
+/// signature: `None` unless it is 72 bytes with a timestamp of at most
+/// [`MAX_TIMESTAMP`].
+pub fn split_cosignature(sig: &[u8]) -> Option<(u64, &[u8])> {
+    let (t, rest) = sig.split_first_chunk::<8>()?;
+    let t = u64::from_be_bytes(*t);
+    (rest.len() == 64 && t <= MAX_TIMESTAMP).then_some((t, rest))
+}
+
+/// What a key's type byte is, in words, for messages.
+fn alg_words(alg: u8) -> &'static str {
+    match alg {
+        ALG_ED25519 => "an Ed25519 note key (type 0x01)",
+        ALG_COSIGNATURE_V1 => "an Ed25519 cosignature/v1 witness key (type 0x04)",
+        _ => "a key of an unsupported type",
+    }
+}
+
+/// Reads `base64(type || 32 bytes)` of a key string: the type (0x01 or 0x04) and the bytes.
+fn key_material(name: &str, key: &str, what: &str) -> Result<(u8, [u8; 32]), NoteError> {
+    let raw = b64_decode(key).ok_or_else(|| NoteError::Key(format!("key data of {name} is not standard base64")))?;
+    match raw.as_slice() {
+        [alg @ (ALG_ED25519 | ALG_COSIGNATURE_V1), rest @ ..] => {
+            let bytes: [u8; 32] = rest
+                .try_into()
+                .map_err(|_| NoteError::Key(format!("key data of {name} is not 33 bytes (type || 32-byte {what})")))?;
+            Ok((*alg, bytes))
+        }
+        [0x06, ..] => Err(NoteError::Key(format!(
+            "key {name} is an ML-DSA-44 cosignature key (type 0x06), which omega does not support; only Ed25519 (0x01) and Ed25519 cosignature/v1 (0x04)"
+        ))),
+        [alg, ..] => Err(NoteError::Key(format!(
+            "key {name} has type {alg:#04x}; only Ed25519 (0x01) and Ed25519 cosignature/v1 (0x04) are supported"
+        ))),
+        [] => Err(NoteError::Key(format!("key data of {name} is empty"))),
+    }
+}
+
 impl VerifierKey {
-    /// A verifier key for `public` under `name`; refuses a bad name or a weak key.
+    /// An Ed25519 note key (type 0x01) for `public` under `name`; refuses a bad name or a weak key.
     pub fn new(name: &str, public: [u8; 32]) -> Result<Self, NoteError> {
-        check_name(name)?;
-        // Strict: a canonical encoding, not of small order, and in the prime-order subgroup.
-        let prepared = PublicKey::new(&public).map_err(|_| NoteError::WeakKey { name: name.to_string() })?;
-        Ok(VerifierKey { id: key_id(name, &public), name: name.to_string(), public, prepared: Prepared(prepared) })
+        Self::with_type(name, ALG_ED25519, public)
     }
 
-    /// Parses `<name>+<8 hex key id>+<base64(0x01 || key)>`.
+    /// A key of type `alg` ([`ALG_ED25519`] or [`ALG_COSIGNATURE_V1`]) for
+    /// `public` under `name`; refuses another type, a bad name or a weak key.
+    pub fn with_type(name: &str, alg: u8, public: [u8; 32]) -> Result<Self, NoteError> {
+        check_name(name)?;
+        if alg != ALG_ED25519 && alg != ALG_COSIGNATURE_V1 {
+            return Err(NoteError::Key(format!("key type {alg:#04x} is not supported; only 0x01 and 0x04")));
+        }
+        // Strict: a canonical encoding, not of small order, and in the prime-order subgroup.
+        let prepared = PublicKey::new(&public).map_err(|_| NoteError::WeakKey { name: name.to_string() })?;
+        Ok(VerifierKey { id: key_id_of(name, alg, &public), name: name.to_string(), alg, public, prepared: Prepared(prepared) })
+    }
+
+    /// Parses `<name>+<8 hex key id>+<base64(type || key)>`, type 0x01 or 0x04.
     pub fn parse(s: &str) -> Result<Self, NoteError> {
         let s = s.strip_suffix('\n').unwrap_or(s);
         if s.starts_with("PRIVATE+KEY+") {
@@ -200,19 +283,12 @@ impl VerifierKey {
         }
         let mut parts = s.splitn(3, '+');
         let (Some(name), Some(id), Some(key), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-            return Err(NoteError::Key(format!("{s:?} is not of the form name+keyid+base64(0x01||key)")));
+            return Err(NoteError::Key(format!("{s:?} is not of the form name+keyid+base64(type||key)")));
         };
         check_name(name)?;
         let id = parse_hex_id(id).ok_or_else(|| NoteError::Key(format!("key id {id:?} is not 8 lowercase hex digits")))?;
-        let raw = b64_decode(key).ok_or_else(|| NoteError::Key(format!("key data of {name} is not standard base64")))?;
-        let public: [u8; 32] = match raw.as_slice() {
-            [ALG_ED25519, rest @ ..] => rest
-                .try_into()
-                .map_err(|_| NoteError::Key(format!("key data of {name} is not 33 bytes (0x01 || 32-byte key)")))?,
-            [alg, ..] => return Err(NoteError::Key(format!("key {name} has algorithm {alg:#04x}; only Ed25519 (0x01) is supported"))),
-            [] => return Err(NoteError::Key(format!("key data of {name} is empty"))),
-        };
-        let vk = VerifierKey::new(name, public)?;
+        let (alg, public) = key_material(name, key, "key")?;
+        let vk = VerifierKey::with_type(name, alg, public)?;
         if vk.id != id {
             return Err(NoteError::KeyId { name: name.to_string() });
         }
@@ -227,6 +303,14 @@ impl VerifierKey {
     pub fn id(&self) -> u32 {
         self.id
     }
+    /// The key type: [`ALG_ED25519`] or [`ALG_COSIGNATURE_V1`].
+    pub fn alg(&self) -> u8 {
+        self.alg
+    }
+    /// Whether this is a witness key (cosignature/v1, type 0x04).
+    pub fn is_cosigner(&self) -> bool {
+        self.alg == ALG_COSIGNATURE_V1
+    }
     /// The Ed25519 public key.
     pub fn public(&self) -> &[u8; 32] {
         &self.public
@@ -234,9 +318,27 @@ impl VerifierKey {
 
     /// Strict RFC 8032 verification of `sig` (64 bytes) over `msg`, by the
     /// rules of [`crate::certify::ed25519`] (the key was checked and
-    /// decompressed once, when this was made).
+    /// decompressed once, when this was made). The raw signature check,
+    /// whatever the key's type: [`VerifierKey::check`] reads a note's line.
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
         self.prepared.0.verify(msg, sig)
+    }
+
+    /// A note signature line's bytes `sig` over the note `text`, by this
+    /// key's type: an Ed25519 signature of the text (0x01), or a
+    /// cosignature/v1 (0x04: 72 bytes, timestamp then signature of
+    /// [`cosigned_message`]).
+    pub fn check(&self, text: &[u8], sig: &[u8]) -> LineCheck {
+        if self.alg == ALG_COSIGNATURE_V1 {
+            match split_cosignature(sig) {
+                Some((t, s)) if self.verify(&cosigned_message(t, text), s) => LineCheck::Valid { timestamp: Some(t) },
+                _ => LineCheck::Invalid,
+            }
+        } else if self.verify(text, sig) {
+            LineCheck::Valid { timestamp: None }
+        } else {
+            LineCheck::Invalid
+        }
     }
 
     /// The checked key, for [`crate::certify::ed25519::verify_each`].
@@ -248,7 +350,7 @@ impl VerifierKey {
 impl fmt::Display for VerifierKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut data = Vec::with_capacity(33);
-        data.push(ALG_ED25519);
+        data.push(self.alg);
         data.extend_from_slice(&self.public);
         write!(f, "{}+{:08x}+{}", self.name, self.id, b64(&data))
     }
@@ -269,14 +371,19 @@ impl fmt::Debug for SignerKey {
 }
 
 impl SignerKey {
-    /// The key with this 32-byte RFC 8032 seed (the caller supplies the randomness).
+    /// The Ed25519 note key (type 0x01) with this 32-byte RFC 8032 seed (the caller supplies the randomness).
     pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self, NoteError> {
-        check_name(name)?;
-        let public = SigningKey::from_bytes(&seed).verifying_key().to_bytes();
-        Ok(SignerKey { name: name.to_string(), seed, verifier: VerifierKey::new(name, public)? })
+        Self::from_seed_typed(name, ALG_ED25519, seed)
     }
 
-    /// Parses `PRIVATE+KEY+<name>+<8 hex key id>+<base64(0x01 || seed)>`.
+    /// The key of type `alg` (0x01 note key, 0x04 witness key) with this seed.
+    pub fn from_seed_typed(name: &str, alg: u8, seed: [u8; 32]) -> Result<Self, NoteError> {
+        check_name(name)?;
+        let public = SigningKey::from_bytes(&seed).verifying_key().to_bytes();
+        Ok(SignerKey { name: name.to_string(), seed, verifier: VerifierKey::with_type(name, alg, public)? })
+    }
+
+    /// Parses `PRIVATE+KEY+<name>+<8 hex key id>+<base64(type || seed)>`, type 0x01 or 0x04.
     pub fn parse(s: &str) -> Result<Self, NoteError> {
         let s = s.strip_suffix('\n').unwrap_or(s);
         let Some(rest) = s.strip_prefix("PRIVATE+KEY+") else {
@@ -286,18 +393,12 @@ impl SignerKey {
         };
         let mut parts = rest.splitn(3, '+');
         let (Some(name), Some(id), Some(key), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-            return Err(NoteError::Key("a signer key has the form PRIVATE+KEY+name+keyid+base64(0x01||seed)".to_string()));
+            return Err(NoteError::Key("a signer key has the form PRIVATE+KEY+name+keyid+base64(type||seed)".to_string()));
         };
         check_name(name)?;
         let id = parse_hex_id(id).ok_or_else(|| NoteError::Key(format!("key id {id:?} is not 8 lowercase hex digits")))?;
-        let raw = b64_decode(key).ok_or_else(|| NoteError::Key(format!("key data of {name} is not standard base64")))?;
-        let seed: [u8; 32] = match raw.as_slice() {
-            [ALG_ED25519, rest @ ..] => rest
-                .try_into()
-                .map_err(|_| NoteError::Key(format!("key data of {name} is not 33 bytes (0x01 || 32-byte seed)")))?,
-            _ => return Err(NoteError::Key(format!("signer key {name} is not an Ed25519 (0x01) key"))),
-        };
-        let k = SignerKey::from_seed(name, seed)?;
+        let (alg, seed) = key_material(name, key, "seed")?;
+        let k = SignerKey::from_seed_typed(name, alg, seed)?;
         if k.verifier.id != id {
             return Err(NoteError::KeyId { name: name.to_string() });
         }
@@ -314,22 +415,60 @@ impl SignerKey {
         &self.verifier
     }
 
+    /// Whether this is a witness key (cosignature/v1, type 0x04).
+    pub fn is_cosigner(&self) -> bool {
+        self.verifier.is_cosigner()
+    }
+
     /// The signer key in its text form (a secret: write it only to private files).
     pub fn to_text(&self) -> String {
         let mut data = Vec::with_capacity(33);
-        data.push(ALG_ED25519);
+        data.push(self.verifier.alg);
         data.extend_from_slice(&self.seed);
         format!("PRIVATE+KEY+{}+{:08x}+{}", self.name, self.verifier.id, b64(&data))
     }
 
-    /// The RFC 8032 signature of `msg` (deterministic).
+    /// The RFC 8032 signature of `msg` (deterministic), whatever the key's type.
     pub fn sign(&self, msg: &[u8]) -> [u8; 64] {
         SigningKey::from_bytes(&self.seed).sign(msg).to_bytes()
     }
 
-    /// A signature line's contents for `text`.
+    /// A signature line's contents for `text` by a note key (type 0x01).
+    /// A witness key signs with [`SignerKey::sign_line`], which takes its timestamp.
     pub fn sign_note(&self, text: &str) -> NoteSignature {
         NoteSignature { name: self.name.clone(), id: self.verifier.id, sig: self.sign(text.as_bytes()).to_vec() }
+    }
+
+    /// A signature line for `text` by this key's type: a note key (0x01)
+    /// signs the text and takes no timestamp; a witness key (0x04) makes a
+    /// cosignature/v1 at POSIX time `timestamp`, which it requires (at most
+    /// [`MAX_TIMESTAMP`]). Refused (3503) otherwise, and for a text of fewer
+    /// than three lines, which no checkpoint is.
+    pub fn sign_line(&self, text: &str, timestamp: Option<u64>) -> Result<NoteSignature, NoteError> {
+        match (self.verifier.alg, timestamp) {
+            (ALG_COSIGNATURE_V1, Some(t)) => {
+                if t > MAX_TIMESTAMP {
+                    return Err(NoteError::Key(format!("the timestamp {t} is over 2^63 - 1")));
+                }
+                if text.matches('\n').count() < 3 {
+                    return Err(NoteError::Key("a cosignature signs a checkpoint: a text of at least three lines".to_string()));
+                }
+                let mut sig = t.to_be_bytes().to_vec();
+                sig.extend_from_slice(&self.sign(&cosigned_message(t, text.as_bytes())));
+                Ok(NoteSignature { name: self.name.clone(), id: self.verifier.id, sig })
+            }
+            (ALG_COSIGNATURE_V1, None) => Err(NoteError::Key(format!(
+                "{} is {}: its cosignature carries a timestamp, and none was given",
+                self.name,
+                alg_words(ALG_COSIGNATURE_V1)
+            ))),
+            (_, None) => Ok(self.sign_note(text)),
+            (alg, Some(_)) => Err(NoteError::Key(format!(
+                "{} is {}, which signs no timestamp; only a witness key (type 0x04) takes one",
+                self.name,
+                alg_words(alg)
+            ))),
+        }
     }
 }
 

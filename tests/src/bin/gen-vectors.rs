@@ -864,6 +864,119 @@ fn sig_list(cases: &[serde_json::Value]) -> Vec<u8> {
 /// the hash of its index's 8 little-endian bytes): what a first call
 /// without tiles names, the proofs once those tiles are given (equal to
 /// ops 9 and 10 over the leaves), stand-ins, and what is refused.
+/// Witness cosignatures (C2SP tlog-cosignature) and trust policies (op 30):
+/// a real checkpoint of a CT log cosigned by four public witnesses, as
+/// published; omega witness keys, cosignatures and a committee with a
+/// witness; policies judged and refused.
+fn witness_cases() -> Vec<(&'static str, FieldCase)> {
+    use omega_core::certify::note::ALG_COSIGNATURE_V1;
+    let mut out = Vec::new();
+    let mut push = |name, about, op, fields: Vec<(&'static str, Vec<u8>)>| out.push(("witness", FieldCase { name, about, op, fields }));
+    // The staging CT log arche2025h1, signed by the log (and an RFC 6962 STH
+    // signature, type 0x05, which no key here reads) and cosigned by four
+    // witnesses of the public witness network on 2026-05-23. Remora's key is
+    // transparency-dev/formats' test key; the others are built from the hex
+    // keys the witnesses publish (key ids and signatures check).
+    let arche = "arche2025h1.staging.ct.transparency.dev\n1432088532\nU7WM79jrzyhGZ5/GUBTpM7NzwdyfFx61t3RovgcC4Ro=\n\n\
+\u{2014} arche2025h1.staging.ct.transparency.dev zTM8sQAAAZ5W0WdjBAMARjBEAiBjW5IQf9pvsYLfQFX6hoGREPMHbdQ3urbllzalApkptQIgIpwtEroeW2BXaHAI4kJXFbon5Ch9MNL5zRNZ55lvGt0=\n\
+\u{2014} arche2025h1.staging.ct.transparency.dev ui8GwCF1+kWqZrxGdhj4aX3gcw7XUlXQQabg/27lefwhUkzbC3NygNI75MdhL1bfTW9g8Ei59RA23oHP7Ry1k3ZFWwQ=\n\
+\u{2014} transparency.dev/DEV:witness-little-garden 2AQqhwAAAABqEiEgzgFIqqhbUoDwjMWE6UP8nd8/KYTzwZ2rhIgcqoXHAwVkjZr4AscylP3v7sEodkRAErumC2q44vdgJY096st5BQ==\n\
+\u{2014} witness1.smartit.nu/witness1 pIyCDwAAAABqEiEghIp82KWebrw7/oHQwlTAm3g2RKS4+eebl8eO0WH+/iEcxZ75W3u5hNI7TOQtmJbqmNWVuE0tgh0XwzdZsDsUAQ==\n\
+\u{2014} remora.n621.de 2net5wAAAABqEiEgPlfF3V06o0Y+fHM+J5J9s27wgxxcOVSpZ/2g/KSiXCg9DEZI+aVCIobWX9sXTynk5XeU/zZ0WBxtqB0DrAWfBw==\n\
+\u{2014} witness.stagemole.eu Z/euoAAAAABqEiEgw0i+7g2ENfDAWHmtRzCfKTHSDwYDJA2NmKeGi9Y8FtEyOUvVr+AJmIY/2TUFucgKi7lI7cUiOvKFYe/TmN9DAg==\n";
+    let log = "arche2025h1.staging.ct.transparency.dev+ba2f06c0+AU0vHmlGCS/PdN8b2OaGmKprLI8HKM+dJ472xgFYh15f";
+    let witnesses = [
+        ("little-garden", "transparency.dev/DEV:witness-little-garden+d8042a87+BCtusOxINQNUTN5Oj8HObRkh2yHf/MwYaGX4CPdiVEPM"),
+        ("smartit", "witness1.smartit.nu/witness1+a48c820f+BPSFWg9G6KPiO7QPryYO5Xq4oYJJ+kAvLKLSimDhoxMO"),
+        ("remora", "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2"),
+        ("stagemole", "witness.stagemole.eu+67f7aea0+BEqSG3yu9YrmcM3BHvQYTxwFj3uSWakQepafafpUqklv"),
+    ];
+    let b = |s: &str| s.as_bytes().to_vec();
+    let mut policy = format!("# the log and the witnesses that cosigned its checkpoint\nlog {log}\n\n");
+    for (n, k) in witnesses {
+        policy.push_str(&format!("witness {n} {k}\n"));
+    }
+    let three = format!("{policy}group three 3 little-garden smartit remora stagemole\nquorum three\n");
+    let all = format!("{policy}group every all little-garden smartit remora stagemole\nquorum every\n");
+    let one_off = arche.replace("2net5wAAAABqEiEgPlfF", "2net5wAAAABqEiEgPlfG");
+    push(
+        "note-verify-arche",
+        "a CT log's checkpoint with four witness cosignatures, checked against the log's key and remora's witness key (type 0x04): valid, with the cosignature's timestamp",
+        Op::NoteVerify,
+        vec![("note.txt", b(arche)), ("vkey0.txt", b(log)), ("vkey1.txt", b(witnesses[2].1))],
+    );
+    push(
+        "note-verify-arche-timestamp-changed",
+        "the same note with remora's timestamp moved by one second: its cosignature no longer verifies",
+        Op::NoteVerify,
+        vec![("note.txt", b(&arche.replace("2net5wAAAABqEiEg", "2net5wAAAABqEiEh"))), ("vkey0.txt", b(witnesses[2].1))],
+    );
+    push("policy-arche-3-of-4", "the checkpoint under a policy of its log and a 3-of-4 group of its witnesses: valid", Op::PolicyVerify, vec![("policy.txt", b(&three)), ("note.txt", b(arche))]);
+    push(
+        "policy-arche-one-bad-3-of-4",
+        "one cosignature altered: reported as invalid, never counted, and 3 of 4 still meet the quorum",
+        Op::PolicyVerify,
+        vec![("policy.txt", b(&three)), ("note.txt", b(&one_off))],
+    );
+    push("policy-arche-one-bad-all", "one cosignature altered, under a policy that needs all four: invalid", Op::PolicyVerify, vec![("policy.txt", b(&all)), ("note.txt", b(&one_off))]);
+    push(
+        "policy-arche-root-changed",
+        "one letter of the root changed: the log's signature and every cosignature fail",
+        Op::PolicyVerify,
+        vec![("policy.txt", b(&three)), ("note.txt", b(&arche.replace("U7WM79", "U7WM7A")))],
+    );
+    push(
+        "policy-member-twice",
+        "a policy naming one witness in two groups: refused (3507), as the specification asks",
+        Op::PolicyVerify,
+        vec![("policy.txt", b(&format!("{policy}group a any remora smartit\ngroup b any remora\nquorum a\n"))), ("note.txt", b(arche))],
+    );
+    push(
+        "policy-undefined-quorum",
+        "a quorum naming a group no earlier line defines: refused (3507)",
+        Op::PolicyVerify,
+        vec![("policy.txt", b(&format!("quorum later\n{policy}group later any remora\n"))), ("note.txt", b(arche))],
+    );
+    // omega's own witness keys
+    push("keygen-witness", "a witness key pair (cosignature/v1, type 0x04) from a name and a fixed seed", Op::Keygen, vec![("name.txt", b("witness.example/w")), ("seed.bin", vec![9; 32]), ("type.txt", b("witness"))]);
+    let member = SignerKey::from_seed("omega.example/m0", [1; 32]).unwrap_or_else(|e| panic!("{e}"));
+    let witness = SignerKey::from_seed_typed("witness.example/w", ALG_COSIGNATURE_V1, [9; 32]).unwrap_or_else(|e| panic!("{e}"));
+    let r1 = ok_body(&js(&small()), &[]);
+    let member_text = member.to_text();
+    let fields = [r1.as_slice(), b"omega.example/log", member_text.as_bytes()];
+    let c = cert_of(&ops::run(Op::Certify, &make_fields(&fields)).body);
+    push(
+        "cosign-witness",
+        "a witness cosigns a member's certificate at a given time: a 72-byte cosignature/v1 line",
+        Op::Cosign,
+        vec![("cert.bin", enc(&c)), ("key.txt", b(&witness.to_text())), ("time.txt", b("1780000000"))],
+    );
+    push("cosign-witness-no-time", "a witness key with no timestamp: refused (3503)", Op::Cosign, vec![("cert.bin", enc(&c)), ("key.txt", b(&witness.to_text()))]);
+    let other = SignerKey::from_seed("omega.example/m1", [2; 32]).unwrap_or_else(|e| panic!("{e}"));
+    push("cosign-note-key-with-time", "a note key given a timestamp: refused (3503); only a witness signs one", Op::Cosign, vec![("cert.bin", enc(&c)), ("key.txt", b(&other.to_text())), ("time.txt", b("1780000000"))]);
+    push(
+        "certify-witness-key",
+        "a witness key cannot make a certificate, only cosign one (3605)",
+        Op::Certify,
+        vec![("result.json", r1.clone()), ("origin.txt", b("omega.example/log")), ("key.txt", b(&witness.to_text()))],
+    );
+    let mut cw = c.clone();
+    cw.cosign_at(&witness, Some(1_780_000_000)).unwrap_or_else(|e| panic!("{e}"));
+    let comm = serde_json::to_vec_pretty(&serde_json::json!({ "threshold": 2, "members": [member.verifier().to_string(), witness.verifier().to_string()] })).unwrap_or_default();
+    push("verify-committee-with-witness", "a 2-of-2 committee of a member and a witness, both signed: valid", Op::Verify, vec![("cert.bin", enc(&cw)), ("committee.json", comm.clone())]);
+    let mut moved = cw.clone();
+    if let Some(s) = moved.signatures.get_mut(1).and_then(|s| s.sig.get_mut(7)) {
+        *s ^= 1;
+    }
+    push(
+        "verify-committee-witness-time-moved",
+        "the witness's timestamp moved by one second: its cosignature fails (3703) and the quorum is not met",
+        Op::Verify,
+        vec![("cert.bin", enc(&moved)), ("committee.json", comm)],
+    );
+    out
+}
+
 fn tile_cases() -> Vec<(&'static str, FieldCase)> {
     use omega_core::tree::tiles::{Edge, Tile};
     const SIZE: u64 = 66_000;
@@ -1027,7 +1140,7 @@ fn render() -> BTreeMap<PathBuf, Vec<u8>> {
         }
         files.insert(PathBuf::from(expected), resp.body);
     }
-    let field_cases = field_cases().into_iter().map(|c| ("certify", c)).chain(cluster_cases()).chain(ed25519_cases()).chain(tile_cases());
+    let field_cases = field_cases().into_iter().map(|c| ("certify", c)).chain(cluster_cases()).chain(ed25519_cases()).chain(tile_cases()).chain(witness_cases());
     for (dir, c) in field_cases {
         let expected = format!("{dir}/{}.out.json", c.name);
         let paths: Vec<String> = c.fields.iter().map(|(f, _)| format!("{dir}/{}.{f}", c.name)).collect();
