@@ -30,6 +30,7 @@ const ARGS = {
     ["at", 0, SAFE, 3303, (v) => omega.proveFromTiles("inclusion", v, 1, null, null)],
     ["size", 0, SAFE, 3303, (v) => omega.proveFromTiles("inclusion", 0, v, null, null)],
   ],
+  cosign: [["timestamp", 0, SAFE, 3303, (v) => omega.cosign(new Uint8Array(), "PRIVATE+KEY+w+00000000+AA==", v)]],
   cut: [
     ["horizon", 1, U32, 3303, (v) => omega.cut(undefined, undefined, undefined, v)],
     ["delay", 0, U32, 3303, (v) => omega.cut(undefined, undefined, undefined, 8, v)],
@@ -50,7 +51,7 @@ function sampleArgs(call) {
   return names.map((n, i) => [n, 0, max[i], 3303, (v) => call(base.map((b, j) => (j === i ? v : b)))]);
 }
 
-const OPTIONAL = new Set(["delay", "nodes", "edgesPerEntity"]);
+const OPTIONAL = new Set(["timestamp", "delay", "nodes", "edgesPerEntity"]);
 
 function badValues(min, max) {
   const out = [

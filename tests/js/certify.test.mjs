@@ -112,6 +112,78 @@ describe("interop with node:crypto (an independent signed-note implementation)",
   });
 });
 
+describe("witness cosignatures (C2SP tlog-cosignature) and trust policies, against node:crypto", () => {
+  // cosignature/v1 by hand: key id over 0x04, signature = u64 BE time || Ed25519("cosignature/v1\ntime <t>\n" || text)
+  const cosigKeyId = (name, pub) => sha256(Buffer.concat([Buffer.from(name), Buffer.from([0x0a, 0x04]), pub])).subarray(0, 4);
+  const cosigned = (t, text) => Buffer.from(`cosignature/v1\ntime ${t}\n${text}`);
+  function nodeWitness(name) {
+    const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+    const pub = Buffer.from(publicKey.export({ format: "jwk" }).x, "base64url");
+    const id = cosigKeyId(name, pub);
+    const verifier = `${name}+${id.toString("hex")}+${Buffer.concat([Buffer.from([4]), pub]).toString("base64")}`;
+    const line = (text, t) => {
+      const time = Buffer.alloc(8);
+      time.writeBigUInt64BE(BigInt(t));
+      const sig = sign(null, cosigned(t, text), privateKey);
+      return `\u2014 ${name} ${Buffer.concat([id, time, sig]).toString("base64")}\n`;
+    };
+    return { verifier, line, pub };
+  }
+
+  test("an omega witness key's cosignature verifies with node:crypto, and node:crypto's with omega", () => {
+    const member = omega.keypairFromSeed("omega.example/m0", new Uint8Array(32).fill(1));
+    const witness = omega.keypairFromSeed("witness.example/w", new Uint8Array(32).fill(9), "witness");
+    assert.deepEqual(witness, json(cases["keygen-witness"]));
+    const raw = Buffer.from(witness.verifier_key.split("+").slice(2).join("+"), "base64");
+    assert.deepEqual([raw.length, raw[0]], [33, 4], "base64(0x04 || 32-byte key)");
+    assert.equal(cosigKeyId("witness.example/w", raw.subarray(1)).toString("hex"), witness.key_id);
+    // omega cosigns at a given time; node:crypto checks the line from the C2SP recipe
+    const cert = cases["cosign-witness"].fields[0];
+    const signed = omega.cosign(cert, witness.signer_key, 1780000000);
+    assert.deepEqual(signed.signers, ["omega.example/m0", "witness.example/w"]);
+    const { body, sigs } = parseNote(omega.certificateNote(signed.certificate));
+    const line = sigs.find((s) => s.name === "witness.example/w");
+    assert.equal(line.sig.length, 72);
+    assert.equal(line.sig.readBigUInt64BE(0), 1780000000n);
+    const key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: raw.subarray(1).toString("base64url") }, format: "jwk" });
+    assert.ok(verify(null, cosigned(1780000000, body), key, line.sig.subarray(8)));
+    assert.ok(!verify(null, cosigned(1780000001, body), key, line.sig.subarray(8)), "the time is signed");
+    // without a timestamp, the clock's
+    const now = Math.floor(Date.now() / 1000);
+    const t = parseNote(omega.certificateNote(omega.cosign(cert, witness.signer_key).certificate)).sigs[1].sig.readBigUInt64BE(0);
+    assert.ok(Number(t) >= now && Number(t) <= now + 60, `${t} is about ${now}`);
+    // a note key takes no timestamp; a witness key cannot certify
+    assert.throws(() => omega.cosign(cert, omega.keypairFromSeed("omega.example/m1", new Uint8Array(32).fill(2)).signer_key, 5), (e) => e.code === 3503);
+    assert.throws(() => omega.keypairFromSeed("w", new Uint8Array(32), "other"), (e) => e.code === 3301);
+    // a committee of the member and the witness
+    const committee = { threshold: 2, members: [member.verifier_key, witness.verifier_key] };
+    assert.equal(omega.verifyCertificate(signed.certificate, committee).status, "valid");
+
+    // node:crypto's witness cosigns a checkpoint; omega reads the cosignature
+    const w = nodeWitness("witness.example/node");
+    const text = "example.com/log\n7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+    const log = nodeSigner("example.com/log");
+    const note = `${text}\n${log.line(text)}${w.line(text, 1234567890)}`;
+    const v = omega.verifyNote(note, [w.verifier]);
+    assert.equal(v.status, "valid");
+    assert.equal(v.signatures[1].timestamp, 1234567890);
+    const policy = `log ${log.verifier}\nwitness w ${w.verifier}\nquorum w\n`;
+    const p = omega.verifyPolicy(policy, note);
+    assert.equal(p.status, "valid", JSON.stringify(p.problems));
+    assert.deepEqual(p.witnesses.map((x) => [x.name, x.status, x.timestamp]), [["w", "valid", 1234567890]]);
+    assert.equal(omega.verifyPolicy(policy, note.replace("\n7\n", "\n8\n")).status, "invalid");
+    assert.throws(() => omega.verifyPolicy("quorum w\n", note), (e) => e.code === 3507);
+  });
+
+  test("the real CT checkpoint and its four witnesses, as the golden vector has them", () => {
+    const c = cases["policy-arche-3-of-4"];
+    const got = omega.verifyPolicy(c.fields[0].toString("utf8"), c.fields[1].toString("utf8"));
+    assert.deepEqual(got, json(c));
+    assert.equal(got.status, "valid");
+    assert.ok(got.witnesses.every((w) => w.timestamp === 1779573024));
+  });
+});
+
 describe("certify API", () => {
   test("generateKeypair uses the platform's random source", () => {
     const a = omega.generateKeypair("edge.example/1");

@@ -54,19 +54,30 @@ fn with_cert_bytes(v: JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// A new Ed25519 key pair named `name`, seeded from the platform's secure
-/// random source (WebCrypto `getRandomValues` in browsers and Node). Throws
-/// 3502 for a name that is empty, holds a space or a `+`, or is over 255 bytes.
+/// random source (WebCrypto `getRandomValues` in browsers and Node). `type`
+/// is `"note"` (the default: a log or committee member's key, type 0x01) or
+/// `"witness"` (a C2SP cosignature/v1 key, type 0x04). Throws 3502 for a
+/// name that is empty, holds a space or a `+`, or is over 255 bytes; 3301
+/// for another type.
 #[wasm_bindgen(js_name = generateKeypair, unchecked_return_type = "Keypair")]
-pub fn generate_keypair(name: &str) -> Result<JsValue, JsValue> {
+pub fn generate_keypair(
+    name: &str,
+    #[wasm_bindgen(js_name = type, unchecked_optional_param_type = "\"note\" | \"witness\"")] kind: Option<String>,
+) -> Result<JsValue, JsValue> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| crate::js_error(omega_core::api::code::NO_RANDOM, &format!("no secure random source: {e}"), None, None))?;
-    run(Op::Keygen, &[name.as_bytes(), &seed])
+    run(Op::Keygen, &[name.as_bytes(), &seed, kind.unwrap_or_default().as_bytes()])
 }
 
-/// The key pair for a given 32-byte seed (deterministic; for tests and key recovery).
+/// The key pair for a given 32-byte seed (deterministic; for tests and key
+/// recovery); `type` as for `generateKeypair`.
 #[wasm_bindgen(js_name = keypairFromSeed, unchecked_return_type = "Keypair")]
-pub fn keypair_from_seed(name: &str, seed: &[u8]) -> Result<JsValue, JsValue> {
-    run(Op::Keygen, &[name.as_bytes(), seed])
+pub fn keypair_from_seed(
+    name: &str,
+    seed: &[u8],
+    #[wasm_bindgen(js_name = type, unchecked_optional_param_type = "\"note\" | \"witness\"")] kind: Option<String>,
+) -> Result<JsValue, JsValue> {
+    run(Op::Keygen, &[name.as_bytes(), seed, kind.unwrap_or_default().as_bytes()])
 }
 
 /// Certifies a reconcile result (the object or JSON text `reconcile` returns,
@@ -93,13 +104,31 @@ pub fn certify(
 
 /// Adds `signerKey`'s signature to a certificate. Throws 3605 when a line by
 /// that key already verifies; lines with its name and key id that do not
-/// verify are replaced by the genuine signature.
+/// verify are replaced by the genuine signature. A witness key (type 0x04)
+/// adds a C2SP cosignature/v1 stamped `timestamp` (POSIX seconds; the
+/// current time, `Date.now()`, when omitted); a note key takes no timestamp
+/// (3503 when one is given).
 #[wasm_bindgen(unchecked_return_type = "CertificateResult")]
 pub fn cosign(
     #[wasm_bindgen(unchecked_param_type = "CertificateInput")] cert: JsValue,
     #[wasm_bindgen(js_name = signerKey)] signer_key: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "number")] timestamp: JsValue,
 ) -> Result<JsValue, JsValue> {
-    with_cert_bytes(run(Op::Cosign, &[&bytes_of(&cert)?, signer_key.as_bytes()])?)
+    let cert = bytes_of(&cert)?;
+    let given = timestamp.is_undefined() || timestamp.is_null();
+    let witness = omega_core::certify::note::SignerKey::parse(signer_key).is_ok_and(|k| k.is_cosigner());
+    let t = if !given {
+        Some(crate::int_arg(&timestamp, "timestamp", 0, crate::MAX_SAFE_INTEGER, omega_core::api::code::ARGUMENT)?)
+    } else if witness {
+        Some((js_sys::Date::now() / 1000.0) as u64)
+    } else {
+        None
+    };
+    let t = t.map(|t| t.to_string());
+    match &t {
+        Some(t) => with_cert_bytes(run(Op::Cosign, &[&cert, signer_key.as_bytes(), t.as_bytes()])?),
+        None => with_cert_bytes(run(Op::Cosign, &[&cert, signer_key.as_bytes()])?),
+    }
 }
 
 /// Verifies a certificate against a committee (k distinct members with valid
@@ -267,6 +296,19 @@ pub fn verify_note(note: &str, #[wasm_bindgen(js_name = verifierKeys)] verifier_
     let mut fields: Vec<&[u8]> = vec![note.as_bytes()];
     fields.extend(verifier_keys.iter().map(|k| k.as_bytes()));
     run(Op::NoteVerify, &fields)
+}
+
+/// Judges a C2SP checkpoint (any log's signed note, omega's included) under
+/// a C2SP tlog-policy (op 30): valid when a listed log with the
+/// checkpoint's origin signed it (any log, when the policy lists none) and
+/// the quorum of witnesses cosigned it (`group <name> all|any|<k> ...`).
+/// Returns the verdict (`status: "invalid"` is returned, not thrown), with
+/// every witness's status and cosignature timestamp and every group's count.
+/// Throws 3507 for a policy that breaks a rule of the format (or a note that
+/// is not a checkpoint), 3501 for a malformed note, 3502 to 3505 for a key.
+#[wasm_bindgen(js_name = verifyPolicy, unchecked_return_type = "PolicyVerdict")]
+pub fn verify_policy(policy: &str, note: &str) -> Result<JsValue, JsValue> {
+    run(Op::PolicyVerify, &[policy.as_bytes(), note.as_bytes()])
 }
 
 /// Checks raw Ed25519 signatures by omega's strict rules (op 28; docs/FORMATS.md,
