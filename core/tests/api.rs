@@ -60,6 +60,8 @@ fn samples() -> Vec<Call<'static>> {
         Call::ProveTiles(request::ProveTiles { kind: request::TileProof::Inclusion, at: 3, size: 300, root: Some(b"ab"), tiles: vec![(b"tile/0/000", b"x"), (b"tile/1/000.p/1", b"")] }),
         Call::ProveTiles(request::ProveTiles { kind: request::TileProof::Consistency, at: 0, size: u64::MAX, root: None, tiles: vec![] }),
         Call::PolicyVerify(request::PolicyVerify { policy: b"quorum none\n", note: b"n" }),
+        Call::NoteSign(request::NoteSign { note: b"n", key: "k", timestamp: None }),
+        Call::NoteSign(request::NoteSign { note: b"n", key: "k", timestamp: Some(7) }),
     ]
 }
 

@@ -238,6 +238,32 @@ fn a_witness_key_cosigns_and_counts_in_a_committee() {
 }
 
 #[test]
+fn an_omega_witness_cosigns_any_log_s_checkpoint() {
+    let (log, _) = arche_keys();
+    let w = SignerKey::from_seed_typed("witness.example/w", note::ALG_COSIGNATURE_V1, [4; 32]).unwrap();
+    let key = w.to_text();
+    let (status, body) = op(Op::NoteSign, &[ARCHE.as_bytes(), key.as_bytes(), b"1780000000"]);
+    assert_eq!(status, 0, "{body}");
+    let signed = body["note"].as_str().unwrap();
+    assert!(signed.starts_with(ARCHE.trim_end_matches('\n')) && signed.ends_with(body["signature"].as_str().unwrap()));
+    let policy = format!("log {log}\nwitness w {}\nquorum w\n", w.verifier());
+    let (status, v) = op(Op::PolicyVerify, &[policy.as_bytes(), signed.as_bytes()]);
+    assert_eq!((status, v["witnesses"][0]["timestamp"].as_u64()), (0, Some(1_780_000_000)), "{v}");
+    // signing again replaces the witness's line, never adds a second
+    let (_, again) = op(Op::NoteSign, &[signed.as_bytes(), key.as_bytes(), b"1780000001"]);
+    let again = again["note"].as_str().unwrap();
+    assert_eq!(again.matches("witness.example/w").count(), 1);
+    assert_eq!(op(Op::PolicyVerify, &[policy.as_bytes(), again.as_bytes()]).1["witnesses"][0]["timestamp"], 1_780_000_001u64);
+    // a witness does not cosign a text of under three lines; a note key signs any text
+    assert_eq!(op(Op::NoteSign, &[b"one line\n", key.as_bytes(), b"1"]).0, 2);
+    let n = SignerKey::from_seed("a.example", [5; 32]).unwrap().to_text();
+    let (status, body) = op(Op::NoteSign, &[b"one line\n", n.as_bytes()]);
+    assert_eq!(status, 0, "{body}");
+    let vk = SignerKey::from_seed("a.example", [5; 32]).unwrap().verifier().to_string();
+    assert_eq!(op(Op::NoteVerify, &[body["note"].as_str().unwrap().as_bytes(), vk.as_bytes()]).0, 0);
+}
+
+#[test]
 fn keygen_makes_witness_keys_on_request() {
     let (status, body) = op(Op::Keygen, &[b"witness.example/w", &[3; 32], b"witness"]);
     assert_eq!(status, 0, "{body}");

@@ -31,6 +31,7 @@ const ARGS = {
     ["size", 0, SAFE, 3303, (v) => omega.proveFromTiles("inclusion", 0, v, null, null)],
   ],
   cosign: [["timestamp", 0, SAFE, 3303, (v) => omega.cosign(new Uint8Array(), "PRIVATE+KEY+w+00000000+AA==", v)]],
+  signNote: [["timestamp", 0, SAFE, 3303, (v) => omega.signNote("a\nb\nc\n", "PRIVATE+KEY+w+00000000+AA==", v)]],
   cut: [
     ["horizon", 1, U32, 3303, (v) => omega.cut(undefined, undefined, undefined, v)],
     ["delay", 0, U32, 3303, (v) => omega.cut(undefined, undefined, undefined, 8, v)],

@@ -173,6 +173,16 @@ describe("witness cosignatures (C2SP tlog-cosignature) and trust policies, again
     assert.deepEqual(p.witnesses.map((x) => [x.name, x.status, x.timestamp]), [["w", "valid", 1234567890]]);
     assert.equal(omega.verifyPolicy(policy, note.replace("\n7\n", "\n8\n")).status, "invalid");
     assert.throws(() => omega.verifyPolicy("quorum w\n", note), (e) => e.code === 3507);
+
+    // omega's witness cosigns node:crypto's log's checkpoint (signNote), and node:crypto checks it
+    const byOmega = omega.signNote(note, witness.signer_key, 1780000000);
+    assert.deepEqual(byOmega, omega.signNote(note, witness.signer_key, 1780000000), "deterministic at a given time");
+    assert.ok(byOmega.note.endsWith(byOmega.signature));
+    const mine = parseNote(byOmega.note).sigs.find((s) => s.name === "witness.example/w");
+    assert.ok(verify(null, cosigned(1780000000, text), key, mine.sig.subarray(8)));
+    const both = `${policy.replace("quorum w", `witness o ${witness.verifier_key}\ngroup g all w o\nquorum g`)}`;
+    assert.equal(omega.verifyPolicy(both, byOmega.note).status, "valid");
+    assert.throws(() => omega.signNote("one line\n", witness.signer_key, 1), (e) => e.code === 3503);
   });
 
   test("the real CT checkpoint and its four witnesses, as the golden vector has them", () => {

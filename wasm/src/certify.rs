@@ -115,20 +115,34 @@ pub fn cosign(
     #[wasm_bindgen(unchecked_optional_param_type = "number")] timestamp: JsValue,
 ) -> Result<JsValue, JsValue> {
     let cert = bytes_of(&cert)?;
-    let given = timestamp.is_undefined() || timestamp.is_null();
-    let witness = omega_core::certify::note::SignerKey::parse(signer_key).is_ok_and(|k| k.is_cosigner());
-    let t = if !given {
-        Some(crate::int_arg(&timestamp, "timestamp", 0, crate::MAX_SAFE_INTEGER, omega_core::api::code::ARGUMENT)?)
-    } else if witness {
-        Some((js_sys::Date::now() / 1000.0) as u64)
-    } else {
-        None
-    };
-    let t = t.map(|t| t.to_string());
-    match &t {
-        Some(t) => with_cert_bytes(run(Op::Cosign, &[&cert, signer_key.as_bytes(), t.as_bytes()])?),
-        None => with_cert_bytes(run(Op::Cosign, &[&cert, signer_key.as_bytes()])?),
+    let t = timestamp_field(&timestamp, signer_key)?;
+    with_cert_bytes(run(Op::Cosign, &[&cert, signer_key.as_bytes(), t.as_bytes()])?)
+}
+
+/// The timestamp field of ops 5 and 31: the given one (checked as a JS
+/// integer), else the clock's for a witness key, else none (empty).
+fn timestamp_field(timestamp: &JsValue, signer_key: &str) -> Result<String, JsValue> {
+    if !(timestamp.is_undefined() || timestamp.is_null()) {
+        return Ok(crate::int_arg(timestamp, "timestamp", 0, crate::MAX_SAFE_INTEGER, omega_core::api::code::ARGUMENT)?.to_string());
     }
+    let witness = omega_core::certify::note::SignerKey::parse(signer_key).is_ok_and(|k| k.is_cosigner());
+    Ok(if witness { ((js_sys::Date::now() / 1000.0) as u64).to_string() } else { String::new() })
+}
+
+/// Signs any C2SP signed note, or a bare text ending in a newline (op 31):
+/// a witness key (type 0x04) adds a cosignature/v1 stamped `timestamp`
+/// (POSIX seconds; the current time when omitted), so a browser tab can
+/// witness any log's checkpoint; a note key adds an Ed25519 signature (and
+/// takes no timestamp, 3503). The key's earlier lines are removed first.
+/// Returns `{note, signature}`: the note, and the new line alone.
+#[wasm_bindgen(js_name = signNote, unchecked_return_type = "SignedNote")]
+pub fn sign_note(
+    note: &str,
+    #[wasm_bindgen(js_name = signerKey)] signer_key: &str,
+    #[wasm_bindgen(unchecked_optional_param_type = "number")] timestamp: JsValue,
+) -> Result<JsValue, JsValue> {
+    let t = timestamp_field(&timestamp, signer_key)?;
+    run(Op::NoteSign, &[note.as_bytes(), signer_key.as_bytes(), t.as_bytes()])
 }
 
 /// Verifies a certificate against a committee (k distinct members with valid

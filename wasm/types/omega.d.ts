@@ -311,6 +311,14 @@ export type NoteVerdict = {
   signatures: Array<NoteLineCheck>,
 };
 
+/** Op 31: a note with a new signature line. Declared order. */
+export type SignedNote = {
+  /** The note with the line appended (the key's earlier lines removed). */
+  note: string,
+  /** The new signature line alone, ending in a newline (what a C2SP witness returns). */
+  signature: string,
+};
+
 /** What a policy's witness's lines in a checkpoint say (op 30). */
 export type CosignatureStatus = "valid" | "invalid" | "missing";
 

@@ -69,11 +69,13 @@ pub enum Op {
     ProveTiles = 29,
     /// A C2SP checkpoint judged under a C2SP tlog-policy (log key and k-of-n witnesses).
     PolicyVerify = 30,
+    /// Any C2SP note (or bare text) signed by a key: a witness cosigns any log's checkpoint.
+    NoteSign = 31,
 }
 
 impl Op {
     /// Every op, in wire order.
-    pub const ALL: [Op; 31] = [
+    pub const ALL: [Op; 32] = [
         Op::Version,
         Op::ReconcileJson,
         Op::ReconcileBinary,
@@ -105,10 +107,11 @@ impl Op {
         Op::Ed25519Verify,
         Op::ProveTiles,
         Op::PolicyVerify,
+        Op::NoteSign,
     ];
 
     /// The highest op number this build knows.
-    pub const LAST: u32 = Op::PolicyVerify as u32;
+    pub const LAST: u32 = Op::NoteSign as u32;
 
     /// The wire number.
     pub const fn code(self) -> u32 {
@@ -149,6 +152,7 @@ impl Op {
             Op::Ed25519Verify => "ed25519 verify",
             Op::ProveTiles => "prove from tiles",
             Op::PolicyVerify => "policy verify",
+            Op::NoteSign => "note sign",
         }
     }
 }

@@ -89,6 +89,7 @@ pub fn handle(call: Call<'_>) -> Result<Response, ApiError> {
         Call::Ed25519Verify(b) => ed25519_verify(b),
         Call::ProveTiles(p) => prove_tiles(&p),
         Call::PolicyVerify(p) => policy_verify(&p),
+        Call::NoteSign(n) => note_sign(&n),
         Call::Seal(b) => {
             let (seal, canonical) = crate::api::cut::Seal::parse(b);
             Ok(respond(STATUS_OK, &resp::SealReport { canonical, delay: seal.delay, horizon: seal.horizon, n: seal.n, status: resp::StatusOk::Is }))
@@ -294,6 +295,36 @@ fn note_verify(r: &req::NoteVerify<'_>) -> Result<Response, ApiError> {
     let valid = !bad && !verified_by.is_empty();
     let body = resp::NoteVerdict { status: valid.into(), text: note.text, verified_by, signatures: lines };
     Ok(respond(status_of(valid), &body))
+}
+
+/// Op 31: a signed note (or a bare text, which has no blank line) with a
+/// signature line by `key` appended: a witness key's cosignature/v1 at the
+/// given timestamp, or a note key's signature. The key's earlier lines (its
+/// name and key id) are removed first, so a witness's newer cosignature
+/// replaces its older one. Refused (3501) when the result would not be a
+/// note this parser reads (over 256 signatures or 1 MiB).
+fn note_sign(r: &req::NoteSign<'_>) -> Result<Response, ApiError> {
+    let key = signer(r.key)?;
+    let mut note = if r.note.windows(2).any(|w| w == b"\n\n") {
+        Note::parse(r.note).map_err(|e| fail(&e))?
+    } else {
+        // a bare text: read as the text of a note, by the note parser's own rules
+        if !r.note.ends_with(b"\n") {
+            return Err(err(code::NOTE, "malformed signed note: the text to sign must end in a newline"));
+        }
+        let mut probe = r.note.to_vec();
+        probe.extend_from_slice("\n\u{2014} x AAAAAAA=\n".as_bytes());
+        let mut n = Note::parse(&probe).map_err(|e| fail(&e))?;
+        n.signatures.clear();
+        n
+    };
+    let v = key.verifier();
+    note.signatures.retain(|s| !(s.name == v.name() && s.id == v.id()));
+    let line = key.sign_line(&note.text, r.timestamp).map_err(|e| fail(&e))?;
+    note.signatures.push(line.clone());
+    let text = note.to_text();
+    Note::parse(text.as_bytes()).map_err(|e| fail(&e))?;
+    Ok(respond(STATUS_OK, &resp::SignedNote { note: text, signature: line.to_line() }))
 }
 
 /// Op 30: a C2SP checkpoint judged under a C2SP tlog-policy (see

@@ -98,6 +98,13 @@ fn utf8<'a>(f: &'a [u8], what: &str) -> Result<&'a str, ApiError> {
     core::str::from_utf8(f).map_err(|_| ApiError::bad_request(format!("{what} is not UTF-8")))
 }
 
+/// An optional cosignature timestamp field (ops 5 and 31).
+fn timestamp(f: Option<&[u8]>) -> Result<Option<u64>, ApiError> {
+    const TIME: &str = "the timestamp must be a decimal integer from 0 to 9223372036854775807 (POSIX seconds)";
+    f.map(|t| decimal(t, TIME).ok().filter(|t| *t <= crate::certify::note::MAX_TIMESTAMP).ok_or_else(|| ApiError::bad_request(TIME)))
+        .transpose()
+}
+
 fn decimal(f: &[u8], message: &str) -> Result<u64, ApiError> {
     core::str::from_utf8(f).ok().and_then(|s| s.parse().ok()).ok_or_else(|| ApiError::bad_request(message))
 }
@@ -312,6 +319,17 @@ pub struct PolicyVerify<'a> {
     pub note: &'a [u8],
 }
 
+/// Op 31: a note signed (a witness's cosignature on any log's checkpoint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoteSign<'a> {
+    /// A signed note, or a bare text ending in a newline (no blank line).
+    pub note: &'a [u8],
+    /// The signer key text.
+    pub key: &'a str,
+    /// The cosignature's POSIX timestamp: required by a witness key, refused for a note key.
+    pub timestamp: Option<u64>,
+}
+
 /// Op 14.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReconcileLog<'a> {
@@ -474,6 +492,8 @@ pub enum Call<'a> {
     ProveTiles(ProveTiles<'a>),
     /// Op 30.
     PolicyVerify(PolicyVerify<'a>),
+    /// Op 31.
+    NoteSign(NoteSign<'a>),
 }
 
 impl<'a> Call<'a> {
@@ -512,17 +532,7 @@ impl<'a> Call<'a> {
             }
             Op::Cosign => {
                 let f = fields()?;
-                const TIME: &str = "the timestamp must be a decimal integer from 0 to 9223372036854775807 (POSIX seconds)";
-                let timestamp = match f.opt(2) {
-                    None => None,
-                    Some(t) => Some(
-                        decimal(t, TIME)
-                            .ok()
-                            .filter(|t| *t <= crate::certify::note::MAX_TIMESTAMP)
-                            .ok_or_else(|| ApiError::bad_request(TIME))?,
-                    ),
-                };
-                Call::Cosign(Cosign { certificate: f.bytes(0, "the certificate")?, key: f.text(1, "the signer key")?, timestamp })
+                Call::Cosign(Cosign { certificate: f.bytes(0, "the certificate")?, key: f.text(1, "the signer key")?, timestamp: timestamp(f.opt(2))? })
             }
             Op::Verify => {
                 let f = fields()?;
@@ -642,6 +652,10 @@ impl<'a> Call<'a> {
                 let tiles = rest.chunks_exact(2).filter_map(|p| Some((*p.first()?, *p.get(1)?))).collect();
                 Call::ProveTiles(ProveTiles { kind, at, size, root: f.opt(3), tiles })
             }
+            Op::NoteSign => {
+                let f = fields()?;
+                Call::NoteSign(NoteSign { note: f.bytes(0, "the note")?, key: f.text(1, "the signer key")?, timestamp: timestamp(f.opt(2))? })
+            }
             Op::PolicyVerify => {
                 let f = fields()?;
                 Call::PolicyVerify(PolicyVerify { policy: f.bytes(0, "the policy")?, note: f.bytes(1, "the note")? })
@@ -683,6 +697,7 @@ impl<'a> Call<'a> {
             Call::Ed25519Verify(_) => Op::Ed25519Verify,
             Call::ProveTiles(_) => Op::ProveTiles,
             Call::PolicyVerify(_) => Op::PolicyVerify,
+            Call::NoteSign(_) => Op::NoteSign,
         }
     }
 
@@ -731,6 +746,10 @@ impl<'a> Call<'a> {
             Call::EcsBatch(b) => make_fields(&[b.world, opt_bytes(b.events)]),
             Call::Seal(b) | Call::Ed25519Verify(b) => make_fields(&[b]),
             Call::PolicyVerify(p) => make_fields(&[p.policy, p.note]),
+            Call::NoteSign(n) => match n.timestamp {
+                None => make_fields(&[n.note, n.key.as_bytes()]),
+                Some(t) => make_fields(&[n.note, n.key.as_bytes(), &dec(t)]),
+            },
             Call::ProveTiles(p) => {
                 let (at, size) = (dec(p.at), dec(p.size));
                 let mut f: Vec<&[u8]> = alloc::vec![p.kind.as_str().as_bytes(), &at, &size, opt_bytes(p.root)];

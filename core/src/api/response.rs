@@ -508,6 +508,15 @@ body! {
         /// The signed note.
         pub note: String,
     }
+
+    /// Op 31: a note with a new signature line. Declared order.
+    #[serde(deny_unknown_fields)]
+    pub struct SignedNote {
+        /// The note with the line appended (the key's earlier lines removed).
+        pub note: String,
+        /// The new signature line alone, ending in a newline (what a C2SP witness returns).
+        pub signature: String,
+    }
 }
 
 /// What the given verifier keys say of one signature line of a note.
@@ -1538,6 +1547,8 @@ pub enum Body {
     TilesNeeded(TilesNeeded),
     /// Op 30.
     PolicyVerdict(PolicyVerdict),
+    /// Op 31.
+    SignedNote(SignedNote),
 }
 
 /// Why [`parse`] refused a body.
@@ -1609,6 +1620,7 @@ pub fn parse(op: Op, status: u8, body: &[u8]) -> Result<Body, ParseError> {
         (Op::ProveTiles, 0) => read(body, Body::InclusionProof).or_else(|_| read(body, Body::ConsistencyProof)),
         (Op::ProveTiles, 1) => read(body, Body::TilesNeeded),
         (Op::PolicyVerify, 0 | 1) => read(body, Body::PolicyVerdict),
+        (Op::NoteSign, 0) => read(body, Body::SignedNote),
         _ => Err(ParseError::NoSuchBody { op, status }),
     }
 }
@@ -1707,6 +1719,7 @@ pub fn typescript() -> Result<String, String> {
     out.add::<NoteLineStatus>();
     out.add::<NoteLineCheck>();
     out.add::<NoteVerdict>();
+    out.add::<SignedNote>();
     out.add::<CosignatureStatus>();
     out.add::<PolicyWitness>();
     out.add::<PolicyGroup>();

@@ -937,6 +937,23 @@ fn witness_cases() -> Vec<(&'static str, FieldCase)> {
         Op::PolicyVerify,
         vec![("policy.txt", b(&format!("quorum later\n{policy}group later any remora\n"))), ("note.txt", b(arche))],
     );
+    // op 31: an omega witness cosigns any log's checkpoint
+    let w_key = SignerKey::from_seed_typed("witness.example/w", ALG_COSIGNATURE_V1, [9; 32]).unwrap_or_else(|e| panic!("{e}"));
+    push(
+        "note-sign-witness-arche",
+        "omega's witness cosigns the CT checkpoint at a given time: the note with its line appended, and the line alone",
+        Op::NoteSign,
+        vec![("note.txt", b(arche)), ("key.txt", b(&w_key.to_text())), ("time.txt", b("1780000000"))],
+    );
+    let text = arche.split("\n\n").next().map(|t| format!("{t}\n")).unwrap_or_default();
+    push(
+        "note-sign-bare-text",
+        "a bare checkpoint text (no blank line) cosigned: a note of one line",
+        Op::NoteSign,
+        vec![("note.txt", b(&text)), ("key.txt", b(&w_key.to_text())), ("time.txt", b("1780000000"))],
+    );
+    push("note-sign-no-newline", "a bare text that does not end in a newline: refused (3501)", Op::NoteSign, vec![("note.txt", b("a\nb\nc")), ("key.txt", b(&w_key.to_text())), ("time.txt", b("1"))]);
+    push("note-sign-witness-no-time", "a witness key with no timestamp: refused (3503)", Op::NoteSign, vec![("note.txt", b(&text)), ("key.txt", b(&w_key.to_text()))]);
     // omega's own witness keys
     push("keygen-witness", "a witness key pair (cosignature/v1, type 0x04) from a name and a fixed seed", Op::Keygen, vec![("name.txt", b("witness.example/w")), ("seed.bin", vec![9; 32]), ("type.txt", b("witness"))]);
     let member = SignerKey::from_seed("omega.example/m0", [1; 32]).unwrap_or_else(|e| panic!("{e}"));
