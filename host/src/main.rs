@@ -10,7 +10,7 @@ mod json_out;
 mod kernel;
 mod wasm;
 
-use commands::{bench, certify, demo, doctor, ecs, log};
+use commands::{bench, certify, demo, doctor, ecs, log, witness};
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -332,6 +332,9 @@ enum Command {
         /// Replace an existing key file.
         #[arg(long)]
         force: bool,
+        /// Make a witness key (C2SP cosignature/v1, type 0x04) rather than a note key (0x01).
+        #[arg(long)]
+        witness: bool,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -385,6 +388,41 @@ enum Command {
         key: PathBuf,
         /// Write here instead of replacing CERT.
         #[arg(long, value_name = "CERT")]
+        out: Option<PathBuf>,
+        /// A witness key's cosignature time, POSIX seconds (default: now). Only for witness keys.
+        #[arg(long, value_name = "SECONDS")]
+        time: Option<u64>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Act as a C2SP witness: cosign a log's checkpoint once it is signed by
+    /// a known log key and consistent with the largest tree this witness has
+    /// seen of that log (kept in --state). Exit 0 cosigned, 1 refused (not
+    /// signed, rolled back, a fork, or not consistent), 2 malformed.
+    Witness {
+        /// The witness key file (`omega keygen --witness`).
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+        /// The witness's state: the last tree cosigned per origin (JSON; created when missing).
+        #[arg(long, value_name = "STATE")]
+        state: PathBuf,
+        /// A log's verifier key; the key name is the log's origin (repeat for several logs).
+        #[arg(long = "log", value_name = "KEY", required = true)]
+        logs: Vec<String>,
+        /// The signed checkpoint (a file, or `-` for stdin).
+        #[arg(long, value_name = "NOTE", default_value = "-")]
+        input: String,
+        /// The log's tile store, to prove the new tree consistent with the last one.
+        #[arg(long, value_name = "DIR", conflicts_with = "proof")]
+        tiles: Option<PathBuf>,
+        /// A consistency proof from the last tree to this one (`omega prove --old-size` JSON).
+        #[arg(long, value_name = "P.json")]
+        proof: Option<PathBuf>,
+        /// The cosignature's time, POSIX seconds (default: now).
+        #[arg(long, value_name = "SECONDS")]
+        time: Option<u64>,
+        /// Write the cosigned note here instead of standard output.
+        #[arg(long, value_name = "NOTE")]
         out: Option<PathBuf>,
         #[command(flatten)]
         engine: EngineArgs,
@@ -607,13 +645,39 @@ enum NoteCommand {
     /// ignored, a line by a given key that does not verify makes it invalid,
     /// and at least one given key must have signed. Exit 0 valid, 1 invalid,
     /// 2 malformed.
+    ///
+    /// With `--policy`, judge a checkpoint under a C2SP tlog-policy instead:
+    /// signed by a listed log and cosigned by the policy's k-of-n quorum of
+    /// witnesses.
     Verify {
         /// The signed note (a file, or `-` for stdin).
         #[arg(long, value_name = "NOTE", default_value = "-")]
         input: String,
         /// A verifier key, `name+hexid+base64` as `omega keygen` prints it (repeat for several).
-        #[arg(long = "vkey", value_name = "KEY", required = true)]
+        #[arg(long = "vkey", value_name = "KEY", required_unless_present = "policy", conflicts_with = "policy")]
         vkeys: Vec<String>,
+        /// A C2SP tlog-policy file (`log`, `witness`, `group`, `quorum` lines).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Sign a C2SP signed note (or a bare text ending in a newline) and print
+    /// it with the new line: a witness key adds a cosignature/v1, a note key
+    /// an Ed25519 signature. The key's earlier lines are replaced.
+    Sign {
+        /// The note or text (a file, or `-` for stdin).
+        #[arg(long, value_name = "NOTE", default_value = "-")]
+        input: String,
+        /// The signer key file.
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+        /// A witness key's cosignature time, POSIX seconds (default: now). Only for witness keys.
+        #[arg(long, value_name = "SECONDS")]
+        time: Option<u64>,
+        /// Write the signed note here instead of standard output.
+        #[arg(long, value_name = "NOTE")]
+        out: Option<PathBuf>,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -677,12 +741,16 @@ fn main() -> ExitCode {
             }
             bench::run(&o, blob.load())
         }
-        Command::Keygen { name, out, force, engine } => certify::keygen(name, out, *force, engine),
+        Command::Keygen { name, out, force, witness, engine } => certify::keygen(name, out, *force, *witness, engine),
         Command::Committee { threshold, out, members } => certify::committee(*threshold, members, out),
         Command::Certify { result, key, origin, prev, committee, world, out, engine } => {
             certify::certify(result, key, origin, prev.as_deref(), committee.as_deref(), world.as_deref(), out, engine)
         }
-        Command::Cosign { cert, key, out, engine } => certify::cosign(cert, key, out.as_deref(), engine),
+        Command::Cosign { cert, key, out, time, engine } => certify::cosign(cert, key, out.as_deref(), *time, engine),
+        Command::Witness { key, state, logs, input, tiles, proof, time, out, engine } => witness::run(
+            &witness::Args { key, state, logs, input, tiles: tiles.as_deref(), proof: proof.as_deref(), time: *time, out: out.as_deref() },
+            engine,
+        ),
         Command::Verify { cert, committee, chain, engine } => certify::verify(cert, committee, chain, engine),
         Command::Explain { cert, bundle, committee, json, engine } => match (cert, bundle) {
             (_, Some(b)) => log::explain_bundle(b, *json, engine),
@@ -713,7 +781,13 @@ fn main() -> ExitCode {
             (None, None) => Err(anyhow::anyhow!("give --input EVENTS or --tiles DIR")),
         },
         Command::VerifyProof { proof, engine } => certify::verify_proof(proof, engine),
-        Command::Note { action: Some(NoteCommand::Verify { input, vkeys, engine }), .. } => certify::note_verify(input, vkeys, engine),
+        Command::Note { action: Some(NoteCommand::Verify { input, vkeys, policy, engine }), .. } => match policy {
+            Some(p) => certify::policy_verify(input, p, engine),
+            None => certify::note_verify(input, vkeys, engine),
+        },
+        Command::Note { action: Some(NoteCommand::Sign { input, key, time, out, engine }), .. } => {
+            certify::note_sign(input, key, *time, out.as_deref(), engine)
+        }
         Command::Note { action: None, cert: Some(cert), engine } => certify::note(cert, engine),
         Command::Publish { nats, input, format, max_inflight, keep_order, no_msg_id, retry_for } => {
             commands::cluster::publish::publish(nats, input, *format, *max_inflight, *keep_order, *no_msg_id, *retry_for)

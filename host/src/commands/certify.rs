@@ -188,10 +188,11 @@ fn print(bytes: &[u8]) -> Result<()> {
 }
 
 /// `omega keygen --name NAME --out KEYFILE [--force]`.
-pub fn keygen(name: &str, out: &Path, force: bool, engine: &EngineArgs) -> Result<ExitCode> {
+pub fn keygen(name: &str, out: &Path, force: bool, witness: bool, engine: &EngineArgs) -> Result<ExitCode> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| anyhow!("the system's random source failed: {e}"))?;
-    let resp = match run(engine, Op::Keygen, &[name.as_bytes(), &seed])? {
+    let kind: &[u8] = if witness { b"witness" } else { b"" };
+    let resp = match run(engine, Op::Keygen, &[name.as_bytes(), &seed, kind])? {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
@@ -296,16 +297,32 @@ pub fn certify(
 /// `omega cosign`. In place (no `--out`, or `--out` naming the certificate
 /// itself), the certificate is locked from before it is read until the
 /// signed one has replaced it, so concurrent cosigns of one file all land.
-pub fn cosign(cert: &Path, key: &Path, out: Option<&Path>, engine: &EngineArgs) -> Result<ExitCode> {
+pub fn cosign(cert: &Path, key: &Path, out: Option<&Path>, time: Option<u64>, engine: &EngineArgs) -> Result<ExitCode> {
     let key = read_key(key)?;
+    let time = timestamp_field(&key, time)?;
     let out = out.unwrap_or(cert);
     not_a_directory(out, "certificate")?;
     let _lock = if same_file(cert, out) { Some(lock_in_place(cert)?) } else { None };
     let c = read(cert, "certificate")?;
-    match run(engine, Op::Cosign, &[&c, &key])? {
+    match run(engine, Op::Cosign, &[&c, &key, time.as_bytes()])? {
         Ok(r) => write_cert(&r, out),
         Err(code) => Ok(code),
     }
+}
+
+/// The timestamp field of ops 5 and 31: `given`, else the host clock's
+/// POSIX seconds for a witness key (type 0x04), else none (an empty field:
+/// a note key takes no timestamp, and the op refuses one given).
+pub(crate) fn timestamp_field(key: &[u8], given: Option<u64>) -> Result<String> {
+    if let Some(t) = given {
+        return Ok(t.to_string());
+    }
+    let text = String::from_utf8_lossy(key);
+    if omega_core::certify::note::SignerKey::parse(text.trim()).is_ok_and(|k| k.is_cosigner()) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|_| anyhow!("the system clock is before 1970"))?;
+        return Ok(now.as_secs().to_string());
+    }
+    Ok(String::new())
 }
 
 /// `omega verify`.
@@ -396,6 +413,39 @@ pub fn verify_proof(proof: &Path, engine: &EngineArgs) -> Result<ExitCode> {
 /// `omega note verify`: a C2SP signed note (any, not only omega's) checked
 /// against the given verifier keys (op 22). Prints the report; exit 0 when
 /// valid, 1 when not, 2 when the note or a key is malformed.
+/// `omega note verify --policy FILE`: op 30. Exit 0 valid, 1 invalid, 2 malformed.
+pub fn policy_verify(note: &str, policy: &Path, engine: &EngineArgs) -> Result<ExitCode> {
+    let p = read(policy, "policy file")?;
+    let n = read_input(note)?;
+    match run(engine, Op::PolicyVerify, &[&p, &n])? {
+        Ok(r) => {
+            print(&r.body)?;
+            Ok(exit_for(&r))
+        }
+        Err(code) => Ok(code),
+    }
+}
+
+/// `omega note sign`: op 31; prints (or writes) the signed note.
+pub fn note_sign(note: &str, key: &Path, time: Option<u64>, out: Option<&Path>, engine: &EngineArgs) -> Result<ExitCode> {
+    let key = read_key(key)?;
+    let time = timestamp_field(&key, time)?;
+    let n = read_input(note)?;
+    let key_text = String::from_utf8_lossy(&key).trim().to_string();
+    match run(engine, Op::NoteSign, &[&n, key_text.as_bytes(), time.as_bytes()])? {
+        Ok(r) => {
+            let v = body_json(&r)?;
+            let signed = v.get("note").and_then(|n| n.as_str()).ok_or_else(|| anyhow!("no note in the response"))?;
+            match out {
+                Some(p) => write_atomic(p, signed.as_bytes(), false)?,
+                None => print(signed.as_bytes())?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(code) => Ok(code),
+    }
+}
+
 pub fn note_verify(note: &str, vkeys: &[String], engine: &EngineArgs) -> Result<ExitCode> {
     let n = read_input(note)?;
     let mut fields: Vec<&[u8]> = vec![&n];

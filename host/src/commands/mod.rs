@@ -12,3 +12,4 @@ pub(crate) mod ecs;
 pub(crate) mod log;
 pub(crate) mod reconcile;
 pub(crate) mod tiles;
+pub(crate) mod witness;

@@ -92,6 +92,14 @@ impl Store {
         Ok(Store { dir: dir.to_path_buf(), dirty: BTreeSet::new(), written: 0, kept: 0, replaced: Vec::new(), durable: true })
     }
 
+    /// A store only read from (a folder that must exist; nothing is written or synced).
+    pub fn reader(dir: &Path) -> Result<Store> {
+        if !dir.is_dir() {
+            bail!("{} is not a folder", dir.display());
+        }
+        Ok(Store { dir: dir.to_path_buf(), dirty: BTreeSet::new(), written: 0, kept: 0, replaced: Vec::new(), durable: false })
+    }
+
     fn path(&self, rel: &str) -> PathBuf {
         self.dir.join(rel)
     }
@@ -581,16 +589,13 @@ fn store_size(store: &Store) -> Option<u64> {
 /// only the tiles the proof needs.
 pub fn prove(dir: &Path, index: Option<u64>, old_size: Option<u64>, size: Option<u64>, engine: &EngineArgs) -> Result<ExitCode> {
     let run = || -> Result<abi::Response> {
-        let store = Store { dir: dir.to_path_buf(), dirty: BTreeSet::new(), written: 0, kept: 0, replaced: Vec::new(), durable: false };
-        if !dir.is_dir() {
-            bail!("{} is not a folder", dir.display());
-        }
+        let store = Store::reader(dir)?;
         let have = store_size(&store);
         let n = size.or(have).ok_or_else(|| anyhow!("{} has no {RECORD} and no checkpoint; give --size", dir.display()))?;
         if let Some(h) = have.filter(|h| n > *h) {
             return Err(refuse(omega_core::api::code::TILE_MISSING, format!("the tile store holds {h} entries; it has no tree of size {n}")));
         }
-        proof_via_op(&store, index, old_size, n, engine)
+        proof_via_op(&store, index, old_size, n, None, engine)
     };
     match run() {
         Ok(r) if r.status == abi::STATUS_OK => {
@@ -620,15 +625,23 @@ fn trusted_root(store: &Store, n: u64) -> Option<Hash> {
 /// The proof (op 29 on `engine`, the body `omega prove` prints) from the
 /// store's tiles: the op names the tiles it needs, they are read (each the
 /// file at its width, or a stand-in, see [`Store::tile`]), and the op
-/// computes the proof, checked against the root the store claims at that
-/// size (its record or checkpoint), when it claims one.
-pub(crate) fn proof_via_op(store: &Store, index: Option<u64>, old_size: Option<u64>, n: u64, engine: &EngineArgs) -> Result<abi::Response> {
+/// computes the proof, checked against `root` when given (a witness gives
+/// the root of the checkpoint it was handed), else against the root the
+/// store claims at that size (its record or checkpoint), when it claims one.
+pub(crate) fn proof_via_op(
+    store: &Store,
+    index: Option<u64>,
+    old_size: Option<u64>,
+    n: u64,
+    root: Option<Hash>,
+    engine: &EngineArgs,
+) -> Result<abi::Response> {
     let (kind, at) = match (index, old_size) {
         (Some(i), None) => ("inclusion", i),
         (None, Some(m)) => ("consistency", m),
         _ => bail!("give exactly one of --index (inclusion proof) or --old-size (consistency proof)"),
     };
-    let root = trusted_root(store, n).map(|h| omega_core::hex::encode(&h)).unwrap_or_default();
+    let root = root.or_else(|| trusted_root(store, n)).map(|h| omega_core::hex::encode(&h)).unwrap_or_default();
     let (a, size) = (at.to_string(), n.to_string());
     let head: Vec<&[u8]> = vec![kind.as_bytes(), a.as_bytes(), size.as_bytes(), root.as_bytes()];
     let r = run_op(engine, Op::ProveTiles, &make_fields(&head))?;

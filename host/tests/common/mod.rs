@@ -119,3 +119,32 @@ pub fn tmp(name: &str) -> PathBuf {
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// Writes `n` batches of sample events into `d` (b1.bin …), each extending
+/// the history of the ones before; returns their names.
+pub fn batches(d: &Path, sizes: &[u32]) -> Vec<String> {
+    let mut prior: Option<String> = None;
+    let mut names = Vec::new();
+    for (i, per) in sizes.iter().enumerate() {
+        let name = format!("b{}.bin", i + 1);
+        let per = per.to_string();
+        let seed = (i + 1).to_string();
+        let mut args = vec!["sample", "--seed", &seed, "--nodes", "3", "--streams", "2", "--per-stream", &per, "--format", "binary", "--out", &name];
+        if let Some(p) = &prior {
+            args.extend(["--prior", p]);
+        }
+        let o = omega_in(d, &args);
+        assert_eq!(code(&o), 0, "{}", err(&o));
+        let r = format!("r{}.json", i + 1);
+        let mut args = vec!["reconcile", "--format", "binary", "-i", &name];
+        if let Some(p) = &prior {
+            args.extend(["--prior", p]);
+        }
+        let o = omega_in(d, &args);
+        assert_eq!(code(&o), 0, "{}", err(&o));
+        std::fs::write(d.join(&r), &o.stdout).unwrap();
+        prior = Some(r);
+        names.push(name);
+    }
+    names
+}
