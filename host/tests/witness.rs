@@ -35,7 +35,7 @@ fn a_witness_follows_a_growing_log_and_refuses_what_it_cannot_check() {
         let names = batches(&d, &[40, 30, 20]);
         let log_vkey = vkey_of(&d, &["keygen", "--name", "example.com/log", "--out", "lg.key"]);
         let w_vkey = vkey_of(&d, &["keygen", "--name", "witness.example/w", "--out", "w.key", "--witness", "--engine", engine]);
-        let raw = omega_core::certify::note::b64_decode(w_vkey.rsplit_once('+').unwrap().1).unwrap();
+        let raw = omega_core::certify::note::b64_decode(w_vkey.splitn(3, '+').nth(2).unwrap()).unwrap();
         assert_eq!((raw.len(), raw[0]), (33, 4), "a witness key is type 0x04: {w_vkey}");
         let other = vkey_of(&d, &["keygen", "--name", "example.com/log", "--out", "other.key"]);
         let witness = |input: &str, extra: &[&str]| {
@@ -165,4 +165,13 @@ fn a_corrupt_state_is_never_overwritten() {
     assert_ne!(code(&o), 0);
     assert!(err(&o).contains("left as it is"), "{}", err(&o));
     assert_eq!(std::fs::read(d.join("ws.json")).unwrap(), b"{\"version\": 1, \"logs\": {\"example.com/log\": {\"size\": 1}}}");
+}
+
+#[test]
+fn a_node_refuses_a_witness_key_before_it_connects() {
+    let d = tmp("node");
+    vkey_of(&d, &["keygen", "--name", "w", "--out", "w.key", "--witness"]);
+    let o = omega_in(&d, &["node", "--nats", "nats://127.0.0.1:1", "--log", "x", "--key", "w.key", "--committee", "C.json", "--data", "D"]);
+    assert_ne!(code(&o), 0);
+    assert!(err(&o).contains("witness key (type 0x04)"), "{}", err(&o));
 }

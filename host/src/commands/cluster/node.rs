@@ -548,6 +548,12 @@ pub fn run(o: Options) -> Result<ExitCode> {
     let (Some(&"PRIVATE"), Some(&"KEY"), Some(signer), Some(key_id)) = (parts.first(), parts.get(1), parts.get(2), parts.get(3)) else {
         bail!("{} is not a signer key (PRIVATE+KEY+<name>+<id>+<key>, as `omega keygen` writes)", o.key.display());
     };
+    if omega_core::certify::note::SignerKey::parse(key_str.trim()).is_ok_and(|k| k.is_cosigner()) {
+        bail!(
+            "{} is a witness key (type 0x04): a node certifies with a note key (`omega keygen` without --witness); a witness cosigns the cluster's certificates with `omega witness` or `omega cosign`",
+            o.key.display()
+        );
+    }
     let signer = format!("{signer}+{key_id}");
     let committee = std::fs::read(&o.committee).with_context(|| format!("cannot read the committee file {}", o.committee.display()))?;
     let cj: Value = serde_json::from_slice(&committee).with_context(|| format!("{} is not a committee (JSON)", o.committee.display()))?;
