@@ -620,6 +620,7 @@ body! {
         /// Its root hash (64 lowercase hex characters).
         pub root: String,
         /// The verifier key of the listed log whose signature verifies; null when none did.
+        #[serde(deserialize_with = "nullable")]
         pub log: Option<String>,
         /// Logs the policy lists (0: any log is accepted).
         pub logs: u64,
