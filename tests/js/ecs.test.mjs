@@ -92,3 +92,63 @@ test("ecsBatch steps a world batch by batch as the golden vectors do, and certif
   assert.throws(() => omega.certify(result, origin, key, undefined, committee, "8 nothex"), (e) => e.code === 3606);
   assert.throws(() => omega.ecsBatch(new Uint8Array(cases["ecs-batch-bad-world"].fields[0])), (e) => e.code === 4001);
 });
+
+// JS parity with the ops every other engine runs (issue 18, part 3): each
+// function gives the golden vector's body, byte fields as bytes.
+const b64 = (u8) => Buffer.from(u8).toString("base64");
+const text = (c, i) => c.fields[i].toString("utf8");
+
+test("snapshot and writeBundle give ops 15 and 17's golden bodies", () => {
+  const s = omega.snapshot(text(cases.snapshot, 0));
+  assert.ok(s.snapshot instanceof Uint8Array);
+  assert.deepEqual({ ...s, snapshot: b64(s.snapshot) }, expected("snapshot"));
+  // the snapshot is what replay starts from
+  assert.equal(omega.snapshot(s.snapshot).hash, s.hash);
+  const c = cases.bundle;
+  const b = omega.writeBundle(text(c, 0), text(c, 1), text(c, 2));
+  assert.ok(b.bundle instanceof Uint8Array);
+  assert.deepEqual({ ...b, bundle: b64(b.bundle) }, expected("bundle"));
+  assert.equal(omega.explainBundle(b.bundle).reproduced, true);
+  // an array of events is JSON by default
+  assert.deepEqual(omega.writeBundle(JSON.parse(text(c, 0)), undefined, text(c, 2)).evidence_hash, b.evidence_hash);
+  const clean = cases["bundle-clean-batch"];
+  assert.throws(() => omega.writeBundle(text(clean, 0), "json", text(clean, 2)), (e) => e.code === 3903);
+  assert.throws(() => omega.writeBundle(text(c, 0), "yaml", text(c, 2)), (e) => e.code === 3301);
+  assert.throws(() => omega.snapshot("{}"), (e) => e instanceof omega.OmegaError);
+});
+
+test("ecsDiff names the first entity and component that differ, as op 20 does", () => {
+  const c = cases["ecs-diff"];
+  assert.deepEqual(omega.ecsDiff(c.fields[0], c.fields[1]), expected("ecs-diff"));
+  assert.equal(omega.ecsDiff(c.fields[0], c.fields[0]).same, true);
+  assert.throws(() => omega.ecsDiff(new Uint8Array([1, 2]), c.fields[0]), (e) => e.code === 4001);
+});
+
+test("World.fromEvents steps to op 19's hash for the same history", () => {
+  const c = cases["ecs-events"];
+  const want = expected("ecs-events");
+  const w = omega.World.fromEvents(text(c, 0), text(c, 2));
+  const reports = w.step(Number(text(c, 1)));
+  assert.deepEqual(reports, want.reports);
+  assert.equal(w.stateHash(), want.state_hash);
+  // from an array, and from a snapshot of the start world, the same
+  const w2 = omega.World.fromEvents(new omega.World(3, 60).snapshot(), JSON.parse(text(c, 2)));
+  assert.equal(w2.step(40).at(-1).state_hash, want.state_hash);
+  assert.throws(() => omega.World.fromEvents('{"seed": 1, "bogus": 2}', "[]"), (e) => e.code === 4002);
+});
+
+test("World.applyBatch follows op 26 batch by batch", () => {
+  const first = cases["ecs-batch-first"];
+  const next = cases["ecs-batch-next"];
+  const w = omega.World.fromEvents(text(first, 0), "[]");
+  const r1 = w.applyBatch(new Uint8Array(first.fields[1]));
+  assert.deepEqual({ ...r1, world: b64(r1.world) }, expected("ecs-batch-first"));
+  assert.equal(w.tick, r1.end_tick);
+  assert.equal(w.stateHash(), r1.state_hash);
+  assert.deepEqual(w.snapshot(), new Uint8Array(next.fields[0]), "the world after the first batch is the next vector's start");
+  const r2 = w.applyBatch(new Uint8Array(next.fields[1]));
+  assert.deepEqual({ ...r2, world: b64(r2.world) }, expected("ecs-batch-next"));
+  // an empty batch still moves the world a tick
+  assert.equal(w.applyBatch().end_tick, r2.end_tick + 1);
+  assert.throws(() => w.applyBatch(new Uint8Array([0xff])), (e) => e instanceof omega.OmegaError && e.code >= 3100 && e.code < 3200);
+});

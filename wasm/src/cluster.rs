@@ -19,7 +19,7 @@ export type EcsBatchResult = Omit<EcsBatchReport, "world"> & { world: Uint8Array
 "#;
 
 /// Replaces a base64 field of a parsed body by its bytes.
-fn field_bytes(v: &JsValue, name: &str) -> Result<(), JsValue> {
+pub(crate) fn field_bytes(v: &JsValue, name: &str) -> Result<(), JsValue> {
     let b64 = js_sys::Reflect::get(v, &name.into())?.as_string().unwrap_or_default();
     let bytes = omega_core::certify::note::b64_decode(&b64).unwrap_or_default();
     js_sys::Reflect::set(v, &name.into(), &js_sys::Uint8Array::from(bytes.as_slice()))?;

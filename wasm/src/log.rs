@@ -1,6 +1,8 @@
 //! The framed-log half of the JS API: ingest a `.omega` log's bytes,
-//! reconcile it, replay it against a certificate, reproduce a crash bundle.
+//! reconcile it, snapshot a state, replay a log against a certificate,
+//! write and reproduce a crash bundle.
 use crate::certify::{bytes_of, run};
+use crate::cluster::field_bytes;
 
 use omega_core::api::Op;
 use wasm_bindgen::prelude::*;
@@ -27,6 +29,46 @@ pub fn replay(
     #[wasm_bindgen(unchecked_optional_param_type = "CertificateInput")] cert: JsValue,
 ) -> Result<JsValue, JsValue> {
     run(Op::Replay, &[&bytes_of(&snapshot)?, log, &bytes_of(&cert)?])
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** What `snapshot` returns: op 15's body, with the snapshot (OMSN) as bytes. */
+export type SnapshotResult = Omit<SnapshotReport, "snapshot"> & { snapshot: Uint8Array };
+/** What `writeBundle` returns: op 17's body, with the crash bundle (OMGB) as bytes. */
+export type BundleResult = Omit<BundleReport, "bundle"> & { bundle: Uint8Array };
+"#;
+
+/// A snapshot (OMSN) of a history's state, as `omega snapshot` writes it
+/// (op 15): from a reconcile result (the object or its JSON text), the
+/// binary state (`Reconciler.stateBytes()`) or another snapshot. Returns
+/// `{hash, root, snapshot, state_hash, status, tree_size}` with `snapshot`
+/// as bytes, which `replay` takes. Throws 3201 for what is not a state.
+#[wasm_bindgen(unchecked_return_type = "SnapshotResult")]
+pub fn snapshot(#[wasm_bindgen(unchecked_param_type = "ReconcileResult | string | Uint8Array")] from: JsValue) -> Result<JsValue, JsValue> {
+    let v = run(Op::Snapshot, &[&bytes_of(&from)?])?;
+    field_bytes(&v, "snapshot")?;
+    Ok(v)
+}
+
+/// A crash bundle (OMGB, op 17) of a batch that obstructs against `prior`
+/// (a result, binary state or snapshot; undefined for the empty history):
+/// what `omega reconcile` writes on an obstruction, for `explainBundle` to
+/// reproduce anywhere. `format` is `"json"` (the default for an array or
+/// text), `"binary"` (the default for bytes) or `"omega"` (a log's bytes).
+/// Returns `{bundle, evidence_hash, status, violations}` with `bundle` as
+/// bytes. Throws 3903 when the batch does not obstruct (nothing to
+/// bundle), 3301 for another format, 31xx for bad events.
+#[wasm_bindgen(js_name = writeBundle, unchecked_return_type = "BundleResult")]
+pub fn write_bundle(
+    #[wasm_bindgen(unchecked_param_type = "OmegaEvent[] | string | Uint8Array")] events: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "\"json\" | \"binary\" | \"omega\"")] format: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "PriorInput")] prior: JsValue,
+) -> Result<JsValue, JsValue> {
+    let format = format.unwrap_or_else(|| if events.is_instance_of::<js_sys::Uint8Array>() { "binary".into() } else { "json".into() });
+    let v = run(Op::Bundle, &[&bytes_of(&events)?, format.as_bytes(), &bytes_of(&prior)?])?;
+    field_bytes(&v, "bundle")?;
+    Ok(v)
 }
 
 /// Reconciles a crash bundle's batch again: `{reproduced, result, ...}`.

@@ -7,7 +7,24 @@ use omega_core::api::code;
 use omega_core::ecs::{Command, Config, Run, World as CoreWorld};
 use omega_core::ErrorCode;
 use omega_core::api::response;
+use omega_core::api::{ops, Op};
+use crate::certify::{bytes_of, run};
+use crate::cluster::field_bytes;
 use wasm_bindgen::prelude::*;
+
+/// A core API error as the JS Error every function throws.
+fn api_error(e: omega_core::api::ApiError) -> JsValue {
+    crate::throw_body(&e.to_response().body)
+}
+
+/// Where two world snapshots (OMGW) first differ (op 20, `omega ecs diff`):
+/// `{first_difference: {a, b, component, entity} | null, same, tick_a,
+/// tick_b}`, the entity and component named. Throws 4001 for bytes that are
+/// not a world.
+#[wasm_bindgen(js_name = ecsDiff, unchecked_return_type = "EcsDiff")]
+pub fn ecs_diff(a: &[u8], b: &[u8]) -> Result<JsValue, JsValue> {
+    run(Op::EcsDiff, &[a, b])
+}
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -23,6 +40,9 @@ pub const MAX_STEP: u64 = 100_000;
 pub struct World {
     run: Run,
     last: Option<omega_core::ecs::TickReport>,
+    /// The commands of the history it was made from (`fromEvents`), which
+    /// stay scheduled for every `step`.
+    history: Vec<Command>,
 }
 
 #[wasm_bindgen]
@@ -64,11 +84,49 @@ impl World {
         CoreWorld::restore(bytes).map(World::of).map_err(|e| js_error(e.code(), &e.to_string(), None, None))
     }
 
+    /// A world driven by a recorded event history (op 19's start): `start`
+    /// is a config (object or JSON text, undefined for the default) or a
+    /// world snapshot (OMGW bytes); `events` a clean JSON history (an array
+    /// of events or its text) whose payloads are world commands, applied at
+    /// the ticks they name as the world steps. Stepping it gives exactly
+    /// what `omega ecs --events` (op 19) gives. Throws 4001/4002/4005 for a
+    /// bad start, 4003 for a history that obstructs, 30xx/31xx for bad events.
+    #[wasm_bindgen(js_name = fromEvents)]
+    pub fn from_events(
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | object | string | undefined")] start: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OmegaEvent[] | string")] events: JsValue,
+    ) -> Result<World, JsValue> {
+        let start = bytes_of(&start)?;
+        let events = bytes_of(&events)?;
+        let world = ops::ecs_start(&start).map_err(api_error)?;
+        let (cmds, _, _) = ops::ecs_commands(&events).map_err(api_error)?;
+        Ok(World { run: Run::new(world, cmds.clone(), None), last: None, history: cmds })
+    }
+
+    /// Steps the world through one batch of canonical binary events, as a
+    /// cluster node does (op 26, `ecsBatch`): the batch's commands land at
+    /// the ticks they name (late and too-far ones are reported, not
+    /// applied), and the world moves at least one tick. Returns the batch
+    /// report (`end_tick` and `state_hash` are what `certify` takes as
+    /// `world`); this world is then the world after the batch, with no
+    /// commands left pending from `fromEvents`. Throws 31xx for bad events.
+    #[wasm_bindgen(js_name = applyBatch, unchecked_return_type = "EcsBatchResult")]
+    pub fn apply_batch(&mut self, #[wasm_bindgen(unchecked_optional_param_type = "Uint8Array")] events: JsValue) -> Result<JsValue, JsValue> {
+        let before = self.run.world().encode();
+        let v = run(Op::EcsBatch, &[&before, &bytes_of(&events)?])?;
+        field_bytes(&v, "world")?;
+        let after = js_sys::Uint8Array::new(&js_sys::Reflect::get(&v, &"world".into())?).to_vec();
+        let world = CoreWorld::restore(&after).map_err(|e| js_error(e.code(), &e.to_string(), None, None))?;
+        *self = World::of(world);
+        Ok(v)
+    }
+
     /// Runs `n` ticks (an integer from 0 to [`MAX_STEP`], 100,000: the reports
     /// of one call are held in one array; step in a loop for more; 3303
     /// otherwise). `commands`: an optional array of command objects in the
-    /// JSON form, applied at the tick they name; those naming a tick outside
-    /// this call's never apply. Returns the reports.
+    /// JSON form, applied at the tick they name (after the commands of the
+    /// history a `fromEvents` world was made from, which stay scheduled);
+    /// those naming a tick outside this call's never apply. Returns the reports.
     #[wasm_bindgen(unchecked_return_type = "TickReport[]")]
     pub fn step(
         &mut self,
@@ -86,7 +144,7 @@ impl World {
                 cmds.push(cmd);
             }
         }
-        self.run.set_commands(cmds);
+        self.run.set_commands(self.history.iter().cloned().chain(cmds));
         let out = js_sys::Array::new();
         for _ in 0..n {
             let r = self.run.step();
@@ -132,7 +190,7 @@ impl World {
 
 impl World {
     fn of(world: CoreWorld) -> World {
-        World { run: Run::new(world, [], None), last: None }
+        World { run: Run::new(world, [], None), last: None, history: Vec::new() }
     }
 }
 
