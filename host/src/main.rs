@@ -203,6 +203,10 @@ enum Command {
         /// The prior the log extends (with --log).
         #[arg(long, value_name = "STATE", requires = "log")]
         prior: Option<PathBuf>,
+        /// The ECS world to keep with the state (OMGW, as `omega ecs --snapshot` writes it,
+        /// or a snapshot holding one); a snapshot given as --state keeps its own otherwise.
+        #[arg(long, value_name = "W.omgw")]
+        world: Option<PathBuf>,
         /// Where to write the snapshot.
         #[arg(long, value_name = "S")]
         out: PathBuf,
@@ -773,7 +777,9 @@ fn main() -> ExitCode {
             let shape = omega_core::event::sample::Shape { nodes: *nodes, streams: *streams, per_stream: *per_stream, payload: *payload };
             log::sample(*seed, shape, *shuffle, prior.as_deref(), *format, out)
         }
-        Command::Snapshot { state, log: l, prior, out, engine } => log::snapshot(state.as_deref(), l.as_deref(), prior.as_deref(), out, engine),
+        Command::Snapshot { state, log: l, prior, world, out, engine } => {
+            log::snapshot(state.as_deref(), l.as_deref(), prior.as_deref(), world.as_deref(), out, engine)
+        }
         Command::Replay { snapshot, log: l, cert, engine } => log::replay(snapshot.as_deref(), l, cert.as_deref(), engine),
         Command::Prove { input, tiles, size, format, index, old_size, engine } => match (input, tiles) {
             (_, Some(dir)) => commands::tiles::prove(dir, *index, *old_size, *size, engine),

@@ -76,3 +76,35 @@ fn certify_a_world_tick() {
     let note = omega_in(&dir, &["note", "--cert", "w.cert"]);
     assert!(String::from_utf8_lossy(&note.stdout).contains("omega-kind ecs\n") && String::from_utf8_lossy(&note.stdout).contains("omega-tick 25\n"));
 }
+
+/// A snapshot (OMSN) holds a history's state and the world it drives: the
+/// world runs on from it as from its own bytes, on either engine, a replay
+/// reads its state, and a snapshot of it keeps the world.
+#[test]
+fn a_snapshot_holds_the_world_and_the_world_runs_on_from_it() {
+    let dir = tmp("omsn");
+    let ok = |o: &Output| assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&omega_in(&dir, &["ecs", "--ticks", "20", "--entities", "100", "--snapshot", "w20.omgw", "--quiet"]));
+    ok(&omega_in(&dir, &["sample", "--seed", "4", "--nodes", "2", "--streams", "2", "--per-stream", "5", "--out", "h.json"]));
+    let r = omega_in(&dir, &["reconcile", "-i", "h.json"]);
+    ok(&r);
+    std::fs::write(dir.join("r.json"), &r.stdout).unwrap();
+    let o = omega_in(&dir, &["snapshot", "--state", "r.json", "--world", "w20.omgw", "--out", "s.omsn"]);
+    ok(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["world"]["tick"], 20);
+    assert_eq!(v["tree_size"], 20);
+    let other = if blob() { "wasm" } else { "native" };
+    let a = omega_in(&dir, &["ecs", "--ticks", "10", "--from", "w20.omgw"]);
+    let b = omega_in(&dir, &["ecs", "--ticks", "10", "--from", "s.omsn", "--engine", other]);
+    ok(&b);
+    assert_eq!(lines(&a).last().unwrap()["state_hash"], lines(&b).last().unwrap()["state_hash"]);
+    // a snapshot of the snapshot keeps its world, byte for byte
+    ok(&omega_in(&dir, &["snapshot", "--state", "s.omsn", "--out", "s2.omsn", "--engine", other]));
+    assert_eq!(std::fs::read(dir.join("s.omsn")).unwrap(), std::fs::read(dir.join("s2.omsn")).unwrap());
+    // a snapshot with no world is not a world (4001)
+    ok(&omega_in(&dir, &["snapshot", "--state", "r.json", "--out", "plain.omsn"]));
+    let o = omega_in(&dir, &["ecs", "--ticks", "1", "--from", "plain.omsn"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("4001"), "{}", String::from_utf8_lossy(&o.stderr));
+}

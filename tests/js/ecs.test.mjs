@@ -117,6 +117,21 @@ test("snapshot and writeBundle give ops 15 and 17's golden bodies", () => {
   assert.throws(() => omega.snapshot("{}"), (e) => e instanceof omega.OmegaError);
 });
 
+test("a snapshot holds the history's state and its world (OMSN, world flag 1), as op 15 writes it", () => {
+  const c = cases["snapshot-with-world"];
+  const s = omega.snapshot(text(c, 0), new Uint8Array(c.fields[1]));
+  assert.deepEqual({ ...s, snapshot: b64(s.snapshot) }, expected("snapshot-with-world"));
+  // a snapshot of it keeps the world; the world runs from it as from its own bytes
+  assert.deepEqual(omega.snapshot(s.snapshot).snapshot, s.snapshot);
+  const a = omega.World.fromEvents(s.snapshot, "[]");
+  const b = omega.World.restore(new Uint8Array(c.fields[1]));
+  assert.deepEqual(a.step(5), b.step(5));
+  assert.equal(a.stateHash(), expected("ecs-from-snapshot").state_hash);
+  // a snapshot with no world is refused as a world (4001), and so is a bad world
+  assert.throws(() => omega.World.fromEvents(omega.snapshot(text(c, 0)).snapshot, "[]"), (e) => e.code === 4001);
+  assert.throws(() => omega.snapshot(text(c, 0), new Uint8Array(c.fields[1]).slice(0, 40)), (e) => e.code === 4001);
+});
+
 test("ecsDiff names the first entity and component that differ, as op 20 does", () => {
   const c = cases["ecs-diff"];
   assert.deepEqual(omega.ecsDiff(c.fields[0], c.fields[1]), expected("ecs-diff"));

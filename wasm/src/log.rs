@@ -41,12 +41,19 @@ export type BundleResult = Omit<BundleReport, "bundle"> & { bundle: Uint8Array }
 
 /// A snapshot (OMSN) of a history's state, as `omega snapshot` writes it
 /// (op 15): from a reconcile result (the object or its JSON text), the
-/// binary state (`Reconciler.stateBytes()`) or another snapshot. Returns
-/// `{hash, root, snapshot, state_hash, status, tree_size}` with `snapshot`
-/// as bytes, which `replay` takes. Throws 3201 for what is not a state.
+/// binary state (`Reconciler.stateBytes()`) or another snapshot, with the
+/// ECS world it drives when `world` is given (`World.snapshot()` bytes, or
+/// a snapshot holding one; a snapshot given as `from` keeps its own
+/// otherwise). Returns `{hash, root, snapshot, state_hash, status,
+/// tree_size, world?}` with `snapshot` as bytes, which `replay` and
+/// `World.fromEvents` take. Throws 3201 for what is not a state, 4001 for
+/// what is not a world.
 #[wasm_bindgen(unchecked_return_type = "SnapshotResult")]
-pub fn snapshot(#[wasm_bindgen(unchecked_param_type = "ReconcileResult | string | Uint8Array")] from: JsValue) -> Result<JsValue, JsValue> {
-    let v = run(Op::Snapshot, &[&bytes_of(&from)?])?;
+pub fn snapshot(
+    #[wasm_bindgen(unchecked_param_type = "ReconcileResult | string | Uint8Array")] from: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Uint8Array")] world: JsValue,
+) -> Result<JsValue, JsValue> {
+    let v = run(Op::Snapshot, &[&bytes_of(&from)?, &bytes_of(&world)?])?;
     field_bytes(&v, "snapshot")?;
     Ok(v)
 }

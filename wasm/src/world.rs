@@ -85,8 +85,9 @@ impl World {
     }
 
     /// A world driven by a recorded event history (op 19's start): `start`
-    /// is a config (object or JSON text, undefined for the default) or a
-    /// world snapshot (OMGW bytes); `events` a clean JSON history (an array
+    /// is a config (object or JSON text, undefined for the default), a
+    /// world snapshot (OMGW bytes) or a snapshot holding a world (OMSN);
+    /// `events` a clean JSON history (an array
     /// of events or its text) whose payloads are world commands, applied at
     /// the ticks they name as the world steps. Stepping it gives exactly
     /// what `omega ecs --events` (op 19) gives. Throws 4001/4002/4005 for a

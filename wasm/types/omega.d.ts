@@ -489,6 +489,8 @@ export type SnapshotReport = {
   status: "ok",
   /** The state's tree size. */
   tree_size: number,
+  /** The ECS world the snapshot holds: its tick and state hash (absent when it holds none). */
+  world?: EcsCheckpoint | null,
 };
 
 /** How a replay ended. */

@@ -74,7 +74,7 @@ pub fn handle(call: Call<'_>) -> Result<Response, ApiError> {
         Call::VerifyConsistency(p) => verify_consistency(p),
         Call::Ingest(log) => Ok(ingest(log)),
         Call::ReconcileLog(r) => reconcile_log(r.log, r.prior),
-        Call::Snapshot(from) => snapshot(from),
+        Call::Snapshot(s) => snapshot(&s),
         Call::Replay(r) => replay(r.snapshot, r.log, r.certificate),
         Call::Bundle(b) => bundle(&b),
         Call::ExplainBundle(b) => explain_bundle(b),
@@ -696,10 +696,26 @@ fn reconcile_log(log: &[u8], prior: &[u8]) -> Result<Response, ApiError> {
     Ok(crate::api::abi::respond(&crate::reconcile(&prior, &events)))
 }
 
-fn snapshot(from: &[u8]) -> Result<Response, ApiError> {
-    let state = prior_state(from)?;
-    let snap = crate::replay::snapshot::Snapshot { state };
+/// Op 15: the state of `from`, with the world given (OMGW, or a snapshot
+/// holding one), else the world `from` holds when it is such a snapshot.
+fn snapshot(r: &req::Snapshot<'_>) -> Result<Response, ApiError> {
+    let state = prior_state(r.from)?;
+    let world = match r.world {
+        Some(w) => Some(ecs_world(w)?.encode()),
+        None if r.from.starts_with(b"OMSN") => crate::replay::snapshot::Snapshot::decode(r.from).map_err(|e| fail(&e))?.world,
+        None => None,
+    };
+    let snap = crate::replay::snapshot::Snapshot { state, world };
     Ok(respond(STATUS_OK, &resp::SnapshotReport::from(&snap)))
+}
+
+/// A world given as its encoding (OMGW) or as a snapshot (OMSN) holding one.
+fn ecs_world(bytes: &[u8]) -> Result<crate::ecs::World, ApiError> {
+    if bytes.starts_with(b"OMSN") {
+        let snap = crate::replay::snapshot::Snapshot::decode(bytes).map_err(|e| fail(&e))?;
+        return snap.world().ok_or_else(|| err(code::WORLD_SNAPSHOT, "the snapshot (OMSN) holds no world; make one with a world (`omega snapshot --world`)"));
+    }
+    crate::ecs::World::restore(bytes).map_err(|e| fail(&e))
 }
 
 fn replay(snap: Option<&[u8]>, log: &[u8], cert_bytes: Option<&[u8]>) -> Result<Response, ApiError> {
@@ -795,8 +811,8 @@ pub fn parse_inject(s: &str) -> Option<(u64, crate::ecs::Entity, usize, u32)> {
 /// The world a run starts from: a config JSON or a world snapshot.
 pub fn ecs_start(start: &[u8]) -> Result<crate::ecs::World, ApiError> {
     use crate::ecs::{Config, World};
-    if start.starts_with(b"OMGW") {
-        return World::restore(start).map_err(|e| fail(&e));
+    if start.starts_with(b"OMGW") || start.starts_with(b"OMSN") {
+        return ecs_world(start);
     }
     let bad = |w: &str| err(code::WORLD_CONFIG, &format!("world config: {w}"));
     let v: Value = if start.is_empty() { Value::Object(Map::new()) } else { strict_json(start, "world config", |d| bad(&format!("not JSON ({d})")))? };

@@ -310,6 +310,15 @@ pub struct ProveTiles<'a> {
     pub tiles: Vec<(&'a [u8], &'a [u8])>,
 }
 
+/// Op 15: a snapshot of a state, and of the world it drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Snapshot<'a> {
+    /// An ok result JSON, a binary state (`OMGS`) or a snapshot (`OMSN`).
+    pub from: &'a [u8],
+    /// The world (`OMGW`, or a snapshot holding one); none: the world of `from` when it is a snapshot holding one.
+    pub world: Option<&'a [u8]>,
+}
+
 /// Op 30: a checkpoint judged under a C2SP tlog-policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PolicyVerify<'a> {
@@ -461,7 +470,7 @@ pub enum Call<'a> {
     /// Op 14.
     ReconcileLog(ReconcileLog<'a>),
     /// Op 15: an ok result JSON, a binary state or a snapshot.
-    Snapshot(&'a [u8]),
+    Snapshot(Snapshot<'a>),
     /// Op 16.
     Replay(Replay<'a>),
     /// Op 17.
@@ -559,7 +568,10 @@ impl<'a> Call<'a> {
                 let f = fields()?;
                 Call::ReconcileLog(ReconcileLog { log: f.bytes(0, "the log")?, prior: f.opt(1).unwrap_or_default() })
             }
-            Op::Snapshot => Call::Snapshot(fields()?.bytes(0, "the state")?),
+            Op::Snapshot => {
+                let f = fields()?;
+                Call::Snapshot(Snapshot { from: f.bytes(0, "the state")?, world: f.opt(1) })
+            }
             Op::Replay => {
                 let f = fields()?;
                 Call::Replay(Replay { snapshot: f.opt(0), log: f.bytes(1, "the log")?, certificate: f.opt(2) })
@@ -723,7 +735,11 @@ impl<'a> Call<'a> {
                 make_fields(&f)
             }
             Call::Explain(e) => make_fields(&[e.certificate, opt_bytes(e.committee)]),
-            Call::Note(b) | Call::VerifyInclusion(b) | Call::VerifyConsistency(b) | Call::Ingest(b) | Call::Snapshot(b) => make_fields(&[b]),
+            Call::Note(b) | Call::VerifyInclusion(b) | Call::VerifyConsistency(b) | Call::Ingest(b) => make_fields(&[b]),
+            Call::Snapshot(s) => match s.world {
+                None => make_fields(&[s.from]),
+                Some(w) => make_fields(&[s.from, w]),
+            },
             Call::ExplainBundle(b) | Call::MerkleRoot(b) => make_fields(&[b]),
             Call::ProveInclusion(p) | Call::ProveConsistency(p) => make_fields(&[p.events, p.format.as_str().as_bytes(), &dec(p.at)]),
             Call::ReconcileLog(r) => make_fields(&[r.log, r.prior]),

@@ -772,6 +772,9 @@ body! {
         pub status: StatusOk,
         /// The state's tree size.
         pub tree_size: u64,
+        /// The ECS world the snapshot holds: its tick and state hash (absent when it holds none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub world: Option<EcsCheckpoint>,
     }
 }
 
@@ -1466,6 +1469,7 @@ impl From<&crate::replay::snapshot::Snapshot> for SnapshotReport {
             state_hash: encode(&s.state.state_hash()),
             status: StatusOk::Is,
             tree_size: s.state.tree_size(),
+            world: s.world().map(|w| EcsCheckpoint { state_hash: encode(&w.state_hash()), tick: w.tick() }),
         }
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! Snapshot ("OMSN", version 1, big-endian):
 //! ```text
-//! "OMSN" | 1 | state length u32 | state (OMGS) | world flag u8 = 0 (reserved for the ECS world)
+//! "OMSN" | 1 | state length u32 | state (OMGS)
+//! | world flag u8: 0, or 1 then world length u32 | world (OMGW)
 //! | SHA-256 of everything before it (32)
 //! ```
 //! Crash bundle ("OMGB", version 1):
@@ -76,24 +77,40 @@ fn unseal<'a>(bytes: &'a [u8], magic: &[u8; 4], err: &dyn Fn(String) -> Snapshot
     }
 }
 
-/// A snapshot: the reconcile state at a point of the history.
+/// A snapshot: the reconcile state at a point of the history, and the ECS
+/// world it drives, when it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     /// The reconcile state.
     pub state: State,
+    /// The world's canonical encoding (OMGW), checked when read.
+    pub world: Option<Vec<u8>>,
 }
 
 impl Snapshot {
     /// The binary form.
     pub fn encode(&self) -> Vec<u8> {
         let st = self.state.encode();
-        let mut b = Vec::with_capacity(st.len() + 42);
+        let w = self.world.as_deref().unwrap_or_default();
+        let mut b = Vec::with_capacity(st.len() + w.len() + 46);
         b.extend_from_slice(b"OMSN");
         b.push(1);
         b.extend_from_slice(&u32::try_from(st.len()).unwrap_or(u32::MAX).to_be_bytes());
         b.extend_from_slice(&st);
-        b.push(0);
+        match &self.world {
+            None => b.push(0),
+            Some(w) => {
+                b.push(1);
+                b.extend_from_slice(&u32::try_from(w.len()).unwrap_or(u32::MAX).to_be_bytes());
+                b.extend_from_slice(w);
+            }
+        }
         sealed(b)
+    }
+
+    /// The world, decoded (`None` when the snapshot holds none).
+    pub fn world(&self) -> Option<crate::ecs::World> {
+        self.world.as_deref().and_then(|w| crate::ecs::World::restore(w).ok())
     }
 
     /// SHA-256 of the body (the last 32 bytes of the binary form).
@@ -111,15 +128,22 @@ impl Snapshot {
         let n = c.array::<4>().map(u32::from_be_bytes).ok_or_else(|| err("truncated in the state length".into()))?;
         let st = c.take(n as usize).ok_or_else(|| err("truncated in the state".into()))?;
         let state = State::decode(st).map_err(|e| err(format!("state: {e}")))?;
-        match c.array::<1>() {
-            Some([0]) => {}
-            Some(_) => return Err(err("holds a world, which this build cannot read yet".into())),
+        let world = match c.array::<1>() {
+            Some([0]) => None,
+            Some([1]) => {
+                let n = c.array::<4>().map(u32::from_be_bytes).ok_or_else(|| err("truncated in the world length".into()))?;
+                let at = c.pos();
+                let w = c.take(n as usize).ok_or_else(|| err("truncated in the world".into()))?;
+                crate::ecs::World::restore(w).map_err(|e| err(format!("the world at offset {at}: {e}")))?;
+                Some(w.to_vec())
+            }
+            Some([f]) => return Err(err(format!("world flag {f} is neither 0 (no world) nor 1"))),
             None => return Err(err("truncated in the world flag".into())),
-        }
+        };
         if c.remaining() != 0 {
             return Err(err(format!("trailing bytes at offset {}", c.pos())));
         }
-        Ok(Snapshot { state })
+        Ok(Snapshot { state, world })
     }
 }
 
@@ -209,15 +233,32 @@ mod tests {
     fn snapshot_and_bundle_roundtrip_and_refuse_damage() {
         let ev = sample::history(5, Shape { nodes: 2, streams: 1, per_stream: 4, payload: 8 });
         let Outcome::Ok(s) = reconcile(&State::new(), &ev) else { panic!() };
-        let snap = Snapshot { state: s.state.clone() };
-        let b = snap.encode();
-        assert_eq!(Snapshot::decode(&b).unwrap(), snap);
-        for i in 0..b.len() {
-            let mut m = b.clone();
-            m[i] ^= 0x10;
-            assert!(Snapshot::decode(&m).is_err(), "byte {i}");
-            assert!(Snapshot::decode(&b[..i]).is_err(), "cut {i}");
+        let world = crate::ecs::World::try_new(3, crate::ecs::Config { nodes: 2, entities: 5, edges_per_entity: 1 }).unwrap().encode();
+        for snap in [Snapshot { state: s.state.clone(), world: None }, Snapshot { state: s.state.clone(), world: Some(world.clone()) }] {
+            let b = snap.encode();
+            assert_eq!(Snapshot::decode(&b).unwrap(), snap);
+            for i in 0..b.len() {
+                let mut m = b.clone();
+                m[i] ^= 0x10;
+                assert!(Snapshot::decode(&m).is_err(), "byte {i}");
+                assert!(Snapshot::decode(&b[..i]).is_err(), "cut {i}");
+            }
         }
+        // a flag other than 0 and 1, and a world that is not one, even under a good hash
+        let reseal = |mut body: Vec<u8>| {
+            let h = sha256(&body);
+            body.extend_from_slice(&h);
+            body
+        };
+        let plain = Snapshot { state: s.state.clone(), world: None }.encode();
+        let mut body = plain[..plain.len() - 33].to_vec();
+        body.push(2);
+        assert!(Snapshot::decode(&reseal(body.clone())).unwrap_err().to_string().contains("world flag 2"));
+        body.pop();
+        body.push(1);
+        body.extend_from_slice(&4u32.to_be_bytes());
+        body.extend_from_slice(b"OMGW");
+        assert!(Snapshot::decode(&reseal(body)).unwrap_err().to_string().contains("the world at offset"));
         let mut bad = ev.clone();
         bad.push(Event::new(1, 9, 0, crate::EventId::derived(9, 0, 3), 3, alloc::vec![], alloc::vec![]));
         assert!(Bundle::capture(&State::new(), &ev).is_none());

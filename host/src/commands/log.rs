@@ -407,7 +407,7 @@ fn with_status(body: &[u8], status: &'static str, detail: J) -> Result<Vec<u8>> 
 }
 
 /// `omega snapshot (--state R.json | --log L [--prior P]) --out S`.
-pub fn snapshot(state: Option<&Path>, log: Option<&Path>, prior: Option<&Path>, out: &Path, engine: &EngineArgs) -> Result<ExitCode> {
+pub fn snapshot(state: Option<&Path>, log: Option<&Path>, prior: Option<&Path>, world: Option<&Path>, out: &Path, engine: &EngineArgs) -> Result<ExitCode> {
     let from: Vec<u8> = match (state, log) {
         (Some(s), None) => std::fs::read(s).with_context(|| format!("cannot read {}", s.display()))?,
         (None, Some(l)) => {
@@ -429,7 +429,11 @@ pub fn snapshot(state: Option<&Path>, log: Option<&Path>, prior: Option<&Path>, 
         }
         _ => bail!("give exactly one of --state (a result or state file) or --log"),
     };
-    let r = run_op(engine, Op::Snapshot, &make_fields(&[&from]))?;
+    let world = world.map(|w| std::fs::read(w).with_context(|| format!("cannot read the world {}", w.display()))).transpose()?;
+    let r = match &world {
+        None => run_op(engine, Op::Snapshot, &make_fields(&[&from]))?,
+        Some(w) => run_op(engine, Op::Snapshot, &make_fields(&[&from, w]))?,
+    };
     if r.status == abi::STATUS_ERROR {
         report_error(&r.body);
         return Ok(ExitCode::from(2));

@@ -554,6 +554,31 @@ fn field_cases() -> Vec<FieldCase> {
         Op::EcsDiff,
         vec![("a.omgw", snap5000.clone()), ("b.omgw", flipped.encode())],
     );
+    // OMSN with a world: the history's state and the world it drives, in one hashed snapshot
+    let small_world = World::new(3, Config { nodes: 2, entities: 60, edges_per_entity: 2 }).encode();
+    push(
+        "snapshot-with-world",
+        "a snapshot of the first result's state with a 60-entity world (OMSN, world flag 1): the report names the world's tick and hash",
+        Op::Snapshot,
+        vec![("result.json", r1.clone()), ("world.omgw", small_world.clone())],
+    );
+    let with_world = ops::run(Op::Snapshot, &make_fields(&[&r1, &small_world])).body;
+    let with_world: serde_json::Value = serde_json::from_slice(&with_world).unwrap_or_default();
+    let with_world = omega_core::certify::note::b64_decode(with_world.get("snapshot").and_then(|s| s.as_str()).unwrap_or_default()).unwrap_or_default();
+    push("snapshot-keeps-world", "a snapshot of that snapshot keeps its world: the same bytes", Op::Snapshot, vec![("snapshot.omsn", with_world.clone())]);
+    push(
+        "snapshot-bad-world",
+        "a world that is not one (a truncated OMGW): refused with the world's code (4001)",
+        Op::Snapshot,
+        vec![("result.json", r1.clone()), ("world.omgw", small_world.get(..40).unwrap_or_default().to_vec())],
+    );
+    push(
+        "ecs-from-snapshot",
+        "the world run from the snapshot that holds it: as from its OMGW bytes",
+        Op::EcsRun,
+        vec![("snapshot.omsn", with_world.clone()), ("ticks.txt", b"5".to_vec())],
+    );
+    push("replay-world-snapshot", "a replay from a snapshot that holds a world reads its state", Op::Replay, vec![("snapshot.omsn", with_world), ("log.omega", second_log.clone())]);
     push("ecs-bad-config", "an unknown config field (4002)", Op::EcsRun, vec![("config.json", br#"{"seed": 1, "entitys": 5}"#.to_vec()), ("ticks.txt", b"1".to_vec())]);
     let mut torn = snap5000.clone();
     torn.truncate(1000);
