@@ -228,6 +228,7 @@ impl Bundle {
 mod tests {
     use super::*;
     use crate::event::sample::{self, Shape};
+    use alloc::string::ToString;
 
     #[test]
     fn snapshot_and_bundle_roundtrip_and_refuse_damage() {
