@@ -93,6 +93,12 @@ fn a_witness_follows_a_growing_log_and_refuses_what_it_cannot_check() {
         ok(&omega_in(&d, &["note", "sign", "--key", "lg.key", "--input", "big.txt", "--out", "big.note", "--engine", engine]));
         let o = witness("big.note", &["--tiles", "T"]);
         assert_eq!(code(&o), 1, "{}", err(&o));
+        // a checkpoint that is not in the canonical form (a leading zero), though the log signed it: malformed (exit 2)
+        std::fs::write(d.join("zero.txt"), "example.com/log\n0540\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n").unwrap();
+        ok(&omega_in(&d, &["note", "sign", "--key", "lg.key", "--input", "zero.txt", "--out", "zero.note", "--engine", engine]));
+        let o = witness("zero.note", &["--tiles", "T"]);
+        assert_eq!(code(&o), 2, "{}", err(&o));
+        assert!(err(&o).contains("3507") && err(&o).contains("\"0540\""), "{}", err(&o));
         // no proof at all: says what to give (exit 2)
         let o = witness("c3.note", &[]);
         assert_eq!(code(&o), 2, "{}", err(&o));

@@ -169,8 +169,8 @@ pub enum WitnessCheck {
     Missing,
 }
 
-/// The three lines every C2SP checkpoint starts with.
-fn checkpoint_head(text: &str) -> Result<(String, u64, Hash), PolicyError> {
+/// The origin, tree size and root every C2SP checkpoint's text starts with (3507 otherwise).
+pub fn checkpoint_head(text: &str) -> Result<(String, u64, Hash), PolicyError> {
     let bad = |why: String| PolicyError::Syntax { line: 0, why };
     let mut lines = text.split('\n');
     let origin = lines.next().filter(|o| !o.is_empty());

@@ -131,17 +131,14 @@ impl std::fmt::Display for Malformed {
 }
 impl std::error::Error for Malformed {}
 
-/// The checkpoint's origin, size and root, from its text.
+/// The checkpoint's origin, size and root, from its text, read as op 30
+/// reads them (a size with a sign or a leading zero, an empty origin or a
+/// root that is not 32 bytes of base64 is refused, exit 2).
 fn head(text: &str) -> Result<(String, u64, [u8; 32])> {
-    let mut l = text.split('\n');
-    let (Some(origin), Some(size), Some(root)) = (l.next(), l.next(), l.next()) else {
-        bail!("the note is not a checkpoint: it has no origin, size and root lines");
-    };
-    let size = size.parse::<u64>().map_err(|_| anyhow!("the checkpoint's size {size:?} is not a number"))?;
-    let root = omega_core::certify::note::b64_decode(root)
-        .and_then(|r| <[u8; 32]>::try_from(r).ok())
-        .ok_or_else(|| anyhow!("the checkpoint's root {root:?} is not 32 bytes of base64"))?;
-    Ok((origin.to_string(), size, root))
+    omega_core::certify::policy::checkpoint_head(text).map_err(|e| {
+        eprintln!("omega: error {}: {e}", omega_core::ErrorCode::code(&e));
+        anyhow::Error::new(Malformed)
+    })
 }
 
 /// `omega witness`.
