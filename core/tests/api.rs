@@ -35,7 +35,16 @@ fn samples() -> Vec<Call<'static>> {
         Call::ReconcileLog(request::ReconcileLog { log: b"log", prior: b"{}" }),
         Call::Snapshot(request::Snapshot { from: b"s", world: None }),
         Call::Snapshot(request::Snapshot { from: b"s", world: Some(b"w") }),
-        Call::Replay(request::Replay { snapshot: Some(b"s"), log: b"l", certificate: Some(b"c") }),
+        Call::Replay(request::Replay { snapshot: Some(b"s"), log: b"l", certificate: Some(b"c"), reference: None, inject: None, chain: vec![] }),
+        Call::Replay(request::Replay {
+            snapshot: None,
+            log: b"l",
+            certificate: Some(b"c"),
+            reference: Some(b"w"),
+            inject: Some((6, omega_core::ecs::Entity { index: 3, generation: 1 }, 4, 40)),
+            chain: vec![b"d", b"e"],
+        }),
+        Call::Replay(request::Replay { snapshot: Some(b"s"), log: b"l", certificate: Some(b"c"), reference: None, inject: None, chain: vec![b"d"] }),
         Call::Bundle(request::Bundle { events: b"e", format: EventFormat::Binary, prior: b"" }),
         Call::ExplainBundle(b"b"),
         Call::EcsRun(request::EcsRun {

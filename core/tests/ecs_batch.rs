@@ -108,3 +108,35 @@ fn op_26_answers_with_the_world_for_the_next_batch() {
     let v2: serde_json::Value = serde_json::from_slice(&r2.body).unwrap();
     assert_eq!((v2["start_tick"].as_u64(), v2["end_tick"].as_u64()), (Some(4), Some(5)));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// `first_departure` (what `omega replay --inject/--world` reports) names
+    /// the injected tick, entity and component, at the tick's inputs, for a
+    /// flip anywhere in the batches; the uninjected worlds never part; and a
+    /// world one bit apart at the start is named at the start.
+    #[test]
+    fn a_departure_names_the_flip(tick in 1u64..12, index in 0u32..20, comp in 1usize..6, bit in 0u32..64, what in 0u8..4, x in 0u32..20) {
+        use omega_core::ecs::{COMPONENTS, Stage, batch::plan, first_departure};
+        let w = world();
+        let e = Entity { index, generation: 0 };
+        let segments: Vec<(Vec<Command>, u64)> = [(0u64, 4u64), (4, 9), (9, 12)]
+            .iter()
+            .map(|&(t0, t1)| {
+                let evs = [ev(t1, command(t1, what, x).encode())];
+                let p = plan(t0, &evs);
+                (p.commands, p.end_tick)
+            })
+            .collect();
+        prop_assert_eq!(segments.last().map(|s| s.1), Some(12));
+        let d = first_departure(w.clone(), Some((tick, e, comp, bit)), w.clone(), &segments);
+        let d = d.expect("a flip of a live entity's component always shows at its tick's inputs");
+        prop_assert_eq!((d.tick, d.stage, d.entity, d.component.as_str()), (tick, Stage::Inputs, format!("{index}:0"), COMPONENTS[comp]));
+        prop_assert_eq!(first_departure(w.clone(), None, w.clone(), &segments), None);
+        let mut bad = w.clone();
+        prop_assert!(bad.flip_bit(e, comp, bit));
+        let d = first_departure(bad, None, w, &segments).expect("the starts differ");
+        prop_assert_eq!((d.tick, d.stage, d.entity), (0, Stage::Start, format!("{index}:0")));
+    }
+}

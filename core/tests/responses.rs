@@ -90,7 +90,7 @@ fn object(blocks: &[Vec<String>]) -> Vec<u8> {
 }
 
 /// Fields a body may go without (printed only when there is something to say).
-const OPTIONAL: [&str; 10] = ["index", "field", "chain", "verdict", "code", "reason", "after_damage", "reports", "snapshot", "world"];
+const OPTIONAL: [&str; 12] = ["index", "field", "chain", "verdict", "code", "reason", "after_damage", "reports", "snapshot", "world", "batches", "world_departure"];
 
 /// The types are not merely lenient: on every vector, renaming any top-level
 /// field is refused, leaving one out is refused unless it is one of the

@@ -113,6 +113,27 @@ enum EcsCommand {
         #[command(flatten)]
         engine: EngineArgs,
     },
+    /// Step a world through one batch of events, as a node running `omega node --ecs`
+    /// does (op 26): print what the batch did and its world line, "TICK HASH", for
+    /// `omega certify --world`.
+    Step {
+        /// The world before the batch: a snapshot (.omgw, or an .omsn holding one) or a
+        /// world config JSON for a genesis world (default: the default config).
+        #[arg(long, value_name = "W")]
+        world: Option<PathBuf>,
+        /// The batch's events (the events it appends), or `-` for standard input
+        /// (default: none; the world still moves one tick).
+        #[arg(long, value_name = "FILE")]
+        events: Option<String>,
+        /// Events format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: InputFormat,
+        /// Write the world after the batch here (the next batch's --world).
+        #[arg(long, value_name = "W.omgw")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -205,6 +226,7 @@ enum Command {
         prior: Option<PathBuf>,
         /// The ECS world to keep with the state (OMGW, as `omega ecs --snapshot` writes it,
         /// or a snapshot holding one); a snapshot given as --state keeps its own otherwise.
+        /// Alone (no --state or --log), a genesis snapshot: the empty history and this world.
         #[arg(long, value_name = "W.omgw")]
         world: Option<PathBuf>,
         /// Where to write the snapshot.
@@ -221,9 +243,21 @@ enum Command {
         /// The log.
         #[arg(long, value_name = "L.omega")]
         log: PathBuf,
-        /// The certificate to check against; reports the first field that differs.
+        /// A certificate to check against; reports the first field that differs.
+        /// Repeat it for a chain, oldest first: each certificate covers the log's
+        /// events up to its tree size (the last, the rest of the log), one batch each.
         #[arg(long, value_name = "CERT")]
-        cert: Option<PathBuf>,
+        cert: Vec<PathBuf>,
+        /// A world to name where the replayed world departs from it: the first tick,
+        /// entity and component (OMGW, or a snapshot holding one; e.g. the world
+        /// the certifying node started from).
+        #[arg(long, value_name = "W.omgw")]
+        world: Option<PathBuf>,
+        /// Flip one bit of the replayed world at the start of a tick,
+        /// TICK:INDEX:GEN:COMPONENT:BIT (desync tests); the report names where the
+        /// world departs from itself without the flip.
+        #[arg(long, value_name = "SPEC")]
+        inject: Option<String>,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -762,6 +796,9 @@ fn main() -> ExitCode {
             (None, None) => Err(anyhow!("give --cert or --bundle")),
         },
         Command::Ecs { command: Some(EcsCommand::Diff { a, b, engine }), .. } => ecs::diff(a, b, engine),
+        Command::Ecs { command: Some(EcsCommand::Step { world, events, format, out, engine }), .. } => {
+            ecs::step(world.as_deref(), events.as_deref(), *format, out.as_deref(), engine)
+        }
         Command::Ecs { command: None, run, engine } => ecs::ecs(run, engine),
         Command::Append { log: l, input, format, tiles, engine } => log::append(l, input, *format == EventFormat::Binary, tiles.as_deref(), engine),
         Command::Tiles { log: l, out, cert, engine } => commands::tiles::tiles_cmd(l, out, cert.as_deref(), engine),
@@ -780,7 +817,7 @@ fn main() -> ExitCode {
         Command::Snapshot { state, log: l, prior, world, out, engine } => {
             log::snapshot(state.as_deref(), l.as_deref(), prior.as_deref(), world.as_deref(), out, engine)
         }
-        Command::Replay { snapshot, log: l, cert, engine } => log::replay(snapshot.as_deref(), l, cert.as_deref(), engine),
+        Command::Replay { snapshot, log: l, cert, world, inject, engine } => log::replay(snapshot.as_deref(), l, cert, world.as_deref(), inject.as_deref(), engine),
         Command::Prove { input, tiles, size, format, index, old_size, engine } => match (input, tiles) {
             (_, Some(dir)) => commands::tiles::prove(dir, *index, *old_size, *size, engine),
             (Some(input), None) => certify::prove(input, *format, *index, *old_size, engine),

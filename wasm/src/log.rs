@@ -21,14 +21,36 @@ pub fn reconcile_log(log: &[u8], #[wasm_bindgen(unchecked_optional_param_type = 
 }
 
 /// Reapplies a log on a snapshot (or the empty history) and, given a
-/// certificate, checks kind, tree size, root, state hash and evidence against it.
+/// certificate, checks kind, tree size, root, state hash, evidence and world
+/// line against it; given an array of certificates (a chain, oldest first),
+/// checks the log batch by batch, each certificate covering the events up to
+/// its tree size (docs/FORMATS.md "Replay (op 16)"). `options.world` (a
+/// world, OMGW or a snapshot holding one) or `options.inject`
+/// (`"tick:index:generation:component:bit"`) names where the replayed world
+/// departs (`world_departure`).
 #[wasm_bindgen(unchecked_return_type = "ReplayReport")]
 pub fn replay(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | undefined")] snapshot: JsValue,
     log: &[u8],
-    #[wasm_bindgen(unchecked_optional_param_type = "CertificateInput")] cert: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CertificateInput | CertificateInput[]")] cert: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ReplayOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    run(Op::Replay, &[&bytes_of(&snapshot)?, log, &bytes_of(&cert)?])
+    let certs: Vec<Vec<u8>> = if js_sys::Array::is_array(&cert) {
+        js_sys::Array::from(&cert).iter().map(|c| bytes_of(&c)).collect::<Result<_, _>>()?
+    } else {
+        vec![bytes_of(&cert)?]
+    };
+    let (world, inject) = if options.is_undefined() || options.is_null() {
+        (Vec::new(), Vec::new())
+    } else {
+        let get = |k: &str| js_sys::Reflect::get(&options, &k.into());
+        (bytes_of(&get("world")?)?, bytes_of(&get("inject")?)?)
+    };
+    let first = certs.first().cloned().unwrap_or_default();
+    let snapshot = bytes_of(&snapshot)?;
+    let mut fields: Vec<&[u8]> = vec![&snapshot, log, &first, &world, &inject];
+    fields.extend(certs.iter().skip(1).map(Vec::as_slice));
+    run(Op::Replay, &fields)
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -37,6 +59,8 @@ const TS_TYPES: &str = r#"
 export type SnapshotResult = Omit<SnapshotReport, "snapshot"> & { snapshot: Uint8Array };
 /** What `writeBundle` returns: op 17's body, with the crash bundle (OMGB) as bytes. */
 export type BundleResult = Omit<BundleReport, "bundle"> & { bundle: Uint8Array };
+/** `replay`'s options: a reference world (OMGW, or a snapshot holding one) and/or a bit flip `"tick:index:generation:component:bit"`. */
+export interface ReplayOptions { world?: Uint8Array; inject?: string }
 "#;
 
 /// A snapshot (OMSN) of a history's state, as `omega snapshot` writes it

@@ -500,7 +500,10 @@ export type ReplayStatus = "replayed" | "match" | "diverged";
 export type Divergence = {
   /** What the certificate says. */
   certified: string,
-  /** The field: `kind`, `tree_size`, `root`, `state_hash` or `evidence`. */
+  /**
+  * The field: `kind`, `tree_size`, `root`, `state_hash`, `evidence`,
+  * `world` (the checkpoint's world line, "TICK HASH") or `tick` (kind `ecs`).
+  */
   field: string,
   /** What the replay gave. */
   replayed: string,
@@ -511,7 +514,12 @@ export type Divergence = {
  * against a certificate. Alphabetical order.
  */
 export type ReplayReport = {
-  /** The certificate's hash, or `null` without one. */
+  /**
+  * With more than one certificate: each batch, in order, to the
+  * first that diverges (absent otherwise).
+  */
+  batches?: Array<ReplayBatch> | null,
+  /** The certificate's hash (the last checked, with a chain), or `null` without one. */
   certificate: string | null,
   /** Events replayed. */
   events: number,
@@ -529,6 +537,73 @@ export type ReplayReport = {
   status: ReplayStatus,
   /** The resulting tree size. */
   tree_size: number,
+  /**
+  * The replayed ECS world after the last batch: its tick and state
+  * hash (absent when no world was replayed: the snapshot holds none,
+  * and no certificate has a world line or is of kind `ecs`).
+  */
+  world?: EcsCheckpoint | null,
+  /**
+  * Where the replayed world first departs from the reference world,
+  * or from itself without the injection (absent when neither was given).
+  */
+  world_departure?: WorldDeparture | null,
+};
+
+/**
+ * One batch of a replay checked against a chain of certificates (op 16
+ * with more than one): the log's events up to the certificate's tree
+ * size (the last takes the rest of the log). Alphabetical order.
+ */
+export type ReplayBatch = {
+  /** The certificate's hash. */
+  certificate: string,
+  /** Log events in the batch. */
+  events: number,
+  /** Where the batch and its certificate first disagree, or `null`. */
+  first_divergence: Divergence | null,
+  /** What the batch gave: `state`, `obstruction`, or `ecs` for a kind-ecs certificate. */
+  kind: CertKind,
+  /** The root after the batch. */
+  root: string,
+  /** The state hash after the batch (the world hash for kind `ecs`). */
+  state_hash: string,
+  /** Match or diverged. */
+  status: ReplayStatus,
+  /** The tree size after the batch. */
+  tree_size: number,
+  /** The world after the batch (tick, hash), or `null` when none is replayed. */
+  world: EcsCheckpoint | null,
+};
+
+/**
+ * Where the replayed world departs (op 16 with a reference world or an
+ * injection). Alphabetical order.
+ */
+export type WorldDeparture = {
+  /** `reference` (the world given) or `uninjected` (the replayed world without the flip). */
+  against: string,
+  /** The first difference, or `null` when they agree to the end. */
+  difference: WorldDifference | null,
+};
+
+/** The first tick, entity and component where two worlds part. Alphabetical order. */
+export type WorldDifference = {
+  /** The component, in op 20's names (or a global field of `world`). */
+  component: string,
+  /** `index:generation`, or `world`. */
+  entity: string,
+  /** Its values in the reference. */
+  reference: Array<string>,
+  /**
+  * `start` (the start worlds differ), `inputs` (the tick's inputs:
+  * an injected flip) or `systems` (the tick's systems).
+  */
+  stage: string,
+  /** The tick. */
+  tick: number,
+  /** Its values in the replayed world. */
+  world: Array<string>,
 };
 
 /** Op 17: a crash bundle of a batch that obstructs. Alphabetical order. */

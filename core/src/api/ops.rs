@@ -75,7 +75,7 @@ pub fn handle(call: Call<'_>) -> Result<Response, ApiError> {
         Call::Ingest(log) => Ok(ingest(log)),
         Call::ReconcileLog(r) => reconcile_log(r.log, r.prior),
         Call::Snapshot(s) => snapshot(&s),
-        Call::Replay(r) => replay(r.snapshot, r.log, r.certificate),
+        Call::Replay(r) => replay(&r),
         Call::Bundle(b) => bundle(&b),
         Call::ExplainBundle(b) => explain_bundle(b),
         Call::EcsRun(r) => ecs_run(&r),
@@ -718,51 +718,223 @@ fn ecs_world(bytes: &[u8]) -> Result<crate::ecs::World, ApiError> {
     crate::ecs::World::restore(bytes).map_err(|e| fail(&e))
 }
 
-fn replay(snap: Option<&[u8]>, log: &[u8], cert_bytes: Option<&[u8]>) -> Result<Response, ApiError> {
-    let prior = match snap {
+/// What one batch of a replay gave, in its certificate's terms.
+struct Replayed {
+    kind: Kind,
+    tree_size: u64,
+    root: Hash,
+    state_hash: Hash,
+    evidence: Option<Hash>,
+}
+
+/// The end of the batch a certificate of tree size `target` covers, from
+/// log event `pos`: the shortest run of events that brings the history to
+/// `target` (an event already in the history adds nothing, so the run is
+/// grown until it does), or up to an obstruction, or the rest of the log
+/// when `rest`. Returns the end and the batch's outcome.
+fn replay_cut(state: &crate::State, events: &[EventRef<'_>], pos: usize, target: u64, rest: bool) -> (usize, crate::Outcome) {
+    let slice = |end: usize| events.get(pos..end).unwrap_or_default();
+    if rest {
+        return (events.len(), crate::reconcile(state, slice(events.len())));
+    }
+    let mut end = pos;
+    let mut outcome = crate::reconcile(state, slice(end));
+    while let crate::Outcome::Ok(s) = &outcome {
+        let have = s.state.tree_size();
+        if have >= target || end >= events.len() {
+            break;
+        }
+        let more = usize::try_from(target - have).unwrap_or(usize::MAX).min(events.len() - end);
+        end += more;
+        outcome = crate::reconcile(state, slice(end));
+    }
+    (end, outcome)
+}
+
+/// Runs of commands, each to its end tick ([`crate::ecs::first_departure`]'s input).
+type Segments = Vec<(Vec<crate::ecs::Command>, u64)>;
+
+/// A batch's events for the world: the log's events, once each by key.
+fn batch_events(batch: &[EventRef<'_>]) -> Vec<Event> {
+    let mut by_key = alloc::collections::BTreeMap::new();
+    for e in batch {
+        by_key.entry(e.key()).or_insert_with(|| e.to_event());
+    }
+    by_key.into_values().collect()
+}
+
+/// Op 16: a log replayed on a snapshot (its history, and its world when it
+/// holds one), checked batch by batch against a chain of certificates
+/// (docs/FORMATS.md "Replay (op 16)").
+fn replay(r: &req::Replay<'_>) -> Result<Response, ApiError> {
+    use crate::ecs::{World, batch, first_departure};
+    let prior = match r.snapshot {
         None => crate::State::new(),
         Some(s) => prior_state(s)?,
     };
-    let events = log_refs(log)?;
-    let cert = cert_bytes.map(|c| Certificate::read(c).map_err(|e| fail(&e))).transpose()?;
-    let outcome = crate::reconcile(&prior, &events);
-    let (kind, size, root, state_hash, evidence) = match &outcome {
-        crate::Outcome::Ok(s) => (Kind::State, s.state.tree_size(), s.state.root(), s.state_hash, None),
-        crate::Outcome::Obstruction(o) => (Kind::Obstruction, o.prior_tree_size, o.prior_root, o.prior_state_hash, Some(o.evidence_hash)),
+    let snap_world = match r.snapshot {
+        Some(s) if s.starts_with(b"OMSN") => crate::replay::snapshot::Snapshot::decode(s).map_err(|e| fail(&e))?.world(),
+        _ => None,
     };
-    let mut divergence: Option<resp::Divergence> = None;
-    if let Some(c) = &cert {
-        let cp = &c.checkpoint;
-        let checks: [(&str, String, String); 5] = [
-            ("kind", cp.kind.as_str().into(), kind.as_str().into()),
-            ("tree_size", cp.tree_size.to_string(), size.to_string()),
-            ("root", hex::encode(&cp.root), hex::encode(&root)),
-            ("state_hash", hex::encode(&cp.state_hash), hex::encode(&state_hash)),
-            (
-                "evidence",
-                cp.evidence.map(|e| hex::encode(&e)).unwrap_or_default(),
-                evidence.map(|e| hex::encode(&e)).unwrap_or_default(),
-            ),
-        ];
-        if let Some((f, want, got)) = checks.into_iter().find(|(_, a, b)| a != b) {
-            divergence = Some(resp::Divergence { certified: want, field: f.into(), replayed: got });
+    let events = log_refs(r.log)?;
+    let given: Vec<&[u8]> = r.certificate.into_iter().chain(r.chain.iter().copied()).collect();
+    let many = given.len() > 1;
+    let certs = given
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Certificate::read(c).map_err(|e| if many { err(e.code(), &format!("certificate {}: {e}", i + 1)) } else { fail(&e) }))
+        .collect::<Result<Vec<_>, _>>()?;
+    let reference = r.reference.map(|w| ecs_world(w).map_err(|e| err(e.code, &format!("reference world: {}", e.message)))).transpose()?;
+    let wants_world = snap_world.is_some()
+        || reference.is_some()
+        || r.inject.is_some()
+        || certs.iter().any(|c| c.checkpoint.world.is_some() || c.checkpoint.kind == Kind::Ecs);
+    // the world the history drives: the snapshot's, else a new world of the default config
+    let start_world: Option<World> = match snap_world {
+        Some(w) => Some(w),
+        None if wants_world => Some(ecs_start(b"")?),
+        None => None,
+    };
+    let mut world = start_world.clone();
+    let mut state = prior;
+    let mut pos = 0usize;
+    // each batch's plan (commands, end tick): what `first_departure` re-runs
+    let mut segments: Segments = Vec::new();
+    let mut batches = Vec::new();
+    let mut first: Option<(resp::Divergence, Segments)> = None;
+    let mut last: Option<(Replayed, Option<World>)> = None;
+    let mut ecs_run: Option<(usize, crate::ecs::Run)> = None;
+    let n = certs.len().max(1);
+    for i in 0..n {
+        let cert = certs.get(i);
+        let target = cert.map_or(0, |c| c.checkpoint.tree_size);
+        let (end, outcome) = replay_cut(&state, &events, pos, target, i + 1 == n);
+        let batch = events.get(pos..end).unwrap_or_default();
+        let mut got = match &outcome {
+            crate::Outcome::Ok(s) => Replayed { kind: Kind::State, tree_size: s.state.tree_size(), root: s.state.root(), state_hash: s.state_hash, evidence: None },
+            crate::Outcome::Obstruction(o) => {
+                Replayed { kind: Kind::Obstruction, tree_size: o.prior_tree_size, root: o.prior_root, state_hash: o.prior_state_hash, evidence: Some(o.evidence_hash) }
+            }
+        };
+        // the world steps through a clean batch (an obstruction leaves it as it was)
+        if matches!(outcome, crate::Outcome::Ok(_))
+            && let Some(w) = world.take()
+        {
+            let evs = batch_events(batch);
+            let p = batch::plan(w.tick(), &evs);
+            segments.push((p.commands, p.end_tick));
+            world = Some(batch::step_batch_with(w, &evs, r.inject).0);
+        }
+        if let crate::Outcome::Ok(s) = outcome {
+            state = s.state;
+        }
+        pos = end;
+        let mark = world.as_ref().map(|w| cert::WorldMark { tick: w.tick(), state_hash: w.state_hash() });
+        let mut divergence = None;
+        let mut ecs_segments = None;
+        if let Some(c) = cert {
+            let cp = &c.checkpoint;
+            // kind ecs: the world run on every command of the log so far to the attested tick
+            if cp.kind == Kind::Ecs && got.kind == Kind::State {
+                got.kind = Kind::Ecs;
+                let tick = cp.tick.unwrap_or(0);
+                let start = match start_world.clone() {
+                    Some(w) => w,
+                    None => ecs_start(b"")?,
+                };
+                let (cmds, _) = crate::ecs::command::from_events(&batch_events(events.get(..end).unwrap_or_default()));
+                let t0 = start.tick();
+                if tick < t0 {
+                    divergence = Some(resp::Divergence { certified: tick.to_string(), field: "tick".into(), replayed: t0.to_string() });
+                } else {
+                    let mut run = match ecs_run.take() {
+                        Some((e, run)) if e == end && run.tick() <= tick => run,
+                        _ => crate::ecs::Run::new(start, cmds.iter().cloned(), r.inject),
+                    };
+                    run.step_n(tick - run.tick(), |_| {});
+                    got.state_hash = run.state_hash();
+                    ecs_run = Some((end, run));
+                }
+                ecs_segments = Some(alloc::vec![(cmds, tick)]);
+            }
+            let world_line = |m: Option<cert::WorldMark>| m.map(|m| m.to_string()).unwrap_or_default();
+            let checks: [(&str, String, String); 6] = [
+                ("kind", cp.kind.as_str().into(), got.kind.as_str().into()),
+                ("tree_size", cp.tree_size.to_string(), got.tree_size.to_string()),
+                ("root", hex::encode(&cp.root), hex::encode(&got.root)),
+                ("state_hash", hex::encode(&cp.state_hash), hex::encode(&got.state_hash)),
+                ("evidence", cp.evidence.map(|e| hex::encode(&e)).unwrap_or_default(), got.evidence.map(|e| hex::encode(&e)).unwrap_or_default()),
+                ("world", world_line(cp.world), if cp.world.is_some() { world_line(mark) } else { String::new() }),
+            ];
+            if divergence.is_none()
+                && let Some((f, want, have)) = checks.into_iter().find(|(_, a, b)| a != b)
+            {
+                divergence = Some(resp::Divergence { certified: want, field: f.into(), replayed: have });
+            }
+        }
+        if many {
+            batches.push(resp::ReplayBatch {
+                certificate: cert.map(|c| hex::encode(&c.hash())).unwrap_or_default(),
+                events: len_u64(batch.len()),
+                first_divergence: divergence.clone(),
+                kind: got.kind.into(),
+                root: hex::encode(&got.root),
+                state_hash: hex::encode(&got.state_hash),
+                status: if divergence.is_some() { resp::ReplayStatus::Diverged } else { resp::ReplayStatus::Match },
+                tree_size: got.tree_size,
+                world: mark.map(|m| resp::EcsCheckpoint { state_hash: hex::encode(&m.state_hash), tick: m.tick }),
+            });
+        }
+        let stop = divergence.is_some();
+        if let Some(d) = divergence {
+            first = Some((d, ecs_segments.unwrap_or_else(|| segments.clone())));
+        }
+        last = Some((got, world.clone()));
+        if stop {
+            break;
         }
     }
-    let status = match (&cert, &divergence) {
-        (None, _) => resp::ReplayStatus::Replayed,
-        (Some(_), None) => resp::ReplayStatus::Match,
-        (Some(_), Some(_)) => resp::ReplayStatus::Diverged,
+    let Some((got, end_world)) = last else { return Err(err(code::BAD_REQUEST, "nothing to replay")) };
+    let departure = if reference.is_some() || r.inject.is_some() {
+        let against = if reference.is_some() { "reference" } else { "uninjected" };
+        let segs = first.as_ref().map_or(&segments, |(_, s)| s);
+        let difference = match (start_world.clone(), reference.or_else(|| start_world.clone())) {
+            (Some(a), Some(b)) => first_departure(a, r.inject, b, segs),
+            _ => None,
+        };
+        Some(resp::WorldDeparture {
+            against: against.into(),
+            difference: difference.map(|d| resp::WorldDifference {
+                component: d.component,
+                entity: d.entity,
+                reference: d.reference,
+                stage: d.stage.as_str().into(),
+                tick: d.tick,
+                world: d.world,
+            }),
+        })
+    } else {
+        None
     };
+    let status = match (certs.is_empty(), &first) {
+        (true, _) => resp::ReplayStatus::Replayed,
+        (false, None) => resp::ReplayStatus::Match,
+        (false, Some(_)) => resp::ReplayStatus::Diverged,
+    };
+    let checked = batches.len().max(1);
     let body = resp::ReplayReport {
-        certificate: cert.as_ref().map(|c| hex::encode(&c.hash())),
-        events: len_u64(events.len()),
-        evidence_hash: evidence.map(|e| hex::encode(&e)),
-        first_divergence: divergence,
-        kind: kind.into(),
-        root: hex::encode(&root),
-        state_hash: hex::encode(&state_hash),
+        batches: many.then_some(batches),
+        certificate: certs.get(checked - 1).map(|c| hex::encode(&c.hash())),
+        events: len_u64(pos),
+        evidence_hash: got.evidence.map(|e| hex::encode(&e)),
+        first_divergence: first.map(|(d, _)| d),
+        kind: got.kind.into(),
+        root: hex::encode(&got.root),
+        state_hash: hex::encode(&got.state_hash),
         status,
-        tree_size: size,
+        tree_size: got.tree_size,
+        world: end_world.map(|w| resp::EcsCheckpoint { state_hash: hex::encode(&w.state_hash()), tick: w.tick() }),
+        world_departure: departure,
     };
     Ok(respond(status_of(status != resp::ReplayStatus::Diverged), &body))
 }

@@ -190,6 +190,18 @@ impl EcsMode {
 
 pub use crate::ecs::Inject;
 
+/// An inject field (ops 16 and 19): none when absent or empty.
+fn inject(f: Option<&[u8]>) -> Result<Option<Inject>, ApiError> {
+    match f {
+        None => Ok(None),
+        Some(s) => core::str::from_utf8(s)
+            .ok()
+            .and_then(super::ops::parse_inject)
+            .map(Some)
+            .ok_or_else(|| ApiError::bad_request("inject must be tick:index:generation:component:bit")),
+    }
+}
+
 fn encode_inject(i: &Inject) -> String {
     let (tick, e, comp, bit) = i;
     format!("{tick}:{}:{}:{comp}:{bit}", e.index, e.generation)
@@ -349,14 +361,21 @@ pub struct ReconcileLog<'a> {
 }
 
 /// Op 16.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Replay<'a> {
     /// A snapshot or prior (none: the empty history).
     pub snapshot: Option<&'a [u8]>,
     /// The `.omega` log bytes.
     pub log: &'a [u8],
-    /// A certificate to check the result against.
+    /// A certificate to check the result against (the first of a chain).
     pub certificate: Option<&'a [u8]>,
+    /// A world to name the first tick, entity and component where the
+    /// replayed world departs from it (OMGW, or a snapshot holding one).
+    pub reference: Option<&'a [u8]>,
+    /// A bit flip in the replayed world (desync tests, as op 19's).
+    pub inject: Option<Inject>,
+    /// The certificates after the first, in chain order: one batch each.
+    pub chain: Vec<&'a [u8]>,
 }
 
 /// Op 17.
@@ -574,7 +593,14 @@ impl<'a> Call<'a> {
             }
             Op::Replay => {
                 let f = fields()?;
-                Call::Replay(Replay { snapshot: f.opt(0), log: f.bytes(1, "the log")?, certificate: f.opt(2) })
+                Call::Replay(Replay {
+                    snapshot: f.opt(0),
+                    log: f.bytes(1, "the log")?,
+                    certificate: f.opt(2),
+                    reference: f.opt(3),
+                    inject: inject(f.opt(4))?,
+                    chain: f.rest(5).into_iter().filter(|c| !c.is_empty()).collect(),
+                })
             }
             Op::Bundle => {
                 let f = fields()?;
@@ -587,15 +613,7 @@ impl<'a> Call<'a> {
             Op::ExplainBundle => Call::ExplainBundle(fields()?.bytes(0, "the bundle")?),
             Op::EcsRun => {
                 let f = fields()?;
-                let inject = match f.opt(4) {
-                    None => None,
-                    Some(s) => Some(
-                        core::str::from_utf8(s)
-                            .ok()
-                            .and_then(super::ops::parse_inject)
-                            .ok_or_else(|| ApiError::bad_request("inject must be tick:index:generation:component:bit"))?,
-                    ),
-                };
+                let inject = inject(f.opt(4))?;
                 Call::EcsRun(EcsRun {
                     start: f.opt(0).unwrap_or_default(),
                     ticks: decimal(f.bytes(1, "ticks")?, "ticks must be a decimal integer")?,
@@ -743,7 +761,16 @@ impl<'a> Call<'a> {
             Call::ExplainBundle(b) | Call::MerkleRoot(b) => make_fields(&[b]),
             Call::ProveInclusion(p) | Call::ProveConsistency(p) => make_fields(&[p.events, p.format.as_str().as_bytes(), &dec(p.at)]),
             Call::ReconcileLog(r) => make_fields(&[r.log, r.prior]),
-            Call::Replay(r) => make_fields(&[opt_bytes(r.snapshot), r.log, opt_bytes(r.certificate)]),
+            Call::Replay(r) => {
+                let inject = r.inject.as_ref().map(encode_inject).unwrap_or_default();
+                let mut f: Vec<&[u8]> = alloc::vec![opt_bytes(r.snapshot), r.log, opt_bytes(r.certificate), opt_bytes(r.reference), inject.as_bytes()];
+                f.extend(r.chain.iter().copied());
+                // the fields a replay without them never had are left off
+                while f.len() > 3 && f.last().is_some_and(|l| l.is_empty()) {
+                    f.pop();
+                }
+                make_fields(&f)
+            }
             Call::Bundle(b) => make_fields(&[b.events, b.format.as_str().as_bytes(), b.prior]),
             Call::EcsRun(e) => {
                 let inject = e.inject.as_ref().map(encode_inject).unwrap_or_default();

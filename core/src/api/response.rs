@@ -797,7 +797,8 @@ body! {
     pub struct Divergence {
         /// What the certificate says.
         pub certified: String,
-        /// The field: `kind`, `tree_size`, `root`, `state_hash` or `evidence`.
+        /// The field: `kind`, `tree_size`, `root`, `state_hash`, `evidence`,
+        /// `world` (the checkpoint's world line, "TICK HASH") or `tick` (kind `ecs`).
         pub field: String,
         /// What the replay gave.
         pub replayed: String,
@@ -807,7 +808,11 @@ body! {
     /// against a certificate. Alphabetical order.
     #[serde(deny_unknown_fields)]
     pub struct ReplayReport {
-        /// The certificate's hash, or `null` without one.
+        /// With more than one certificate: each batch, in order, to the
+        /// first that diverges (absent otherwise).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub batches: Option<Vec<ReplayBatch>>,
+        /// The certificate's hash (the last checked, with a chain), or `null` without one.
         #[serde(deserialize_with = "nullable")]
         pub certificate: Option<String>,
         /// Events replayed.
@@ -828,6 +833,71 @@ body! {
         pub status: ReplayStatus,
         /// The resulting tree size.
         pub tree_size: u64,
+        /// The replayed ECS world after the last batch: its tick and state
+        /// hash (absent when no world was replayed: the snapshot holds none,
+        /// and no certificate has a world line or is of kind `ecs`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub world: Option<EcsCheckpoint>,
+        /// Where the replayed world first departs from the reference world,
+        /// or from itself without the injection (absent when neither was given).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub world_departure: Option<WorldDeparture>,
+    }
+
+    /// One batch of a replay checked against a chain of certificates (op 16
+    /// with more than one): the log's events up to the certificate's tree
+    /// size (the last takes the rest of the log). Alphabetical order.
+    #[serde(deny_unknown_fields)]
+    pub struct ReplayBatch {
+        /// The certificate's hash.
+        pub certificate: String,
+        /// Log events in the batch.
+        pub events: u64,
+        /// Where the batch and its certificate first disagree, or `null`.
+        #[serde(deserialize_with = "nullable")]
+        pub first_divergence: Option<Divergence>,
+        /// What the batch gave: `state`, `obstruction`, or `ecs` for a kind-ecs certificate.
+        pub kind: CertKind,
+        /// The root after the batch.
+        pub root: String,
+        /// The state hash after the batch (the world hash for kind `ecs`).
+        pub state_hash: String,
+        /// Match or diverged.
+        pub status: ReplayStatus,
+        /// The tree size after the batch.
+        pub tree_size: u64,
+        /// The world after the batch (tick, hash), or `null` when none is replayed.
+        #[serde(deserialize_with = "nullable")]
+        pub world: Option<EcsCheckpoint>,
+    }
+
+    /// Where the replayed world departs (op 16 with a reference world or an
+    /// injection). Alphabetical order.
+    #[serde(deny_unknown_fields)]
+    pub struct WorldDeparture {
+        /// `reference` (the world given) or `uninjected` (the replayed world without the flip).
+        pub against: String,
+        /// The first difference, or `null` when they agree to the end.
+        #[serde(deserialize_with = "nullable")]
+        pub difference: Option<WorldDifference>,
+    }
+
+    /// The first tick, entity and component where two worlds part. Alphabetical order.
+    #[serde(deny_unknown_fields)]
+    pub struct WorldDifference {
+        /// The component, in op 20's names (or a global field of `world`).
+        pub component: String,
+        /// `index:generation`, or `world`.
+        pub entity: String,
+        /// Its values in the reference.
+        pub reference: Vec<String>,
+        /// `start` (the start worlds differ), `inputs` (the tick's inputs:
+        /// an injected flip) or `systems` (the tick's systems).
+        pub stage: String,
+        /// The tick.
+        pub tick: u64,
+        /// Its values in the replayed world.
+        pub world: Vec<String>,
     }
 
     /// Op 17: a crash bundle of a batch that obstructs. Alphabetical order.
@@ -1742,6 +1812,9 @@ pub fn typescript() -> Result<String, String> {
     out.add::<ReplayStatus>();
     out.add::<Divergence>();
     out.add::<ReplayReport>();
+    out.add::<ReplayBatch>();
+    out.add::<WorldDeparture>();
+    out.add::<WorldDifference>();
     out.add::<BundleReport>();
     out.add::<BundleExplanation>();
     out.add::<Decision>();

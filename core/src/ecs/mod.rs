@@ -27,5 +27,5 @@ pub mod systems;
 mod world;
 
 pub use command::{Command, Op};
-pub use run::{Inject, Run};
+pub use run::{Departure, Inject, Run, Stage, first_departure};
 pub use world::{Alert, COMPONENTS, Config, Decision, EDGE_BYTES, Entity, MEMORY_BUDGET, Metrics, Migration, NODE_BYTES, SLOT_BYTES, SnapshotInfo, TickReport, World, WorldError, memory_estimate};

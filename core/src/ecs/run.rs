@@ -171,3 +171,86 @@ fn group(commands: impl IntoIterator<Item = Command>) -> BTreeMap<u64, Vec<Comma
     }
     by_tick
 }
+
+/// Where a world's tick first differs from a reference's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// The two worlds differ before any tick runs (their starts differ).
+    Start,
+    /// They differ at the start of the tick, before its systems: the tick's
+    /// inputs (an injected flip) differ.
+    Inputs,
+    /// Their inputs agree and the tick's systems made them differ.
+    Systems,
+}
+
+impl Stage {
+    /// `start`, `inputs` or `systems`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Stage::Start => "start",
+            Stage::Inputs => "inputs",
+            Stage::Systems => "systems",
+        }
+    }
+}
+
+/// The first place two worlds part: the tick, the stage, and
+/// [`World::first_difference`] there (entity, component, the values in the
+/// world, the values in the reference).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Departure {
+    /// The tick (the start world's tick for [`Stage::Start`]).
+    pub tick: u64,
+    /// Where in that tick.
+    pub stage: Stage,
+    /// `index:generation`, or `world` for a global field.
+    pub entity: alloc::string::String,
+    /// The component (or global field) that differs.
+    pub component: alloc::string::String,
+    /// Its values in the world.
+    pub world: Vec<alloc::string::String>,
+    /// Its values in the reference.
+    pub reference: Vec<alloc::string::String>,
+}
+
+/// Steps `world` (with `inject`) and `reference` (without) side by side
+/// through `segments`, each (commands, end tick) a run's worth of commands
+/// (a batch's plan, say) stepped to its end tick, and returns the first
+/// tick where they part: compared at the start, then at every tick's
+/// inputs when the injection falls on it, then after every tick by state
+/// hash. `None` when they agree to the end.
+pub fn first_departure(world: World, inject: Option<Inject>, reference: World, segments: &[(Vec<Command>, u64)]) -> Option<Departure> {
+    let part = |tick: u64, stage: Stage, a: &World, b: &World| {
+        a.first_difference(b).map(|(entity, component, world, reference)| Departure { tick, stage, entity, component, world, reference })
+    };
+    if let Some(d) = part(world.tick(), Stage::Start, &world, &reference) {
+        return Some(d);
+    }
+    let (mut wa, mut wb) = (world, reference);
+    for (commands, end) in segments {
+        let mut ra = Run::new(wa, commands.iter().cloned(), inject);
+        let mut rb = Run::new(wb, commands.iter().cloned(), None);
+        while ra.tick() < *end {
+            let t = ra.tick().wrapping_add(1);
+            if inject.is_some_and(|i| i.0 == t) {
+                let (mut pa, mut pb) = (ra.clone(), rb.clone());
+                pa.prestep();
+                pb.prestep();
+                if let Some(d) = part(t, Stage::Inputs, pa.world(), pb.world()) {
+                    return Some(d);
+                }
+            }
+            ra.step();
+            rb.step();
+            if ra.state_hash() != rb.state_hash()
+                && let Some(d) = part(t, Stage::Systems, ra.world(), rb.world())
+            {
+                return Some(d);
+            }
+        }
+        wa = ra.into_world();
+        wb = rb.into_world();
+    }
+    None
+}

@@ -328,3 +328,34 @@ pub fn diff(a: &Path, b: &Path, engine: &EngineArgs) -> Result<ExitCode> {
     println!("{}", serde_json::to_string_pretty(&v)?);
     Ok(crate::exit_for(&r))
 }
+
+/// `omega ecs step`: one batch through op 26. Prints op 26's answer without
+/// the world's base64 (`--out` writes the world), with `world_line`, the
+/// checkpoint's `omega-world` value.
+pub fn step(world: Option<&Path>, events: Option<&str>, format: crate::InputFormat, out: Option<&Path>, engine: &EngineArgs) -> Result<ExitCode> {
+    let before = world.map(|p| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))).transpose()?.unwrap_or_default();
+    let mut batch = Vec::new();
+    if let Some(input) = events {
+        for e in super::cluster::publish::read_events(input, format)? {
+            e.encode_into(&mut batch);
+        }
+    }
+    let r = run_op(engine, Op::EcsBatch, &make_fields(&[&before, &batch]))?;
+    if r.status == abi::STATUS_ERROR {
+        report_error(&r.body);
+        return Ok(ExitCode::from(2));
+    }
+    let mut v: serde_json::Value = serde_json::from_slice(&r.body)?;
+    let b64 = v.get("world").and_then(|s| s.as_str()).unwrap_or_default();
+    let after = omega_core::certify::note::b64_decode(b64).ok_or_else(|| anyhow!("the engine returned a world that is not base64"))?;
+    if let Some(p) = out {
+        std::fs::write(p, &after).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    if let Some(o) = v.as_object_mut() {
+        o.remove("world");
+        let line = format!("{} {}", o.get("end_tick").and_then(serde_json::Value::as_u64).unwrap_or(0), o.get("state_hash").and_then(|h| h.as_str()).unwrap_or_default());
+        o.insert("world_line".into(), line.into());
+    }
+    println!("{}", serde_json::to_string_pretty(&v)?);
+    Ok(ExitCode::SUCCESS)
+}

@@ -406,7 +406,7 @@ fn with_status(body: &[u8], status: &'static str, detail: J) -> Result<Vec<u8>> 
     Ok(json_out::object(&m))
 }
 
-/// `omega snapshot (--state R.json | --log L [--prior P]) --out S`.
+/// `omega snapshot (--state R.json | --log L [--prior P] | --world W) [--world W] --out S`.
 pub fn snapshot(state: Option<&Path>, log: Option<&Path>, prior: Option<&Path>, world: Option<&Path>, out: &Path, engine: &EngineArgs) -> Result<ExitCode> {
     let from: Vec<u8> = match (state, log) {
         (Some(s), None) => std::fs::read(s).with_context(|| format!("cannot read {}", s.display()))?,
@@ -427,7 +427,9 @@ pub fn snapshot(state: Option<&Path>, log: Option<&Path>, prior: Option<&Path>, 
                 }
             }
         }
-        _ => bail!("give exactly one of --state (a result or state file) or --log"),
+        // a genesis snapshot: the empty history and the world it starts from
+        (None, None) if world.is_some() => Vec::new(),
+        _ => bail!("give exactly one of --state (a result or state file) or --log (or only --world, for the empty history)"),
     };
     let world = world.map(|w| std::fs::read(w).with_context(|| format!("cannot read the world {}", w.display()))).transpose()?;
     let r = match &world {
@@ -450,11 +452,16 @@ pub fn snapshot(state: Option<&Path>, log: Option<&Path>, prior: Option<&Path>, 
 }
 
 /// `omega replay [--snapshot S] --log L [--cert C]`.
-pub fn replay(snap: Option<&Path>, log: &Path, cert: Option<&Path>, engine: &EngineArgs) -> Result<ExitCode> {
+pub fn replay(snap: Option<&Path>, log: &Path, certs: &[PathBuf], world: Option<&Path>, inject: Option<&str>, engine: &EngineArgs) -> Result<ExitCode> {
     let s = snap.map(std::fs::read).transpose().context("cannot read the snapshot")?.unwrap_or_default();
-    let c = cert.map(std::fs::read).transpose().context("cannot read the certificate")?.unwrap_or_default();
+    let certs = certs.iter().map(|c| std::fs::read(c).with_context(|| format!("cannot read the certificate {}", c.display()))).collect::<Result<Vec<_>>>()?;
+    let w = world.map(|p| std::fs::read(p).with_context(|| format!("cannot read the world {}", p.display()))).transpose()?.unwrap_or_default();
     let l = map(log)?;
-    let r = run_op(engine, Op::Replay, &make_fields(&[&s, &l, &c]))?;
+    // op 16: snapshot, log, first certificate, reference world, inject, the other certificates
+    let first = certs.first().cloned().unwrap_or_default();
+    let mut fields: Vec<&[u8]> = vec![&s, &l, &first, &w, inject.unwrap_or_default().as_bytes()];
+    fields.extend(certs.iter().skip(1).map(Vec::as_slice));
+    let r = run_op(engine, Op::Replay, &make_fields(&fields))?;
     if r.status == abi::STATUS_ERROR {
         report_error(&r.body);
         return Ok(ExitCode::from(2));

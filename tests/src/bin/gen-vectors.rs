@@ -579,6 +579,93 @@ fn field_cases() -> Vec<FieldCase> {
         vec![("snapshot.omsn", with_world.clone()), ("ticks.txt", b"5".to_vec())],
     );
     push("replay-world-snapshot", "a replay from a snapshot that holds a world reads its state", Op::Replay, vec![("snapshot.omsn", with_world), ("log.omega", second_log.clone())]);
+    // a history written in three batches, certified batch by batch with its world line
+    // (`omega-world`), then replayed from a genesis snapshot against the chain (issue 18)
+    let b64 = |v: &serde_json::Value, k: &str| omega_core::certify::note::b64_decode(v.get(k).and_then(|s| s.as_str()).unwrap_or_default()).unwrap_or_default();
+    let genesis = World::new(3, Config { nodes: 2, entities: 60, edges_per_entity: 2 });
+    let gw = genesis.encode();
+    let cmd = |lamport: u64, seq: u64, c: Command| ev(lamport, 1, 0, seq, &[], &c.encode());
+    let chain_batches = vec![
+        vec![
+            cmd(1, 0, Command { tick: 2, op: Cmd::Spawn { node: 1, target: fx("0.5") } }),
+            cmd(2, 1, Command { tick: 3, op: Cmd::Link { a: e(0), b: e(40), weight: fx("0.25") } }),
+            cmd(3, 2, Command { tick: 4, op: Cmd::SetTarget { entity: e(3), value: fx("-1") } }),
+        ],
+        vec![cmd(4, 3, Command { tick: 7, op: Cmd::Sensor { entity: e(5), value: fx("2") } }), cmd(5, 4, Command { tick: 8, op: Cmd::Unlink { a: e(0), b: e(40) } })],
+        vec![
+            cmd(6, 5, Command { tick: 11, op: Cmd::Despawn { entity: e(7) } }),
+            cmd(7, 6, Command { tick: 12, op: Cmd::SetTarget { entity: e(7), value: fx("1") } }),
+            ev(8, 2, 0, 0, &[], b"not a command"),
+        ],
+    ];
+    let (mut prior_r, mut wbytes): (Vec<u8>, Vec<u8>) = (Vec::new(), gw.clone());
+    let (mut chain_certs, mut log_events): (Vec<Vec<u8>>, Vec<Event>) = (Vec::new(), Vec::new());
+    for b in &chain_batches {
+        let r = ok_body(&js(b), &prior_r);
+        let mut bin = Vec::new();
+        for x in b {
+            x.encode_into(&mut bin);
+        }
+        let step: serde_json::Value = serde_json::from_slice(&ops::run(Op::EcsBatch, &make_fields(&[&wbytes, &bin])).body).unwrap_or_default();
+        let line = format!("{} {}", step.get("end_tick").and_then(|t| t.as_u64()).unwrap_or(0), step.get("state_hash").and_then(|h| h.as_str()).unwrap_or_default());
+        wbytes = b64(&step, "world");
+        let prev = chain_certs.last().cloned().unwrap_or_default();
+        let c = cert_of(&ops::run(Op::Certify, &make_fields(&[&r, &origin, &key_text(0), &prev, b"", line.as_bytes()])).body);
+        chain_certs.push(enc(&c));
+        prior_r = r;
+        log_events.extend(b.iter().cloned());
+    }
+    let snap_of = |w: &[u8]| b64(&serde_json::from_slice(&ops::run(Op::Snapshot, &make_fields(&[b"", w])).body).unwrap_or_default(), "snapshot");
+    let genesis_snap = snap_of(&gw);
+    let chain_log = frame::encode_log(&log_events);
+    let chain_fields = |snap: &[u8], log: &[u8], reference: &[u8], inject: &[u8], certs: &[Vec<u8>]| {
+        let mut f = vec![("snapshot.omsn", snap.to_vec()), ("log.omega", log.to_vec()), ("cert1.bin", certs.first().cloned().unwrap_or_default()), ("world.omgw", reference.to_vec()), ("inject.txt", inject.to_vec())];
+        for (i, c) in certs.iter().enumerate().skip(1) {
+            f.push((["", "cert2.bin", "cert3.bin"][i], c.clone()));
+        }
+        f
+    };
+    push(
+        "replay-chain-world",
+        "a log written in three batches replays from a genesis snapshot (history + world) batch by batch and matches each certificate, world line included",
+        Op::Replay,
+        chain_fields(&genesis_snap, &chain_log, b"", b"", &chain_certs),
+    );
+    push(
+        "replay-chain-inject",
+        "one bit of entity 3:0's field flipped at tick 6: batch 2's world line diverges, and the report names tick 6, entity 3:0, component field",
+        Op::Replay,
+        chain_fields(&genesis_snap, &chain_log, b"", b"6:3:0:field:40", &chain_certs),
+    );
+    let mut bad = genesis.clone();
+    bad.flip_bit(e(10), 3, 33);
+    push(
+        "replay-chain-reference",
+        "a snapshot whose world has one bit flipped (entity 10:0, pid): batch 1 diverges on the world line; against the good world the report names where",
+        Op::Replay,
+        chain_fields(&snap_of(&bad.encode()), &chain_log, &gw, b"", &chain_certs),
+    );
+    let two = frame::encode_log(&log_events.get(..5).unwrap_or_default().to_vec());
+    push(
+        "replay-chain-short",
+        "a log that lacks batch 3: batches 1 and 2 match, batch 3 diverges on the tree size",
+        Op::Replay,
+        chain_fields(&genesis_snap, &two, b"", b"", &chain_certs),
+    );
+    let summary = ops::run(Op::EcsRun, &make_fields(&[&gw, b"12", &js(&log_events), b"summary", b""])).body;
+    let ecs_cert = cert_of(&ops::run(Op::Certify, &make_fields(&[&summary, &origin, &key_text(1), b"", b""])).body);
+    push(
+        "replay-ecs-cert",
+        "a kind-ecs certificate (\"after tick 12 of this history, the world hash is X\") replays: the world runs every command of the log from the snapshot's world",
+        Op::Replay,
+        vec![("snapshot.omsn", genesis_snap.clone()), ("log.omega", chain_log.clone()), ("cert.bin", enc(&ecs_cert))],
+    );
+    push(
+        "replay-bad-inject",
+        "an inject that is not tick:index:generation:component:bit (3301)",
+        Op::Replay,
+        chain_fields(&genesis_snap, &chain_log, b"", b"6:3:0:nothing:40", &chain_certs),
+    );
     push("ecs-bad-config", "an unknown config field (4002)", Op::EcsRun, vec![("config.json", br#"{"seed": 1, "entitys": 5}"#.to_vec()), ("ticks.txt", b"1".to_vec())]);
     let mut torn = snap5000.clone();
     torn.truncate(1000);
