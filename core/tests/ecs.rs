@@ -249,7 +249,8 @@ use proptest::prelude::*;
 
 /// Byte offsets in the OMGW header.
 const NODES_AT: usize = 29;
-const SLOTS_AT: usize = 89;
+/// After the header and the arbiter record (OMGW version 2).
+const SLOTS_AT: usize = 131;
 
 /// Allocation accounting per thread (each test runs on its own thread), so a
 /// test can say "restoring these bytes never allocated more than N".
@@ -318,13 +319,13 @@ fn set_u32(b: &mut [u8], at: usize, v: u32) {
     b[at..at + 4].copy_from_slice(&v.to_be_bytes());
 }
 
-/// The 97-byte snapshot of issue 12 (item 7): an empty world whose node count
+/// The snapshot of issue 12 (item 7; 97 bytes in version 1, 139 in version 2): an empty world whose node count
 /// is patched to 0xFFFFFFFF. Restoring it used to succeed, and the first tick
 /// then asked for a 16 GiB load table (native abort, wasm trap).
 #[test]
 fn a_snapshot_with_4_billion_nodes_is_refused_with_4005() {
     let mut snap = World::new(1, Config { nodes: 1, entities: 0, edges_per_entity: 0 }).encode();
-    assert_eq!(snap.len(), 97);
+    assert_eq!(snap.len(), 139);
     assert_eq!(&snap[NODES_AT..NODES_AT + 4], &1u32.to_be_bytes());
     set_u32(&mut snap, NODES_AT, u32::MAX);
     let (r, peak) = alloc_meter::peak(|| World::restore(&snap));
@@ -502,4 +503,27 @@ fn a_running_world_stays_within_the_budget_so_its_snapshot_restores() {
     assert!(r.rejected.is_empty() && r.entities == 7, "a spawn into a free slot needs no room");
     // and the world it became restores
     assert!(World::restore(&w.encode()).is_ok());
+}
+
+#[test]
+fn loads_count_the_live_entities_of_each_node() {
+    let mut w = World::new(9, Config { nodes: 4, entities: 10, edges_per_entity: 1 });
+    // counted again from each live entity's `node` component
+    let count = |w: &World| {
+        let mut c = vec![0u32; 4];
+        for i in 0..20u32 {
+            for g in 0..3 {
+                if let Some(comp) = w.components(Entity { index: i, generation: g }) {
+                    c[comp[0][0] as usize] += 1;
+                }
+            }
+        }
+        c
+    };
+    assert_eq!(w.loads(), count(&w));
+    assert_eq!(w.loads().iter().sum::<u32>(), 10);
+    w.step(&[Command { tick: 1, op: Op::Despawn { entity: Entity { index: 0, generation: 0 } } }, Command { tick: 1, op: Op::Spawn { node: 3, target: fx::ONE } }]);
+    w.step(&[Command { tick: 2, op: Op::Spawn { node: 2, target: fx::ONE } }]);
+    assert_eq!(w.loads(), count(&w));
+    assert_eq!((w.loads().iter().sum::<u32>(), w.len()), (11, 11));
 }

@@ -2,7 +2,8 @@
 //! value here is worked out by hand (or in f64) from the seed constants —
 //! anti-windup [-1, 1], ε = 1e-4, Kp 0.6 / Ki 0.1 / Kd 0.05, dt = 1/64,
 //! energy ≤ 10, |amplitude| ≤ 1000, QUARANTINE ≥ 0.85, ALERT ≥ 0.60,
-//! BALANCE when the mean |error| > 0.25, ΔO within ±0.05, T_threshold 0.02 —
+//! BALANCE when the mean |error| > 0.25, ΔO within ±0.05, T_threshold 0.02,
+//! REPAIR 0.1, OPT_GAIN 0.1, V at rest ≤ 1e-4 —
 //! and written as a literal (I32F32 bits where the value is exact), never read
 //! back from `systems::*`: a test that compares a result with the constant
 //! that produced it cannot fail when the constant changes.
@@ -15,7 +16,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 #![allow(clippy::float_arithmetic, clippy::cast_precision_loss)] // f64 references only, never in core
 use omega_core::ecs::fx::{self, Fx, Sat};
-use omega_core::ecs::{Alert, Config, Decision, Entity, Metrics, World, systems};
+use omega_core::ecs::{Alert, Config, Decision, Entity, Lyapunov, Metrics, Plan, PlanAction, World, systems};
 
 /// 1.0 in I32F32.
 const ONE: i64 = 1 << 32;
@@ -52,7 +53,9 @@ const TICK_AT: usize = 5;
 const WEIGHTS_AT: usize = 33;
 const GPID_INTEGRAL_AT: usize = 65;
 const GPID_PREV_AT: usize = 73;
-const SLOTS_AT: usize = 89;
+/// The arbiter record (version 2): decision u8 | pulse | plan u8 | urgency | gain | V | ΔV.
+const ARBITER_AT: usize = 89;
+const SLOTS_AT: usize = 131;
 /// The order of a live slot's I32F32 components in the encoding.
 const OUTPUT: usize = 4;
 const AMP: usize = 5;
@@ -311,11 +314,17 @@ fn metrics(r: bool, stability: Fx, e: bool, o: bool) -> Metrics {
 }
 
 /// The arbiter on a fresh world (weights 1/4 each): decision, metrics, world after.
-fn arbitrate(w: &World, mut m: Metrics, alerts: usize) -> (Decision, Metrics, World) {
+fn arbitrate(w: &World, m: Metrics, alerts: usize) -> (Decision, Metrics, World) {
+    let (d, _, _, m, w) = arbitrate_all(w, m, alerts);
+    (d, m, w)
+}
+
+/// The arbiter's whole answer: decision, plan, Lyapunov, metrics, world after.
+fn arbitrate_all(w: &World, mut m: Metrics, alerts: usize) -> (Decision, Plan, Lyapunov, Metrics, World) {
     let mut w = w.clone();
     let mut s = Sat::default();
-    let d = systems::arbiter(&mut w, &mut m, alerts, &mut s);
-    (d, m, w)
+    let (d, p, l) = systems::arbiter(&mut w, &mut m, alerts, &mut s);
+    (d, p, l, m, w)
 }
 
 /// threat = sigmoid(6 · (R + B + E + O) / 4 − 3 + alerts / 2), in f64.
@@ -592,4 +601,131 @@ fn topology_breaks_ties_by_the_lower_node_number() {
     // now 2, 3, 1, 0: from node 1 to node 3
     let moved = systems::topology(&mut w);
     assert_eq!((moved[0].entity.index, moved[0].from, moved[0].to), (3, 1, 3));
+}
+
+// =====================================================================
+// Arbiter planning (REPAIR 0.1, OPT_GAIN 0.1) and pid_stable (Lyapunov V)
+// =====================================================================
+
+/// 0.1 and 1e-4 as I32F32 bits (floor).
+const TENTH: i64 = 429_496_729;
+const V_REST: i64 = 429_496;
+/// The previous-error component of a live slot.
+const PREV_ERROR: usize = 3;
+
+fn world_of(entities: u32) -> World {
+    World::new(5, Config { nodes: 1, entities, edges_per_entity: 0 })
+}
+
+fn plan(w: &World, coherence: i64, stability: i64, alerts: u32) -> Plan {
+    let m = Metrics { coherence: fx_bits(coherence), stability: fx_bits(stability), ..Metrics::default() };
+    systems::plan(w, &m, Fx::from_num(alerts), &mut Sat::default())
+}
+
+#[test]
+fn plan_repairs_from_exactly_a_tenth_of_the_entities_alerted() {
+    // urgency = alerts / entities: 1 of 10 is 0.1 (the threshold, both floored), 1 of 11 is below
+    let p = plan(&world_of(10), ONE, 0, 1);
+    assert_eq!((p.action, bits(p.urgency)), (PlanAction::Repair, TENTH));
+    let p = plan(&world_of(11), ONE, 0, 1);
+    assert_eq!((p.action, bits(p.urgency)), (PlanAction::Hold, ONE / 11));
+    // repair comes before optimisation, and urgency is capped at 1
+    let p = plan(&world_of(2), 0, 0, 5);
+    assert_eq!((p.action, bits(p.urgency), bits(p.gain)), (PlanAction::Repair, ONE, ONE));
+    // no entities: no urgency
+    assert_eq!(bits(plan(&world_of(0), ONE, 0, 3).urgency), 0);
+}
+
+#[test]
+fn plan_optimises_from_an_expected_gain_of_exactly_a_tenth() {
+    let w = world_of(4);
+    // gain = (1 − coherence) · (1 − min(1, mean |error|))
+    let p = plan(&w, ONE - TENTH, 0, 0);
+    assert_eq!((p.action, bits(p.gain)), (PlanAction::Optimize, TENTH));
+    let p = plan(&w, ONE - TENTH + 1, 0, 0);
+    assert_eq!((p.action, bits(p.gain)), (PlanAction::Hold, TENTH - 1));
+    // half the coherence left, half the control off: a quarter
+    let p = plan(&w, ONE / 2, ONE / 2, 0);
+    assert_eq!((p.action, bits(p.gain)), (PlanAction::Optimize, ONE / 4));
+    // control fully off (mean |error| ≥ 1): nothing to gain
+    let p = plan(&w, 0, 3 * ONE, 0);
+    assert_eq!((p.action, bits(p.gain)), (PlanAction::Hold, 0));
+}
+
+/// The world with the previous errors of its slots set (as I32F32 bits).
+fn with_errors(w: &World, errors: &[i64]) -> World {
+    let mut w = w.clone();
+    for (i, e) in errors.iter().enumerate() {
+        w = set_component(&w, i, PREV_ERROR, *e);
+    }
+    w
+}
+
+#[test]
+fn lyapunov_v_is_the_mean_half_square_error_and_stable_when_it_falls_or_rests() {
+    let w = with_errors(&world_of(2), &[ONE, 0]);
+    // (1² + 0²) / 2 entities / 2 = 0.25; a world's first tick has ΔV 0, and 0.25 is not at rest
+    let l: Lyapunov = systems::lyapunov(&w);
+    assert_eq!((bits(l.v), bits(l.dv), l.stable), (ONE / 4, 0, false));
+    // the arbiter keeps V in the world; the next tick's ΔV is against it
+    let (_, _, l1, _, after) = arbitrate_all(&w, Metrics::default(), 0);
+    assert_eq!(l1, l);
+    let falling = with_errors(&after, &[ONE / 2, -ONE / 2]);
+    let l2 = systems::lyapunov(&falling);
+    assert_eq!((bits(l2.v), bits(l2.dv), l2.stable), (ONE / 8, -ONE / 8, true));
+    let rising = with_errors(&after, &[2 * ONE, 0]);
+    let l3 = systems::lyapunov(&rising);
+    assert_eq!((bits(l3.v), bits(l3.dv), l3.stable), (ONE, 3 * ONE / 4, false));
+    // at rest: V ≤ 1e-4 is stable whatever ΔV is (one entity, V = e² / 2)
+    let one = world_of(1);
+    let rest = systems::lyapunov(&with_errors(&one, &[60_739_959]));
+    assert_eq!((bits(rest.v), rest.stable), (V_REST, true));
+    let above = systems::lyapunov(&with_errors(&one, &[60_740_030]));
+    assert_eq!((bits(above.v), above.stable), (V_REST + 1, false));
+    // no live entity: V = 0
+    assert_eq!(bits(systems::lyapunov(&world_of(0)).v), 0);
+}
+
+#[test]
+fn decision_pulse_plan_and_v_are_in_the_world_and_its_hash() {
+    let w = with_errors(&world_of(2), &[ONE, 0]);
+    let b0 = w.encode();
+    assert_eq!(b0[4], 2, "OMGW version 2");
+    assert!(b0[ARBITER_AT..ARBITER_AT + 42].iter().all(|x| *x == 0), "no tick yet: the record is all zero");
+    let (d, p, l, m, after) = arbitrate_all(&w, metrics(false, fx::ZERO, false, true), 0);
+    let b = after.encode();
+    assert_eq!(b[ARBITER_AT], match d { Decision::Quarantine => 1, Decision::Alert => 2, Decision::Balance => 3, Decision::Optimize => 4 });
+    assert_eq!(get_i64(&b, ARBITER_AT + 1), bits(m.pulse));
+    assert_eq!(b[ARBITER_AT + 9], match p.action { PlanAction::Hold => 1, PlanAction::Repair => 2, PlanAction::Optimize => 3 });
+    assert_eq!([get_i64(&b, ARBITER_AT + 10), get_i64(&b, ARBITER_AT + 18), get_i64(&b, ARBITER_AT + 26), get_i64(&b, ARBITER_AT + 34)], [bits(p.urgency), bits(p.gain), bits(l.v), bits(l.dv)]);
+    // the same world with another decision recorded has another hash
+    let mut other = b.clone();
+    other[ARBITER_AT] = if b[ARBITER_AT] == 4 { 3 } else { 4 };
+    let other = World::restore(&other).expect("another decision restores");
+    assert_ne!(other.state_hash(), after.state_hash());
+    // a record no tick writes is refused: a code out of range, a plan without a decision, leftovers before the first tick
+    for (at, v) in [(ARBITER_AT, 5u8), (ARBITER_AT + 9, 0), (ARBITER_AT + 9, 4)] {
+        let mut bad = b.clone();
+        bad[at] = v;
+        assert!(World::restore(&bad).is_err(), "byte {at} = {v}");
+    }
+    let mut bad = b0.clone();
+    bad[ARBITER_AT + 12] = 1;
+    assert!(World::restore(&bad).is_err(), "urgency without a tick");
+}
+
+#[test]
+fn a_version_1_snapshot_still_restores_with_no_arbiter_record() {
+    let (_, _, _, _, after) = arbitrate_all(&with_errors(&world_of(3), &[ONE, ONE, 0]), Metrics::default(), 0);
+    let v2 = after.encode();
+    let mut v1 = v2[..ARBITER_AT].to_vec();
+    v1[4] = 1;
+    v1.extend_from_slice(&v2[ARBITER_AT + 42..]);
+    let w = World::restore(&v1).expect("a version-1 snapshot restores");
+    let again = w.encode();
+    assert_eq!(again[4], 2);
+    assert!(again[ARBITER_AT..ARBITER_AT + 42].iter().all(|x| *x == 0), "read as no tick yet");
+    assert_eq!(again[ARBITER_AT + 42..], v2[ARBITER_AT + 42..], "everything else as it was");
+    // so its first tick has ΔV 0
+    assert_eq!(bits(systems::lyapunov(&w).dv), 0);
 }

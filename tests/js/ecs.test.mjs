@@ -59,10 +59,10 @@ test("new World and World.restore apply the caps of omega ecs, with the same cod
     () => new omega.World(7, 10_000_000, 5, 64),
     (e) => e.code === 4005 && e.message.includes("needs about 96.9 GB; the limit is 1.8 GB"),
   );
-  // the 97-byte snapshot claiming 4,294,967,295 topology nodes
+  // the empty world's snapshot (97 bytes in OMGW version 1, 139 in version 2) claiming 4,294,967,295 topology nodes
   const tiny = new omega.World(1, 0, 1, 0);
   const snap = tiny.snapshot();
-  assert.equal(snap.length, 97);
+  assert.equal(snap.length, 139);
   new DataView(snap.buffer, snap.byteOffset).setUint32(29, 0xffffffff);
   assert.throws(() => omega.World.restore(snap), (e) => e.code === 4005 && e.message.includes("4294967295"));
   tiny.free();
@@ -166,4 +166,28 @@ test("World.applyBatch follows op 26 batch by batch", () => {
   // an empty batch still moves the world a tick
   assert.equal(w.applyBatch().end_tick, r2.end_tick + 1);
   assert.throws(() => w.applyBatch(new Uint8Array([0xff])), (e) => e instanceof omega.OmegaError && e.code >= 3100 && e.code < 3200);
+});
+
+test("World.loads counts the live entities of each node, and follows spawns and migrations", () => {
+  const w = new omega.World(7, 40, 4, 2);
+  const sum = (a) => a.reduce((x, y) => x + y, 0);
+  let loads = Array.from(w.loads());
+  assert.equal(loads.length, 4);
+  assert.equal(sum(loads), 40);
+  // 12 spawns on node 0 unbalance it; the topology system moves one entity a tick
+  const at = w.tick + 1;
+  const reports = w.step(10, Array.from({ length: 12 }, () => ({ tick: at, op: "spawn", node: 0, target: "0" })));
+  const expected = loads.slice();
+  expected[0] += 12;
+  for (const r of reports) for (const m of r.migrations) (expected[m.from]--, expected[m.to]++);
+  loads = Array.from(w.loads());
+  assert.deepEqual(loads, expected);
+  assert.equal(sum(loads), w.entities);
+  assert.ok(reports.some((r) => r.migrations.length > 0));
+  // every tick report carries the arbiter's plan and the PIDs' Lyapunov candidate
+  for (const r of reports) {
+    assert.ok(["hold", "repair", "optimize"].includes(r.plan.action));
+    assert.equal(typeof r.lyapunov.stable, "boolean");
+    assert.match(r.lyapunov.v, /^-?\d+(\.\d+)?$/);
+  }
 });

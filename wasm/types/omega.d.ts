@@ -576,6 +576,26 @@ export type ReplayBatch = {
   world: EcsCheckpoint | null,
 };
 
+/** The arbiter's plan in a tick. Alphabetical order. */
+export type TickPlan = {
+  /** `hold`, `repair` (urgency ≥ 0.1) or `optimize` (gain ≥ 0.1). */
+  action: "hold" | "repair" | "optimize",
+  /** Expected gain of optimising: (1 − coherence) · (1 − min(1, mean |error|)). */
+  gain: string,
+  /** Repair urgency: the share of live entities a safety clamp hit. */
+  urgency: string,
+};
+
+/** The Lyapunov candidate of the PIDs in a tick. Alphabetical order. */
+export type TickLyapunov = {
+  /** ΔV against the tick before (0 on a world's first tick). */
+  dv: string,
+  /** `pid_stable`: ΔV < 0, or V ≤ 1e-4 (at rest). */
+  stable: boolean,
+  /** V: mean over live entities of error² / 2. */
+  v: string,
+};
+
 /**
  * Where the replayed world departs (op 16 with a reference world or an
  * injection). Alphabetical order.
@@ -680,6 +700,10 @@ export type TickReport = {
   state_hash: string,
   /** What the tick decided. */
   decision: Decision,
+  /** What the arbiter plans, against REPAIR 0.1 and OPT_GAIN 0.1. */
+  plan: TickPlan,
+  /** The PIDs' Lyapunov candidate V, ΔV and `pid_stable`. */
+  lyapunov: TickLyapunov,
   /** The global signals. */
   threat: string,
   /** Entropy. */

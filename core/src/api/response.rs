@@ -987,6 +987,29 @@ body! {
         pub to: u32,
     }
 
+    /// The arbiter's plan in a tick. Alphabetical order.
+    #[serde(deny_unknown_fields)]
+    pub struct TickPlan {
+        /// `hold`, `repair` (urgency ≥ 0.1) or `optimize` (gain ≥ 0.1).
+        #[cfg_attr(feature = "ts", ts(type = "\"hold\" | \"repair\" | \"optimize\""))]
+        pub action: String,
+        /// Expected gain of optimising: (1 − coherence) · (1 − min(1, mean |error|)).
+        pub gain: String,
+        /// Repair urgency: the share of live entities a safety clamp hit.
+        pub urgency: String,
+    }
+
+    /// The Lyapunov candidate of the PIDs in a tick. Alphabetical order.
+    #[serde(deny_unknown_fields)]
+    pub struct TickLyapunov {
+        /// ΔV against the tick before (0 on a world's first tick).
+        pub dv: String,
+        /// `pid_stable`: ΔV < 0, or V ≤ 1e-4 (at rest).
+        pub stable: bool,
+        /// V: mean over live entities of error² / 2.
+        pub v: String,
+    }
+
     /// A command refused in a tick. Alphabetical order.
     #[serde(deny_unknown_fields)]
     pub struct TickRejection {
@@ -1007,6 +1030,10 @@ body! {
         pub state_hash: String,
         /// What the tick decided.
         pub decision: Decision,
+        /// What the arbiter plans, against REPAIR 0.1 and OPT_GAIN 0.1.
+        pub plan: TickPlan,
+        /// The PIDs' Lyapunov candidate V, ΔV and `pid_stable`.
+        pub lyapunov: TickLyapunov,
         /// The global signals.
         pub threat: String,
         /// Entropy.
@@ -1380,6 +1407,8 @@ impl From<&crate::ecs::TickReport> for TickReport {
             tick: r.tick,
             state_hash: crate::hex::encode(&r.state_hash),
             decision: r.decision.into(),
+            plan: TickPlan { action: String::from(r.plan.action.as_str()), gain: r.plan.gain.to_string(), urgency: r.plan.urgency.to_string() },
+            lyapunov: TickLyapunov { dv: r.lyapunov.dv.to_string(), stable: r.lyapunov.stable, v: r.lyapunov.v.to_string() },
             threat: m.threat.to_string(),
             entropy: m.entropy.to_string(),
             coherence: m.coherence.to_string(),
@@ -1813,6 +1842,8 @@ pub fn typescript() -> Result<String, String> {
     out.add::<Divergence>();
     out.add::<ReplayReport>();
     out.add::<ReplayBatch>();
+    out.add::<TickPlan>();
+    out.add::<TickLyapunov>();
     out.add::<WorldDeparture>();
     out.add::<WorldDifference>();
     out.add::<BundleReport>();

@@ -28,4 +28,7 @@ mod world;
 
 pub use command::{Command, Op};
 pub use run::{Departure, Inject, Run, Stage, first_departure};
-pub use world::{Alert, COMPONENTS, Config, Decision, EDGE_BYTES, Entity, MEMORY_BUDGET, Metrics, Migration, NODE_BYTES, SLOT_BYTES, SnapshotInfo, TickReport, World, WorldError, memory_estimate};
+pub use world::{
+    Alert, COMPONENTS, Config, Decision, EDGE_BYTES, Entity, Lyapunov, MEMORY_BUDGET, Metrics, Migration, NODE_BYTES, Plan, PlanAction, SLOT_BYTES, SnapshotInfo, TickReport,
+    World, WorldError, memory_estimate,
+};

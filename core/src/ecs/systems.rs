@@ -2,7 +2,7 @@
 //! fixed order: sensors → signal → PID → safety → field → topology → arbiter.
 //! Iteration is always by slot index (entity id); edges in (a, b) order.
 use super::fx::{self, Fx, Sat};
-use super::world::{Alert, Decision, Entity, Metrics, Migration, World, rand_unit};
+use super::world::{Alert, ArbiterRecord, Decision, Entity, Lyapunov, Metrics, Migration, Plan, PlanAction, World, rand_unit};
 use crate::event::sample::SplitMix64;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -47,6 +47,13 @@ pub const LN_U: Fx = fx::ratio(4, 1);
 pub const T_THRESHOLD: Fx = fx::ratio(2, 100);
 /// The pulse's lower bound.
 pub const T_MIN: Fx = fx::ratio(1, 1_000_000);
+/// Plan a repair when the repair urgency is at least this (VENOM's REPAIR_THRESHOLD).
+pub const REPAIR_THRESHOLD: Fx = fx::ratio(1, 10);
+/// Plan an optimisation when its expected gain is at least this (VENOM's OPT_GAIN_THRESHOLD).
+pub const OPT_GAIN_THRESHOLD: Fx = fx::ratio(1, 10);
+/// The PIDs are at rest when V is at most this (rms error about 0.014, above
+/// the sensor noise's floor of about 0.006): `pid_stable` then holds whatever ΔV is.
+pub const V_REST: Fx = fx::ratio(1, 10_000);
 
 /// Sensors: each live entity reads its field amplitude plus seeded noise in
 /// [-0.01, 0.01]; an injected reading replaces the sensed one for this tick.
@@ -246,7 +253,11 @@ pub fn pulse(nodes: u32, s: &mut Sat) -> Fx {
 /// output on ΔT = T_Λ − 0.02 (limited to ±0.05); when threat > 0.5 the E
 /// weight becomes 0.15 · threat · e^(−t/50) · (1 − O/0.3); then all four are
 /// normalised to sum 1.
-pub fn arbiter(w: &mut World, m: &mut Metrics, alerts: usize, s: &mut Sat) -> Decision {
+///
+/// Then it plans ([`plan`]) and takes the PIDs' Lyapunov candidate
+/// ([`lyapunov`]), and keeps decision, pulse, plan and V in the world's
+/// arbiter record, so they are in the world's hash.
+pub fn arbiter(w: &mut World, m: &mut Metrics, alerts: usize, s: &mut Sat) -> (Decision, Plan, Lyapunov) {
     let ln16 = fx::ln(Fx::from_num(16), s);
     let scores = [
         fx::sigmoid(fx::sub(m.resonance, fx::ONE, s)),
@@ -304,5 +315,51 @@ pub fn arbiter(w: &mut World, m: &mut Metrics, alerts: usize, s: &mut Sat) -> De
     }
     w.weights = wts;
     m.weights = wts;
-    decision
+    let p = plan(w, m, alerts, s);
+    let l = lyapunov(w);
+    w.arbiter = ArbiterRecord { decision: decision.code(), pulse: m.pulse, plan: p.action.code(), urgency: p.urgency, gain: p.gain, v: l.v, dv: l.dv };
+    (decision, p, l)
+}
+
+/// The arbiter's plan for the tick (VENOM's RegenCore and OptimizeCore):
+/// repair urgency = the share of live entities a safety clamp hit
+/// (`alerts` / entities, in [0, 1]; 0 without entities); expected gain of
+/// optimising = (1 − coherence) · (1 − min(1, mean |error|)): the coherence
+/// left to win, discounted by how far control is off. REPAIR when urgency
+/// ≥ 0.1, else OPTIMIZE when gain ≥ 0.1, else HOLD.
+pub fn plan(w: &World, m: &Metrics, alerts: Fx, s: &mut Sat) -> Plan {
+    let n = w.len();
+    let urgency = if n == 0 { fx::ZERO } else { fx::clamp(fx::div(alerts, Fx::from_num(n), s), fx::ZERO, fx::ONE) };
+    let off = fx::clamp(m.stability, fx::ZERO, fx::ONE);
+    let gain = fx::clamp(fx::mul(fx::sub(fx::ONE, m.coherence, s), fx::sub(fx::ONE, off, s), s), fx::ZERO, fx::ONE);
+    let action = if urgency >= REPAIR_THRESHOLD {
+        PlanAction::Repair
+    } else if gain >= OPT_GAIN_THRESHOLD {
+        PlanAction::Optimize
+    } else {
+        PlanAction::Hold
+    };
+    Plan { action, urgency, gain }
+}
+
+/// The Lyapunov candidate of the entity PIDs after the tick: V = mean over
+/// live entities of e² / 2, e being the tick's control error (the PID's
+/// previous error, which it has just set), summed exactly (in 128 bits) and
+/// saturated to I32F32 only at the end; ΔV against the V the world kept from
+/// the tick before (0 when it kept none). `pid_stable` when ΔV < 0 or V ≤ 1e-4.
+pub fn lyapunov(w: &World) -> Lyapunov {
+    let mut sum: i128 = 0;
+    let mut n: i128 = 0;
+    for (e, alive) in w.prev_error.iter().zip(&w.alive) {
+        if *alive {
+            let b = i128::from(e.to_bits());
+            // e² in 64 fraction bits; halved and brought back to 32 below
+            sum = sum.saturating_add(b.saturating_mul(b));
+            n += 1;
+        }
+    }
+    let v_bits = if n == 0 { 0 } else { (sum / n) >> 33 };
+    let v = Fx::from_bits(i64::try_from(v_bits).unwrap_or(i64::MAX));
+    let dv = if w.arbiter.decision == 0 { fx::ZERO } else { v.saturating_sub(w.arbiter.v) };
+    Lyapunov { v, dv, stable: dv < fx::ZERO || v <= V_REST }
 }

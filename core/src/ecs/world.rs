@@ -186,6 +186,93 @@ impl Decision {
     }
 }
 
+impl Decision {
+    /// Its code in the world's arbiter record (0 is "no tick yet").
+    pub(crate) fn code(&self) -> u8 {
+        match self {
+            Decision::Quarantine => 1,
+            Decision::Alert => 2,
+            Decision::Balance => 3,
+            Decision::Optimize => 4,
+        }
+    }
+}
+
+/// What the arbiter plans (VENOM's RegenCore and OptimizeCore): repair when
+/// the repair urgency reaches [`super::systems::REPAIR_THRESHOLD`], else
+/// optimise when the expected gain reaches
+/// [`super::systems::OPT_GAIN_THRESHOLD`], else hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanAction {
+    /// Neither threshold is reached.
+    Hold,
+    /// Repair: enough entities needed a safety clamp this tick.
+    Repair,
+    /// Optimise: enough coherence is left to win.
+    Optimize,
+}
+
+impl PlanAction {
+    /// The name used in reports.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PlanAction::Hold => "hold",
+            PlanAction::Repair => "repair",
+            PlanAction::Optimize => "optimize",
+        }
+    }
+
+    /// Its code in the world's arbiter record (0 is "no tick yet").
+    pub(crate) fn code(&self) -> u8 {
+        match self {
+            PlanAction::Hold => 1,
+            PlanAction::Repair => 2,
+            PlanAction::Optimize => 3,
+        }
+    }
+}
+
+/// The arbiter's plan for a tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// What it plans.
+    pub action: PlanAction,
+    /// Repair urgency: the share of live entities a safety clamp hit this tick, in [0, 1].
+    pub urgency: Fx,
+    /// Expected gain of optimising: (1 − coherence) · (1 − min(1, mean |error|)), in [0, 1].
+    pub gain: Fx,
+}
+
+/// The Lyapunov candidate of the entity PIDs: V = mean over live entities
+/// of error² / 2 (the control error of the tick), and its change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lyapunov {
+    /// V after the tick.
+    pub v: Fx,
+    /// ΔV = V − V of the tick before (0 on a world's first tick, or the first
+    /// after restoring a version-1 snapshot, which has no V).
+    pub dv: Fx,
+    /// `pid_stable`: ΔV < 0, or V at rest (at most [`super::systems::V_REST`]).
+    pub stable: bool,
+}
+
+/// The arbiter's last tick, kept in the world and so in its hash (OMGW
+/// version 2): the decision, the pulse, the plan and V. All zero before the
+/// first tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct ArbiterRecord {
+    pub(crate) decision: u8,
+    pub(crate) pulse: Fx,
+    pub(crate) plan: u8,
+    pub(crate) urgency: Fx,
+    pub(crate) gain: Fx,
+    pub(crate) v: Fx,
+    pub(crate) dv: Fx,
+}
+
+/// Bytes of the arbiter record in OMGW version 2.
+const ARBITER_BYTES: usize = 42;
+
 /// A safety alert raised (and clamped) this tick.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alert {
@@ -236,6 +323,10 @@ pub struct TickReport {
     pub state_hash: Hash,
     /// The arbiter's decision.
     pub decision: Decision,
+    /// The arbiter's plan.
+    pub plan: Plan,
+    /// The PIDs' Lyapunov candidate.
+    pub lyapunov: Lyapunov,
     /// Signals.
     pub metrics: Metrics,
     /// Safety alerts (values were clamped).
@@ -263,6 +354,7 @@ pub struct World {
     pub(crate) gpid_integral: Fx,
     pub(crate) gpid_prev: Fx,
     pub(crate) saturations: u64,
+    pub(crate) arbiter: ArbiterRecord,
     // slots
     pub(crate) generation: Vec<u32>,
     pub(crate) alive: Vec<bool>,
@@ -303,6 +395,7 @@ impl World {
             gpid_integral: fx::ZERO,
             gpid_prev: fx::ZERO,
             saturations: 0,
+            arbiter: ArbiterRecord::default(),
             generation: Vec::new(),
             alive: Vec::new(),
             node: Vec::new(),
@@ -388,6 +481,18 @@ impl World {
     /// Number of live entities.
     pub fn len(&self) -> u32 {
         self.alive.iter().filter(|a| **a).count() as u32
+    }
+
+    /// Live entities on each topology node, by node (what the topology
+    /// system balances; the page draws it).
+    pub fn loads(&self) -> Vec<u32> {
+        let mut out = alloc::vec![0u32; self.nodes as usize];
+        for (n, alive) in self.node.iter().zip(&self.alive) {
+            if *alive && let Some(c) = out.get_mut(*n as usize) {
+                *c += 1;
+            }
+        }
+        out
     }
 
     /// No live entity.
@@ -525,13 +630,15 @@ impl World {
         let alerts = systems::safety(self, &mut sat);
         systems::field(self, &mut sat);
         let migrations = systems::topology(self);
-        let decision = systems::arbiter(self, &mut metrics, alerts.len(), &mut sat);
+        let (decision, plan, lyapunov) = systems::arbiter(self, &mut metrics, alerts.len(), &mut sat);
         self.saturations = self.saturations.saturating_add(sat.0);
         let state_hash = self.state_hash();
         TickReport {
             tick: self.tick,
             state_hash,
             decision,
+            plan,
+            lyapunov,
             metrics,
             alerts,
             migrations,
@@ -542,11 +649,13 @@ impl World {
         }
     }
 
-    /// The canonical encoding ("OMGW", version 1, big-endian), which is hashed every tick
+    /// The canonical encoding ("OMGW", version 2, big-endian), which is hashed every tick
     /// and is the snapshot form:
     /// ```text
-    /// "OMGW" | 1 | tick u64 | seed u64 | rng u64 | nodes u32 | weights 4 × i64 | pid integral i64
-    /// | pid prev i64 | saturations u64 | slot count u32
+    /// "OMGW" | 2 | tick u64 | seed u64 | rng u64 | nodes u32 | weights 4 × i64 | pid integral i64
+    /// | pid prev i64 | saturations u64
+    /// | arbiter: decision u8 | pulse i64 | plan u8 | urgency i64 | gain i64 | V i64 | ΔV i64
+    /// | slot count u32
     /// | per slot: generation u32 | alive u8 [| node u32 | target | reading | integral | prev error
     ///   | output | amplitude | velocity | phase | frequency (9 × i64, I32F32 bits)]
     /// | edge count u32 | per edge (sorted): a u32 | b u32 | weight i64
@@ -561,7 +670,7 @@ impl World {
     /// of a tick never needs the whole encoding in memory).
     fn encode_to<S: Sink>(&self, out: &mut S) {
         out.put(b"OMGW");
-        out.put(&[1]);
+        out.put(&[2]);
         out.put(&self.tick.to_be_bytes());
         out.put(&self.seed.to_be_bytes());
         out.put(&self.rng.to_be_bytes());
@@ -572,6 +681,13 @@ impl World {
         out.put(&self.gpid_integral.to_bits().to_be_bytes());
         out.put(&self.gpid_prev.to_bits().to_be_bytes());
         out.put(&self.saturations.to_be_bytes());
+        let a = &self.arbiter;
+        out.put(&[a.decision]);
+        out.put(&a.pulse.to_bits().to_be_bytes());
+        out.put(&[a.plan]);
+        for x in [a.urgency, a.gain, a.v, a.dv] {
+            out.put(&x.to_bits().to_be_bytes());
+        }
         out.put(&(self.alive.len() as u32).to_be_bytes());
         // One record per slot and per edge, assembled in place in the sink's
         // buffer by fixed-size stores: no copy call per field or per record
@@ -689,7 +805,7 @@ impl World {
             let a = self.edges.map().iter().zip(o.edges.map().iter()).find(|(x, y)| x != y).map(|(x, _)| *x.0);
             return g("edges", format!("{a:?}"), String::new());
         }
-        if (self.weights, self.gpid_integral, self.gpid_prev, self.saturations) != (o.weights, o.gpid_integral, o.gpid_prev, o.saturations) {
+        if (self.weights, self.gpid_integral, self.gpid_prev, self.saturations, self.arbiter) != (o.weights, o.gpid_integral, o.gpid_prev, o.saturations, o.arbiter) {
             return g("arbiter", self.weights.map(|w| w.to_string()).join(" "), o.weights.map(|w| w.to_string()).join(" "));
         }
         None
@@ -719,8 +835,9 @@ impl World {
         if &get!(4, "the magic") != b"OMGW" {
             return Err(WorldError::Malformed("not a world snapshot (magic is not OMGW)".into()));
         }
-        if get!(1, "the version") != [1] {
-            return Err(WorldError::Malformed("unsupported version (this build reads version 1)".into()));
+        let version = get!(1, "the version");
+        if version != [1] && version != [2] {
+            return Err(WorldError::Malformed("unsupported version (this build reads versions 1 and 2)".into()));
         }
         let fxb = |b: [u8; 8]| Fx::from_bits(i64::from_be_bytes(b));
         let tick = u64::from_be_bytes(get!(8, "the tick"));
@@ -740,6 +857,24 @@ impl World {
         let gpid_integral = fxb(get!(8, "the pid"));
         let gpid_prev = fxb(get!(8, "the pid"));
         let saturations = u64::from_be_bytes(get!(8, "the saturation count"));
+        // version 1 has no arbiter record: read as "no tick yet"
+        let arbiter = if version == [2] {
+            let at = c.pos();
+            let decision = get!(1, "the arbiter record")[0];
+            let pulse = fxb(get!(8, "the arbiter record"));
+            let plan = get!(1, "the arbiter record")[0];
+            let [urgency, gain, v, dv] = [(); 4].map(|()| c.array::<8>().map(fxb));
+            let (Some(urgency), Some(gain), Some(v), Some(dv)) = (urgency, gain, v, dv) else { return Err(e(&c, "truncated in the arbiter record")) };
+            let a = ArbiterRecord { decision, pulse, plan, urgency, gain, v, dv };
+            // one encoding per world: all zero before the first tick, both codes set after it
+            let valid = if decision == 0 { a == ArbiterRecord::default() } else { decision <= 4 && (1..=3).contains(&plan) };
+            if !valid {
+                return Err(WorldError::Malformed(format!("an arbiter record that no tick writes at byte {at}")));
+            }
+            a
+        } else {
+            ArbiterRecord::default()
+        };
         let slots = u32::from_be_bytes(get!(4, "the slot count")) as usize;
         if slots > c.remaining() / 5 {
             return Err(e(&c, "slot count larger than the data"));
@@ -769,6 +904,7 @@ impl World {
             gpid_integral,
             gpid_prev,
             saturations,
+            arbiter,
             generation: Vec::with_capacity(slots),
             alive: Vec::with_capacity(slots),
             node: Vec::with_capacity(slots),
@@ -882,14 +1018,19 @@ impl World {
         let mut c = Cursor::new(bytes);
         let u32_of = |c: &mut Cursor<'_>| c.array::<4>().map(u32::from_be_bytes);
         let u64_of = |c: &mut Cursor<'_>| c.array::<8>().map(u64::from_be_bytes);
-        if c.take(4)? != b"OMGW" || c.array::<1>()? != [1] {
+        if c.take(4)? != b"OMGW" {
             return None;
         }
+        let record = match c.array::<1>()? {
+            [1] => 0,
+            [2] => ARBITER_BYTES,
+            _ => return None,
+        };
         let tick = u64_of(&mut c)?;
         let seed = u64_of(&mut c)?;
         let _rng = u64_of(&mut c)?;
         let nodes = u32_of(&mut c)?;
-        c.take(4 * 8 + 8 + 8 + 8)?;
+        c.take(4 * 8 + 8 + 8 + 8 + record)?;
         let slots = u32_of(&mut c)?;
         let mut entities = 0u32;
         for _ in 0..slots {

@@ -495,6 +495,19 @@ fn field_cases() -> Vec<FieldCase> {
         Op::EcsRun,
         vec![("snapshot.omgw", snap5000.clone()), ("ticks.txt", b"5000".to_vec()), ("events.json", vec![]), ("mode.txt", b"summary".to_vec()), ("inject.txt", vec![])],
     );
+    // a version-1 snapshot (before the arbiter record, 2026-12-03) still reads: as a world with
+    // no arbiter record, stepped on from there (its first tick has ΔV 0)
+    let mut v1 = snap5000.get(..89).unwrap_or_default().to_vec();
+    if let Some(v) = v1.get_mut(4) {
+        *v = 1;
+    }
+    v1.extend_from_slice(snap5000.get(131..).unwrap_or_default());
+    push(
+        "ecs-restore-v1",
+        "the tick-5,000 world in the version-1 encoding (no arbiter record) restores and runs 5 ticks on every engine",
+        Op::EcsRun,
+        vec![("snapshot.omgw", v1), ("ticks.txt", b"5".to_vec()), ("events.json", vec![]), ("mode.txt", b"reports".to_vec()), ("inject.txt", vec![])],
+    );
     push(
         "ecs-reports",
         "every field of the first 20 tick reports of the 1,000-entity world",
@@ -680,7 +693,7 @@ fn field_cases() -> Vec<FieldCase> {
     if let Some(n) = hostile.get_mut(29..33) {
         n.copy_from_slice(&u32::MAX.to_be_bytes());
     }
-    push("ecs-snapshot-nodes", "a 97-byte snapshot claiming 4,294,967,295 topology nodes: past the caps of a new world (4005)", Op::EcsRun, vec![("snapshot.omgw", hostile), ("ticks.txt", b"1".to_vec())]);
+    push("ecs-snapshot-nodes", "a 139-byte snapshot claiming 4,294,967,295 topology nodes: past the caps of a new world (4005)", Op::EcsRun, vec![("snapshot.omgw", hostile), ("ticks.txt", b"1".to_vec())]);
 
     push("verify-inclusion-tampered", "one proof hash changed: invalid (3403)", Op::VerifyInclusion, vec![("proof.json", flip(&inc))]);
     push("verify-consistency-tampered", "one proof hash changed: invalid (3403)", Op::VerifyConsistency, vec![("proof.json", flip(&con))]);
