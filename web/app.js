@@ -112,6 +112,7 @@ function showKey(k) {
 }
 
 function showHistory(h) {
+  graphDirty = true;
   text("hist-source", h.source);
   text("hist-events", fmt(h.events));
   text("hist-bytes", `${fmt(h.bytes)} (prepared in ${h.genMs} ms)`);
@@ -154,7 +155,8 @@ function showResult(r) {
       rows.append(el("tr", { class: "violation" }, el("td", { class: "bad" }, v.code), el("td", {}, v.reason), el("td", {}, v.message, extra ? el("div", { class: "muted" }, extra) : null), el("td", {}, evs)));
     }
   }
-  certDirty = chainDirty = true;
+  certDirty = chainDirty = graphDirty = true;
+  if (!$("view-graph").hidden) onShow.graph();
 }
 
 async function reconcile(tamper) {
@@ -414,6 +416,406 @@ onShow.chain = async () => {
   showChain(await call("chainState"));
 };
 
+// ---- causal graph ------------------------------------------------------------------
+// The current history's events on a canvas: x is the position in canonical order
+// (the worker's `graph` op: `canonicalOrder`, so for an ok result position i is
+// leaf i of its tree), y one lane per (node, stream), and an edge from each dep
+// to its dependent. The layout is that and nothing more; the worker sends it as
+// typed arrays, and this draws only what is in view, in a few batched paths, so
+// panning and zooming stay smooth over thousands of events.
+let graphDirty = true;
+let G = null; // the worker's graph, plus {highlighted: Set, firstEdge(i), maxSpan, nodeColor}
+let picked = null; // the selected position
+// screen x = GUTTER + tx + i·sx, y = ty + (lane + ½)·laneH, in CSS pixels
+const gv = { sx: 1, tx: 0, ty: 0, laneH: 24, fitSx: 1 };
+const GUTTER = 64; // the lane labels
+const LANE_COLORS = ["#58a6ff", "#3fb950", "#d29922", "#a371f7", "#39c5cf", "#e3b341", "#79c0ff", "#8b96a5"];
+const EVIDENCE = "#f85149";
+let graphFrame = 0;
+let graphDraws = 0;
+
+function scheduleGraph() {
+  if (!graphFrame) graphFrame = requestAnimationFrame(drawGraph);
+}
+
+/** The canvas at its CSS size times the device pixel ratio, with a context in CSS pixels; null while the view is hidden. */
+function graphContext() {
+  const cv = $("graph");
+  const rect = cv.getBoundingClientRect();
+  if (!rect.width || !rect.height) return null;
+  const dpr = window.devicePixelRatio || 1;
+  const W = Math.round(rect.width * dpr);
+  const H = Math.round(rect.height * dpr);
+  if (cv.width !== W || cv.height !== H) {
+    cv.width = W;
+    cv.height = H;
+  }
+  const ctx = cv.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return { cv, ctx, w: rect.width, h: rect.height };
+}
+
+/** Every event in view: the whole order across the width, the lanes across the height. */
+function fitGraph() {
+  const c = graphContext();
+  if (!c || !G) return;
+  const lanes = Math.max(1, G.lanes.length);
+  gv.fitSx = gv.sx = (c.w - GUTTER - 16) / Math.max(1, G.count - 1);
+  gv.tx = 8;
+  gv.laneH = Math.max(8, Math.min(44, (c.h - 36) / lanes));
+  gv.ty = Math.max(6, (c.h - 24 - lanes * gv.laneH) / 2);
+  scheduleGraph();
+}
+
+/** Zooms the order axis by `factor` keeping the position under screen x `px` where it is. */
+function zoomGraph(factor, px) {
+  const at = (px - GUTTER - gv.tx) / gv.sx;
+  gv.sx = Math.min(80, Math.max(gv.fitSx / 4, gv.sx * factor));
+  gv.tx = px - GUTTER - at * gv.sx;
+  scheduleGraph();
+}
+
+const gx = (i) => GUTTER + gv.tx + i * gv.sx;
+const gy = (lane) => gv.ty + (lane + 0.5) * gv.laneH;
+
+function drawGraph() {
+  graphFrame = 0;
+  const t0 = performance.now();
+  const c = graphContext();
+  if (!c) return;
+  const { cv, ctx, w, h } = c;
+  ctx.clearRect(0, 0, w, h);
+  if (!G) return;
+  const { sx, laneH } = gv;
+  // positions in view (one past each side, so edges and dots at the border are drawn)
+  const i0 = Math.max(0, Math.floor((0 - gv.tx) / sx) - 1);
+  const i1 = Math.min(G.count - 1, Math.ceil((w - GUTTER - gv.tx) / sx) + 1);
+  const r = Math.max(1.3, Math.min(7, sx * 0.38));
+
+  // lanes: a faint stripe each
+  ctx.lineWidth = 1;
+  ctx.strokeStyle = "#1c222b";
+  ctx.beginPath();
+  for (let l = 0; l < G.lanes.length; l++) {
+    const y = Math.round(gy(l)) + 0.5;
+    if (y < -laneH || y > h + laneH) continue;
+    ctx.moveTo(GUTTER, y);
+    ctx.lineTo(w, y);
+  }
+  ctx.stroke();
+
+  // edges whose dependent lies within maxSpan of the view (edges are sorted by dependent)
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(GUTTER, 0, w - GUTTER, h);
+  ctx.clip();
+  const plain = new Path2D();
+  const marked = new Path2D(); // touching the evidence or the picked event
+  let edgesDrawn = 0;
+  const E = G.edges;
+  const cap = 20000; // at most this many edges a frame: beyond, every k-th one (said below the canvas)
+  const from = G.firstEdge(i0 - G.maxSpan);
+  const to = G.firstEdge(i1 + G.maxSpan + 1);
+  const stride = Math.max(1, Math.ceil((to - from) / 2 / cap));
+  for (let k = from; k < to; k += 2 * stride) {
+    const j = E[k];
+    const i = E[k + 1];
+    if (Math.max(i, j) < i0 || Math.min(i, j) > i1) continue;
+    const x1 = gx(j);
+    const y1 = gy(G.lane[j]);
+    const x2 = gx(i);
+    const y2 = gy(G.lane[i]);
+    const p = G.highlighted.has(i) || G.highlighted.has(j) || i === picked || j === picked ? marked : plain;
+    const dx = (x2 - x1) / 2;
+    p.moveTo(x1, y1);
+    p.bezierCurveTo(x1 + dx, y1, x2 - dx, y2, x2, y2);
+    edgesDrawn++;
+  }
+  ctx.lineWidth = sx > 6 ? 1.2 : 0.8;
+  ctx.strokeStyle = sx > 2 ? "rgba(139,150,165,0.45)" : "rgba(139,150,165,0.22)";
+  ctx.stroke(plain);
+  ctx.lineWidth = 1.6;
+  ctx.strokeStyle = "rgba(248,81,73,0.9)";
+  ctx.stroke(marked);
+
+  // events: one path per colour; below a pixel per position, one dot per pixel column and lane
+  const paths = new Map();
+  const lastCol = new Float64Array(G.lanes.length).fill(-Infinity);
+  let drawn = 0;
+  let painted = 0;
+  for (let i = i0; i <= i1; i++) {
+    const l = G.lane[i];
+    const y = gy(l);
+    if (y < -r || y > h + r) continue;
+    drawn++;
+    if (G.highlighted.has(i)) continue; // drawn on top, below
+    const x = gx(i);
+    if (sx < 1) {
+      const col = Math.floor(x);
+      if (col === lastCol[l]) continue;
+      lastCol[l] = col;
+    }
+    painted++;
+    const color = G.nodeColor[l];
+    let p = paths.get(color);
+    if (!p) paths.set(color, (p = new Path2D()));
+    if (r < 2.2) p.rect(x - r, y - r, 2 * r, 2 * r);
+    else {
+      p.moveTo(x + r, y);
+      p.arc(x, y, r, 0, 2 * Math.PI);
+    }
+  }
+  for (const [color, p] of paths) {
+    ctx.fillStyle = color;
+    ctx.fill(p);
+  }
+  // the evidence, larger and ringed, and the picked event
+  const ev = new Path2D();
+  const er = Math.max(4.5, r * 1.4);
+  let evDrawn = 0;
+  for (const i of G.highlighted) {
+    if (i < i0 || i > i1) continue;
+    evDrawn++;
+    const x = gx(i);
+    const y = gy(G.lane[i]);
+    ev.moveTo(x + er, y);
+    ev.arc(x, y, er, 0, 2 * Math.PI);
+  }
+  ctx.fillStyle = EVIDENCE;
+  ctx.fill(ev);
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = "#ffd7d5";
+  ctx.stroke(ev);
+  if (picked != null && picked >= i0 && picked <= i1) {
+    ctx.beginPath();
+    ctx.arc(gx(picked), gy(G.lane[picked]), Math.max(7, r * 1.8), 0, 2 * Math.PI);
+    ctx.strokeStyle = "#ffffff";
+    ctx.lineWidth = 2;
+    ctx.stroke();
+  }
+  ctx.restore();
+
+  // the order axis: a position label every 1, 2 or 5 × 10^k positions, at least 70 px apart
+  const raw = 70 / sx;
+  const mag = 10 ** Math.floor(Math.log10(Math.max(1, raw)));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  ctx.fillStyle = "#8b96a5";
+  ctx.font = "10px ui-monospace, monospace";
+  ctx.textAlign = "center";
+  for (let p = Math.ceil(i0 / step) * step; p <= i1; p += step) {
+    const x = gx(p);
+    if (x > GUTTER + 10 && x < w - 10) ctx.fillText(String(p), x, h - 6);
+  }
+  // the lane labels, over a gutter that does not pan sideways
+  ctx.fillStyle = "#0b0e13";
+  ctx.fillRect(0, 0, GUTTER, h);
+  ctx.textAlign = "left";
+  ctx.font = `${Math.min(11, Math.max(8, laneH * 0.6))}px ui-monospace, monospace`;
+  const every = Math.ceil(12 / laneH);
+  G.lanes.forEach((ln, l) => {
+    const y = gy(l);
+    if (l % every || y < 0 || y > h - 14) return;
+    ctx.fillStyle = G.nodeColor[l];
+    ctx.fillText(`n${ln.node} s${ln.stream}`, 6, y + 3);
+  });
+
+  graphDraws++;
+  Object.assign(cv.dataset, {
+    drawn: String(drawn),
+    painted: String(painted),
+    edgesDrawn: String(edgesDrawn),
+    transform: `${sx} ${gv.tx} ${gv.ty} ${laneH}`,
+    gutter: String(GUTTER),
+    draws: String(graphDraws),
+    ms: (performance.now() - t0).toFixed(1),
+  });
+  text("gr-view", `positions ${fmt(i0)}–${fmt(i1)} in view: ${fmt(drawn)} events (${fmt(painted + evDrawn)} dots${sx < 1 ? ", one per pixel column and lane" : ""}) and ${fmt(edgesDrawn)} edges drawn${stride > 1 ? `, every ${stride}th edge at this zoom` : ""} · zoom ×${(sx / gv.fitSx).toFixed(2)}`);
+}
+
+/** The graph the worker made of the current history, made ready to draw. */
+async function loadGraph() {
+  graphDirty = false;
+  const g = await job("laying out the causal graph", () => call("graph"));
+  const E = g.edges;
+  let maxSpan = 0;
+  for (let k = 0; k < E.length; k += 2) maxSpan = Math.max(maxSpan, Math.abs(E[k + 1] - E[k]));
+  const nodes = [...new Set(g.lanes.map((l) => l.node))];
+  const nodeColor = g.lanes.map((l) => LANE_COLORS[nodes.indexOf(l.node) % LANE_COLORS.length]);
+  /** The first edge (an index into `edges`) whose dependent is at position p or after: edges are in dependent order. */
+  const firstEdge = (p) => {
+    let lo = 0;
+    let hi = E.length / 2;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (E[2 * mid + 1] < p) lo = mid + 1;
+      else hi = mid;
+    }
+    return 2 * lo;
+  };
+  G = { ...g, highlighted: new Set(g.highlighted), maxSpan, nodeColor, firstEdge };
+  picked = null;
+  const cv = $("graph");
+  Object.assign(cv.dataset, { nodes: String(g.count), edges: String(E.length / 2), highlighted: String(g.highlighted.length), lanes: String(g.lanes.length) });
+  badge("gr-status", g.status, g.status === "ok" ? "ok" : "obstruction");
+  text("gr-source", `· ${g.source}`);
+  text("gr-summary", `${fmt(g.count)} events in canonical order · ${fmt(E.length / 2)} dep edges · ${g.lanes.length} lanes (node × stream)${g.dangling ? ` · ${fmt(g.dangling)} deps name no event of this history` : ""}${g.highlighted.length ? ` · ${g.highlighted.length} evidence events` : ""} · laid out in ${g.ms} ms`);
+  $("gr-legend").replaceChildren(
+    ...nodes.map((n, k) => {
+      const sw = el("span", { class: "swatch" });
+      sw.style.background = LANE_COLORS[k % LANE_COLORS.length];
+      return el("span", { class: "pill" }, sw, `node ${n}`);
+    }),
+    (() => {
+      const sw = el("span", { class: "swatch" });
+      sw.style.background = EVIDENCE;
+      return el("span", { class: "pill" }, sw, "obstruction evidence");
+    })(),
+  );
+  showEvidence(g);
+  showGraphEvent(null);
+  fitGraph();
+}
+
+function showEvidence(g) {
+  const list = $("gr-evidence");
+  const named = g.evidence.reduce((n, v) => n + v.events.length, 0);
+  $("gr-ev-count").textContent = g.evidence.length ? `(${g.evidence.length} violation${g.evidence.length === 1 ? "" : "s"}, ${named} events named, ${g.highlighted.length} drawn)` : "";
+  if (!g.evidence.length) {
+    list.replaceChildren(el("li", { class: "muted" }, g.status === "ok" ? "none: the current result is ok" : "none"));
+    return;
+  }
+  list.replaceChildren(...g.evidence.map((v) => el("li", { class: "violation" },
+    el("div", {}, el("b", { class: "bad" }, v.code), ` ${v.reason}`),
+    el("div", { class: "muted small" }, v.message),
+    el("ul", {}, ...v.events.map((e) => el("li", { dataset: { index: e.index == null ? "" : String(e.index) } },
+      e.index == null
+        ? el("span", { class: "muted" }, `${e.prior ? "prior head" : "not in this history"} · seq ${e.seq}`)
+        : el("button", { class: "link", onclick: () => pickEvent(e.index, true).catch(() => {}) }, `position ${fmt(e.index)}`),
+      " ", el("code", { class: "hash" }, e.key), el("div", { class: "muted" }, `seq ${e.seq} · leaf ${short(e.leaf_hash, 16)}`)))))));
+}
+
+function showGraphEvent(d) {
+  const put = (id, v) => text(id, v);
+  if (!d) {
+    for (const id of ["ge-key", "ge-lane", "ge-seq", "ge-lamport", "ge-id", "ge-deps", "ge-dependents", "ge-payload", "ge-leaf"]) put(id, null);
+    put("ge-index", "— (click an event)");
+    return;
+  }
+  put("ge-index", `${fmt(d.index)} of ${fmt(G.count)}${G.highlighted.has(d.index) ? " · obstruction evidence" : ""}`);
+  $("ge-index").className = G.highlighted.has(d.index) ? "bad" : "";
+  put("ge-key", d.key);
+  put("ge-lane", `node ${d.node} · stream ${d.stream}`);
+  put("ge-seq", d.seq);
+  put("ge-lamport", d.lamport);
+  put("ge-id", d.id);
+  put("ge-payload", `${fmt(d.payloadBytes)} bytes`);
+  put("ge-leaf", d.leaf_hash);
+  const links = (positions) => positions.map((p) => el("button", { class: "link", onclick: () => pickEvent(p, true).catch(() => {}) }, fmt(p)));
+  $("ge-deps").replaceChildren(...(d.deps.length
+    ? d.deps.map((dep) => el("div", {}, el("code", { class: "hash" }, dep.id), " → ", ...(dep.at.length ? links(dep.at) : [el("span", { class: "muted" }, "not in this history")])))
+    : ["none"]));
+  $("ge-dependents").replaceChildren(...(d.dependents.length ? links(d.dependents) : ["none"]));
+}
+
+/** Selects the event at position i (and with `center`, pans it to the middle, zooming in if needed). */
+async function pickEvent(i, center = false) {
+  picked = i;
+  $("graph").dataset.picked = String(i);
+  if (center) {
+    const c = graphContext();
+    if (c) {
+      if (gv.sx < 6) gv.sx = 12;
+      gv.tx = (c.w - GUTTER) / 2 - i * gv.sx;
+      const laneY = gy(G.lane[i]);
+      if (laneY < 0 || laneY > c.h - 24) gv.ty -= laneY - c.h / 2;
+    }
+  }
+  scheduleGraph();
+  showGraphEvent(await call("graphEvent", { index: i }));
+}
+
+/** The event nearest screen point (px, py) in its lane, within a few pixels. */
+function eventAt(px, py) {
+  if (!G) return null;
+  const lane = Math.floor((py - gv.ty) / gv.laneH);
+  if (lane < 0 || lane >= G.lanes.length) return null;
+  const at = (px - GUTTER - gv.tx) / gv.sx;
+  const reach = Math.max(6, gv.sx * 0.5);
+  const k = Math.min(4000, Math.ceil(reach / gv.sx) + 1);
+  let best = null;
+  let bestD = Infinity;
+  for (let i = Math.max(0, Math.floor(at) - k); i <= Math.min(G.count - 1, Math.ceil(at) + k); i++) {
+    if (G.lane[i] !== lane) continue;
+    const d = Math.abs(gx(i) - px);
+    if (d < bestD) [best, bestD] = [i, d];
+  }
+  return bestD <= reach ? best : null;
+}
+
+{
+  const cv = $("graph");
+  let drag = null;
+  cv.addEventListener("pointerdown", (ev) => {
+    if (!G) return;
+    cv.setPointerCapture(ev.pointerId);
+    drag = { x: ev.clientX, y: ev.clientY, tx: gv.tx, ty: gv.ty, moved: false };
+  });
+  cv.addEventListener("pointermove", (ev) => {
+    if (!drag) return;
+    const dx = ev.clientX - drag.x;
+    const dy = ev.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+    gv.tx = drag.tx + dx;
+    gv.ty = drag.ty + dy;
+    scheduleGraph();
+  });
+  const end = (ev) => {
+    if (!drag) return;
+    const wasClick = !drag.moved;
+    drag = null;
+    if (wasClick && ev.type === "pointerup") {
+      const rect = cv.getBoundingClientRect();
+      const i = eventAt(ev.clientX - rect.left, ev.clientY - rect.top);
+      if (i != null) pickEvent(i).catch(() => {});
+    }
+  };
+  cv.addEventListener("pointerup", end);
+  cv.addEventListener("pointercancel", end);
+  cv.addEventListener("wheel", (ev) => {
+    if (!G) return;
+    ev.preventDefault();
+    const rect = cv.getBoundingClientRect();
+    zoomGraph(Math.exp(-ev.deltaY * (ev.deltaMode === 1 ? 0.05 : 0.0015)), ev.clientX - rect.left);
+  }, { passive: false });
+  const middle = () => (cv.getBoundingClientRect().width + GUTTER) / 2;
+  $("btn-gr-in").addEventListener("click", () => zoomGraph(1.6, middle()));
+  $("btn-gr-out").addEventListener("click", () => zoomGraph(1 / 1.6, middle()));
+  $("btn-gr-fit").addEventListener("click", fitGraph);
+  // the keyboard, once the canvas has the focus: + and − zoom, the arrows pan, 0 fits
+  cv.addEventListener("keydown", (ev) => {
+    if (!G) return;
+    const pan = { ArrowLeft: [80, 0], ArrowRight: [-80, 0], ArrowUp: [0, 40], ArrowDown: [0, -40] }[ev.key];
+    if (pan) {
+      gv.tx += pan[0];
+      gv.ty += pan[1];
+      scheduleGraph();
+    } else if (ev.key === "+" || ev.key === "=") zoomGraph(1.6, middle());
+    else if (ev.key === "-") zoomGraph(1 / 1.6, middle());
+    else if (ev.key === "0") fitGraph();
+    else return;
+    ev.preventDefault();
+  });
+  new ResizeObserver(scheduleGraph).observe(cv);
+}
+
+onShow.graph = async () => {
+  if (graphDirty) await loadGraph().catch((e) => {
+    badge("gr-status", "error", "error");
+    text("gr-summary", `${e.code ? `${e.code}: ` : ""}${e.message}`);
+  });
+  else scheduleGraph();
+};
+
 // ---- ECS world ------------------------------------------------------------------
 const series = { entropy: [], coherence: [], resonance: [], threat: [] };
 const PLOT_COLORS = { entropy: "#d29922", coherence: "#3fb950", resonance: "#58a6ff", threat: "#f85149" };
@@ -482,6 +884,262 @@ function plot(name) {
   text(`v-${name}`, vals[vals.length - 1].toFixed(6));
 }
 
+// ---- ECS topology: the world's nodes, and the migrations between them ---------------
+// Each node a circle whose area is the entities it holds (the worker's `topology`:
+// `World.loads()`, the blob's own count per node); each migration a
+// dot flying from one node to the other. One requestAnimationFrame loop runs while
+// dots are in flight and stops after; with prefers-reduced-motion the dots are
+// skipped and the migrations only counted.
+const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
+const topo = { nodes: 0, load: [], agrees: true, live: 0, total: 0, migrations: 0, animated: 0, recent: [] };
+const dots = []; // {from, to, start} in flight
+const FLIGHT_MS = 650;
+const MAX_DOTS = 240; // more at once are counted, not flown
+let topoFrame = 0;
+
+function resetTopology() {
+  Object.assign(topo, { nodes: 0, load: [], agrees: true, live: 0, total: 0, migrations: 0, animated: 0, recent: [] });
+  dots.length = 0;
+}
+
+function showTopology(t) {
+  if (!t) return;
+  Object.assign(topo, { nodes: t.nodes, load: t.load, agrees: t.agrees, live: t.live, total: t.total });
+  const shown = t.load.length < t.nodes ? ` (the first ${fmt(t.load.length)} drawn)` : "";
+  text("topo-summary", `${fmt(t.nodes)} nodes${shown} · ${fmt(topo.migrations)} migrations so far`);
+  $("topo-caption").replaceChildren(
+    "Each circle is one of the world's nodes (the config's ", el("code", {}, "nodes"), "), its area the entities it holds; each tick report's ",
+    el("code", {}, "migrations"), " ({entity, from, to}) fly as a dot from one node to the other",
+    reducedMotion.matches ? " (not now: the browser asks for reduced motion, so they are only counted)" : "",
+    ". A new world is balanced, so nothing moves until something unbalances it (Load burst). The counts are the world's own (",
+    el("code", {}, "World.loads()"), ")",
+    el("span", { class: t.agrees ? "ok" : "bad" }, t.agrees ? ` (their sum, ${fmt(t.total)}, is the world's live entities)` : ` (their sum, ${fmt(t.total)}, is NOT the world's ${fmt(t.live)} live entities)`),
+    ".");
+  drawTopology(performance.now());
+}
+
+/** Queues the migrations of some tick reports as dots, a little apart so a chunk of ticks reads as a sequence. */
+function flyMigrations(ticks) {
+  const t0 = performance.now();
+  let k = 0;
+  for (const t of ticks) {
+    for (const m of t.moves ?? []) {
+      topo.migrations++;
+      topo.recent.push({ tick: t.tick, ...m });
+      if (reducedMotion.matches || $("view-ecs").hidden || dots.length >= MAX_DOTS || m.from >= topo.load.length || m.to >= topo.load.length) continue;
+      dots.push({ from: m.from, to: m.to, start: t0 + 70 * k++ });
+      topo.animated++;
+    }
+  }
+  if (topo.recent.length > 8) topo.recent.splice(0, topo.recent.length - 8);
+  const cv = $("topology");
+  cv.dataset.migrations = String(topo.migrations);
+  cv.dataset.animated = String(topo.animated);
+  if (dots.length && !topoFrame) topoFrame = requestAnimationFrame(animateTopology);
+}
+
+function animateTopology(now) {
+  topoFrame = 0;
+  for (let i = dots.length - 1; i >= 0; i--) if (now - dots[i].start > FLIGHT_MS) dots.splice(i, 1);
+  drawTopology(now);
+  if (dots.length) topoFrame = requestAnimationFrame(animateTopology);
+}
+
+/** Node centres: a ring for a few nodes (room for circles of radius rMax and their labels), a grid for many. */
+function topologyLayout(n, w, h, rMax) {
+  if (n <= 16) {
+    const R = Math.min(w, h) / 2 - rMax - 18;
+    return Array.from({ length: n }, (_, i) => {
+      const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
+      return [w / 2 + (n === 1 ? 0 : R * Math.cos(a)), h / 2 + (n === 1 ? 0 : R * Math.sin(a))];
+    });
+  }
+  const cols = Math.ceil(Math.sqrt((n * w) / h));
+  const rows = Math.ceil(n / cols);
+  return Array.from({ length: n }, (_, i) => [((i % cols) + 0.5) * (w / cols), (Math.floor(i / cols) + 0.5) * (h / rows)]);
+}
+
+function drawTopology(now) {
+  const cv = $("topology");
+  const ctx = cv.getContext("2d");
+  const { width: w, height: h } = cv;
+  ctx.clearRect(0, 0, w, h);
+  const n = topo.load.length;
+  if (!n) {
+    ctx.fillStyle = "#8b96a5";
+    ctx.font = "12px system-ui";
+    ctx.fillText(info?.world ? "no world yet" : "no World in this blob yet", 10, h / 2);
+    cv.dataset.nodes = "0";
+    return;
+  }
+  const max = Math.max(1, ...topo.load);
+  const rMax = n <= 16 ? Math.min(40, (Math.PI * Math.min(w, h)) / (3.2 * n)) : Math.min(w, h) / (2.4 * Math.ceil(Math.sqrt(n)));
+  const at = topologyLayout(n, w, h, rMax);
+  // the recent migrations as faint chords
+  ctx.strokeStyle = "rgba(88,166,255,0.25)";
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  for (const m of topo.recent) {
+    if (m.from >= n || m.to >= n) continue;
+    ctx.moveTo(...at[m.from]);
+    ctx.lineTo(...at[m.to]);
+  }
+  ctx.stroke();
+  at.forEach(([x, y], i) => {
+    const r = Math.max(3, rMax * Math.sqrt(topo.load[i] / max));
+    ctx.beginPath();
+    ctx.arc(x, y, r, 0, 2 * Math.PI);
+    ctx.fillStyle = "rgba(63,185,80,0.25)";
+    ctx.fill();
+    ctx.strokeStyle = "#3fb950";
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+    if (n <= 64) {
+      ctx.fillStyle = "#d6dde6";
+      ctx.font = "11px ui-monospace, monospace";
+      ctx.textAlign = "center";
+      ctx.fillText(`node ${i}`, x, y - r - 5);
+      ctx.fillStyle = "#8b96a5";
+      ctx.fillText(fmt(topo.load[i]), x, y + 4);
+    }
+  });
+  // the dots in flight
+  ctx.fillStyle = "#f0b72f";
+  ctx.beginPath();
+  for (const d of dots) {
+    const p = (now - d.start) / FLIGHT_MS;
+    if (p < 0 || p > 1) continue;
+    const e = p < 0.5 ? 2 * p * p : 1 - 2 * (1 - p) * (1 - p); // ease in and out
+    const [x1, y1] = at[d.from];
+    const [x2, y2] = at[d.to];
+    const x = x1 + (x2 - x1) * e;
+    const y = y1 + (y2 - y1) * e - Math.sin(Math.PI * e) * 24; // a small arc
+    ctx.moveTo(x + 4, y);
+    ctx.arc(x, y, 4, 0, 2 * Math.PI);
+  }
+  ctx.fill();
+  ctx.textAlign = "left";
+  cv.dataset.nodes = String(n);
+  cv.dataset.load = topo.load.join(",");
+}
+
+// ---- the arbiter: decision, threat, weights, pulse, plan and stability ---------------
+// Every value shown is the tick report's exact decimal string; Number() is used
+// only to size a bar or place a point.
+const ADVISORS = ["R", "B", "E", "O"];
+const REPAIR = 0.1; // the plan's thresholds: urgency against REPAIR, gain against OPT_GAIN
+const OPT_GAIN = 0.1;
+const lyapunov = { v: [], dv: [] };
+
+function drawArbiter(t) {
+  const x = t?.exact ?? {};
+  badge("arb-decision", t?.decision ?? "—", !t ? "" : t.decision === "QUARANTINE" || t.decision === "ALERT" ? "bad" : "ok");
+  text("arb-tick", t ? `tick ${t.tick}` : "");
+  text("arb-threat", x.threat);
+  text("arb-pulse", x.pulse);
+  $("arb-weights").replaceChildren(...ADVISORS.map((name, i) => {
+    const w = x.weights?.[i];
+    const pct = w == null ? 0 : Math.max(0, Math.min(100, Number(w) * 100));
+    return el("div", { class: "bar-row", dataset: { advisor: name } },
+      el("span", { class: "bar-name" }, name),
+      el("span", { class: "bar" }, el("span", { style: `width:${pct}%` })),
+      el("code", {}, w ?? "—"));
+  }));
+  const plan = x.plan;
+  badge("arb-action", plan?.action ?? "—", plan ? (plan.action === "repair" ? "bad" : plan.action === "optimize" ? "ok" : "busy") : "");
+  text("arb-gain", plan?.gain);
+  text("arb-urgency", plan?.urgency);
+  drawPlan(plan);
+  const ly = x.lyapunov;
+  badge("arb-stable", ly ? (ly.stable ? "pid_stable" : "unstable") : "—", ly ? (ly.stable ? "ok" : "bad") : "");
+  text("arb-v", ly?.v);
+  text("arb-dv", ly?.dv);
+  drawLyapunov();
+}
+
+/** The plan's urgency and gain as bars, each against its threshold (a dashed line). */
+function drawPlan(plan) {
+  const cv = $("arb-plan");
+  const ctx = cv.getContext("2d");
+  const { width: w, height: h } = cv;
+  ctx.clearRect(0, 0, w, h);
+  ctx.font = "10px ui-monospace, monospace";
+  const rows = [["urgency", plan?.urgency, REPAIR, "REPAIR 0.1", "#f85149"], ["gain", plan?.gain, OPT_GAIN, "OPT_GAIN 0.1", "#3fb950"]];
+  const vals = rows.map((r) => (r[1] == null ? 0 : Number(r[1])));
+  const lo = Math.min(0, ...vals);
+  const hi = Math.max(0.25, ...vals) * 1.05;
+  const left = 60;
+  const right = w - 86;
+  const X = (v) => left + ((v - lo) / (hi - lo)) * (right - left);
+  rows.forEach(([name, v, limit, label, color], k) => {
+    const y = 8 + k * 28;
+    ctx.fillStyle = "#8b96a5";
+    ctx.fillText(name, 4, y + 11);
+    ctx.fillStyle = "#21262d";
+    ctx.fillRect(left, y, right - left, 14);
+    if (v != null) {
+      ctx.fillStyle = color;
+      const a = X(Math.min(0, vals[k]));
+      ctx.fillRect(a, y, Math.max(1, X(Math.max(0, vals[k])) - a), 14);
+    } else {
+      ctx.fillStyle = "#8b96a5";
+      ctx.fillText("—", left + 6, y + 11);
+    }
+    ctx.strokeStyle = "#d6dde6";
+    ctx.setLineDash([3, 3]);
+    ctx.beginPath();
+    ctx.moveTo(X(limit) + 0.5, y - 3);
+    ctx.lineTo(X(limit) + 0.5, y + 17);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = "#d6dde6";
+    ctx.fillText(label, right + 6, y + 11);
+  });
+}
+
+/** V and ΔV per tick: two lines, with ΔV's zero. */
+function drawLyapunov() {
+  const cv = $("arb-lyapunov");
+  const ctx = cv.getContext("2d");
+  const { width: w, height: h } = cv;
+  ctx.clearRect(0, 0, w, h);
+  ctx.font = "10px ui-monospace, monospace";
+  if (lyapunov.v.length < 2) {
+    ctx.fillStyle = "#8b96a5";
+    ctx.fillText(lyapunov.v.length ? "waiting for ticks" : "— (these tick reports carry no lyapunov)", 8, h / 2);
+    return;
+  }
+  const line = (data, color, y0, y1) => {
+    let lo = Math.min(...data);
+    let hi = Math.max(...data);
+    if (data === lyapunov.dv) [lo, hi] = [Math.min(lo, 0), Math.max(hi, 0)];
+    if (hi - lo < 1e-12) [lo, hi] = [lo - 0.5, hi + 0.5];
+    const Y = (v) => y1 - ((v - lo) / (hi - lo)) * (y1 - y0);
+    if (data === lyapunov.dv) {
+      ctx.strokeStyle = "#2a313c";
+      ctx.beginPath();
+      ctx.moveTo(0, Y(0));
+      ctx.lineTo(w, Y(0));
+      ctx.stroke();
+    }
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 1.3;
+    ctx.beginPath();
+    data.forEach((v, i) => {
+      const x = 30 + (i / Math.max(1, data.length - 1)) * (w - 34);
+      if (i) ctx.lineTo(x, Y(v));
+      else ctx.moveTo(x, Y(v));
+    });
+    ctx.stroke();
+  };
+  line(lyapunov.v, "#a371f7", 4, h / 2 - 3);
+  line(lyapunov.dv, "#39c5cf", h / 2 + 3, h - 4);
+  ctx.fillStyle = "#a371f7";
+  ctx.fillText("V", 4, 14);
+  ctx.fillStyle = "#39c5cf";
+  ctx.fillText("ΔV", 4, h / 2 + 14);
+}
+
 const DECISIONS = ["QUARANTINE", "ALERT", "BALANCE", "OPTIMIZE"];
 function drawEcs() {
   for (const k of Object.keys(series)) plot(k);
@@ -498,6 +1156,7 @@ function drawEcs() {
     const w = last.weights ? ` · advisor weights R/B/E/O ${last.weights.map((x) => Number(x).toFixed(3)).join(" / ")}` : "";
     text("ecs-arbiter", `tick ${last.tick} · threat ${last.threat?.toFixed(4)} · stability ${last.stability?.toFixed(4)}${w}`);
   }
+  drawArbiter(last);
 }
 
 function addTicks(ticks) {
@@ -507,7 +1166,14 @@ function addTicks(ticks) {
     alertCount += t.alerts.length;
     for (const a of t.alerts) alerts.push(`tick ${t.tick}: ${a}`);
     tickRows.push(t);
+    const ly = t.exact?.lyapunov;
+    if (ly) {
+      lyapunov.v.push(Number(ly.v));
+      lyapunov.dv.push(Number(ly.dv));
+    }
   }
+  for (const k of ["v", "dv"]) if (lyapunov[k].length > 400) lyapunov[k].splice(0, lyapunov[k].length - 400);
+  flyMigrations(ticks);
   for (const k of Object.keys(series)) if (series[k].length > 2000) series[k].splice(0, series[k].length - 2000);
   if (alerts.length > 50) alerts.splice(0, alerts.length - 50);
   if (tickRows.length > 12) tickRows.splice(0, tickRows.length - 12);
@@ -520,15 +1186,19 @@ async function ecsReset() {
   alerts.length = 0;
   alertCount = 0;
   tickRows.length = 0;
+  lyapunov.v.length = lyapunov.dv.length = 0;
+  resetTopology();
   const cfg = { seed: Number($("ecs-seed").value), entities: Number($("ecs-entities").value), nodes: Number($("ecs-nodes").value) };
   const w = await job("creating the world", () => call("worldInit", cfg));
   badge("ecs-status", "ready", "ok");
   text("ecs-summary", `World(seed ${w.config.seed}, ${fmt(w.config.entities)} entities, ${w.config.nodes} nodes, ${w.config.edges} edges each) · tick ${w.tick} · state hash ${short(w.hash)}`);
   $("ecs-replay").textContent = "";
+  showTopology(w.topology);
   drawEcs();
 }
 let running = false;
-async function ecsRun(n) {
+/** Runs n ticks in chunks of 10; `burst`: spawn that many entities on node 0 at the first of them. */
+async function ecsRun(n, burst = 0) {
   if (!info?.world || running) return;
   running = true;
   badge("ecs-status", "running", "busy");
@@ -537,10 +1207,11 @@ async function ecsRun(n) {
   try {
     while (done < n) {
       const k = Math.min(10, n - done);
-      const r = await call("worldStep", { n: k });
+      const r = await call("worldStep", { n: k, burst: done === 0 ? burst : 0 });
       ms += r.ms;
       done += k;
       addTicks(r.ticks);
+      showTopology(r.topology);
       drawEcs();
       const last = r.ticks[r.ticks.length - 1];
       text("ecs-summary", `tick ${last.tick} · ${fmt(last.entities)} entities · ${fmt(last.edges)} edges · ${done} ticks in ${ms.toFixed(1)} ms of worker time (${(ms / Math.max(1, done)).toFixed(2)} ms/tick)`);
@@ -557,12 +1228,14 @@ async function ecsRun(n) {
 $("btn-ecs-reset").addEventListener("click", () => ecsReset().catch(() => {}));
 $("btn-ecs-step").addEventListener("click", () => ecsRun(1));
 $("btn-ecs-run").addEventListener("click", () => ecsRun(200));
+$("btn-ecs-burst").addEventListener("click", () => ecsRun(30, 20));
 $("btn-ecs-replay").addEventListener("click", async () => {
   if (!info?.world || running) return;
   const r = await job("snapshot and replay", () => call("worldReplay", { k: 50 })).catch(() => null);
   if (!r) return;
   if (r.ticks?.length) {
     addTicks(r.ticks);
+    showTopology(r.topology);
     drawEcs();
     const last = r.ticks[r.ticks.length - 1];
     text("ecs-summary", `tick ${last.tick} · ${fmt(last.entities)} entities · ${fmt(last.edges)} edges`);
@@ -580,8 +1253,9 @@ onShow.ecs = async () => {
     text("ecs-version", `omega ${info.version}`);
     badge("ecs-status", "not in this blob");
     text("ecs-summary", "the ECS world lands with issue 5");
-    for (const b of ["btn-ecs-reset", "btn-ecs-step", "btn-ecs-run", "btn-ecs-replay"]) $(b).disabled = true;
+    for (const b of ["btn-ecs-reset", "btn-ecs-step", "btn-ecs-run", "btn-ecs-replay", "btn-ecs-burst"]) $(b).disabled = true;
     drawEcs();
+    drawTopology(performance.now());
     return;
   }
   if (ecsStarted) return;
@@ -763,7 +1437,7 @@ async function start() {
   }
   document.body.dataset.ready = "1";
   const tab = location.hash.slice(1);
-  const views = ["edge", "certify", "chain", "ecs", "cluster"];
+  const views = ["edge", "certify", "chain", "graph", "ecs", "cluster"];
   showTab(views.includes(tab) ? tab : params.get("nats") ? "cluster" : "edge");
   if (params.get("nats") && params.get("log") && $("cl-committee").value) await clusterConnect().catch(() => {});
 }

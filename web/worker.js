@@ -24,6 +24,8 @@ const S = {
   flipped: null, // {offset, bit, field} of the last flip
   chain: [], // [{cert, result, bytes, batch}] height 0.. (height 0 is certGood at extension time)
   proofHistory: null, // {bytes, leaves} of the history the chain's head covers (leaves: each event's bytes in tree order)
+  current: null, // the events the last reconcile read (JSON text or canonical binary events): what the causal graph draws
+  graph: null, // the causal graph of `current` (see ops.graph), built when the Graph view asks
   world: null,
   worldConfig: null,
   node: null, // the cluster member (cluster.js), when the Cluster view is connected
@@ -123,12 +125,14 @@ const ops = {
     let result;
     let tampered = null;
     let method;
+    let current = null;
     const t0 = now();
     if (tamper) {
       const decoded = omega.decodeEvents(historyBytes(h)); // every event with its id
       const { victim, copy } = tamperedCopy(JSON.parse(decoded));
       tampered = { node: victim.node, stream: victim.stream, seq: Number(victim.seq), id: copy.id };
-      resultText = omega.reconcileJson(withEvent(h.text ?? decoded, copy));
+      current = withEvent(h.text ?? decoded, copy);
+      resultText = omega.reconcileJson(current);
       method = "reconcileJson";
     } else if (h.kind === "omega") {
       result = omega.reconcileLog(h.log);
@@ -160,6 +164,8 @@ const ops = {
     S.result = result;
     S.resultText = resultText;
     S.tampered = tampered;
+    S.current = current ?? historyBytes(h);
+    S.graph = null;
     S.cert = S.certGood = S.flipped = null;
     S.chain = [];
     S.proofHistory = null;
@@ -297,6 +303,58 @@ const ops = {
     };
   },
 
+  // ---- the causal graph of the current history ----
+  /**
+   * The events the last reconcile read, in canonical order (`canonicalOrder`:
+   * for an ok result, position i is leaf i of its tree), as the Graph view
+   * draws them: one lane per (node, stream), an edge from each dep to its
+   * dependent, and, when the result is an obstruction, the positions of the
+   * events its violations name.
+   * Sent as typed arrays (`lane`: each event's lane; `edges`: pairs of
+   * positions, dependency then dependent); `graphEvent` gives one event whole.
+   */
+  graph() {
+    need(S.result, "reconcile first");
+    const t0 = now();
+    const g = (S.graph ??= buildGraph(S.current));
+    const evidence = S.result.status === "obstruction" ? graphEvidence(g, S.result.violations) : [];
+    const highlighted = [...new Set(evidence.flatMap((v) => v.events.map((e) => e.index).filter((i) => i != null)))].sort((a, b) => a - b);
+    return {
+      count: g.events.length,
+      lanes: g.lanes,
+      lane: g.lane,
+      edges: g.edges,
+      dangling: g.dangling,
+      status: S.result.status,
+      source: S.tampered ? `${S.history.source}, tampered` : S.history.source,
+      evidence,
+      highlighted,
+      ms: ms(t0),
+    };
+  },
+
+  /** Event `index` of the graph (canonical order): its JSON form's fields, its key and leaf hash, and its deps and dependents as positions. */
+  graphEvent({ index }) {
+    const g = need(S.graph, "draw the graph first");
+    if (!g.events[index]) throw Object.assign(new Error(`no event at position ${index}`), { code: 0 });
+    // this one event decoded again, its integers read exactly
+    const e = JSON.parse(omega.decodeEvents(eventBytes(g, index)), exactInts)[0];
+    const who = identity(g, index);
+    return {
+      index,
+      key: who?.key ?? null,
+      leaf_hash: who?.leaf_hash ?? null,
+      node: e.node,
+      stream: e.stream,
+      seq: String(e.seq),
+      lamport: String(e.lamport),
+      id: e.id,
+      deps: (e.deps ?? []).map((id) => ({ id, at: g.byId.get(id) ?? [] })),
+      dependents: dependentsOf(g, index),
+      payloadBytes: base64Length(e.payload ?? ""),
+    };
+  },
+
   // ---- the live cluster (docs/CLUSTER.md): this tab as a co-signing node ----
   /** A new key for this tab (the page keeps it in localStorage). */
   clusterKeygen({ name }) {
@@ -349,17 +407,24 @@ const ops = {
     S.world?.free?.();
     S.world = new omega.World(seed, entities, nodes, edges);
     S.worldConfig = { seed, entities, nodes, edges };
-    return { available: true, config: S.worldConfig, hash: String(S.world.stateHash()), tick: Number(S.world.tick ?? 0) };
+    return { available: true, config: S.worldConfig, hash: String(S.world.stateHash()), tick: Number(S.world.tick ?? 0), topology: topology() };
   },
 
-  worldStep({ n = 1 } = {}) {
+  /**
+   * Steps the world n ticks. `burst`: that many `spawn` commands (the JSON
+   * command form, docs/FORMATS.md "World commands") on node 0 at the next
+   * tick, which the topology scheduler then rebalances one move a tick.
+   */
+  worldStep({ n = 1, burst = 0 } = {}) {
     if (typeof omega.World !== "function") return { available: false };
     if (!S.world) ops.worldInit();
+    const at = Number(S.world.tick ?? 0) + 1;
+    const commands = burst > 0 ? Array.from({ length: burst }, () => ({ tick: at, op: "spawn", node: 0, target: "0" })) : undefined;
     const t0 = now();
-    const reports = S.world.step(n);
+    const reports = commands ? S.world.step(n, commands) : S.world.step(n);
     const stepMs = ms(t0);
     const list = Array.isArray(reports) ? reports : [reports ?? S.world.metrics()];
-    return { ticks: list.map(tickRecord), ms: stepMs, hash: String(S.world.stateHash()), entities: Number(S.world.entities ?? 0) };
+    return { ticks: list.map(tickRecord), ms: stepMs, hash: String(S.world.stateHash()), entities: Number(S.world.entities ?? 0), topology: topology() };
   },
 
   /** Snapshot, step this world k ticks, restore the snapshot into a second world and step it k ticks: the hashes must repeat. */
@@ -373,7 +438,7 @@ const ops = {
     const w2 = omega.World.restore(snap);
     const b = w2.step(k).map((r) => r.state_hash);
     w2.free?.();
-    return { available: true, k, from, same: a.length === k && a.every((h, i) => h === b[i]), last: a[k - 1], snapshotBytes: snap.length, ticks: reports.map(tickRecord) };
+    return { available: true, k, from, same: a.length === k && a.every((h, i) => h === b[i]), last: a[k - 1], snapshotBytes: snap.length, ticks: reports.map(tickRecord), topology: topology() };
   },
 };
 
@@ -398,6 +463,7 @@ function publicKey(k) {
 
 function setHistory(h) {
   S.history = h;
+  S.current = S.graph = null;
   S.result = S.resultText = S.tampered = null;
   S.cert = S.certGood = S.flipped = null;
   S.chain = [];
@@ -495,6 +561,140 @@ function chainState() {
   return { report: { status: report.status, chain: report.chain, problems: report.problems }, links, verifyMs, tree_size: links[links.length - 1].tree_size };
 }
 
+// ---- the causal graph ----------------------------------------------------
+
+/** JSON.parse reviver: integers beyond 2^53 (a lamport or seq may be up to 2^64 - 1) kept as their exact source text. */
+const exactInts = (_key, value, context) => (typeof value === "number" && !Number.isSafeInteger(value) && context?.source ? context.source : value);
+
+/**
+ * The graph of some events (JSON text or canonical binary events): the blob
+ * puts them in canonical order and decodes them (`canonicalOrder`,
+ * `decodeEvents`); this only groups them into lanes and joins each dep id to
+ * the events that carry it (an id may name more than one event: that is an
+ * equivocation). The layout needs only node, stream, id and deps, so the
+ * events are parsed plainly here (a seq or lamport above 2^53 is rounded);
+ * `graphEvent` decodes the one event it shows again, exactly.
+ */
+function buildGraph(current) {
+  const canonical = omega.canonicalOrder(need(current, "reconcile first"));
+  const events = JSON.parse(omega.decodeEvents(canonical));
+  const laneOf = new Map();
+  for (const e of events) laneOf.set(`${e.node}/${e.stream}`, { node: e.node, stream: e.stream });
+  const lanes = [...laneOf.values()].sort((a, b) => a.node - b.node || a.stream - b.stream);
+  lanes.forEach((l, i) => laneOf.set(`${l.node}/${l.stream}`, i));
+  const lane = new Uint32Array(events.length);
+  const byId = new Map();
+  events.forEach((e, i) => {
+    lane[i] = laneOf.get(`${e.node}/${e.stream}`);
+    const at = byId.get(e.id);
+    if (at) at.push(i);
+    else byId.set(e.id, [i]);
+  });
+  const pairs = [];
+  let dangling = 0; // deps that name no event of this history (into a prior history, or missing)
+  events.forEach((e, i) => {
+    for (const d of e.deps ?? []) {
+      const at = byId.get(d);
+      if (!at) dangling++;
+      else for (const j of at) pairs.push(j, i);
+    }
+  });
+  return { canonical, events, parts: null, lanes, lane, byId, edges: Uint32Array.from(pairs), dangling, bySeq: null, identities: new Map(), dependents: null };
+}
+
+/** The canonical bytes of the event at `index` (the blob splits the history once, when first asked). */
+function eventBytes(g, index) {
+  g.parts ??= omega.splitEvents(g.canonical);
+  return g.parts[index];
+}
+
+/**
+ * An event's key and leaf hash, as the blob names them: the event reconciled
+ * alone comes back either ok (its one head carries both) or as an obstruction
+ * whose violations name only it. The page computes no key itself.
+ */
+function identity(g, index) {
+  if (!g.identities.has(index)) {
+    const r = JSON.parse(omega.reconcileBinary(eventBytes(g, index)));
+    const named = r.status === "ok" ? r.heads?.[0] : r.violations?.[0]?.events?.[0];
+    g.identities.set(index, named ? { key: named.key, leaf_hash: named.leaf_hash } : null);
+  }
+  return g.identities.get(index);
+}
+
+/**
+ * The violations with each named event's position in the graph: an event
+ * the obstruction names by (key, seq, leaf hash) is looked for among the
+ * events with that seq, by the key and leaf hash the blob gives each (see
+ * identity). A prior head (no payload hash) is in no batch: its index is null.
+ */
+function graphEvidence(g, violations) {
+  if (!g.bySeq) {
+    g.bySeq = new Map();
+    g.events.forEach((e, i) => {
+      const k = String(e.seq);
+      const at = g.bySeq.get(k);
+      if (at) at.push(i);
+      else g.bySeq.set(k, [i]);
+    });
+  }
+  return violations.map((v) => ({
+    code: v.code,
+    reason: v.reason,
+    message: v.message,
+    events: v.events.map((e) => {
+      let index = null;
+      if (e.payload_sha256 != null) {
+        for (const i of g.bySeq.get(String(e.seq)) ?? []) {
+          const who = identity(g, i);
+          if (who && who.key === e.key && who.leaf_hash === e.leaf_hash) {
+            index = i;
+            break;
+          }
+        }
+      }
+      return { key: e.key, seq: String(e.seq), leaf_hash: e.leaf_hash, prior: e.payload_sha256 == null, index };
+    }),
+  }));
+}
+
+function dependentsOf(g, index) {
+  if (!g.dependents) {
+    g.dependents = new Map();
+    for (let k = 0; k < g.edges.length; k += 2) {
+      const at = g.dependents.get(g.edges[k]);
+      if (at) at.push(g.edges[k + 1]);
+      else g.dependents.set(g.edges[k], [g.edges[k + 1]]);
+    }
+  }
+  return g.dependents.get(index) ?? [];
+}
+
+/** The byte length of standard base64 text (with padding). */
+function base64Length(b64) {
+  return (b64.length / 4) * 3 - (b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0);
+}
+
+// ---- the ECS world's topology ---------------------------------------------
+
+/** Topology nodes drawn (and sent) at most: a world may have up to 2^20 of them. */
+const TOPOLOGY_SHOWN = 256;
+
+/**
+ * Entities per node of a new world. The World exposes no per-node counts, so
+ * the page starts from an even spread of the config's entities over its
+ * nodes (the first `entities % nodes` nodes one more, as World::new deals
+ * them out) and follows the spawns it sends and every tick's migrations.
+ */
+/** The world's nodes and the live entities on each (`World.loads`, counted by the blob). */
+function topology() {
+  if (!S.world) return null;
+  const load = Array.from(S.world.loads());
+  const total = load.reduce((a, b) => a + b, 0);
+  const live = Number(S.world.entities ?? total);
+  return { nodes: load.length, load: load.slice(0, TOPOLOGY_SHOWN), total, live, agrees: total === live };
+}
+
 /** One tick's report (the CLI's tick JSON: fixed-point values as decimal strings) for drawing. */
 function tickRecord(r) {
   const num = (v) => (v == null ? null : Number(v));
@@ -508,6 +708,10 @@ function tickRecord(r) {
     stability: num(r.stability),
     decision: r.decision ?? null,
     weights: r.weights ?? null,
+    // the arbiter panel's values as the report's exact decimal strings (plan and
+    // lyapunov only from a blob whose tick reports carry them)
+    exact: { threat: r.threat ?? null, pulse: r.pulse ?? null, weights: r.weights ?? null, plan: r.plan ?? null, lyapunov: r.lyapunov ?? null },
+    moves: (r.migrations ?? []).map((m) => ({ entity: m.entity, from: m.from, to: m.to })),
     alerts: (r.alerts ?? []).map((a) => `${a.kind} on entity ${a.entity}: ${a.value} (clamped)`),
     migrations: (r.migrations ?? []).length,
     rejected: (r.rejected ?? []).length,

@@ -2,7 +2,9 @@
 // driven by playwright-core), served by web/serve.mjs on 127.0.0.1: every
 // view and flow, its hashes against the golden vectors and the blob in Node,
 // a reload, the self-contained build, and a screenshot of each view under
-// target/screenshots/web-*.png. Run through `cargo xtask test`, or directly:
+// target/screenshots/web-*.png (the dashboard's views: graph.png,
+// graph-obstruction.png, ecs-topology.png). Run through `cargo xtask test`,
+// or directly:
 //   node --test tests/js/web.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -75,6 +77,13 @@ const idle = (p = page) => p.waitForFunction(() => document.body.dataset.busy ==
 async function shot(name, p = page) {
   mkdirSync(SHOTS, { recursive: true });
   const path = resolve(SHOTS, `web-${name}.png`);
+  await p.screenshot({ path, fullPage: true });
+  console.log(`# screenshot: ${path}`);
+}
+/** A screenshot named as it is (target/screenshots/<file>.png), for the dashboard views. */
+async function screenshot(file, p = page) {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = resolve(SHOTS, `${file}.png`);
   await p.screenshot({ path, fullPage: true });
   console.log(`# screenshot: ${path}`);
 }
@@ -181,6 +190,152 @@ test("edge node: user-picked files (.omega log via reconcileLog, JSON events, ca
   await waitText("res-root", (t) => t === "1b85f1c33115fb033d838894637c03ffab768e920d4f483d91e03f6d6f874f2f");
   assert.equal(await text("res-root"), golden.root);
   await idle();
+});
+
+// ---- the causal graph (web/app.js "causal graph"; the worker's `graph` op) ----
+// The canvas carries what it drew as data attributes: data-nodes, data-edges,
+// data-lanes, data-highlighted (the graph's), data-drawn (events in view in the
+// last frame), data-transform ("sx tx ty laneH": screen x = gutter + tx + i·sx,
+// y = ty + (lane + ½)·laneH), data-draws (frames drawn).
+const graphState = () => page.$eval("#graph", (c) => {
+  const [sx, tx, ty, laneH] = c.dataset.transform.split(" ").map(Number);
+  const rect = c.getBoundingClientRect();
+  return { ...Object.fromEntries(Object.entries(c.dataset).map(([k, v]) => [k, Number.isNaN(Number(v)) ? v : Number(v)])), sx, tx, ty, laneH, rect: { x: rect.x, y: rect.y, width: rect.width, height: rect.height } };
+});
+const nextDraw = (draws) => page.waitForFunction((n) => Number(document.getElementById("graph").dataset.draws) > n, draws);
+/** A history as the graph must show it, from the blob in Node and plain JS: its events in canonical order, lanes, dep edges, and each event's key (the first 28 bytes of its encoding) and leaf hash. */
+function expectedGraph(events) {
+  const parts = omega.splitEvents(omega.canonicalOrder(events));
+  const decoded = JSON.parse(omega.decodeEvents(concat(parts)));
+  const lanes = [...new Set(decoded.map((e) => `${e.node}/${e.stream}`))].map((k) => k.split("/").map(Number)).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const laneOf = new Map(lanes.map(([n, s], i) => [`${n}/${s}`, i]));
+  const byId = new Map();
+  decoded.forEach((e, i) => byId.set(e.id, [...(byId.get(e.id) ?? []), i]));
+  const edges = decoded.reduce((n, e) => n + (e.deps ?? []).reduce((m, d) => m + (byId.get(d)?.length ?? 0), 0), 0);
+  return {
+    count: parts.length, lanes: lanes.length, edges, decoded,
+    lane: (i) => laneOf.get(`${decoded[i].node}/${decoded[i].stream}`),
+    key: (i) => Buffer.from(parts[i].subarray(0, 28)).toString("hex"),
+    leaf: (i) => sha256Hex(Buffer.concat([Buffer.of(0), parts[i]])),
+  };
+}
+/** Where position i is drawn, in page coordinates. */
+const graphPoint = (s, i, lane) => ({ x: s.rect.x + s.gutter + s.tx + i * s.sx, y: s.rect.y + s.ty + (lane + 0.5) * s.laneH });
+
+test("causal graph: the sample's events in canonical order, one lane per (node, stream), an edge per dep; wheel and drag pan and zoom; a click shows the event", async () => {
+  const errorsBefore = pageErrors.length;
+  await tab("graph");
+  await page.waitForFunction(() => document.getElementById("graph").dataset.nodes === "3000" && Number(document.getElementById("graph").dataset.draws) > 0);
+  const want = expectedGraph(omega.sampleHistory(...SAMPLE_ARGS));
+  let s = await graphState();
+  assert.equal(s.nodes, want.count);
+  assert.equal(s.edges, want.edges);
+  assert.ok(want.edges > 1000, `the sample has ${want.edges} deps`);
+  assert.equal(s.lanes, want.lanes);
+  assert.equal(s.highlighted, 0, "an ok result: no evidence");
+  assert.equal(s.drawn, want.count, "fitted: every event in view is drawn");
+  assert.equal(s.edgesDrawn, want.edges);
+  assert.equal(await text("gr-status"), "ok");
+  assert.match(await text("gr-summary"), /^3,000 events in canonical order · [\d,]+ dep edges · 12 lanes/);
+  console.log(`# causal graph: ${s.nodes} events, ${s.edges} edges, one frame in ${s.ms} ms`);
+  assert.ok(s.ms < 250, `a frame of the whole graph took ${s.ms} ms`);
+  await screenshot("graph");
+
+  // wheel: zooms the order axis about the pointer (the position under it stays put)
+  const fitted = s;
+  const cx = s.rect.x + s.rect.width / 2;
+  const cy = s.rect.y + s.rect.height / 2;
+  const under = (st, x) => (x - st.rect.x - st.gutter - st.tx) / st.sx;
+  await page.mouse.move(cx, cy);
+  await page.mouse.wheel(0, -600);
+  await nextDraw(s.draws);
+  await page.waitForTimeout(100); // let every wheel step land
+  s = await graphState();
+  assert.ok(s.sx > fitted.sx * 2, `zoomed in: ${fitted.sx} → ${s.sx}`);
+  assert.ok(Math.abs(under(s, cx) - under(fitted, cx)) < 0.01, "the position under the pointer stays");
+  assert.ok(s.drawn < fitted.drawn, `zoomed in, fewer events in view (${s.drawn})`);
+  // drag: pans by the pointer's move
+  const zoomed = s;
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  await page.mouse.move(cx - 150, cy + 10, { steps: 5 });
+  await page.mouse.up();
+  await nextDraw(zoomed.draws);
+  s = await graphState();
+  assert.ok(Math.abs(s.tx - (zoomed.tx - 150)) < 0.5 && Math.abs(s.ty - (zoomed.ty + 10)) < 0.5, `panned: ${zoomed.tx},${zoomed.ty} → ${s.tx},${s.ty}`);
+  assert.equal(s.sx, zoomed.sx);
+  // the buttons
+  await page.click("#btn-gr-in");
+  await nextDraw(s.draws);
+  const inS = await graphState();
+  assert.ok(Math.abs(inS.sx / s.sx - 1.6) < 1e-3, `+ zooms ×1.6: ${s.sx} → ${inS.sx}`);
+  await page.click("#btn-gr-out");
+  await nextDraw(inS.draws);
+  assert.ok(Math.abs((await graphState()).sx - s.sx) < 1e-6);
+
+  // a click on an event (the one nearest the middle) shows it, as the blob and plain JS see it
+  s = await graphState();
+  const i = Math.round(under(s, cx));
+  const at = graphPoint(s, i, want.lane(i));
+  await page.mouse.click(at.x, at.y);
+  await page.waitForFunction((want) => document.getElementById("ge-index").textContent.startsWith(want), `${i.toLocaleString("en-US")} of 3,000`);
+  const e = want.decoded[i];
+  assert.equal(await text("ge-key"), want.key(i));
+  assert.equal(await text("ge-leaf"), want.leaf(i));
+  assert.equal(await text("ge-lane"), `node ${e.node} · stream ${e.stream}`);
+  assert.equal(await text("ge-seq"), String(e.seq));
+  assert.equal(await text("ge-lamport"), String(e.lamport));
+  assert.equal(await text("ge-id"), e.id);
+  assert.equal(await text("ge-payload"), `${Buffer.from(e.payload ?? "", "base64").length} bytes`);
+  assert.equal(await page.$$eval("#ge-deps > div", (d) => d.length), (e.deps ?? []).length);
+  // Fit puts everything back in view
+  await page.click("#btn-gr-fit");
+  await page.waitForFunction((sx) => Number(document.getElementById("graph").dataset.transform.split(" ")[0]) === sx, fitted.sx);
+  assert.equal((await graphState()).drawn, want.count);
+  assert.deepEqual(pageErrors.slice(errorsBefore), [], "the page threw nothing");
+});
+
+test("causal graph: after the Edge view's tamper, the obstruction's evidence is highlighted and listed, and a click on it shows the event", async () => {
+  await tab("edge");
+  await page.click("#btn-tamper");
+  await waitText("res-status", (t) => t === "obstruction");
+  await idle();
+  const result = JSON.parse(await text("res-json"));
+  await tab("graph");
+  await page.waitForFunction(() => document.getElementById("graph").dataset.nodes === "3001" && document.getElementById("graph").dataset.highlighted !== "0");
+  // the tampered history as the page builds it: the sample and a copy of one event with one payload bit flipped
+  const { copy } = tamperedCopy(JSON.parse(omega.decodeEvents(omega.sampleHistory(...SAMPLE_ARGS))));
+  const want = expectedGraph(withEvent(omega.sampleHistoryJson(...SAMPLE_ARGS), copy));
+  const s = await graphState();
+  assert.equal(s.nodes, want.count);
+  assert.equal(s.edges, want.edges);
+  assert.equal(await text("gr-status"), "obstruction");
+  // every event the violations name (none is a prior head here) is highlighted, and only those
+  const named = new Set(result.violations.flatMap((v) => v.events.map((e) => `${e.key} ${e.leaf_hash}`)));
+  assert.ok(named.size > 0);
+  assert.equal(s.highlighted, named.size, `${s.highlighted} highlighted, the violations name ${named.size}`);
+  const listed = await page.$$eval("#gr-evidence li[data-index]", (li) => li.map((x) => Number(x.dataset.index)));
+  assert.equal(listed.length, result.violations.reduce((n, v) => n + v.events.length, 0));
+  assert.deepEqual(new Set(listed.map((i) => `${want.key(i)} ${want.leaf(i)}`)), named, "the listed positions hold the named events");
+  assert.match(await text("gr-ev-count"), /^\(1 violation, 2 events named, 2 drawn\)$/);
+  // the equivocating pair share a key and sit side by side in canonical order
+  assert.equal(Math.abs(listed[0] - listed[1]), 1);
+  // a click on the first evidence entry centres it and shows it
+  await page.click("#gr-evidence li[data-index] button");
+  await waitText("ge-index", (t) => t.endsWith("obstruction evidence"));
+  assert.equal(await text("ge-key"), want.key(listed[0]));
+  assert.equal(await text("ge-leaf"), want.leaf(listed[0]));
+  await page.waitForFunction(() => Number(document.getElementById("graph").dataset.transform.split(" ")[0]) >= 12);
+  await screenshot("graph-obstruction");
+  // back to the clean sample for the next flows; the graph follows it
+  await tab("edge");
+  await page.click("#btn-reconcile");
+  await waitText("res-status", (t) => t === "ok");
+  await idle();
+  await tab("graph");
+  await page.waitForFunction(() => document.getElementById("graph").dataset.nodes === "3000" && document.getElementById("graph").dataset.highlighted === "0");
+  await idle();
+  await tab("edge");
 });
 
 test("certify: 5 in-page members, threshold 3; the quorum monitor shows who signed and why it is (in)valid", async () => {
@@ -312,6 +467,69 @@ test("ECS world: 200 ticks in the worker; the per-tick state hashes equal the bl
   const top = await page.$eval("#ecs-ticks tr", (tr) => [Number(tr.cells[0].textContent), tr.cells[1].textContent]);
   assert.deepEqual(top, [250, reports[249].state_hash]);
   await shot("ecs");
+});
+
+test("ECS topology: the world's nodes drawn by load; a load burst's migrations fly between them; the arbiter panel shows the tick's decision, weights, plan and stability", async () => {
+  // the world of the test above, at tick 250 (200 ticks and the 50 of the replay check)
+  const topology = () => page.$eval("#topology", (c) => ({ nodes: Number(c.dataset.nodes), load: c.dataset.load.split(",").map(Number), migrations: Number(c.dataset.migrations), animated: Number(c.dataset.animated) }));
+  const w = new omega.World(7, 1000, 5, 3);
+  const plain = w.step(250);
+  let t = await topology();
+  assert.equal(t.nodes, 5);
+  assert.deepEqual(t.load, [200, 200, 200, 200, 200]);
+  assert.equal(t.migrations, plain.reduce((n, r) => n + r.migrations.length, 0));
+  // the burst: 20 spawns on node 0 at tick 251, then 30 ticks
+  const spawns = Array.from({ length: 20 }, () => ({ tick: 251, op: "spawn", node: 0, target: "0" }));
+  const burst = w.step(30, spawns);
+  w.free();
+  const moves = burst.flatMap((r) => r.migrations);
+  assert.ok(moves.length > 5, `the burst makes ${moves.length} migrations`);
+  const before = t;
+  await page.click("#btn-ecs-burst");
+  await waitText("ecs-summary", (s) => s.startsWith("tick 280 "));
+  await waitText("ecs-status", (s) => s === "ok");
+  t = await topology();
+  assert.equal(t.migrations - before.migrations, moves.length);
+  assert.equal(t.animated - before.animated, moves.length, "every migration flew (no reduced motion asked)");
+  const load = [220, 200, 200, 200, 200];
+  for (const m of moves) {
+    load[m.from]--;
+    load[m.to]++;
+  }
+  assert.deepEqual(t.load, load);
+  assert.equal(t.load.reduce((a, b) => a + b), burst[29].entities);
+  assert.match(await text("topo-caption"), /their sum, 1,020, is the world's live entities/);
+  // the spawns went in at tick 251: the page's state hashes are the blob's in Node
+  const top = await page.$eval("#ecs-ticks tr", (tr) => [Number(tr.cells[0].textContent), tr.cells[1].textContent]);
+  assert.deepEqual(top, [280, burst[29].state_hash]);
+  await screenshot("ecs-topology"); // taken while the last dots are still in flight
+  // the arbiter panel: the exact strings of the last report, "—" for what it lacks
+  const r = burst[29];
+  assert.equal(await text("arb-decision"), r.decision);
+  assert.equal(await text("arb-tick"), "tick 280");
+  assert.equal(await text("arb-threat"), r.threat);
+  assert.equal(await text("arb-pulse"), r.pulse);
+  assert.deepEqual(await page.$$eval("#arb-weights .bar-row", (rows) => rows.map((x) => [x.dataset.advisor, x.querySelector("code").textContent])), ["R", "B", "E", "O"].map((a, i) => [a, r.weights[i]]));
+  assert.equal(await text("arb-action"), r.plan?.action ?? "—");
+  assert.equal(await text("arb-gain"), r.plan?.gain ?? "—");
+  assert.equal(await text("arb-urgency"), r.plan?.urgency ?? "—");
+  assert.equal(await text("arb-stable"), r.lyapunov ? (r.lyapunov.stable ? "pid_stable" : "unstable") : "—");
+  assert.equal(await text("arb-v"), r.lyapunov?.v ?? "—");
+  assert.equal(await text("arb-dv"), r.lyapunov?.dv ?? "—");
+  console.log(`# arbiter at tick 280: ${r.decision}; plan ${r.plan ? JSON.stringify(r.plan) : "absent from this blob's tick reports"}; lyapunov ${r.lyapunov ? JSON.stringify(r.lyapunov) : "absent"}`);
+  // with reduced motion asked for, the migrations are counted, not flown
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  try {
+    const still = await topology();
+    await page.click("#btn-ecs-burst");
+    await waitText("ecs-summary", (s) => s.startsWith("tick 310 "));
+    await waitText("ecs-status", (s) => s === "ok");
+    const after = await topology();
+    assert.ok(after.migrations > still.migrations, "the second burst migrates too");
+    assert.equal(after.animated, still.animated, "no dot flew");
+  } finally {
+    await page.emulateMedia({ reducedMotion: null });
+  }
 });
 
 test("a reload with the same input gives the same hashes (reconcile and the chain)", async () => {

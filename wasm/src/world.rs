@@ -187,6 +187,12 @@ impl World {
     pub fn entities(&self) -> u32 {
         self.run.world().len()
     }
+
+    /// Live entities on each topology node, by node (what the topology
+    /// system balances, one migration a tick).
+    pub fn loads(&self) -> Vec<u32> {
+        self.run.world().loads()
+    }
 }
 
 impl World {
