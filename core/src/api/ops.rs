@@ -802,7 +802,7 @@ fn replay(r: &req::Replay<'_>) -> Result<Response, ApiError> {
     let mut segments: Segments = Vec::new();
     let mut batches = Vec::new();
     let mut first: Option<(resp::Divergence, Segments)> = None;
-    let mut last: Option<(Replayed, Option<World>)> = None;
+    let mut last: Option<Replayed> = None;
     let mut ecs_run: Option<(usize, crate::ecs::Run)> = None;
     let n = certs.len().max(1);
     for i in 0..n {
@@ -889,12 +889,13 @@ fn replay(r: &req::Replay<'_>) -> Result<Response, ApiError> {
         if let Some(d) = divergence {
             first = Some((d, ecs_segments.unwrap_or_else(|| segments.clone())));
         }
-        last = Some((got, world.clone()));
+        last = Some(got);
         if stop {
             break;
         }
     }
-    let Some((got, end_world)) = last else { return Err(err(code::BAD_REQUEST, "nothing to replay")) };
+    // `world` is the world after the last batch replayed
+    let Some(got) = last else { return Err(err(code::BAD_REQUEST, "nothing to replay")) };
     let departure = if reference.is_some() || r.inject.is_some() {
         let against = if reference.is_some() { "reference" } else { "uninjected" };
         let segs = first.as_ref().map_or(&segments, |(_, s)| s);
@@ -933,7 +934,7 @@ fn replay(r: &req::Replay<'_>) -> Result<Response, ApiError> {
         state_hash: hex::encode(&got.state_hash),
         status,
         tree_size: got.tree_size,
-        world: end_world.map(|w| resp::EcsCheckpoint { state_hash: hex::encode(&w.state_hash()), tick: w.tick() }),
+        world: world.map(|w| resp::EcsCheckpoint { state_hash: hex::encode(&w.state_hash()), tick: w.tick() }),
         world_departure: departure,
     };
     Ok(respond(status_of(status != resp::ReplayStatus::Diverged), &body))
